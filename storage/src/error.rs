@@ -1,0 +1,82 @@
+//! Errors of the storage layer.
+
+use crate::heap_page::HeapPageError;
+use crate::page::PageError;
+use std::io;
+use std::path::PathBuf;
+use wal::{Lsn, PageId, TxnId, WalError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(transparent)]
+    Wal(#[from] WalError),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A page read from disk failed validation (checksum, or it holds another page).
+    #[error("corrupt page {page} in {path}: {source}")]
+    CorruptPage {
+        path: PathBuf,
+        page: PageId,
+        #[source]
+        source: PageError,
+    },
+    #[error("invalid heap page {page}: {source}")]
+    HeapPage {
+        page: PageId,
+        #[source]
+        source: HeapPageError,
+    },
+    /// A data write or sync failed earlier; the store refuses further work until reopened
+    /// (recovery then restores everything from the log).
+    #[error("storage is unusable after an earlier I/O failure: {0}")]
+    Poisoned(String),
+    #[error("every buffer pool frame is pinned ({frames} frames)")]
+    PoolExhausted { frames: usize },
+    #[error("tuple of {len} bytes exceeds the maximum of {max}")]
+    TupleTooLarge { len: usize, max: usize },
+    #[error("tuple {tid} does not exist")]
+    NoSuchTuple { tid: crate::Tid },
+    /// The tuple was written by another transaction that is still active.
+    #[error("tuple {tid} is being modified by transaction {holder}")]
+    Conflict { tid: crate::Tid, holder: TxnId },
+    #[error("page {page} has no room for the change")]
+    PageFull { page: PageId },
+    #[error("page operation on {page} failed: {reason}")]
+    PageOp { page: PageId, reason: String },
+    #[error("transaction {0} is no longer active")]
+    TxnNotActive(TxnId),
+    #[error("malformed page operation in log record at {lsn}: {reason}")]
+    BadOp { lsn: Lsn, reason: &'static str },
+    #[error("redo of record {lsn} on page {page} failed: {reason}")]
+    Redo {
+        lsn: Lsn,
+        page: PageId,
+        reason: String,
+    },
+    /// WAL consistency checking found a page that redo did not rebuild byte for byte.
+    #[error(
+        "WAL consistency check failed at {lsn} on page {page}: first difference at byte {offset}"
+    )]
+    Inconsistent {
+        lsn: Lsn,
+        page: PageId,
+        offset: usize,
+    },
+    #[error("recovery failed: {0}")]
+    Recovery(String),
+}
+
+impl StorageError {
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> StorageError {
+        StorageError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,0 +1,292 @@
+//! Heap files: unordered tuples in slotted pages, addressed by [`Tid`] (page, slot).
+//!
+//! Tuple ids are stable: a tuple never moves. An update is a delete plus an insert of the new
+//! version (preferably on the same page), so undo never needs space. Deleting sets xmax; its
+//! space is reclaimed by pruning once the deleter has committed (a non-zero xmax whose
+//! transaction is no longer active is committed, since rollback clears xmax).
+//!
+//! Write conflicts: a tuple whose xmin or xmax names another active transaction is locked by
+//! it; modifying it fails with [`StorageError::Conflict`].
+//!
+//! Visibility is not decided here: [`Heap::get`] and [`Heap::scan`] return tuples not deleted
+//! (xmax = 0), including uncommitted ones; snapshots belong to the layer above.
+
+use crate::error::{Result, StorageError};
+use crate::heap_page::{self, TupleHeader, MAX_TUPLE_DATA, TUPLE_HEADER_SIZE};
+use crate::logged::{log_change, Chain};
+use crate::ops::PageOp;
+use crate::page::PageType;
+use crate::store::{Inner, Storage};
+use crate::txn::Transaction;
+use std::fmt;
+use wal::{PageId, TxnId};
+
+/// A tuple's address within its heap file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tid {
+    pub page: u32,
+    pub slot: u16,
+}
+
+impl fmt::Display for Tid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({},{})", self.page, self.slot)
+    }
+}
+
+#[derive(Clone)]
+pub struct Heap {
+    storage: Storage,
+    file: u32,
+}
+
+impl Heap {
+    pub(crate) fn new(storage: Storage, file: u32) -> Heap {
+        Heap { storage, file }
+    }
+
+    pub fn file(&self) -> u32 {
+        self.file
+    }
+
+    fn inner(&self) -> &Inner {
+        &self.storage.inner
+    }
+
+    fn page_id(&self, page: u32) -> PageId {
+        PageId::new(self.file, page)
+    }
+
+    /// Inserts a tuple; returns its tid.
+    pub fn insert(&self, txn: &mut Transaction, data: &[u8]) -> Result<Tid> {
+        self.insert_near(txn, data, None)
+    }
+
+    /// Inserts, trying page `hint` first.
+    fn insert_near(&self, txn: &mut Transaction, data: &[u8], hint: Option<u32>) -> Result<Tid> {
+        let inner = self.inner();
+        inner.check_usable()?;
+        if data.len() > MAX_TUPLE_DATA {
+            return Err(StorageError::TupleTooLarge {
+                len: data.len(),
+                max: MAX_TUPLE_DATA,
+            });
+        }
+        let mut hint = hint;
+        loop {
+            let found = match hint.take() {
+                Some(p) => Some(p),
+                None => inner.fsm.find(inner, self.file, data.len())?,
+            };
+            let (pid, fresh) = match found {
+                Some(p) => (self.page_id(p), false),
+                None => (inner.files.allocate(self.file)?, true),
+            };
+            let pinned = if fresh {
+                inner.pool.pin_zeroed(pid)?
+            } else {
+                inner.pool.pin(pid)?
+            };
+            let mut w = pinned.write();
+            match w.page().page_type() {
+                Ok(PageType::Unformatted) => {
+                    log_change(inner, Chain::System, &mut w, &PageOp::HeapInit)?;
+                }
+                Ok(PageType::Heap) => {}
+                _ => {
+                    // Not a heap page: never offer it again.
+                    inner.fsm.update(inner, self.file, pid.page_no, 0)?;
+                    continue;
+                }
+            }
+            if heap_page::free_for_insert(w.page()) < data.len() {
+                self.prune(&mut w)?;
+            }
+            let free = heap_page::free_for_insert(w.page());
+            if free >= data.len() {
+                let slot = heap_page::next_insert_slot(w.page());
+                let op = PageOp::HeapInsert {
+                    slot,
+                    xmin: txn.id(),
+                    data: data.to_vec(),
+                };
+                let mut e = txn.entry().lock();
+                log_change(inner, Chain::Txn(txn.id(), &mut e), &mut w, &op)?;
+                drop(e);
+                let left = heap_page::free_for_insert(w.page());
+                inner.fsm.update(inner, self.file, pid.page_no, left)?;
+                return Ok(Tid {
+                    page: pid.page_no,
+                    slot,
+                });
+            }
+            inner.fsm.update(inner, self.file, pid.page_no, free)?;
+        }
+    }
+
+    /// Reclaims the space of tuples whose deleting transaction committed.
+    fn prune(&self, w: &mut crate::buffer::PageWrite<'_>) -> Result<()> {
+        let inner = self.inner();
+        let slots: Vec<u16> = heap_page::tuples(w.page())
+            .filter(|(_, h, _)| h.xmax != TxnId::NONE && !inner.txns.is_active(h.xmax))
+            .map(|(s, _, _)| s)
+            .collect();
+        if !slots.is_empty() {
+            log_change(inner, Chain::System, w, &PageOp::HeapPrune { slots })?;
+        }
+        Ok(())
+    }
+
+    /// Checks that `txn` may modify the tuple with header `h`.
+    fn check_writable(&self, txn: &Transaction, tid: Tid, h: &TupleHeader) -> Result<()> {
+        let inner = self.inner();
+        for holder in [h.xmin, h.xmax] {
+            if holder != TxnId::NONE && holder != txn.id() && inner.txns.is_active(holder) {
+                return Err(StorageError::Conflict { tid, holder });
+            }
+        }
+        if h.xmax != TxnId::NONE {
+            return Err(StorageError::NoSuchTuple { tid });
+        }
+        Ok(())
+    }
+
+    /// Deletes a tuple (sets its xmax to `txn`).
+    pub fn delete(&self, txn: &mut Transaction, tid: Tid) -> Result<()> {
+        let inner = self.inner();
+        inner.check_usable()?;
+        let pinned = inner.pool.pin(self.page_id(tid.page))?;
+        let mut w = pinned.write();
+        let h = self.header(&w, tid)?;
+        self.check_writable(txn, tid, &h)?;
+        let op = PageOp::HeapSetXmax {
+            slot: tid.slot,
+            old: TxnId::NONE,
+            new: txn.id(),
+        };
+        let mut e = txn.entry().lock();
+        log_change(inner, Chain::Txn(txn.id(), &mut e), &mut w, &op)?;
+        Ok(())
+    }
+
+    /// Replaces a tuple: the old version is deleted and the new one inserted (on the same
+    /// page when it has room), so rollback never needs more space than it frees. Returns the
+    /// new version's tid.
+    pub fn update(&self, txn: &mut Transaction, tid: Tid, data: &[u8]) -> Result<Tid> {
+        if data.len() > MAX_TUPLE_DATA {
+            return Err(StorageError::TupleTooLarge {
+                len: data.len(),
+                max: MAX_TUPLE_DATA,
+            });
+        }
+        self.delete(txn, tid)?;
+        self.insert_near(txn, data, Some(tid.page))
+    }
+
+    fn header(&self, w: &crate::buffer::PageWrite<'_>, tid: Tid) -> Result<TupleHeader> {
+        if w.page().page_type().ok() != Some(PageType::Heap) {
+            return Err(StorageError::NoSuchTuple { tid });
+        }
+        match heap_page::get(w.page(), tid.slot) {
+            Ok(Some((h, _))) => Ok(h),
+            Ok(None) | Err(heap_page::HeapPageError::BadSlot { .. }) => {
+                Err(StorageError::NoSuchTuple { tid })
+            }
+            Err(source) => Err(StorageError::HeapPage {
+                page: w.id(),
+                source,
+            }),
+        }
+    }
+
+    /// The tuple's data if it exists and is not deleted.
+    pub fn get(&self, tid: Tid) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .get_with_header(tid)?
+            .filter(|(h, _)| h.xmax == TxnId::NONE)
+            .map(|(_, d)| d))
+    }
+
+    /// The tuple with its header (deleted ones included), if the slot holds one.
+    pub fn get_with_header(&self, tid: Tid) -> Result<Option<(TupleHeader, Vec<u8>)>> {
+        let inner = self.inner();
+        if tid.page >= inner.files.page_count(self.file)? {
+            return Ok(None);
+        }
+        let pinned = inner.pool.pin(self.page_id(tid.page))?;
+        let g = pinned.read();
+        if g.page_type().ok() != Some(PageType::Heap) {
+            return Ok(None);
+        }
+        match heap_page::get(&g, tid.slot) {
+            Ok(t) => Ok(t.map(|(h, d)| (h, d.to_vec()))),
+            Err(heap_page::HeapPageError::BadSlot { .. }) => Ok(None),
+            Err(source) => Err(StorageError::HeapPage {
+                page: pinned.id(),
+                source,
+            }),
+        }
+    }
+
+    /// Streams the tuples not deleted, page by page (one page pinned at a time).
+    pub fn scan(&self) -> HeapScan {
+        HeapScan {
+            heap: self.clone(),
+            page: 0,
+            batch: Vec::new(),
+        }
+    }
+
+    /// Bytes of tuple data plus headers per tuple (for sizing).
+    pub const TUPLE_OVERHEAD: usize = TUPLE_HEADER_SIZE + 4;
+}
+
+/// Iterator over a heap's live tuples.
+pub struct HeapScan {
+    heap: Heap,
+    page: u32,
+    batch: Vec<(Tid, Vec<u8>)>,
+}
+
+impl Iterator for HeapScan {
+    type Item = Result<(Tid, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(t) = self.batch.pop() {
+                return Some(Ok(t));
+            }
+            let inner = self.heap.inner();
+            let pages = match inner.files.page_count(self.heap.file) {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            };
+            if self.page >= pages {
+                return None;
+            }
+            let pid = self.heap.page_id(self.page);
+            self.page += 1;
+            let pinned = match inner.pool.pin(pid) {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            };
+            let g = pinned.read();
+            if g.page_type().ok() != Some(PageType::Heap) {
+                continue;
+            }
+            self.batch = heap_page::tuples(&g)
+                .filter(|(_, h, _)| h.xmax == TxnId::NONE)
+                .map(|(slot, _, d)| {
+                    (
+                        Tid {
+                            page: pid.page_no,
+                            slot,
+                        },
+                        d.to_vec(),
+                    )
+                })
+                .collect();
+            self.batch.reverse();
+        }
+    }
+}

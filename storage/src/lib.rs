@@ -1,0 +1,28 @@
+//! Quill's storage engine: pages, the buffer pool, heap files, transactions, checkpoints and
+//! ARIES crash recovery over the write-ahead log. It knows nothing of SQL.
+//!
+//! Every page change follows one recipe ([`logged`]): latch, apply, mark dirty, log, set
+//! pageLSN. The WAL rule (no page reaches disk before the log through its pageLSN is durable)
+//! is enforced in one place, the buffer pool's write path.
+
+mod buffer;
+mod checkpoint;
+mod error;
+mod files;
+mod fsm;
+mod heap;
+pub mod heap_page;
+mod logged;
+pub mod ops;
+pub mod page;
+mod recovery;
+mod store;
+mod txn;
+
+pub use checkpoint::CheckpointTicket;
+pub use error::{Result, StorageError};
+pub use heap::{Heap, HeapScan, Tid};
+pub use recovery::RecoveryReport;
+pub use store::{IntegrityReport, Storage, StorageOptions};
+pub use txn::{Savepoint, Transaction};
+pub use wal::{Lsn, PageId, Sabotage, TxnId};

@@ -1,0 +1,98 @@
+//! The one recipe every logged page change follows (PostgreSQL's transam README order):
+//!
+//! 1. the caller holds the page pinned and exclusively latched ([`PageWrite`]);
+//! 2. apply the operation to the page (the same code redo runs);
+//! 3. mark the frame dirty, with recLSN = the log's current end, *before* appending
+//!    (a concurrent checkpoint that misses the dirty flag then begins before the record);
+//! 4. append the record — with a full-page image if this change dirtied a clean page
+//!    (torn-page repair), else with an after-image when WAL consistency checking is on;
+//! 5. set pageLSN to the record's LSN and advance the transaction's chain.
+//!
+//! The latch is released by the caller afterwards, so no one sees the page between the change
+//! and its pageLSN. Nothing else mutates page bytes outside redo.
+
+use crate::buffer::PageWrite;
+use crate::error::{Result, StorageError};
+use crate::ops::{OpError, PageOp};
+use crate::page::encode_image;
+use crate::store::Inner;
+use wal::{Lsn, PageChange, PageImage, RecordBody, Sabotage, TxnEntry, TxnId};
+
+/// Which chain a change belongs to.
+pub(crate) enum Chain<'a> {
+    /// An undoable change of a transaction.
+    Txn(TxnId, &'a mut TxnEntry),
+    /// A compensation record of a transaction's rollback; undo continues at `undo_next`.
+    Clr(TxnId, &'a mut TxnEntry, Lsn),
+    /// A redo-only system change (page format, prune): never undone, in no transaction.
+    System,
+}
+
+/// Applies `op` to the latched page and logs it. On error nothing was changed or logged,
+/// except when the log append itself failed (then the log is failed and the page can never
+/// reach disk, since every page write first flushes the log).
+pub(crate) fn log_change(
+    inner: &Inner,
+    chain: Chain<'_>,
+    w: &mut PageWrite<'_>,
+    op: &PageOp,
+) -> Result<Lsn> {
+    let page_id = w.id();
+    op.apply(page_id, w.page_mut()).map_err(|e| match e {
+        OpError::NoSpace => StorageError::PageFull { page: page_id },
+        OpError::Invalid(reason) => StorageError::PageOp {
+            page: page_id,
+            reason,
+        },
+    })?;
+    let was_clean = !w.is_dirty();
+    w.mark_dirty(inner.log.end_lsn());
+    let image = if was_clean && !Sabotage::active(inner.opts.sabotage, Sabotage::NoFullPageWrites) {
+        Some(PageImage {
+            bytes: encode_image(w.page()),
+            restore: true,
+        })
+    } else if inner.opts.wal_consistency_checking {
+        Some(PageImage {
+            bytes: encode_image(w.page()),
+            restore: false,
+        })
+    } else {
+        None
+    };
+    let change = PageChange {
+        page: page_id,
+        op: op.encode(),
+        image,
+        redo_only: matches!(chain, Chain::System | Chain::Clr(..)),
+    };
+    let lsn = match chain {
+        Chain::Txn(txn, entry) => {
+            let lsn = inner
+                .log
+                .append(entry.last_lsn, txn, &RecordBody::Update(change))?;
+            advance(entry, lsn);
+            entry.undo_next = lsn;
+            lsn
+        }
+        Chain::Clr(txn, entry, undo_next) => {
+            let body = RecordBody::Clr { change, undo_next };
+            let lsn = inner.log.append(entry.last_lsn, txn, &body)?;
+            advance(entry, lsn);
+            entry.undo_next = undo_next;
+            lsn
+        }
+        Chain::System => inner
+            .log
+            .append(Lsn::NONE, TxnId::NONE, &RecordBody::Update(change))?,
+    };
+    w.page_mut().set_lsn(lsn);
+    Ok(lsn)
+}
+
+fn advance(entry: &mut TxnEntry, lsn: Lsn) {
+    if entry.first_lsn.is_none() {
+        entry.first_lsn = lsn;
+    }
+    entry.last_lsn = lsn;
+}

@@ -1,0 +1,327 @@
+//! [`Storage`]: one database directory — log, master record, data files, buffer pool,
+//! transactions — opened with recovery and closed with a checkpoint.
+//!
+//! Directory layout: `control` (master record), `wal/` (log segments), `base/` (data files
+//! and free space maps).
+//!
+//! Checkpoints run in a background thread when the log has grown by `checkpoint_wal_bytes`
+//! since the last one or `checkpoint_interval` has passed, and on [`Storage::close`].
+
+use crate::buffer::BufferPool;
+use crate::checkpoint::{self, CheckpointTicket};
+use crate::error::{Result, StorageError};
+use crate::files::DataFiles;
+use crate::fsm::FreeSpaceMap;
+use crate::heap::Heap;
+use crate::heap_page;
+use crate::page::{PageType, PAGE_SIZE};
+use crate::recovery::{self, Analysis, RecoveryReport};
+use crate::txn::{Transaction, TxnTable};
+use parking_lot::{Condvar, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+use vfs::Vfs;
+use wal::{LogManager, LogOptions, Lsn, Master, PageId, Sabotage};
+
+#[derive(Clone, Debug)]
+pub struct StorageOptions {
+    /// Buffer pool size in 8 KiB frames.
+    pub pool_frames: usize,
+    pub log: LogOptions,
+    /// Attach an after-image to every page record and compare it during redo.
+    pub wal_consistency_checking: bool,
+    /// Log growth that triggers a background checkpoint.
+    pub checkpoint_wal_bytes: u64,
+    /// Time that triggers a background checkpoint; `None` disables the background thread.
+    pub checkpoint_interval: Option<Duration>,
+    /// Deliberate protocol violation (effective only with the `sabotage` feature).
+    pub sabotage: Option<Sabotage>,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        StorageOptions {
+            pool_frames: 1024,
+            log: LogOptions::default(),
+            wal_consistency_checking: false,
+            checkpoint_wal_bytes: 64 << 20,
+            checkpoint_interval: Some(Duration::from_secs(300)),
+            sabotage: None,
+        }
+    }
+}
+
+impl StorageOptions {
+    fn with_sabotage_propagated(mut self) -> Self {
+        self.log.sabotage = self.sabotage;
+        self
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) opts: StorageOptions,
+    pub(crate) log: Arc<LogManager>,
+    pub(crate) files: Arc<DataFiles>,
+    pub(crate) pool: BufferPool,
+    pub(crate) txns: TxnTable,
+    pub(crate) master: Mutex<Master>,
+    pub(crate) fsm: FreeSpaceMap,
+    pub(crate) checkpoint_lock: Mutex<()>,
+    last_checkpoint: AtomicU64,
+    background: Background,
+}
+
+#[derive(Default)]
+struct Background {
+    stop: Mutex<bool>,
+    wake: Condvar,
+    last_error: Mutex<Option<String>>,
+}
+
+impl Inner {
+    /// Fails if an earlier I/O error made the store unusable.
+    pub(crate) fn check_usable(&self) -> Result<()> {
+        self.files.check_poisoned()?;
+        if let Some(why) = self.log.failed() {
+            return Err(StorageError::Poisoned(why));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn last_checkpoint(&self) -> Lsn {
+        Lsn(self.last_checkpoint.load(Ordering::SeqCst))
+    }
+
+    pub(crate) fn set_last_checkpoint(&self, lsn: Lsn) {
+        self.last_checkpoint.store(lsn.0, Ordering::SeqCst);
+    }
+
+    /// Called after each commit: wakes the checkpointer when the log has grown enough.
+    pub(crate) fn commit_hook(&self) {
+        let grown = self
+            .log
+            .end_lsn()
+            .0
+            .saturating_sub(self.last_checkpoint().0);
+        if grown >= self.opts.checkpoint_wal_bytes {
+            self.background.wake.notify_all();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        *self.background.stop.lock() = true;
+        self.background.wake.notify_all();
+    }
+}
+
+/// A handle to an open store; cheap to clone and share across threads.
+#[derive(Clone)]
+pub struct Storage {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage").finish_non_exhaustive()
+    }
+}
+
+/// What [`Storage::check_integrity`] examined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IntegrityReport {
+    pub files: usize,
+    pub pages: u64,
+    pub tuples: u64,
+}
+
+impl Storage {
+    /// Opens (creating if needed) the store in `dir`, running crash recovery.
+    pub fn open(
+        vfs: Arc<dyn Vfs>,
+        dir: &Path,
+        opts: StorageOptions,
+    ) -> Result<(Storage, RecoveryReport)> {
+        let opts = opts.with_sabotage_propagated();
+        vfs.create_dir_all(dir)
+            .map_err(|e| StorageError::io(dir, e))?;
+        let master = Master::open(vfs.as_ref(), &dir.join("control"))?;
+        let mut analysis = Analysis::new(master.current());
+        let opened = LogManager::open(
+            vfs.clone(),
+            dir.join("wal"),
+            &opts.log,
+            analysis.start(),
+            |rec| {
+                analysis.visit(rec);
+                Ok(())
+            },
+        )?;
+        analysis.check_complete(opened.end)?;
+        let mut report = RecoveryReport {
+            checkpoint: analysis.start(),
+            log_end: opened.end,
+            tail: opened.stop_reason.to_string(),
+            records_scanned: analysis.scanned,
+            ..RecoveryReport::default()
+        };
+        let files = Arc::new(DataFiles::open(vfs.clone(), dir.join("base"))?);
+        let pool = BufferPool::new(
+            opts.pool_frames,
+            files.clone(),
+            opened.log.clone(),
+            opts.sabotage,
+        );
+        let inner = Arc::new(Inner {
+            log: opened.log,
+            files,
+            pool,
+            txns: TxnTable::default(),
+            master: Mutex::new(master),
+            fsm: FreeSpaceMap::default(),
+            checkpoint_lock: Mutex::new(()),
+            last_checkpoint: AtomicU64::new(analysis.start().map_or(0, |l| l.0)),
+            background: Background::default(),
+            opts,
+        });
+        inner.txns.set_next(analysis.next_txn());
+        recovery::redo(&inner, &analysis, &mut report)?;
+        recovery::undo(&inner, &analysis, &mut report)?;
+        let storage = Storage { inner };
+        storage.checkpoint()?;
+        storage.start_background();
+        Ok((storage, report))
+    }
+
+    fn start_background(&self) {
+        let Some(interval) = self.inner.opts.checkpoint_interval else {
+            return;
+        };
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let spawned = std::thread::Builder::new()
+            .name("quill-checkpointer".into())
+            .spawn(move || checkpointer(weak, interval));
+        if let Err(e) = spawned {
+            *self.inner.background.last_error.lock() = Some(e.to_string());
+        }
+    }
+
+    /// Starts a transaction.
+    pub fn begin(&self) -> Result<Transaction> {
+        Transaction::begin(self)
+    }
+
+    /// The heap stored in data file `file` (created on first insert).
+    pub fn heap(&self, file: u32) -> Heap {
+        Heap::new(self.clone(), file)
+    }
+
+    /// Takes a fuzzy checkpoint; returns its begin LSN.
+    pub fn checkpoint(&self) -> Result<Lsn> {
+        let ticket = checkpoint::begin(&self.inner)?;
+        checkpoint::finish(&self.inner, ticket)
+    }
+
+    /// First half of a checkpoint: work may run before [`Storage::finish_checkpoint`].
+    pub fn begin_checkpoint(&self) -> Result<CheckpointTicket> {
+        checkpoint::begin(&self.inner)
+    }
+
+    pub fn finish_checkpoint(&self, ticket: CheckpointTicket) -> Result<Lsn> {
+        checkpoint::finish(&self.inner, ticket)
+    }
+
+    /// Writes every dirty page (they stay cached). Returns how many were written.
+    pub fn flush_dirty_pages(&self) -> Result<usize> {
+        self.inner.pool.flush_dirty(Lsn(u64::MAX))
+    }
+
+    /// Clean shutdown: writes all dirty pages and checkpoints, so the next open redoes nothing.
+    pub fn close(self) -> Result<()> {
+        self.flush_dirty_pages()?;
+        self.checkpoint()?;
+        Ok(())
+    }
+
+    pub fn log(&self) -> &LogManager {
+        &self.inner.log
+    }
+
+    /// (page reads, page writes) of the buffer pool.
+    pub fn io_counts(&self) -> (u64, u64) {
+        self.inner.pool.io_counts()
+    }
+
+    /// Error of the last background checkpoint, if it failed.
+    pub fn background_error(&self) -> Option<String> {
+        self.inner.background.last_error.lock().clone()
+    }
+
+    /// Writes all dirty pages, then reads every page of every data file back from disk and
+    /// checks its checksum, id and (for heap pages) slot structure.
+    pub fn check_integrity(&self) -> Result<IntegrityReport> {
+        self.flush_dirty_pages()?;
+        self.inner.files.sync_all()?;
+        let files = &self.inner.files;
+        let mut report = IntegrityReport::default();
+        for file in files.list()? {
+            report.files += 1;
+            for page_no in 0..files.page_count(file)? {
+                let id = PageId::new(file, page_no);
+                let mut page = crate::page::Page::new_zeroed();
+                files.read_page(id, &mut page)?;
+                report.pages += 1;
+                if page.page_type().ok() == Some(PageType::Heap) {
+                    heap_page::check(&page)
+                        .map_err(|source| StorageError::HeapPage { page: id, source })?;
+                    report.tuples += heap_page::tuples(&page).count() as u64;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Size of a data file in bytes as the store sees it (allocated pages included).
+    pub fn heap_bytes(&self, file: u32) -> Result<u64> {
+        Ok(self.inner.files.page_count(file)? as u64 * PAGE_SIZE as u64)
+    }
+
+    pub fn data_dir_paths(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+        (dir.join("control"), dir.join("wal"), dir.join("base"))
+    }
+}
+
+fn checkpointer(weak: Weak<Inner>, interval: Duration) {
+    let mut last = Instant::now();
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        {
+            let mut stop = inner.background.stop.lock();
+            if *stop {
+                return;
+            }
+            let tick = interval.min(Duration::from_secs(1));
+            inner.background.wake.wait_for(&mut stop, tick);
+            if *stop {
+                return;
+            }
+        }
+        let grown = inner
+            .log
+            .end_lsn()
+            .0
+            .saturating_sub(inner.last_checkpoint().0);
+        if grown >= inner.opts.checkpoint_wal_bytes || (last.elapsed() >= interval && grown > 0) {
+            let storage = Storage {
+                inner: inner.clone(),
+            };
+            if let Err(e) = storage.checkpoint() {
+                *inner.background.last_error.lock() = Some(e.to_string());
+            }
+            last = Instant::now();
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Test support shared by Quill's crash, fault and process-kill tests.
+
+pub mod sim;
