@@ -204,7 +204,8 @@ impl BufferPool {
     /// Writes every dirty page whose recLSN is below `older_than` (all with `Lsn(u64::MAX)`).
     /// Returns the number written. Pages stay cached.
     pub fn flush_dirty(&self, older_than: Lsn) -> Result<usize> {
-        let victims: Vec<PageId> = {
+        // Sorted, so the write order (and a simulated disk's op sequence) is deterministic.
+        let mut victims: Vec<PageId> = {
             let st = self.state.lock();
             st.table
                 .iter()
@@ -216,6 +217,7 @@ impl BufferPool {
                 .map(|(&p, _)| p)
                 .collect()
         };
+        victims.sort_unstable();
         let mut n = 0;
         for page in victims {
             let pinned = {

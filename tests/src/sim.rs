@@ -13,10 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use storage::{Sabotage, Savepoint, Storage, StorageError, StorageOptions, Tid, Transaction};
-use vfs::{CrashMode, FaultPlan, SimVfs};
+use vfs::{CrashMode, FaultKind, FaultPlan, IoFault, SimVfs};
 use wal::LogOptions;
 
 pub type Model = BTreeMap<u64, Vec<u8>>;
+
+/// An I/O fault injected at a random point of the workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Injected {
+    /// EIO on operations of `kind` (from a random op on; every later one too if persistent).
+    Eio { kind: FaultKind, persistent: bool },
+    /// The disk fills up at a random point.
+    Enospc,
+}
 
 /// One trial's settings; everything else derives from `seed`.
 #[derive(Clone, Debug)]
@@ -28,8 +37,9 @@ pub struct TrialConfig {
     pub sabotage: Option<Sabotage>,
     /// Crash recovery itself (up to this many times) before the final recovery.
     pub nested_crashes: u32,
-    /// Inject this fault plan instead of a crash point (the trial then stops at the first error).
-    pub fault: Option<FaultPlan>,
+    /// Inject this fault at a random operation instead of a crash point; the workload stops
+    /// at the first error, then the machine crashes and recovers.
+    pub fault: Option<Injected>,
     /// Force the crash mode (otherwise mostly power loss, sometimes process kill).
     pub mode: Option<CrashMode>,
 }
@@ -337,7 +347,7 @@ fn crash_mode(cfg: &TrialConfig, rng: &mut ChaCha8Rng) -> CrashMode {
 pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
     let fail = |what: String| format!("seed {:#x} ({cfg:?}): {what}", cfg.seed);
     // Learn how many I/O operations the workload performs, then crash at one of them.
-    let total_ops = {
+    let (total_ops, total_bytes) = {
         let fs = SimVfs::new(cfg.seed);
         let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("clean open failed: {e}")))?;
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -345,7 +355,7 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
         if let Some(e) = out.error {
             return Err(fail(format!("clean run failed: {e}")));
         }
-        fs.op_count()
+        (fs.op_count(), fs.bytes_written())
     };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut stats = TrialStats {
@@ -355,20 +365,34 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
     let fs = SimVfs::new(cfg.seed);
     let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("open failed: {e}")))?;
     let opened_ops = fs.op_count();
-    match &cfg.fault {
-        Some(plan) => fs.set_plan(plan.clone()),
-        None => {
-            stats.crash_op = rng.gen_range(opened_ops..=total_ops);
-            fs.set_plan(FaultPlan {
-                crash_at_op: Some(stats.crash_op),
-                ..FaultPlan::default()
-            });
-        }
-    }
+    stats.crash_op = rng.gen_range(opened_ops..=total_ops);
+    fs.set_plan(match cfg.fault {
+        None => FaultPlan {
+            crash_at_op: Some(stats.crash_op),
+            ..FaultPlan::default()
+        },
+        Some(Injected::Eio { kind, persistent }) => FaultPlan {
+            io_error: Some(IoFault {
+                at_op: stats.crash_op,
+                kind,
+                persistent,
+            }),
+            ..FaultPlan::default()
+        },
+        Some(Injected::Enospc) => FaultPlan {
+            enospc_after_bytes: Some(rng.gen_range(fs.bytes_written()..=total_bytes)),
+            ..FaultPlan::default()
+        },
+    });
     let mut wrng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let out = run_workload(&storage, cfg, &mut wrng);
     stats.commits_acked = out.acks;
     stats.error_seen = out.error.as_ref().map(|e| e.to_string());
+    if cfg.fault.is_some() {
+        if let Some(e) = &out.error {
+            check_fault_error(&storage, e).map_err(fail)?;
+        }
+    }
     drop(storage);
     let mut fs = fs.crash(crash_mode(cfg, &mut rng));
     // Crash recovery itself, part-way, a few times.
@@ -403,6 +427,37 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
     let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("second recovery failed: {e}")))?;
     verify(&storage, &out).map_err(|e| fail(format!("after second recovery: {e}")))?;
     Ok(stats)
+}
+
+/// An injected fault must surface as a clear I/O error naming the file, and after a failed
+/// write or sync the store must refuse to commit anything more.
+fn check_fault_error(storage: &Storage, e: &StorageError) -> Result<(), String> {
+    let msg = e.to_string();
+    let clear = matches!(
+        e,
+        StorageError::Io { .. } | StorageError::Poisoned(_) | StorageError::Wal(_)
+    ) && (msg.contains('/') || msg.contains("unusable"));
+    if !clear {
+        return Err(format!(
+            "injected fault surfaced as an unclear error: {msg}"
+        ));
+    }
+    let poisoned = storage.log().failed().is_some() || msg.contains("unusable");
+    if poisoned {
+        let attempt = (|| {
+            let mut t = storage.begin()?;
+            storage
+                .heap(HEAPS[0])
+                .insert(&mut t, &encode(u64::MAX, b"after failure"))?;
+            t.commit()
+        })();
+        if attempt.is_ok() {
+            return Err(format!(
+                "a commit succeeded after the store failed with: {msg}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the recovered contents against the acknowledged model (+ the in-doubt commit).

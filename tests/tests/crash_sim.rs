@@ -64,3 +64,12 @@ fn crash_points_recover_to_acknowledged_state() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn trials_are_deterministic_per_seed() {
+    for seed in 0..20u64 {
+        let a = run_trial(&config(0xd0_0000 + seed)).map(|s| format!("{s:?}"));
+        let b = run_trial(&config(0xd0_0000 + seed)).map(|s| format!("{s:?}"));
+        assert_eq!(a, b, "seed {seed} gave two different runs");
+    }
+}
