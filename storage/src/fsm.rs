@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use vfs::OpenMode;
-use wal::PageId;
+use wal::{PageId, TxnId};
 
 /// Free bytes are stored in units of this many bytes (one byte per page).
 const UNIT: usize = 32;
@@ -86,6 +86,23 @@ impl FreeSpaceMap {
 
     pub(crate) fn update(&self, inner: &Inner, file: u32, page: u32, free: usize) -> Result<()> {
         self.with_file(inner, file, |m| m.set(page, free))
+    }
+
+    /// Re-measures a page after deletes committed on it, counting the space pruning will
+    /// reclaim, so inserts are sent there again. Best effort: it is only a hint.
+    pub(crate) fn refresh(&self, inner: &Inner, page: PageId) {
+        let Ok(pinned) = inner.pool.pin(page) else {
+            return;
+        };
+        let free = {
+            let g = pinned.read();
+            let reclaimable: usize = heap_page::tuples(&g)
+                .filter(|(_, h, _)| h.xmax != TxnId::NONE && !inner.txns.is_active(h.xmax))
+                .map(|(_, _, d)| d.len() + heap_page::TUPLE_HEADER_SIZE)
+                .sum();
+            heap_page::free_for_insert(&g) + reclaimable
+        };
+        let _ = self.update(inner, page.file, page.page_no, free);
     }
 
     fn load(inner: &Inner, file: u32) -> Result<FileMap> {

@@ -166,6 +166,8 @@ impl Heap {
         };
         let mut e = txn.entry().lock();
         log_change(inner, Chain::Txn(txn.id(), &mut e), &mut w, &op)?;
+        drop(e);
+        txn.note_delete(w.id());
         Ok(())
     }
 

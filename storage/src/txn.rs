@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use wal::{Lsn, RecordBody, Sabotage, TxnEntry, TxnId};
+use wal::{Lsn, PageId, RecordBody, Sabotage, TxnEntry, TxnId};
 
 pub(crate) type EntryRef = Arc<Mutex<TxnEntry>>;
 
@@ -80,6 +80,8 @@ pub struct Transaction {
     id: TxnId,
     entry: EntryRef,
     done: bool,
+    /// Pages where this transaction deleted tuples: their space frees up at commit.
+    deleted_on: Vec<PageId>,
 }
 
 impl Transaction {
@@ -91,6 +93,7 @@ impl Transaction {
             id,
             entry,
             done: false,
+            deleted_on: Vec::new(),
         })
     }
 
@@ -100,6 +103,12 @@ impl Transaction {
 
     pub(crate) fn entry(&self) -> &EntryRef {
         &self.entry
+    }
+
+    pub(crate) fn note_delete(&mut self, page: PageId) {
+        if self.deleted_on.last() != Some(&page) && !self.deleted_on.contains(&page) {
+            self.deleted_on.push(page);
+        }
     }
 
     /// Makes the transaction's changes durable; returns only after its commit record is.
@@ -121,6 +130,9 @@ impl Transaction {
             inner.log.flush_through(lsn)?;
         }
         inner.commit_hook();
+        for page in std::mem::take(&mut self.deleted_on) {
+            inner.fsm.refresh(inner, page);
+        }
         Ok(())
     }
 
