@@ -69,14 +69,11 @@ impl FreeSpaceMap {
         f: impl FnOnce(&mut FileMap) -> T,
     ) -> Result<T> {
         let mut files = self.files.lock();
-        if !files.contains_key(&file) {
-            let map = Self::load(inner, file)?;
-            files.insert(file, map);
-        }
-        match files.get_mut(&file) {
-            Some(m) => Ok(f(m)),
-            None => Err(StorageError::Recovery("free space map vanished".into())),
-        }
+        let map = match files.entry(file) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(Self::load(inner, file)?),
+        };
+        Ok(f(map))
     }
 
     /// A page of `file` that probably has room for `need` bytes of tuple data.

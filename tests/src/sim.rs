@@ -176,7 +176,7 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
             }
             let i = rng.gen_range(0..open.len());
             match roll {
-                0..=7 | 8..=34 => {
+                0..=34 => {
                     // Insert a new key.
                     let key = next_key;
                     next_key += 1;

@@ -17,7 +17,7 @@ fn env_u64(name: &str) -> Option<u64> {
 fn config(seed: u64) -> TrialConfig {
     let mut cfg = TrialConfig::new(seed);
     // Every fourth trial crashes recovery itself, up to three times.
-    cfg.nested_crashes = if seed % 4 == 0 { 3 } else { 0 };
+    cfg.nested_crashes = if seed.is_multiple_of(4) { 3 } else { 0 };
     cfg.pool_frames = 4 + (seed % 6) as usize;
     cfg
 }

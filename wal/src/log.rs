@@ -315,7 +315,7 @@ mod tests {
         RecordBody::Update(PageChange {
             page: PageId::new(1, n as u32),
             op: vec![n as u8; n % 700],
-            image: (n % 3 == 0).then(|| PageImage {
+            image: n.is_multiple_of(3).then(|| PageImage {
                 bytes: vec![7; 300],
                 restore: true,
             }),

@@ -92,7 +92,7 @@ impl Master {
             checkpoint_end,
             next_txn,
         };
-        let slot = (seq % 2) as u64 * SLOT as u64;
+        let slot = (seq % 2) * SLOT as u64;
         self.file
             .write_all_at(&encode_slot(&rec), slot)
             .and_then(|_| self.file.sync())
