@@ -6,7 +6,8 @@
 //!    (a concurrent checkpoint that misses the dirty flag then begins before the record);
 //! 4. append the record — with a full-page image if this change dirtied a clean page
 //!    (torn-page repair), else with an after-image when WAL consistency checking is on;
-//! 5. set pageLSN to the record's LSN and advance the transaction's chain.
+//! 5. set pageLSN to the record's LSN and advance the transaction's chain (whose first
+//!    record is a Begin, written with its first change).
 //!
 //! The latch is released by the caller afterwards, so no one sees the page between the change
 //! and its pageLSN. Nothing else mutates page bytes outside redo.
@@ -68,6 +69,12 @@ pub(crate) fn log_change(
     };
     let lsn = match chain {
         Chain::Txn(txn, entry) => {
+            if entry.first_lsn.is_none() {
+                // A transaction's first change is preceded by its Begin record (read-only
+                // transactions log nothing at all).
+                let begin = inner.log.append(Lsn::NONE, txn, &RecordBody::Begin)?;
+                advance(entry, begin);
+            }
             let lsn = inner
                 .log
                 .append(entry.last_lsn, txn, &RecordBody::Update(change))?;

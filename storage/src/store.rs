@@ -70,6 +70,7 @@ pub(crate) struct Inner {
     pub(crate) fsm: FreeSpaceMap,
     pub(crate) checkpoint_lock: Mutex<()>,
     last_checkpoint: AtomicU64,
+    checkpoints: AtomicU64,
     background: Background,
 }
 
@@ -96,6 +97,7 @@ impl Inner {
 
     pub(crate) fn set_last_checkpoint(&self, lsn: Lsn) {
         self.last_checkpoint.store(lsn.0, Ordering::SeqCst);
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Called after each commit: wakes the checkpointer when the log has grown enough.
@@ -184,6 +186,7 @@ impl Storage {
             fsm: FreeSpaceMap::default(),
             checkpoint_lock: Mutex::new(()),
             last_checkpoint: AtomicU64::new(analysis.start().map_or(0, |l| l.0)),
+            checkpoints: AtomicU64::new(0),
             background: Background::default(),
             opts,
         });
@@ -253,6 +256,11 @@ impl Storage {
     /// (page reads, page writes) of the buffer pool.
     pub fn io_counts(&self) -> (u64, u64) {
         self.inner.pool.io_counts()
+    }
+
+    /// Checkpoints completed since the store was opened (the one ending recovery included).
+    pub fn checkpoints_taken(&self) -> u64 {
+        self.inner.checkpoints.load(Ordering::Relaxed)
     }
 
     /// Error of the last background checkpoint, if it failed.
