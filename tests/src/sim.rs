@@ -42,6 +42,8 @@ pub struct TrialConfig {
     pub fault: Option<Injected>,
     /// Force the crash mode (otherwise mostly power loss, sometimes process kill).
     pub mode: Option<CrashMode>,
+    /// Whether the workload takes checkpoints (which reclaim the log).
+    pub checkpoints: bool,
 }
 
 impl TrialConfig {
@@ -55,6 +57,7 @@ impl TrialConfig {
             nested_crashes: 0,
             fault: None,
             mode: None,
+            checkpoints: true,
         }
     }
 }
@@ -275,6 +278,9 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
                         };
                     }
                     t.txn.abort()?;
+                }
+                88..=94 if !cfg.checkpoints => {
+                    storage.flush_dirty_pages()?;
                 }
                 88..=91 => match pending_ckpt.take() {
                     None => pending_ckpt = Some(storage.begin_checkpoint()?),
