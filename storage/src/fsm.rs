@@ -62,18 +62,30 @@ impl FreeSpaceMap {
         inner.files.dir().join(format!("{file:08}.fsm"))
     }
 
+    /// Loads the map of `file` if needed. Call it before latching any page: loading reads
+    /// pages, and it holds no lock of the map while doing so.
+    pub(crate) fn ensure_loaded(&self, inner: &Inner, file: u32) -> Result<()> {
+        if self.files.lock().contains_key(&file) {
+            return Ok(());
+        }
+        let map = Self::load(inner, file)?;
+        self.files.lock().entry(file).or_insert(map);
+        Ok(())
+    }
+
     fn with_file<T>(
         &self,
         inner: &Inner,
         file: u32,
         f: impl FnOnce(&mut FileMap) -> T,
     ) -> Result<T> {
-        let mut files = self.files.lock();
-        let map = match files.entry(file) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(Self::load(inner, file)?),
-        };
-        Ok(f(map))
+        self.ensure_loaded(inner, file)?;
+        match self.files.lock().get_mut(&file) {
+            Some(m) => Ok(f(m)),
+            None => Err(StorageError::Recovery(format!(
+                "free space map of file {file} vanished"
+            ))),
+        }
     }
 
     /// A page of `file` that probably has room for `need` bytes of tuple data.

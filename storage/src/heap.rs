@@ -66,6 +66,8 @@ impl Heap {
     fn insert_near(&self, txn: &mut Transaction, data: &[u8], hint: Option<u32>) -> Result<Tid> {
         let inner = self.inner();
         inner.check_usable()?;
+        // Before any latch: loading the map reads pages of this file.
+        inner.fsm.ensure_loaded(inner, self.file)?;
         if data.len() > MAX_TUPLE_DATA {
             return Err(StorageError::TupleTooLarge {
                 len: data.len(),

@@ -111,3 +111,26 @@ fn inserts_reuse_space_freed_by_committed_deletes() {
     );
     assert_eq!(heap.scan().count(), 0);
 }
+
+#[test]
+fn first_operation_after_reopen_can_be_an_update() {
+    let fs = SimVfs::new(13);
+    let dir = Path::new("/db");
+    let (st, _) = Storage::open(Arc::new(fs.clone()), dir, opts()).expect("open");
+    let mut t = st.begin().expect("begin");
+    let tids: Vec<_> = (0..2000)
+        .map(|i| st.heap(1).insert(&mut t, &row(i)).expect("insert"))
+        .collect();
+    t.commit().expect("commit");
+    st.close().expect("close");
+    // The free space map is loaded lazily; an update latches a page before it inserts.
+    let (st, _) = Storage::open(Arc::new(fs), dir, opts()).expect("reopen");
+    let mut t = st.begin().expect("begin");
+    let new = st
+        .heap(1)
+        .update(&mut t, tids[7], b"changed")
+        .expect("update");
+    t.commit().expect("commit");
+    assert_eq!(st.heap(1).get(new).expect("get"), Some(b"changed".to_vec()));
+    assert_eq!(st.heap(1).get(tids[7]).expect("get"), None);
+}
