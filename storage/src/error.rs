@@ -34,6 +34,8 @@ pub enum StorageError {
     /// (recovery then restores everything from the log).
     #[error("storage is unusable after an earlier I/O failure: {0}")]
     Poisoned(String),
+    #[error("database directory {dir} is in use by another process or handle")]
+    Locked { dir: PathBuf },
     #[error("every buffer pool frame is pinned ({frames} frames)")]
     PoolExhausted { frames: usize },
     #[error("tuple of {len} bytes exceeds the maximum of {max}")]

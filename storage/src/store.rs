@@ -71,14 +71,27 @@ pub(crate) struct Inner {
     pub(crate) checkpoint_lock: Mutex<()>,
     last_checkpoint: AtomicU64,
     checkpoints: AtomicU64,
-    background: Background,
+    /// Log end right after the last checkpoint (an idle store takes no more checkpoints).
+    end_after_checkpoint: AtomicU64,
+    background: Arc<Background>,
+    /// Exclusive lock on the directory, held while this store is open.
+    _dir_lock: vfs::LockGuard,
 }
 
+/// Shared with the checkpointer thread, which holds the store itself only while working.
 #[derive(Default)]
 struct Background {
     stop: Mutex<bool>,
     wake: Condvar,
     last_error: Mutex<Option<String>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Background {
+    fn stop(&self) {
+        *self.stop.lock() = true;
+        self.wake.notify_all();
+    }
 }
 
 impl Inner {
@@ -97,6 +110,8 @@ impl Inner {
 
     pub(crate) fn set_last_checkpoint(&self, lsn: Lsn) {
         self.last_checkpoint.store(lsn.0, Ordering::SeqCst);
+        self.end_after_checkpoint
+            .store(self.log.end_lsn().0, Ordering::SeqCst);
         self.checkpoints.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -115,8 +130,7 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        *self.background.stop.lock() = true;
-        self.background.wake.notify_all();
+        self.background.stop();
     }
 }
 
@@ -150,6 +164,13 @@ impl Storage {
         let opts = opts.with_sabotage_propagated();
         vfs.create_dir_all(dir)
             .map_err(|e| StorageError::io(dir, e))?;
+        let lock_path = dir.join("LOCK");
+        let dir_lock = vfs.lock(&lock_path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock => StorageError::Locked {
+                dir: dir.to_path_buf(),
+            },
+            _ => StorageError::io(&lock_path, e),
+        })?;
         let master = Master::open(vfs.as_ref(), &dir.join("control"))?;
         let mut analysis = Analysis::new(master.current());
         let opened = LogManager::open(
@@ -187,7 +208,9 @@ impl Storage {
             checkpoint_lock: Mutex::new(()),
             last_checkpoint: AtomicU64::new(analysis.start().map_or(0, |l| l.0)),
             checkpoints: AtomicU64::new(0),
-            background: Background::default(),
+            end_after_checkpoint: AtomicU64::new(0),
+            background: Arc::default(),
+            _dir_lock: dir_lock,
             opts,
         });
         inner.txns.set_next(analysis.next_txn());
@@ -204,11 +227,13 @@ impl Storage {
             return;
         };
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let bg = self.inner.background.clone();
         let spawned = std::thread::Builder::new()
             .name("quill-checkpointer".into())
-            .spawn(move || checkpointer(weak, interval));
-        if let Err(e) = spawned {
-            *self.inner.background.last_error.lock() = Some(e.to_string());
+            .spawn(move || checkpointer(bg, weak, interval));
+        match spawned {
+            Ok(handle) => *self.inner.background.thread.lock() = Some(handle),
+            Err(e) => *self.inner.background.last_error.lock() = Some(e.to_string()),
         }
     }
 
@@ -242,8 +267,16 @@ impl Storage {
         self.inner.pool.flush_dirty(Lsn(u64::MAX))
     }
 
-    /// Clean shutdown: writes all dirty pages and checkpoints, so the next open redoes nothing.
+    /// Clean shutdown: stops the checkpointer, writes all dirty pages and checkpoints, so the
+    /// next open redoes nothing. The directory stays locked until every handle is dropped.
     pub fn close(self) -> Result<()> {
+        self.inner.background.stop();
+        let handle = self.inner.background.thread.lock().take();
+        if let Some(h) = handle {
+            if h.thread().id() != std::thread::current().id() {
+                let _ = h.join();
+            }
+        }
         self.flush_dirty_pages()?;
         self.checkpoint()?;
         Ok(())
@@ -302,32 +335,29 @@ impl Storage {
     }
 }
 
-fn checkpointer(weak: Weak<Inner>, interval: Duration) {
+fn checkpointer(bg: Arc<Background>, weak: Weak<Inner>, interval: Duration) {
     let mut last = Instant::now();
     loop {
-        let Some(inner) = weak.upgrade() else { return };
         {
-            let mut stop = inner.background.stop.lock();
+            let mut stop = bg.stop.lock();
             if *stop {
                 return;
             }
-            let tick = interval.min(Duration::from_secs(1));
-            inner.background.wake.wait_for(&mut stop, tick);
+            bg.wake
+                .wait_for(&mut stop, interval.min(Duration::from_secs(1)));
             if *stop {
                 return;
             }
         }
-        let grown = inner
-            .log
-            .end_lsn()
-            .0
-            .saturating_sub(inner.last_checkpoint().0);
-        if grown >= inner.opts.checkpoint_wal_bytes || (last.elapsed() >= interval && grown > 0) {
-            let storage = Storage {
-                inner: inner.clone(),
-            };
+        // Hold the store only while deciding and working, never while waiting.
+        let Some(inner) = weak.upgrade() else { return };
+        let end = inner.log.end_lsn().0;
+        let grown = end.saturating_sub(inner.last_checkpoint().0);
+        let idle = end == inner.end_after_checkpoint.load(Ordering::SeqCst);
+        if grown >= inner.opts.checkpoint_wal_bytes || (last.elapsed() >= interval && !idle) {
+            let storage = Storage { inner };
             if let Err(e) = storage.checkpoint() {
-                *inner.background.last_error.lock() = Some(e.to_string());
+                *bg.last_error.lock() = Some(e.to_string());
             }
             last = Instant::now();
         }

@@ -110,3 +110,22 @@ fn concurrent_transactions_with_background_checkpoints() {
     let n: usize = [1, 2].iter().map(|f| st.heap(*f).scan().count()).sum();
     assert_eq!(n, rows.len());
 }
+
+#[test]
+fn nothing_is_written_after_close_and_an_idle_store_stays_idle() {
+    let fs = SimVfs::new(22);
+    let mut o = opts();
+    o.checkpoint_interval = Some(Duration::from_millis(30));
+    let (st, _) = Storage::open(Arc::new(fs.clone()), Path::new("/db"), o).expect("open");
+    let mut t = st.begin().expect("begin");
+    st.heap(1).insert(&mut t, b"one row").expect("insert");
+    t.commit().expect("commit");
+    std::thread::sleep(Duration::from_millis(150));
+    let taken = st.checkpoints_taken();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(st.checkpoints_taken(), taken, "an idle store keeps checkpointing");
+    st.close().expect("close");
+    let ops = fs.op_count();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(fs.op_count(), ops, "the disk was touched after close returned");
+}

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use storage::{Storage, StorageOptions};
+use storage::{Storage, StorageError, StorageOptions};
 use vfs::SimVfs;
 
 fn opts() -> StorageOptions {
@@ -61,6 +61,10 @@ fn heap_far_larger_than_pool() {
     let moved = heap.update(&mut t, tids[0], b"updated").expect("update");
     t.commit().expect("commit");
     st.close().expect("close");
+    // `heap` still holds the store open: the directory stays locked until it goes.
+    let second = Storage::open(Arc::new(fs.clone()), dir, opts());
+    assert!(matches!(second, Err(StorageError::Locked { .. })), "{second:?}");
+    drop(heap);
 
     let (st, report) = Storage::open(Arc::new(fs.clone()), dir, opts()).expect("reopen");
     assert_eq!(

@@ -48,6 +48,25 @@ pub trait Vfs: Send + Sync + std::fmt::Debug {
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Lists the entries (files only) of `dir`, sorted by name.
     fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
+    /// Takes an exclusive advisory lock on the file at `path` (created if missing), held until
+    /// the returned guard is dropped (or the process dies). Fails with `WouldBlock` if another
+    /// holder has it. Not counted as an operation by simulated disks.
+    fn lock(&self, path: &Path) -> io::Result<LockGuard>;
+}
+
+/// Holds a lock taken with [`Vfs::lock`]; dropping it releases the lock.
+pub struct LockGuard(#[allow(dead_code)] Box<dyn Send + Sync>);
+
+impl LockGuard {
+    pub fn new(inner: Box<dyn Send + Sync>) -> LockGuard {
+        LockGuard(inner)
+    }
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockGuard")
+    }
 }
 
 /// An open file. All offsets are absolute byte positions.

@@ -171,6 +171,8 @@ impl State {
 #[derive(Clone, Debug)]
 pub struct SimVfs {
     state: Arc<Mutex<State>>,
+    /// Locks held by the simulated process (a crash starts a new process with none).
+    locks: Arc<Mutex<std::collections::BTreeSet<PathBuf>>>,
 }
 
 impl SimVfs {
@@ -182,6 +184,7 @@ impl SimVfs {
     fn from_state(state: State) -> SimVfs {
         SimVfs {
             state: Arc::new(Mutex::new(state)),
+            locks: Arc::default(),
         }
     }
 
@@ -236,7 +239,31 @@ impl SimVfs {
     }
 }
 
+struct SimLock {
+    locks: Arc<Mutex<std::collections::BTreeSet<PathBuf>>>,
+    path: PathBuf,
+}
+
+impl Drop for SimLock {
+    fn drop(&mut self) {
+        self.locks.lock().remove(&self.path);
+    }
+}
+
 impl Vfs for SimVfs {
+    fn lock(&self, path: &Path) -> io::Result<crate::LockGuard> {
+        if !self.locks.lock().insert(path.to_path_buf()) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "lock held by another user",
+            ));
+        }
+        Ok(crate::LockGuard::new(Box::new(SimLock {
+            locks: self.locks.clone(),
+            path: path.to_path_buf(),
+        })))
+    }
+
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Arc<dyn VfsFile>> {
         let mut st = self.state.lock();
         st.begin(OpClass::Meta)?;
