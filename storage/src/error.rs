@@ -51,6 +51,27 @@ pub enum StorageError {
     PageOp { page: PageId, reason: String },
     #[error("transaction {0} is no longer active")]
     TxnNotActive(TxnId),
+    #[error("file {file} already holds a B+tree or other data")]
+    TreeExists { file: u32 },
+    #[error("file {file} holds no B+tree")]
+    NoSuchTree { file: u32 },
+    #[error("duplicate key in unique index (file {file})")]
+    UniqueViolation { file: u32 },
+    #[error("index entry already present (file {file})")]
+    DuplicateEntry { file: u32 },
+    #[error("index entry not found (file {file})")]
+    KeyNotFound { file: u32 },
+    #[error("index key of {len} bytes exceeds the maximum of {max}")]
+    KeyTooLarge { len: usize, max: usize },
+    /// The entry was written by another transaction that is still active.
+    #[error("index entry in file {file} is being modified by transaction {holder}")]
+    KeyConflict { file: u32, holder: TxnId },
+    #[error("corrupt B+tree in file {file}, page {page}: {reason}")]
+    TreeCorrupt {
+        file: u32,
+        page: u32,
+        reason: String,
+    },
     #[error("malformed page operation in log record at {lsn}: {reason}")]
     BadOp { lsn: Lsn, reason: &'static str },
     #[error("redo of record {lsn} on page {page} failed: {reason}")]

@@ -5,6 +5,8 @@
 //! pageLSN. The WAL rule (no page reaches disk before the log through its pageLSN is durable)
 //! is enforced in one place, the buffer pool's write path.
 
+mod btree;
+pub mod btree_page;
 mod buffer;
 mod checkpoint;
 mod error;
@@ -12,6 +14,7 @@ mod files;
 mod fsm;
 mod heap;
 pub mod heap_page;
+pub mod keycode;
 mod logged;
 pub mod ops;
 pub mod page;
@@ -19,6 +22,7 @@ mod recovery;
 mod store;
 mod txn;
 
+pub use btree::{BTree, BTreeCursor, ScanDirection, TreeCheck, MAX_USER_KEY};
 pub use checkpoint::CheckpointTicket;
 pub use error::{Result, StorageError};
 pub use heap::{Heap, HeapScan, Tid};

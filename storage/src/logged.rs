@@ -48,19 +48,7 @@ pub(crate) fn log_change(
     })?;
     let was_clean = !w.is_dirty();
     w.mark_dirty(inner.log.end_lsn());
-    let image = if was_clean && !Sabotage::active(inner.opts.sabotage, Sabotage::NoFullPageWrites) {
-        Some(PageImage {
-            bytes: encode_image(w.page()),
-            restore: true,
-        })
-    } else if inner.opts.wal_consistency_checking {
-        Some(PageImage {
-            bytes: encode_image(w.page()),
-            restore: false,
-        })
-    } else {
-        None
-    };
+    let image = image_for(inner, was_clean, w);
     let change = PageChange {
         page: page_id,
         op: op.encode(),
@@ -102,4 +90,60 @@ fn advance(entry: &mut TxnEntry, lsn: Lsn) {
         entry.first_lsn = lsn;
     }
     entry.last_lsn = lsn;
+}
+
+/// Applies one operation to each latched page and logs them together as one redo-only
+/// MultiPage record (a structure modification): either the whole change is in the log or
+/// none of it, and every page carries the record's LSN. On error nothing is changed.
+pub(crate) fn log_multi(inner: &Inner, pages: &mut [(&mut PageWrite<'_>, PageOp)]) -> Result<Lsn> {
+    // Apply to copies first so a failing operation leaves every page untouched.
+    let mut after = Vec::with_capacity(pages.len());
+    for (w, op) in pages.iter() {
+        let mut copy = w.page().clone();
+        op.apply(w.id(), &mut copy)
+            .map_err(|e| StorageError::PageOp {
+                page: w.id(),
+                reason: format!("{e:?}"),
+            })?;
+        after.push(copy);
+    }
+    let hint = inner.log.end_lsn();
+    let mut changes = Vec::with_capacity(pages.len());
+    for ((w, op), copy) in pages.iter_mut().zip(after) {
+        let was_clean = !w.is_dirty();
+        *w.page_mut() = copy;
+        w.mark_dirty(hint);
+        let image = image_for(inner, was_clean, w);
+        changes.push(PageChange {
+            page: w.id(),
+            op: op.encode(),
+            image,
+            redo_only: true,
+        });
+    }
+    let lsn = inner
+        .log
+        .append(Lsn::NONE, TxnId::NONE, &RecordBody::MultiPage(changes))?;
+    for (w, _) in pages.iter_mut() {
+        w.page_mut().set_lsn(lsn);
+    }
+    Ok(lsn)
+}
+
+/// The image a change carries: a full-page write when it dirtied a clean page, else an
+/// after-image for consistency checking when that is on.
+fn image_for(inner: &Inner, was_clean: bool, w: &PageWrite<'_>) -> Option<PageImage> {
+    if was_clean && !Sabotage::active(inner.opts.sabotage, Sabotage::NoFullPageWrites) {
+        Some(PageImage {
+            bytes: encode_image(w.page()),
+            restore: true,
+        })
+    } else if inner.opts.wal_consistency_checking {
+        Some(PageImage {
+            bytes: encode_image(w.page()),
+            restore: false,
+        })
+    } else {
+        None
+    }
 }

@@ -25,6 +25,48 @@ pub enum PageOp {
     HeapSetXmax { slot: u16, old: TxnId, new: TxnId },
     /// Reclaim the space of deleted tuples whose deleters committed (redo-only).
     HeapPrune { slots: Vec<u16> },
+    /// B+tree: format a node (redo-only).
+    BtInit { level: u16 },
+    /// B+tree leaf: insert an entry at its key's place. Undo is logical: remove the key
+    /// from whichever leaf holds it by then.
+    BtInsert {
+        key: Vec<u8>,
+        tid_page: u32,
+        tid_slot: u16,
+        txn: TxnId,
+    },
+    /// B+tree leaf: change an entry's owner and deleted flag. Undo (logical): swapped.
+    BtSetState {
+        key: Vec<u8>,
+        old_txn: TxnId,
+        old_deleted: bool,
+        new_txn: TxnId,
+        new_deleted: bool,
+    },
+    /// B+tree leaf: remove the entry with this key (the compensation of an insert).
+    BtRemove { key: Vec<u8> },
+    /// B+tree leaf: remove dead entries at these indexes (redo-only).
+    BtPrune { indexes: Vec<u16> },
+    /// B+tree node: remove cells [from, count) (part of a split).
+    BtTruncate { from: u16 },
+    /// B+tree node: append raw cells (part of a split).
+    BtAppend { cells: Vec<Vec<u8>> },
+    /// B+tree internal node: insert a separator key and child pointer at an index.
+    BtInsertChild {
+        index: u16,
+        key: Vec<u8>,
+        child: u32,
+    },
+    /// B+tree internal node: turn cell 0 into the minus-infinity cell.
+    BtClearFirstKey,
+    /// B+tree node: set both sibling links.
+    BtSetLinks { left: u32, right: u32 },
+    /// B+tree meta page: format it.
+    MetaInit { unique: bool, root: u32 },
+    /// B+tree meta page: point at a new root.
+    MetaSetRoot { root: u32, height: u16 },
+    /// Several operations on one page, in order (one page's part of a multi-page record).
+    Batch(Vec<PageOp>),
 }
 
 /// Why an operation could not be applied.
@@ -56,7 +98,23 @@ impl PageOp {
                 heap_page::set_xmax(page, *slot, *new).map_err(err)
             }
             PageOp::HeapPrune { slots } => heap_page::prune(page, slots).map_err(err),
+            PageOp::Batch(ops) => {
+                // All or nothing: work on a copy.
+                let mut copy = page.clone();
+                for op in ops {
+                    op.apply(id, &mut copy)?;
+                }
+                *page = copy;
+                Ok(())
+            }
+            bt => crate::btree::apply_op(bt, id, page),
         }
+    }
+
+    /// Whether undo must find the change's key in its tree (it may have moved pages) rather
+    /// than compensate on the record's page.
+    pub fn is_logical(&self) -> bool {
+        matches!(self, PageOp::BtInsert { .. } | PageOp::BtSetState { .. })
     }
 
     /// The compensation of an undoable operation; `None` for redo-only ones.
@@ -68,7 +126,21 @@ impl PageOp {
                 old: *new,
                 new: *old,
             }),
-            PageOp::HeapInit | PageOp::HeapRemove { .. } | PageOp::HeapPrune { .. } => None,
+            PageOp::BtInsert { key, .. } => Some(PageOp::BtRemove { key: key.clone() }),
+            PageOp::BtSetState {
+                key,
+                old_txn,
+                old_deleted,
+                new_txn,
+                new_deleted,
+            } => Some(PageOp::BtSetState {
+                key: key.clone(),
+                old_txn: *new_txn,
+                old_deleted: *new_deleted,
+                new_txn: *old_txn,
+                new_deleted: *old_deleted,
+            }),
+            _ => None,
         }
     }
 
@@ -94,9 +166,84 @@ impl PageOp {
             }
             PageOp::HeapPrune { slots } => {
                 out.push(6);
-                out.extend_from_slice(&(slots.len() as u32).to_le_bytes());
-                for s in slots {
-                    out.extend_from_slice(&s.to_le_bytes());
+                put_u16s(&mut out, slots);
+            }
+            PageOp::BtInit { level } => {
+                out.push(10);
+                out.extend_from_slice(&level.to_le_bytes());
+            }
+            PageOp::BtInsert {
+                key,
+                tid_page,
+                tid_slot,
+                txn,
+            } => {
+                out.push(11);
+                put_bytes(&mut out, key);
+                out.extend_from_slice(&tid_page.to_le_bytes());
+                out.extend_from_slice(&tid_slot.to_le_bytes());
+                out.extend_from_slice(&txn.0.to_le_bytes());
+            }
+            PageOp::BtSetState {
+                key,
+                old_txn,
+                old_deleted,
+                new_txn,
+                new_deleted,
+            } => {
+                out.push(12);
+                put_bytes(&mut out, key);
+                out.extend_from_slice(&old_txn.0.to_le_bytes());
+                out.push(*old_deleted as u8);
+                out.extend_from_slice(&new_txn.0.to_le_bytes());
+                out.push(*new_deleted as u8);
+            }
+            PageOp::BtRemove { key } => {
+                out.push(13);
+                put_bytes(&mut out, key);
+            }
+            PageOp::BtPrune { indexes } => {
+                out.push(14);
+                put_u16s(&mut out, indexes);
+            }
+            PageOp::BtTruncate { from } => {
+                out.push(15);
+                out.extend_from_slice(&from.to_le_bytes());
+            }
+            PageOp::BtAppend { cells } => {
+                out.push(16);
+                out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+                for c in cells {
+                    put_bytes(&mut out, c);
+                }
+            }
+            PageOp::BtInsertChild { index, key, child } => {
+                out.push(17);
+                out.extend_from_slice(&index.to_le_bytes());
+                put_bytes(&mut out, key);
+                out.extend_from_slice(&child.to_le_bytes());
+            }
+            PageOp::BtClearFirstKey => out.push(18),
+            PageOp::BtSetLinks { left, right } => {
+                out.push(19);
+                out.extend_from_slice(&left.to_le_bytes());
+                out.extend_from_slice(&right.to_le_bytes());
+            }
+            PageOp::MetaInit { unique, root } => {
+                out.push(20);
+                out.push(*unique as u8);
+                out.extend_from_slice(&root.to_le_bytes());
+            }
+            PageOp::MetaSetRoot { root, height } => {
+                out.push(21);
+                out.extend_from_slice(&root.to_le_bytes());
+                out.extend_from_slice(&height.to_le_bytes());
+            }
+            PageOp::Batch(ops) => {
+                out.push(30);
+                out.extend_from_slice(&(ops.len() as u32).to_le_bytes());
+                for op in ops {
+                    put_bytes(&mut out, &op.encode());
                 }
             }
         }
@@ -118,16 +265,57 @@ impl PageOp {
                 old: TxnId(r.u64()?),
                 new: TxnId(r.u64()?),
             },
-            6 => {
-                let n = r.u32()? as usize;
-                if n > bytes.len() / 2 {
-                    return Err("slot count exceeds operation size");
-                }
-                let mut slots = Vec::with_capacity(n);
+            6 => PageOp::HeapPrune { slots: r.u16s()? },
+            10 => PageOp::BtInit { level: r.u16()? },
+            11 => PageOp::BtInsert {
+                key: r.bytes()?,
+                tid_page: r.u32()?,
+                tid_slot: r.u16()?,
+                txn: TxnId(r.u64()?),
+            },
+            12 => PageOp::BtSetState {
+                key: r.bytes()?,
+                old_txn: TxnId(r.u64()?),
+                old_deleted: r.u8()? != 0,
+                new_txn: TxnId(r.u64()?),
+                new_deleted: r.u8()? != 0,
+            },
+            13 => PageOp::BtRemove { key: r.bytes()? },
+            14 => PageOp::BtPrune { indexes: r.u16s()? },
+            15 => PageOp::BtTruncate { from: r.u16()? },
+            16 => {
+                let n = r.count()?;
+                let mut cells = Vec::with_capacity(n);
                 for _ in 0..n {
-                    slots.push(r.u16()?);
+                    cells.push(r.bytes()?);
                 }
-                PageOp::HeapPrune { slots }
+                PageOp::BtAppend { cells }
+            }
+            17 => PageOp::BtInsertChild {
+                index: r.u16()?,
+                key: r.bytes()?,
+                child: r.u32()?,
+            },
+            18 => PageOp::BtClearFirstKey,
+            19 => PageOp::BtSetLinks {
+                left: r.u32()?,
+                right: r.u32()?,
+            },
+            20 => PageOp::MetaInit {
+                unique: r.u8()? != 0,
+                root: r.u32()?,
+            },
+            21 => PageOp::MetaSetRoot {
+                root: r.u32()?,
+                height: r.u16()?,
+            },
+            30 => {
+                let n = r.count()?;
+                let mut ops = Vec::with_capacity(n);
+                for _ in 0..n {
+                    ops.push(PageOp::decode(&r.bytes()?)?);
+                }
+                PageOp::Batch(ops)
             }
             _ => return Err("unknown page operation"),
         };
@@ -135,6 +323,13 @@ impl PageOp {
             return Err("trailing bytes after page operation");
         }
         Ok(op)
+    }
+}
+
+fn put_u16s(out: &mut Vec<u8>, v: &[u16]) {
+    out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
     }
 }
 
@@ -180,6 +375,18 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         Ok(self.take(n)?.to_vec())
     }
+    /// An element count, bounded by the bytes left (each element takes at least one byte).
+    fn count(&mut self) -> Result<usize, &'static str> {
+        let n = self.u32()? as usize;
+        if n > self.b.len() - self.pos {
+            return Err("element count exceeds operation size");
+        }
+        Ok(n)
+    }
+    fn u16s(&mut self) -> Result<Vec<u16>, &'static str> {
+        let n = self.count()?;
+        (0..n).map(|_| self.u16()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +411,42 @@ mod tests {
             PageOp::HeapPrune {
                 slots: vec![1, 4, 5],
             },
+            PageOp::Batch(vec![
+                PageOp::BtInit { level: 1 },
+                PageOp::BtInsert {
+                    key: b"k".to_vec(),
+                    tid_page: 3,
+                    tid_slot: 4,
+                    txn: TxnId(5),
+                },
+                PageOp::BtSetState {
+                    key: b"k".to_vec(),
+                    old_txn: TxnId(1),
+                    old_deleted: false,
+                    new_txn: TxnId(2),
+                    new_deleted: true,
+                },
+                PageOp::BtRemove { key: b"k".to_vec() },
+                PageOp::BtPrune {
+                    indexes: vec![1, 2],
+                },
+                PageOp::BtTruncate { from: 3 },
+                PageOp::BtAppend {
+                    cells: vec![b"ab".to_vec(), b"c".to_vec()],
+                },
+                PageOp::BtInsertChild {
+                    index: 2,
+                    key: b"sep".to_vec(),
+                    child: 9,
+                },
+                PageOp::BtClearFirstKey,
+                PageOp::BtSetLinks { left: 1, right: 2 },
+                PageOp::MetaInit {
+                    unique: true,
+                    root: 1,
+                },
+                PageOp::MetaSetRoot { root: 7, height: 3 },
+            ]),
         ];
         for op in ops {
             let enc = op.encode();

@@ -67,7 +67,7 @@ impl Analysis {
     pub(crate) fn visit(&mut self, rec: &LogRecord) {
         self.scanned += 1;
         self.max_txn = self.max_txn.max(rec.txn.0);
-        if let Some(ch) = rec.body.page_change() {
+        for ch in rec.body.page_changes() {
             self.dpt.entry(ch.page).or_insert(rec.lsn);
         }
         if let RecordBody::CheckpointEnd(c) = &rec.body {
@@ -160,14 +160,13 @@ pub(crate) fn redo(inner: &Inner, analysis: &Analysis, report: &mut RecoveryRepo
     let mut torn: BTreeSet<PageId> = BTreeSet::new();
     let mut reader = inner.log.scan(start);
     while let Some(rec) = reader.next_record()? {
-        let Some(ch) = rec.body.page_change() else {
-            continue;
-        };
-        match analysis.dpt.get(&ch.page) {
-            Some(&rec_lsn) if rec.lsn >= rec_lsn => {}
-            _ => continue,
+        for ch in rec.body.page_changes() {
+            match analysis.dpt.get(&ch.page) {
+                Some(&rec_lsn) if rec.lsn >= rec_lsn => {}
+                _ => continue,
+            }
+            redo_change(inner, &rec, ch, &mut torn, report)?;
         }
-        redo_change(inner, &rec, ch, &mut torn, report)?;
     }
     if let Some(page) = torn.first() {
         return Err(StorageError::Recovery(format!(

@@ -7,6 +7,7 @@
 //! Checkpoints run in a background thread when the log has grown by `checkpoint_wal_bytes`
 //! since the last one or `checkpoint_interval` has passed, and on [`Storage::close`].
 
+use crate::btree::BTree;
 use crate::buffer::BufferPool;
 use crate::checkpoint::{self, CheckpointTicket};
 use crate::error::{Result, StorageError};
@@ -69,6 +70,7 @@ pub(crate) struct Inner {
     pub(crate) master: Mutex<Master>,
     pub(crate) fsm: FreeSpaceMap,
     pub(crate) checkpoint_lock: Mutex<()>,
+    tree_latches: crate::btree::TreeLatches,
     last_checkpoint: AtomicU64,
     checkpoints: AtomicU64,
     /// Log end right after the last checkpoint (an idle store takes no more checkpoints).
@@ -102,6 +104,11 @@ impl Inner {
             return Err(StorageError::Poisoned(why));
         }
         Ok(())
+    }
+
+    /// The latch of the B+tree in `file` (see the btree module for the protocol).
+    pub(crate) fn tree_latch(&self, file: u32) -> Arc<parking_lot::RwLock<()>> {
+        self.tree_latches.get(file)
     }
 
     pub(crate) fn last_checkpoint(&self) -> Lsn {
@@ -206,6 +213,7 @@ impl Storage {
             master: Mutex::new(master),
             fsm: FreeSpaceMap::default(),
             checkpoint_lock: Mutex::new(()),
+            tree_latches: Default::default(),
             last_checkpoint: AtomicU64::new(analysis.start().map_or(0, |l| l.0)),
             checkpoints: AtomicU64::new(0),
             end_after_checkpoint: AtomicU64::new(0),
@@ -245,6 +253,16 @@ impl Storage {
     /// The heap stored in data file `file` (created on first insert).
     pub fn heap(&self, file: u32) -> Heap {
         Heap::new(self.clone(), file)
+    }
+
+    /// Creates an empty B+tree in data file `file` (which must hold nothing yet).
+    pub fn create_btree(&self, file: u32, unique: bool) -> Result<BTree> {
+        BTree::create(self, file, unique)
+    }
+
+    /// Opens the B+tree stored in data file `file`.
+    pub fn btree(&self, file: u32) -> Result<BTree> {
+        BTree::open(self, file)
     }
 
     /// Takes a fuzzy checkpoint; returns its begin LSN.

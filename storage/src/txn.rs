@@ -187,6 +187,10 @@ pub(crate) fn undo(inner: &Inner, txn: TxnId, entry: &mut TxnEntry, stop: Lsn) -
                     lsn: rec.lsn,
                     reason,
                 })?;
+                if op.is_logical() {
+                    crate::btree::undo_logical(inner, txn, entry, &rec, ch.page.file, &op)?;
+                    continue;
+                }
                 let comp = op.compensation().ok_or(StorageError::BadOp {
                     lsn: rec.lsn,
                     reason: "operation has no compensation",

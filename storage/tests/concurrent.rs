@@ -123,9 +123,17 @@ fn nothing_is_written_after_close_and_an_idle_store_stays_idle() {
     std::thread::sleep(Duration::from_millis(150));
     let taken = st.checkpoints_taken();
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(st.checkpoints_taken(), taken, "an idle store keeps checkpointing");
+    assert_eq!(
+        st.checkpoints_taken(),
+        taken,
+        "an idle store keeps checkpointing"
+    );
     st.close().expect("close");
     let ops = fs.op_count();
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(fs.op_count(), ops, "the disk was touched after close returned");
+    assert_eq!(
+        fs.op_count(),
+        ops,
+        "the disk was touched after close returned"
+    );
 }

@@ -63,7 +63,10 @@ fn heap_far_larger_than_pool() {
     st.close().expect("close");
     // `heap` still holds the store open: the directory stays locked until it goes.
     let second = Storage::open(Arc::new(fs.clone()), dir, opts());
-    assert!(matches!(second, Err(StorageError::Locked { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(StorageError::Locked { .. })),
+        "{second:?}"
+    );
     drop(heap);
 
     let (st, report) = Storage::open(Arc::new(fs.clone()), dir, opts()).expect("reopen");

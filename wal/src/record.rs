@@ -13,7 +13,7 @@
 //! | 33 | 1 | flags (page records: bit 0 redo-only, bit 1 has image, bit 2 image is a full-page write) |
 //! | 34 | 6 | reserved, zero |
 //!
-//! Page records (Update, Clr) carry the page id, an opaque operation that the storage layer
+//! Page records (Update, Clr, MultiPage) carry the page id, an opaque operation that the storage layer
 //! interprets (the log knows no page layout), and optionally a page image.
 
 use crate::{Lsn, PageId, TxnId};
@@ -37,6 +37,7 @@ pub enum RecordKind {
     CheckpointEnd = 6,
     Update = 7,
     Clr = 8,
+    MultiPage = 9,
 }
 
 impl RecordKind {
@@ -51,6 +52,7 @@ impl RecordKind {
             6 => CheckpointEnd,
             7 => Update,
             8 => Clr,
+            9 => MultiPage,
             _ => return None,
         })
     }
@@ -118,6 +120,10 @@ pub enum RecordBody {
         change: PageChange,
         undo_next: Lsn,
     },
+    /// A redo-only change to several pages that must be atomic (a B+tree structure
+    /// modification): the record is in the log entirely or not at all, and every page it
+    /// touches carries its LSN, so no page shows part of it without the whole being durable.
+    MultiPage(Vec<PageChange>),
 }
 
 impl RecordBody {
@@ -131,13 +137,24 @@ impl RecordBody {
             RecordBody::CheckpointEnd(_) => RecordKind::CheckpointEnd,
             RecordBody::Update(_) => RecordKind::Update,
             RecordBody::Clr { .. } => RecordKind::Clr,
+            RecordBody::MultiPage(_) => RecordKind::MultiPage,
         }
     }
 
+    /// The change of a single-page record (Update or Clr).
     pub fn page_change(&self) -> Option<&PageChange> {
         match self {
             RecordBody::Update(c) | RecordBody::Clr { change: c, .. } => Some(c),
             _ => None,
+        }
+    }
+
+    /// The page changes the record carries (none for transaction and checkpoint records).
+    pub fn page_changes(&self) -> &[PageChange] {
+        match self {
+            RecordBody::Update(c) | RecordBody::Clr { change: c, .. } => std::slice::from_ref(c),
+            RecordBody::MultiPage(cs) => cs,
+            _ => &[],
         }
     }
 }
@@ -181,6 +198,15 @@ impl EncodedBody {
             RecordBody::Clr { change, undo_next } => {
                 out.extend_from_slice(&undo_next.0.to_le_bytes());
                 flags = encode_change(&mut out, change);
+            }
+            RecordBody::MultiPage(changes) => {
+                out.extend_from_slice(&(changes.len() as u32).to_le_bytes());
+                for ch in changes {
+                    // Each change carries its own flags byte, ahead of its fields.
+                    let at = out.len();
+                    out.push(0);
+                    out[at] = encode_change(&mut out, ch);
+                }
             }
         }
         let body_crc = crc32c::crc32c(&out);
@@ -306,6 +332,15 @@ pub fn decode(bytes: &[u8], expected_lsn: Lsn) -> Result<LogRecord, DecodeError>
                 change: decode_change(&mut r, flags)?,
                 undo_next,
             }
+        }
+        RecordKind::MultiPage => {
+            let n = r.count(9)?;
+            let mut changes = Vec::with_capacity(n);
+            for _ in 0..n {
+                let f = r.u8()?;
+                changes.push(decode_change(&mut r, f)?);
+            }
+            RecordBody::MultiPage(changes)
         }
     };
     if r.pos != r.b.len() {
@@ -454,9 +489,18 @@ mod tests {
                 ..change.clone()
             }),
             RecordBody::Clr {
-                change,
+                change: change.clone(),
                 undo_next: Lsn(123),
             },
+            RecordBody::MultiPage(vec![
+                change.clone(),
+                PageChange {
+                    page: PageId::new(3, 78),
+                    image: None,
+                    redo_only: true,
+                    ..change
+                },
+            ]),
         ]
     }
 
