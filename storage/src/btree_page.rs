@@ -4,7 +4,7 @@
 //! (level >= 1) with a 16-byte trailer as its special area (all integers little-endian):
 //!
 //! ```text
-//! [header 32][slot 0][slot 1]...[slot n-1] lower ... hole ... upper [cells ...] special [trailer 16]
+//! [header 32][slot 0]...[slot n-1] lower ..hole.. upper [cells ...] special [trailer 16]
 //! ```
 //!
 //! Trailer (`special = PAGE_SIZE - TRAILER_SIZE`):
@@ -181,10 +181,10 @@ fn bounds(page: &Page) -> Result<Bounds> {
     if !(PAGE_HEADER_SIZE <= lower && lower <= upper && upper <= SPECIAL) {
         return Err(NodeError::Layout("header bounds out of order"));
     }
-    if (lower - PAGE_HEADER_SIZE) % SLOT_SIZE != 0 {
+    let count = (lower - PAGE_HEADER_SIZE) / SLOT_SIZE;
+    if slot_pos(count) != lower {
         return Err(NodeError::Layout("slot array has an odd length"));
     }
-    let count = (lower - PAGE_HEADER_SIZE) / SLOT_SIZE;
     Ok(Bounds {
         leaf,
         lower,
@@ -329,7 +329,7 @@ fn insert_cell(page: &mut Page, s: &mut Scan, i: usize, raw: &[u8]) -> Result<()
 fn in_order(page: &Page, s: &Scan, i: usize, key: &[u8]) -> Result<()> {
     let bytes = page.bytes();
     let prev_ok = i == 0 || s.cells.get(i - 1).is_some_and(|c| c.key(bytes) < key);
-    let next_ok = s.cells.get(i).map_or(true, |c| key < c.key(bytes));
+    let next_ok = s.cells.get(i).is_none_or(|c| key < c.key(bytes));
     if prev_ok && next_ok {
         Ok(())
     } else {

@@ -26,6 +26,9 @@ use wal::{LogManager, Lsn, PageId, Sabotage};
 
 type FrameId = usize;
 
+/// The smallest pool: a split up a tree of height 4 pins 14 pages at once.
+pub const MIN_FRAMES: usize = 16;
+
 struct Frame {
     latch: RwLock<Page>,
     dirty: AtomicBool,
@@ -67,7 +70,8 @@ impl BufferPool {
         log: Arc<LogManager>,
         sabotage: Option<Sabotage>,
     ) -> BufferPool {
-        let n = frames.max(4);
+        // Enough frames for the largest set of pages pinned at once (a B+tree split up a deep tree).
+        let n = frames.max(MIN_FRAMES);
         let frames: Box<[Frame]> = (0..n)
             .map(|_| Frame {
                 latch: RwLock::new(Page::new_zeroed()),

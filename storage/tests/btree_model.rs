@@ -101,10 +101,8 @@ fn run(seed: u64, unique: bool, ops: usize, space: u64, pad: usize) -> storage::
                 let exists = pending.contains_key(&(k.clone(), tid));
                 match res {
                     Ok(()) => {
-                        assert!(
-                            !exists && !(unique && dup_key),
-                            "insert of a present key succeeded"
-                        );
+                        let allowed = !exists && !(unique && dup_key);
+                        assert!(allowed, "insert of a present key succeeded");
                         pending.insert((k, tid), ());
                     }
                     Err(StorageError::UniqueViolation { .. }) => assert!(unique && dup_key),

@@ -59,7 +59,10 @@ fn every_flipped_bit_in_a_data_page_is_reported() {
             other => panic!("unexpected error {other}"),
         }
         let msg = err.to_string();
-        assert!(msg.contains("00000001.dat") && msg.contains(&format!("1:{page}")), "{msg}");
+        assert!(
+            msg.contains("00000001.dat") && msg.contains(&format!("1:{page}")),
+            "{msg}"
+        );
         assert!(st.check_integrity().is_err());
     }
 }

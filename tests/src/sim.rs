@@ -10,9 +10,12 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
-use storage::{Sabotage, Savepoint, Storage, StorageError, StorageOptions, Tid, Transaction};
+use storage::{
+    Sabotage, Savepoint, ScanDirection, Storage, StorageError, StorageOptions, Tid, Transaction,
+};
 use vfs::{CrashMode, FaultKind, FaultPlan, IoFault, SimVfs};
 use wal::LogOptions;
 
@@ -44,20 +47,24 @@ pub struct TrialConfig {
     pub mode: Option<CrashMode>,
     /// Whether the workload takes checkpoints (which reclaim the log).
     pub checkpoints: bool,
+    /// Padding bytes of each index key: long keys make B+tree splits and root growth
+    /// frequent.
+    pub index_pad: usize,
 }
 
 impl TrialConfig {
     pub fn new(seed: u64) -> TrialConfig {
         TrialConfig {
             seed,
-            steps: 400,
-            pool_frames: 6,
+            steps: 500,
+            pool_frames: 16,
             segment_size: 16 * 1024,
             sabotage: None,
             nested_crashes: 0,
             fault: None,
             mode: None,
             checkpoints: true,
+            index_pad: [0, 100, 600, 1400][(seed % 4) as usize],
         }
     }
 }
@@ -73,6 +80,8 @@ pub struct TrialStats {
     pub torn_pages_repaired: u64,
     pub consistency_checks: u64,
     pub error_seen: Option<String>,
+    /// Height of the index after recovery.
+    pub index_height: u16,
 }
 
 pub fn options(cfg: &TrialConfig) -> StorageOptions {
@@ -91,6 +100,14 @@ pub fn options(cfg: &TrialConfig) -> StorageOptions {
 
 const DIR: &str = "/db";
 const HEAPS: [u32; 2] = [1, 2];
+/// A unique B+tree over both heaps: index key -> tid.
+const INDEX: u32 = 3;
+
+fn index_key(key: u64, pad: usize) -> Vec<u8> {
+    let mut k = key.to_be_bytes().to_vec();
+    k.extend(std::iter::repeat_n(key as u8, pad));
+    k
+}
 
 fn heap_of(key: u64) -> u32 {
     HEAPS[(key % 2) as usize]
@@ -104,7 +121,15 @@ fn encode(key: u64, value: &[u8]) -> Vec<u8> {
 
 /// Reads every heap into a model (key -> value), failing on duplicates or malformed tuples.
 pub fn read_state(storage: &Storage) -> Result<Model, String> {
-    let mut out = Model::new();
+    Ok(read_rows(storage)?
+        .into_iter()
+        .map(|(k, (v, _))| (k, v))
+        .collect())
+}
+
+/// Every heap row: key -> (value, tid).
+fn read_rows(storage: &Storage) -> Result<BTreeMap<u64, (Vec<u8>, Tid)>, String> {
+    let mut out = BTreeMap::new();
     for file in HEAPS {
         for t in storage.heap(file).scan() {
             let (tid, data) = t.map_err(|e| format!("scan failed: {e}"))?;
@@ -115,7 +140,7 @@ pub fn read_state(storage: &Storage) -> Result<Model, String> {
             if heap_of(key) != file {
                 return Err(format!("key {key} found in the wrong heap"));
             }
-            if out.insert(key, data[8..].to_vec()).is_some() {
+            if out.insert(key, (data[8..].to_vec(), tid)).is_some() {
                 return Err(format!("key {key} appears twice (second at {tid})"));
             }
         }
@@ -158,7 +183,9 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
     let mut next_key = 0u64;
     let mut pending_ckpt = None;
     let trace = std::env::var_os("QUILL_TRACE").is_some();
+    let pad = cfg.index_pad;
     let res: Result<(), StorageError> = (|| {
+        let index = storage.btree(INDEX)?;
         for step in 0..cfg.steps {
             let roll = rng.gen_range(0..100);
             if trace {
@@ -188,6 +215,7 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
                     let tid = storage
                         .heap(heap_of(key))
                         .insert(&mut t.txn, &encode(key, &value))?;
+                    index.insert(&mut t.txn, &index_key(key, pad), tid)?;
                     t.before.entry(key).or_insert(None);
                     t.writes.insert(key, Some(value));
                     tids.insert(key, tid);
@@ -205,6 +233,7 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
                     }
                     t.before.entry(key).or_insert(Some(tid));
                     locked.insert(key);
+                    index.delete(&mut t.txn, &index_key(key, pad), tid)?;
                     if rng.gen_bool(0.7) {
                         let value = random_value(rng);
                         let new = storage.heap(heap_of(key)).update(
@@ -212,6 +241,7 @@ pub fn run_workload(storage: &Storage, cfg: &TrialConfig, rng: &mut ChaCha8Rng) 
                             tid,
                             &encode(key, &value),
                         )?;
+                        index.insert(&mut t.txn, &index_key(key, pad), new)?;
                         tids.insert(key, new);
                         t.writes.insert(key, Some(value));
                     } else {
@@ -339,6 +369,14 @@ fn open(
     Storage::open(Arc::new(fs.clone()), Path::new(DIR), options(cfg))
 }
 
+/// First open of a trial's disk: creates the index and checkpoints, before any crash point.
+pub fn open_fresh(fs: &SimVfs, cfg: &TrialConfig) -> Result<Storage, StorageError> {
+    let (storage, _) = open(fs, cfg)?;
+    storage.create_btree(INDEX, true)?;
+    storage.checkpoint()?;
+    Ok(storage)
+}
+
 fn crash_mode(cfg: &TrialConfig, rng: &mut ChaCha8Rng) -> CrashMode {
     cfg.mode.unwrap_or_else(|| {
         if rng.gen_bool(0.8) {
@@ -355,7 +393,7 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
     // Learn how many I/O operations the workload performs, then crash at one of them.
     let (total_ops, total_bytes) = {
         let fs = SimVfs::new(cfg.seed);
-        let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("clean open failed: {e}")))?;
+        let storage = open_fresh(&fs, cfg).map_err(|e| fail(format!("clean open failed: {e}")))?;
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let out = run_workload(&storage, cfg, &mut rng);
         if let Some(e) = out.error {
@@ -369,7 +407,7 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
         ..TrialStats::default()
     };
     let fs = SimVfs::new(cfg.seed);
-    let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("open failed: {e}")))?;
+    let storage = open_fresh(&fs, cfg).map_err(|e| fail(format!("open failed: {e}")))?;
     let opened_ops = fs.op_count();
     stats.crash_op = rng.gen_range(opened_ops..=total_ops);
     fs.set_plan(match cfg.fault {
@@ -423,15 +461,22 @@ pub fn run_trial(cfg: &TrialConfig) -> Result<TrialStats, String> {
     stats.losers = report.losers;
     stats.torn_pages_repaired = report.torn_pages_repaired;
     stats.consistency_checks = report.consistency_checks;
-    verify(&storage, &out).map_err(|e| fail(format!("{e}; recovery: {report:?}")))?;
+    verify(&storage, &out, cfg.index_pad)
+        .map_err(|e| fail(format!("{e}; recovery: {report:?}")))?;
     storage
         .check_integrity()
         .map_err(|e| fail(format!("integrity check failed: {e}")))?;
+    stats.index_height = storage
+        .btree(INDEX)
+        .and_then(|t| t.check())
+        .map_err(|e| fail(format!("index check failed: {e}")))?
+        .height;
     // Recovery again from the recovered state (redo idempotence) gives the same contents.
     drop(storage);
     let fs = fs.crash(CrashMode::PowerLoss);
     let (storage, _) = open(&fs, cfg).map_err(|e| fail(format!("second recovery failed: {e}")))?;
-    verify(&storage, &out).map_err(|e| fail(format!("after second recovery: {e}")))?;
+    verify(&storage, &out, cfg.index_pad)
+        .map_err(|e| fail(format!("after second recovery: {e}")))?;
     Ok(stats)
 }
 
@@ -467,7 +512,8 @@ fn check_fault_error(storage: &Storage, e: &StorageError) -> Result<(), String> 
 }
 
 /// Checks the recovered contents against the acknowledged model (+ the in-doubt commit).
-pub fn verify(storage: &Storage, out: &Outcome) -> Result<(), String> {
+pub fn verify(storage: &Storage, out: &Outcome, pad: usize) -> Result<(), String> {
+    verify_index(storage, pad)?;
     let found = read_state(storage)?;
     if found == out.acked {
         return Ok(());
@@ -485,6 +531,31 @@ pub fn verify(storage: &Storage, out: &Outcome) -> Result<(), String> {
         }
     }
     Err(describe_diff(&out.acked, &found))
+}
+
+/// The index is structurally sound and holds exactly one entry per heap row.
+fn verify_index(storage: &Storage, pad: usize) -> Result<(), String> {
+    let tree = storage
+        .btree(INDEX)
+        .map_err(|e| format!("index missing: {e}"))?;
+    let stats = tree.check().map_err(|e| format!("index structure: {e}"))?;
+    let entries: Vec<(Vec<u8>, Tid)> = tree
+        .range(Bound::Unbounded, Bound::Unbounded, ScanDirection::Forward)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("index scan: {e}"))?;
+    let mut expected: Vec<(Vec<u8>, Tid)> = read_rows(storage)?
+        .into_iter()
+        .map(|(k, (_, tid))| (index_key(k, pad), tid))
+        .collect();
+    expected.sort();
+    if entries != expected {
+        return Err(format!(
+            "index holds {} live entries, the heaps {} rows (tree {stats:?})",
+            entries.len(),
+            expected.len()
+        ));
+    }
+    Ok(())
 }
 
 fn describe_diff(expected: &Model, found: &Model) -> String {

@@ -18,7 +18,7 @@ fn config(seed: u64) -> TrialConfig {
     let mut cfg = TrialConfig::new(seed);
     // Every fourth trial crashes recovery itself, up to three times.
     cfg.nested_crashes = if seed.is_multiple_of(4) { 3 } else { 0 };
-    cfg.pool_frames = 4 + (seed % 6) as usize;
+    cfg.pool_frames = 16 + (seed % 8) as usize;
     cfg
 }
 
@@ -32,6 +32,7 @@ fn crash_points_recover_to_acknowledged_state() {
     let trials = env_u64("QUILL_CRASH_TRIALS").unwrap_or(2_000);
     let base = env_u64("QUILL_BASE_SEED").unwrap_or(0x5eed_0000);
     let (mut acked, mut nested, mut redone, mut losers, mut torn, mut checks) = (0, 0, 0, 0, 0, 0);
+    let mut heights = [0u64; 5];
     let mut failures = Vec::new();
     for i in 0..trials {
         let seed = base + i;
@@ -43,6 +44,7 @@ fn crash_points_recover_to_acknowledged_state() {
                 losers += s.losers;
                 torn += s.torn_pages_repaired;
                 checks += s.consistency_checks;
+                heights[(s.index_height as usize).min(4)] += 1;
             }
             Err(e) => {
                 failures.push(format!("{e}\n  reproduce: QUILL_SEED={seed:#x} cargo test --release -p quill-tests --test crash_sim"));
@@ -55,7 +57,9 @@ fn crash_points_recover_to_acknowledged_state() {
     println!(
         "crash_sim: {trials} crash points, {acked} acknowledged commits checked, {nested} nested \
          crashes during recovery, {redone} records redone, {losers} losers undone, {torn} torn \
-         pages repaired, {checks} WAL consistency checks"
+         pages repaired, {checks} WAL consistency checks; index heights after recovery \
+         (1/2/3/4+): {:?}",
+        &heights[1..]
     );
     assert!(
         failures.is_empty(),

@@ -2,7 +2,7 @@
 //! alone on an empty disk and compare each page, byte for byte (checksum and free hole
 //! masked), with the page the running engine wrote.
 
-use quill_tests::sim::{options, run_workload, TrialConfig};
+use quill_tests::sim::{open_fresh, options, run_workload, TrialConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
@@ -31,7 +31,7 @@ fn replaying_the_whole_log_rebuilds_identical_pages() {
         cfg.checkpoints = false;
         cfg.steps = 600;
         let live = SimVfs::new(cfg.seed);
-        let (storage, _) = Storage::open(Arc::new(live.clone()), dir, options(&cfg)).expect("open");
+        let storage = open_fresh(&live, &cfg).expect("open");
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let out = run_workload(&storage, &cfg, &mut rng);
         assert!(out.error.is_none(), "workload failed: {:?}", out.error);

@@ -13,7 +13,7 @@ fn caught_after(which: Sabotage) -> Option<(u64, String)> {
         let mut cfg = TrialConfig::new(0xbad0_0000 + i);
         cfg.sabotage = Some(which);
         cfg.mode = Some(CrashMode::PowerLoss);
-        cfg.pool_frames = 4 + (i % 4) as usize;
+        cfg.pool_frames = 16 + (i % 4) as usize;
         if let Err(e) = run_trial(&cfg) {
             return Some((i + 1, e));
         }
