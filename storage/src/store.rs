@@ -320,7 +320,8 @@ impl Storage {
     }
 
     /// Writes all dirty pages, then reads every page of every data file back from disk and
-    /// checks its checksum, id and (for heap pages) slot structure.
+    /// checks its checksum, id and layout (heap slots, B+tree nodes). Whole-tree structure is
+    /// checked by [`BTree::check`].
     pub fn check_integrity(&self) -> Result<IntegrityReport> {
         self.flush_dirty_pages()?;
         self.inner.files.sync_all()?;
@@ -333,10 +334,17 @@ impl Storage {
                 let mut page = crate::page::Page::new_zeroed();
                 files.read_page(id, &mut page)?;
                 report.pages += 1;
-                if page.page_type().ok() == Some(PageType::Heap) {
-                    heap_page::check(&page)
-                        .map_err(|source| StorageError::HeapPage { page: id, source })?;
-                    report.tuples += heap_page::tuples(&page).count() as u64;
+                match page.page_type() {
+                    Ok(PageType::Heap) => {
+                        heap_page::check(&page)
+                            .map_err(|source| StorageError::HeapPage { page: id, source })?;
+                        report.tuples += heap_page::tuples(&page).count() as u64;
+                    }
+                    Ok(PageType::BTreeLeaf | PageType::BTreeInternal) => {
+                        crate::btree_page::check(&page)
+                            .map_err(|e| crate::btree::node_err(file, page_no, e))?;
+                    }
+                    _ => {}
                 }
             }
         }
