@@ -55,12 +55,17 @@ fn rate(n: u64, d: Duration) -> String {
 fn btree(keys: u64, frames: usize) {
     let dir = TempDir::new("btree");
     let st = open(&dir, frames);
-    let tree = st.create_btree(10, true).unwrap_or_else(|e| fail(&e.to_string()));
+    let tree = st
+        .create_btree(10, true)
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut model: BTreeMap<Vec<u8>, Tid> = BTreeMap::new();
     while (model.len() as u64) < keys {
         let k: u64 = rng.gen();
-        let tid = Tid { page: (k >> 40) as u32, slot: (k & 0xffff) as u16 };
+        let tid = Tid {
+            page: (k >> 40) as u32,
+            slot: (k & 0xffff) as u16,
+        };
         model.insert(k.to_be_bytes().to_vec(), tid);
     }
     let mut order: Vec<(&Vec<u8>, &Tid)> = model.iter().collect();
@@ -72,12 +77,15 @@ fn btree(keys: u64, frames: usize) {
     for chunk in order.chunks(1000) {
         let mut txn = st.begin().unwrap_or_else(|e| fail(&e.to_string()));
         for (k, tid) in chunk {
-            tree.insert(&mut txn, k, **tid).unwrap_or_else(|e| fail(&format!("insert: {e}")));
+            tree.insert(&mut txn, k, **tid)
+                .unwrap_or_else(|e| fail(&format!("insert: {e}")));
         }
         txn.commit().unwrap_or_else(|e| fail(&e.to_string()));
     }
     let insert_time = t.elapsed();
-    let check = tree.check().unwrap_or_else(|e| fail(&format!("structure: {e}")));
+    let check = tree
+        .check()
+        .unwrap_or_else(|e| fail(&format!("structure: {e}")));
     let tree_pages = check.leaves + check.internal;
     let t = Instant::now();
     let lookups = 200_000.min(keys);
@@ -112,9 +120,14 @@ fn btree(keys: u64, frames: usize) {
     }
     // Delete a tenth, then compare again.
     let mut txn = st.begin().unwrap_or_else(|e| fail(&e.to_string()));
-    let victims: Vec<(Vec<u8>, Tid)> = model.iter().step_by(10).map(|(k, t)| (k.clone(), *t)).collect();
+    let victims: Vec<(Vec<u8>, Tid)> = model
+        .iter()
+        .step_by(10)
+        .map(|(k, t)| (k.clone(), *t))
+        .collect();
     for (k, tid) in &victims {
-        tree.delete(&mut txn, k, *tid).unwrap_or_else(|e| fail(&format!("delete: {e}")));
+        tree.delete(&mut txn, k, *tid)
+            .unwrap_or_else(|e| fail(&format!("delete: {e}")));
         model.remove(k);
     }
     txn.commit().unwrap_or_else(|e| fail(&e.to_string()));
@@ -122,15 +135,19 @@ fn btree(keys: u64, frames: usize) {
         .range(Bound::Unbounded, Bound::Unbounded, ScanDirection::Forward)
         .count() as u64;
     if remaining != model.len() as u64 {
-        fail(&format!("{remaining} keys after deletes, model has {}", model.len()));
+        fail(&format!(
+            "{remaining} keys after deletes, model has {}",
+            model.len()
+        ));
     }
-    tree.check().unwrap_or_else(|e| fail(&format!("structure: {e}")));
+    tree.check()
+        .unwrap_or_else(|e| fail(&format!("structure: {e}")));
     let (reads, writes) = st.io_counts();
     println!(
         "btree: {keys} keys, height {}, {tree_pages} pages ({} MiB) through a pool of {frames} frames ({} MiB)",
         check.height,
-        tree_pages * 8192 >> 20,
-        frames * 8192 >> 20
+        (tree_pages * 8192) >> 20,
+        (frames * 8192) >> 20
     );
     println!(
         "btree: inserts {} (1000 per transaction), point lookups {}, forward scan {} rows; {reads} page reads, {writes} page writes; matches the BTreeMap model",
@@ -156,7 +173,8 @@ fn commit(threads: u64, txns: u64) {
                 for i in 0..txns {
                     let mut txn = st.begin().unwrap_or_else(|e| fail(&e.to_string()));
                     let row = format!("thread {w} row {i}");
-                    heap.insert(&mut txn, row.as_bytes()).unwrap_or_else(|e| fail(&e.to_string()));
+                    heap.insert(&mut txn, row.as_bytes())
+                        .unwrap_or_else(|e| fail(&e.to_string()));
                     txn.commit().unwrap_or_else(|e| fail(&e.to_string()));
                 }
             });

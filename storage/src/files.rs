@@ -96,9 +96,11 @@ impl DataFiles {
             .open(&path, OpenMode::CreateIfMissing)
             .map_err(|e| StorageError::io(&path, e))?;
         if !existed {
+            // A file whose directory entry may not be durable must never hold data the log
+            // is later reclaimed for: a failed directory sync is as fatal as a failed fsync.
             self.vfs
                 .sync_dir(&self.dir)
-                .map_err(|e| StorageError::io(&self.dir, e))?;
+                .map_err(|e| self.poison(StorageError::io(&self.dir, e)))?;
         }
         let len = f.len().map_err(|e| StorageError::io(&path, e))?;
         let mut counts = self.page_counts.lock();

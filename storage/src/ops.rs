@@ -313,7 +313,12 @@ impl PageOp {
                 let n = r.count()?;
                 let mut ops = Vec::with_capacity(n);
                 for _ in 0..n {
-                    ops.push(PageOp::decode(&r.bytes()?)?);
+                    let op = PageOp::decode(&r.bytes()?)?;
+                    // One level only: a batch is one page's part of a record.
+                    if matches!(op, PageOp::Batch(_)) {
+                        return Err("nested batch of page operations");
+                    }
+                    ops.push(op);
                 }
                 PageOp::Batch(ops)
             }

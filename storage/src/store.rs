@@ -185,6 +185,7 @@ impl Storage {
             dir.join("wal"),
             &opts.log,
             analysis.start(),
+            master.current().map(|m| m.checkpoint_end),
             |rec| {
                 analysis.visit(rec);
                 Ok(())

@@ -60,13 +60,20 @@ impl TxnTable {
     }
 
     /// The active transactions that have logged something, as of now.
+    /// A transaction leaves the table while holding its entry's mutex, right after logging
+    /// its Commit (or End): an entry read here under its mutex and still in the table has
+    /// not logged that record yet, so the record follows any checkpoint begun before.
     pub(crate) fn snapshot(&self) -> Vec<TxnEntry> {
         let entries: Vec<EntryRef> = self.active.lock().values().cloned().collect();
-        entries
-            .iter()
-            .map(|e| *e.lock())
-            .filter(|e| !e.first_lsn.is_none())
-            .collect()
+        let mut out = Vec::with_capacity(entries.len());
+        for e in &entries {
+            // Lock order: entry, then table.
+            let g = e.lock();
+            if !g.first_lsn.is_none() && self.active.lock().contains_key(&g.txn) {
+                out.push(*g);
+            }
+        }
+        out
     }
 }
 
@@ -123,9 +130,10 @@ impl Transaction {
             }
             let lsn = inner.log.append(e.last_lsn, self.id, &RecordBody::Commit)?;
             e.last_lsn = lsn;
+            // Still under the entry's mutex: see `TxnTable::snapshot`.
+            inner.txns.remove(self.id);
             lsn
         };
-        inner.txns.remove(self.id);
         if !Sabotage::active(inner.opts.sabotage, Sabotage::EarlyCommitAck) {
             inner.log.flush_through(lsn)?;
         }
@@ -152,8 +160,8 @@ impl Transaction {
             undo(inner, self.id, &mut e, Lsn::NONE)?;
             inner.log.append(e.last_lsn, self.id, &RecordBody::End)?;
         }
-        drop(e);
         inner.txns.remove(self.id);
+        drop(e);
         Ok(())
     }
 

@@ -43,7 +43,10 @@ fn writers_and_readers_share_a_tree() {
                 for chunk in (0..per_writer).collect::<Vec<_>>().chunks(20) {
                     let mut txn = st.begin().expect("begin");
                     for &i in chunk {
-                        let tid = Tid { page: i as u32, slot: w as u16 };
+                        let tid = Tid {
+                            page: i as u32,
+                            slot: w as u16,
+                        };
                         tree.insert(&mut txn, &key(w, i), tid).expect("insert");
                     }
                     // Every fifth batch rolls back; every other one deletes its first key.
@@ -53,7 +56,10 @@ fn writers_and_readers_share_a_tree() {
                     }
                     let first = chunk[0];
                     if first % 40 == 0 {
-                        let tid = Tid { page: first as u32, slot: w as u16 };
+                        let tid = Tid {
+                            page: first as u32,
+                            slot: w as u16,
+                        };
                         tree.delete(&mut txn, &key(w, first), tid).expect("delete");
                     }
                     txn.commit().expect("commit");
@@ -70,12 +76,16 @@ fn writers_and_readers_share_a_tree() {
                         .range(Bound::Unbounded, Bound::Unbounded, ScanDirection::Forward)
                         .collect::<Result<_, _>>()
                         .expect("scan");
-                    assert!(fwd.windows(2).all(|w| (&w[0].0, w[0].1) < (&w[1].0, w[1].1)));
+                    assert!(fwd
+                        .windows(2)
+                        .all(|w| (&w[0].0, w[0].1) < (&w[1].0, w[1].1)));
                     let back: Vec<_> = tree
                         .range(Bound::Unbounded, Bound::Unbounded, ScanDirection::Backward)
                         .collect::<Result<_, _>>()
                         .expect("scan");
-                    assert!(back.windows(2).all(|w| (&w[0].0, w[0].1) > (&w[1].0, w[1].1)));
+                    assert!(back
+                        .windows(2)
+                        .all(|w| (&w[0].0, w[0].1) > (&w[1].0, w[1].1)));
                     scans.fetch_add(2, Ordering::Relaxed);
                 }
             });
@@ -93,7 +103,13 @@ fn writers_and_readers_share_a_tree() {
             if batch_start % 100 == 80 || (i == batch_start && i % 40 == 0) {
                 continue;
             }
-            expected.insert((key(w, i), Tid { page: i as u32, slot: w as u16 }));
+            expected.insert((
+                key(w, i),
+                Tid {
+                    page: i as u32,
+                    slot: w as u16,
+                },
+            ));
         }
     }
     let found: BTreeSet<_> = tree
@@ -101,11 +117,17 @@ fn writers_and_readers_share_a_tree() {
         .collect::<Result<_, _>>()
         .expect("scan");
     assert_eq!(found.len(), expected.len());
-    assert!(found == expected, "tree contents differ from the committed inserts");
+    assert!(
+        found == expected,
+        "tree contents differ from the committed inserts"
+    );
     assert_eq!(check.live, expected.len() as u64);
     assert!(check.height >= 3, "{check:?}");
     assert!(scans.load(Ordering::Relaxed) > 0);
-    println!("concurrent tree: {check:?}, {} reader scans", scans.load(Ordering::Relaxed));
+    println!(
+        "concurrent tree: {check:?}, {} reader scans",
+        scans.load(Ordering::Relaxed)
+    );
 }
 
 #[test]
@@ -124,13 +146,18 @@ fn racing_unique_inserts_have_one_winner_per_key() {
                     let mut key = k.to_be_bytes().to_vec();
                     key.extend(std::iter::repeat_n(7u8, 200));
                     let mut txn = st.begin().expect("begin");
-                    let tid = Tid { page: k as u32, slot: t as u16 };
+                    let tid = Tid {
+                        page: k as u32,
+                        slot: t as u16,
+                    };
                     match tree.insert(&mut txn, &key, tid) {
                         Ok(()) => {
                             txn.commit().expect("commit");
                             winners.fetch_add(1, Ordering::Relaxed);
                         }
-                        Err(StorageError::UniqueViolation { .. } | StorageError::KeyConflict { .. }) => {
+                        Err(
+                            StorageError::UniqueViolation { .. } | StorageError::KeyConflict { .. },
+                        ) => {
                             txn.abort().expect("abort");
                         }
                         Err(e) => panic!("insert failed: {e}"),

@@ -101,7 +101,7 @@ fn run(seed: u64, unique: bool, ops: usize, space: u64, pad: usize) -> storage::
                 let exists = pending.contains_key(&(k.clone(), tid));
                 match res {
                     Ok(()) => {
-                        let allowed = !exists && !(unique && dup_key);
+                        let allowed = !(exists || (unique && dup_key));
                         assert!(allowed, "insert of a present key succeeded");
                         pending.insert((k, tid), ());
                     }

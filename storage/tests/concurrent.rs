@@ -137,3 +137,53 @@ fn nothing_is_written_after_close_and_an_idle_store_stays_idle() {
         "the disk was touched after close returned"
     );
 }
+
+#[test]
+fn checkpoints_racing_commits_never_undo_a_commit() {
+    // A commit whose record is appended just before a checkpoint snapshots the active
+    // transactions must not be listed as active (recovery would roll it back). Real files:
+    // each transaction logs over 4 MiB, so appending its commit record flushes the log and
+    // the checkpointer piles up behind it.
+    let dir = std::env::temp_dir().join(format!("quill-commit-race-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let vfs: Arc<dyn vfs::Vfs> = Arc::new(vfs::OsVfs::new());
+    let mut o = opts();
+    o.checkpoint_interval = None;
+    o.pool_frames = 4096;
+    let big = vec![7u8; 3500];
+    for round in 0..3u64 {
+        let (st, _) = Storage::open(vfs.clone(), &dir, o.clone()).expect("open");
+        let before = st.heap(1).scan().count() as u64;
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let committed = std::thread::scope(|s| {
+            let ck = s.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    st.checkpoint().expect("checkpoint");
+                }
+            });
+            let mut committed = 0u64;
+            for _ in 0..3 {
+                let mut txn = st.begin().expect("begin");
+                for _ in 0..1250 {
+                    st.heap(1).insert(&mut txn, &big).expect("insert");
+                }
+                txn.commit().expect("commit");
+                committed += 1250;
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            ck.join().expect("checkpointer");
+            committed
+        });
+        // Leave without closing: the next open recovers.
+        drop(st);
+        let (st, report) = Storage::open(vfs.clone(), &dir, o.clone()).expect("recover");
+        let n = st.heap(1).scan().count() as u64;
+        assert_eq!(
+            n,
+            before + committed,
+            "round {round}: committed rows lost ({report:?})"
+        );
+        assert_eq!(report.losers, 0, "round {round}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

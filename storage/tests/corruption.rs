@@ -84,6 +84,14 @@ fn damaged_checkpoint_record_refuses_to_open() {
     // A clean close ends the log with the checkpoint's end record, which the master names:
     // damage inside it must not be taken for a torn tail.
     fs.poke(seg, (len - 10) as u64, &[0xAA, 0x55]);
-    let err = Storage::open(Arc::new(fs), Path::new("/db"), opts()).expect_err("must refuse");
+    let before = fs.peek(seg).expect("segment");
+    let err =
+        Storage::open(Arc::new(fs.clone()), Path::new("/db"), opts()).expect_err("must refuse");
     assert!(err.to_string().contains("checkpoint"), "{err}");
+    // Refusing must not destroy anything: the damaged log is left for salvage.
+    assert_eq!(
+        fs.peek(seg).expect("segment"),
+        before,
+        "a refused open changed the log"
+    );
 }

@@ -2,3 +2,4 @@
 
 pub mod kill9;
 pub mod sim;
+pub mod slt;

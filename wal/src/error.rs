@@ -20,6 +20,8 @@ pub enum WalError {
     Corrupt { lsn: Lsn, reason: String },
     #[error("log record at {lsn} is not available (reclaimed or beyond the end of the log)")]
     Missing { lsn: Lsn },
+    #[error("log record of {len} bytes exceeds the maximum of {max}")]
+    RecordTooLarge { len: usize, max: usize },
     #[error("corrupt master record: {0}")]
     CorruptMaster(String),
 }

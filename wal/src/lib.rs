@@ -2,6 +2,7 @@
 //! sequential reader and the master record. It knows no page layout: page records carry an
 //! opaque operation that the storage layer interprets.
 
+mod dump;
 mod error;
 mod log;
 mod master;
@@ -11,6 +12,7 @@ mod sabotage;
 mod segments;
 mod types;
 
+pub use dump::{infer_segment_size, read_master, LogDir, SegmentFile};
 pub use error::{Result, WalError};
 pub use log::{LogManager, LogOptions, OpenedLog};
 pub use master::{Master, MasterRecord};

@@ -82,11 +82,14 @@ impl std::fmt::Debug for LogManager {
 impl LogManager {
     /// Opens the log in `dir`, scanning from `start` (or the oldest segment when `None`) and
     /// handing every valid record to `visit`; cuts off the tail after the last valid record.
+    /// If the scan stops at or before `must_reach` (a record known durable), fails without
+    /// changing anything.
     pub fn open(
         vfs: Arc<dyn Vfs>,
         dir: PathBuf,
         opts: &LogOptions,
         start: Option<Lsn>,
+        must_reach: Option<Lsn>,
         mut visit: impl FnMut(&LogRecord) -> Result<()>,
     ) -> Result<OpenedLog> {
         if opts.segment_size < 4096 {
@@ -111,6 +114,19 @@ impl LogManager {
         }
         let end = reader.position();
         let stop_reason = reader.stop_reason().unwrap_or("end of written log");
+        // A stop before a record known to be durable is damage, not a torn tail: refuse,
+        // and leave the log as it is for inspection and salvage.
+        if let Some(needed) = must_reach {
+            if end <= needed {
+                return Err(WalError::Corrupt {
+                    lsn: end,
+                    reason: format!(
+                        "{stop_reason} before {needed}, which a durable checkpoint names; \
+                         the log is left untouched"
+                    ),
+                });
+            }
+        }
         segs.truncate_at(end)?;
         let log = LogManager {
             segs,
@@ -136,6 +152,12 @@ impl LogManager {
     /// Appends a record; returns its LSN. The record is not durable until flushed.
     pub fn append(&self, prev_lsn: Lsn, txn: TxnId, body: &RecordBody) -> Result<Lsn> {
         let enc = EncodedBody::new(body);
+        if enc.total_len() > crate::record::MAX_RECORD_SIZE {
+            return Err(WalError::RecordTooLarge {
+                len: enc.total_len(),
+                max: crate::record::MAX_RECORD_SIZE,
+            });
+        }
         let (lsn, big) = {
             let mut g = self.inner.lock();
             if let Some(why) = &g.failed {
@@ -302,6 +324,7 @@ mod tests {
             Path::new("/db/wal").to_path_buf(),
             &opts(),
             None,
+            None,
             |r| {
                 seen.push(r.clone());
                 Ok(())
@@ -401,6 +424,7 @@ mod tests {
             Arc::new(vfs::OsVfs::new()),
             dir.clone(),
             &opts(),
+            None,
             None,
             |_| Ok(()),
         )

@@ -19,8 +19,8 @@
 use crate::{Lsn, PageId, TxnId};
 
 pub const HEADER_SIZE: usize = 40;
-/// Largest record accepted by the reader; anything longer is treated as garbage.
-pub const MAX_RECORD_SIZE: usize = 1 << 20;
+/// Largest record: appends refuse longer ones, the reader treats longer lengths as garbage.
+pub const MAX_RECORD_SIZE: usize = 64 << 20;
 
 const FLAG_REDO_ONLY: u8 = 1;
 const FLAG_HAS_IMAGE: u8 = 2;
@@ -171,7 +171,7 @@ pub struct LogRecord {
 
 impl LogRecord {
     pub fn end_lsn(&self) -> Lsn {
-        Lsn(self.lsn.0 + self.len as u64)
+        Lsn(self.lsn.0.saturating_add(self.len as u64))
     }
 }
 

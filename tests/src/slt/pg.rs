@@ -1,0 +1,235 @@
+//! [`SltBackend`] over a real PostgreSQL server, through the synchronous `postgres` client.
+//!
+//! Each [`reset`](SltBackend::reset) drops and recreates a scratch database (by default
+//! `quill_slt`) from an administrative connection, then connects to it, so every file starts
+//! from an empty database. Statements go through the simple-query protocol (so any statement
+//! works); queries through the extended protocol, whose typed binary results are mapped to
+//! [`SltValue`]s: integer types to `Int`, `float4`/`float8` to `Float`, `numeric` to `Int` when
+//! its scale is 0 and it fits, else `Float`, `bool` to `Bool`, character types to `Text`.
+
+use std::error::Error;
+use std::str::FromStr;
+
+use postgres::types::{FromSql, Type};
+use postgres::{Client, Config, NoTls};
+
+use super::{SltBackend, SltValue};
+
+/// The default name of the scratch database.
+pub const DEFAULT_SCRATCH_DB: &str = "quill_slt";
+
+/// A PostgreSQL server as an sqllogictest backend.
+pub struct PgBackend {
+    admin: Client,
+    config: Config,
+    scratch: String,
+    client: Option<Client>,
+}
+
+impl PgBackend {
+    /// Connects to the server described by `conn` (a libpq-style string such as
+    /// `host=/tmp port=55433 user=postgres`); the scratch database `scratch` is dropped and
+    /// recreated by each reset, so it must not hold anything of value.
+    pub fn connect(conn: &str, scratch: &str) -> Result<Self, String> {
+        if scratch.is_empty()
+            || !scratch
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(format!(
+                "scratch database name {scratch:?} must be [A-Za-z0-9_]+"
+            ));
+        }
+        let config = Config::from_str(conn).map_err(|e| format!("bad connection string: {e}"))?;
+        if config.get_dbname() == Some(scratch) {
+            return Err(format!(
+                "the connection string names the scratch database {scratch}; name another one \
+                 (e.g. dbname=postgres) for the administrative connection"
+            ));
+        }
+        let admin = config.connect(NoTls).map_err(|e| err_text(&e))?;
+        Ok(PgBackend {
+            admin,
+            config,
+            scratch: scratch.to_string(),
+            client: None,
+        })
+    }
+
+    fn client(&mut self) -> Result<&mut Client, String> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| "not connected to the scratch database: call reset first".to_string())
+    }
+}
+
+impl SltBackend for PgBackend {
+    fn statement(&mut self, sql: &str) -> Result<(), String> {
+        self.client()?.batch_execute(sql).map_err(|e| err_text(&e))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<SltValue>>, String> {
+        let rows = self.client()?.query(sql, &[]).map_err(|e| err_text(&e))?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<_, PgCell>(i)
+                            .map(|c| c.0)
+                            .map_err(|e| err_text(&e))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn reset(&mut self) -> Result<(), String> {
+        // Close our own session on the scratch database before dropping it.
+        self.client = None;
+        let name = &self.scratch;
+        self.admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .map_err(|e| err_text(&e))?;
+        self.admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(|e| err_text(&e))?;
+        let mut config = self.config.clone();
+        config.dbname(name);
+        let client = config.connect(NoTls).map_err(|e| err_text(&e))?;
+        self.client = Some(client);
+        Ok(())
+    }
+}
+
+/// The text of a client error: the server's message when there is one.
+fn err_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => match e.source() {
+            Some(src) => format!("{e}: {src}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// One result cell decoded from PostgreSQL's binary format.
+struct PgCell(SltValue);
+
+type BoxError = Box<dyn Error + Sync + Send>;
+
+impl<'a> FromSql<'a> for PgCell {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let v = match *ty {
+            Type::BOOL => SltValue::Bool(bool::from_sql(ty, raw)?),
+            Type::INT2 => SltValue::Int(i16::from_sql(ty, raw)?.into()),
+            Type::INT4 => SltValue::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT8 => SltValue::Int(i64::from_sql(ty, raw)?),
+            Type::OID => SltValue::Int(u32::from_sql(ty, raw)?.into()),
+            // Through the shortest decimal form, so that REAL 1.1 reads as 1.1, not
+            // 1.100000023841858.
+            Type::FLOAT4 => SltValue::Float(f32::from_sql(ty, raw)?.to_string().parse::<f64>()?),
+            Type::FLOAT8 => SltValue::Float(f64::from_sql(ty, raw)?),
+            Type::NUMERIC => decode_numeric(raw)?,
+            Type::CHAR => {
+                SltValue::Text(char::from(i8::from_sql(ty, raw)?.to_ne_bytes()[0]).to_string())
+            }
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                SltValue::Text(String::from_utf8(raw.to_vec())?)
+            }
+            _ => return Err(format!("unsupported result column type {ty}").into()),
+        };
+        Ok(PgCell(v))
+    }
+
+    fn from_sql_null(_ty: &Type) -> Result<Self, BoxError> {
+        Ok(PgCell(SltValue::Null))
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+}
+
+/// Decodes a binary `numeric`: `ndigits`, `weight`, `sign`, `dscale` (16 bits each), then
+/// `ndigits` base-10000 digits, the first worth `10000^weight`.
+fn decode_numeric(raw: &[u8]) -> Result<SltValue, BoxError> {
+    let word = |i: usize| -> Result<u16, BoxError> {
+        match raw.get(2 * i..2 * i + 2) {
+            Some(b) => Ok(u16::from_be_bytes([b[0], b[1]])),
+            None => Err("truncated numeric".into()),
+        }
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let sign = word(2)?;
+    let dscale = word(3)?;
+    match sign {
+        0xC000 => return Ok(SltValue::Float(f64::NAN)),
+        0xD000 => return Ok(SltValue::Float(f64::INFINITY)),
+        0xF000 => return Ok(SltValue::Float(f64::NEG_INFINITY)),
+        0x0000 | 0x4000 => {}
+        other => return Err(format!("bad numeric sign {other:#x}").into()),
+    }
+    let mut digits = String::with_capacity(ndigits * 4 + 1);
+    if sign == 0x4000 {
+        digits.push('-');
+    }
+    for i in 0..ndigits {
+        digits.push_str(&format!("{:04}", word(4 + i)?));
+    }
+    if ndigits == 0 {
+        return Ok(if dscale == 0 {
+            SltValue::Int(0)
+        } else {
+            SltValue::Float(0.0)
+        });
+    }
+    // The digit string times 10^(4 * (weight - ndigits + 1)).
+    let exp = 4 * (weight - i64::try_from(ndigits)? + 1);
+    if dscale == 0 {
+        if let Ok(exp) = u32::try_from(exp) {
+            if let Some(v) = digits
+                .parse::<i64>()
+                .ok()
+                .and_then(|d| 10i64.checked_pow(exp).and_then(|p| d.checked_mul(p)))
+            {
+                return Ok(SltValue::Int(v));
+            }
+        }
+    }
+    Ok(SltValue::Float(format!("{digits}e{exp}").parse::<f64>()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric(ndigits: u16, weight: i16, sign: u16, dscale: u16, d: &[u16]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for w in [ndigits, weight as u16, sign, dscale].iter().chain(d) {
+            v.extend_from_slice(&w.to_be_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn numeric_decoding() {
+        // 150.5 = 150 * 10000^0 + 5000 * 10000^-1
+        let v = decode_numeric(&numeric(2, 0, 0, 1, &[150, 5000])).unwrap();
+        assert_eq!(v, SltValue::Float(150.5));
+        // -12345678 = 1234 * 10000^1 + 5678
+        let v = decode_numeric(&numeric(2, 1, 0x4000, 0, &[1234, 5678])).unwrap();
+        assert_eq!(v, SltValue::Int(-12345678));
+        // 20000 = 2 * 10000^1, trailing zero digit groups omitted
+        let v = decode_numeric(&numeric(1, 1, 0, 0, &[2])).unwrap();
+        assert_eq!(v, SltValue::Int(20000));
+        // 0.0012 = 12 * 10000^-1
+        let v = decode_numeric(&numeric(1, -1, 0, 4, &[12])).unwrap();
+        assert_eq!(v, SltValue::Float(0.0012));
+        assert_eq!(
+            decode_numeric(&numeric(0, 0, 0, 0, &[])).unwrap(),
+            SltValue::Int(0)
+        );
+        assert!(decode_numeric(&[0, 1]).is_err());
+    }
+}
