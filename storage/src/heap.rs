@@ -214,6 +214,7 @@ impl Heap {
     /// The tuple with its header (deleted ones included), if the slot holds one.
     pub fn get_with_header(&self, tid: Tid) -> Result<Option<(TupleHeader, Vec<u8>)>> {
         let inner = self.inner();
+        inner.check_usable()?;
         if tid.page >= inner.files.page_count(self.file)? {
             return Ok(None);
         }
@@ -261,6 +262,11 @@ impl Iterator for HeapScan {
                 return Some(Ok(t));
             }
             let inner = self.heap.inner();
+            // After a failure, pages may hold changes the log never got: read nothing.
+            if let Err(e) = inner.check_usable() {
+                self.page = u32::MAX;
+                return Some(Err(e));
+            }
             let pages = match inner.files.page_count(self.heap.file) {
                 Ok(p) => p,
                 Err(e) => return Some(Err(e)),

@@ -89,6 +89,7 @@ impl BTreeCursor {
     /// Buffers the next leaf's worth of qualifying entries.
     fn fill(&mut self) -> Result<()> {
         let inner = &self.storage.inner;
+        inner.check_usable()?;
         let latch = inner.tree_latch(self.file);
         let _shared = latch.read();
         let seek = self.seek_key();
