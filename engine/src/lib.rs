@@ -1,4 +1,26 @@
-//! The SQL engine (catalog, binder, planner, executor, sessions, embedding API).
-//! It builds on [`storage`]; the SQL layer arrives with its own issue.
+//! Quill's SQL engine: PostgreSQL's dialect and semantics over the storage engine, usable
+//! as a library.
+//!
+//! ```
+//! let dir = std::env::temp_dir().join(format!("quill-doc-{}", std::process::id()));
+//! let db = engine::Database::open(&dir).unwrap();
+//! let mut s = db.session();
+//! s.execute("CREATE TABLE t (id integer PRIMARY KEY, name text)").unwrap();
+//! s.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')").unwrap();
+//! let rows = s.query("SELECT name FROM t WHERE id = $1", &[engine::Value::Int4(2)]).unwrap();
+//! assert_eq!(rows.rows[0][0].to_text().as_deref(), Some("two"));
+//! # drop(s); drop(db); std::fs::remove_dir_all(&dir).unwrap();
+//! ```
 
+pub mod catalog;
+mod database;
+pub mod error;
+mod session;
+pub mod sql;
+pub mod types;
+
+pub use database::{Database, DatabaseOptions};
+pub use error::{EngineError, Result};
+pub use session::{Column, RowSet, Session, StatementResult, TransactionStatus};
 pub use storage;
+pub use types::{DataType, Value};

@@ -1,4 +1,5 @@
-//! Test support shared by Quill's crash, fault and process-kill tests.
+//! Test support shared by Quill's crash, fault and process-kill tests, and the
+//! sqllogictest harness ([`slt`]).
 
 pub mod kill9;
 pub mod sim;

@@ -12,7 +12,7 @@
 //!   in [`FileReport::skipped`].
 //! - **`statement ok` / `statement error`**: the statement must succeed / must fail.
 //! - **`query TYPES [SORT] [LABEL]`**: each value is rendered by its column's type letter
-//!   (see [`format`]), the values are sorted per `nosort` / `rowsort` / `valuesort`, and
+//!   (see [`mod@format`]), the values are sorted per `nosort` / `rowsort` / `valuesort`, and
 //!   compared with the lines after `----`: one line per value, or, when there are more values
 //!   than the hash threshold (8 unless a `hash-threshold N` record says otherwise; 0 means
 //!   never hash), a single line `N values hashing to MD5` where MD5 is the hash of the sorted
@@ -22,16 +22,19 @@
 //! - **`halt`** stops the file; an unknown record type is a failure and also stops the file.
 //! - The run keeps going after failures and counts them.
 //!
-//! Comparison is exact: the number of values must match the number of expected lines. (The
+//! Comparison is exact: the number of values must match the number of expected lines. The
 //! reference runner only compares up to the shorter of the two, so a query that returns no
-//! rows "passes" anything; that looseness is deliberately not reproduced, and the PostgreSQL
-//! pass list in `tests/slt/sqlite/pg15-passed.txt` is reproduced exactly without it.)
+//! rows "passes" anything; that looseness is deliberately not reproduced. The PostgreSQL pass
+//! list `tests/slt/sqlite/pg15-passed.txt` agrees: it leaves out records such as
+//! `evidence/slt_lang_replace.test:62`, where PostgreSQL returns no rows, and this runner
+//! reproduces that list exactly (`tests/slt/run-against-postgres.sh --check`).
 //!
 //! What a backend must provide is described on [`SltBackend`] and [`SltValue`].
 
 pub mod format;
 pub mod parser;
 pub mod pg;
+pub mod quill;
 
 use std::collections::HashMap;
 use std::path::Path;

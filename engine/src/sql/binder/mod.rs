@@ -1,0 +1,124 @@
+//! The binder: turns a parsed query into a plan whose expressions are resolved and typed.
+//!
+//! Scopes: a query binds its expressions over the row its FROM clause produces (the
+//! `Scope`, columns in FROM order). Enclosing queries' scopes sit on `outer`, innermost last;
+//! a column found there becomes a reference `up` levels out (a correlated subquery).
+//!
+//! Joins: comma-separated FROM items and inner joins are flattened into relations plus a
+//! list of conditions; relations are joined greedily (next the one connected to what is
+//! joined so far by an equality, hashed), each relation's own conditions filter it first, and
+//! a projection restores FROM order so that the rest of the query binds over one layout.
+
+mod expr;
+mod select;
+
+pub use expr::{coerce, object_name};
+pub use select::column_name as output_name;
+
+use crate::catalog::Catalog;
+use crate::error::{EngineError, Result};
+use crate::types::DataType;
+use sqlparser::ast;
+
+#[derive(Clone, Debug)]
+pub struct ScopeCol {
+    /// The table name or alias the column can be qualified with.
+    pub table: Option<String>,
+    pub name: String,
+    pub ty: DataType,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub cols: Vec<ScopeCol>,
+}
+
+/// Aggregation state while binding a grouped query's SELECT list, HAVING and ORDER BY.
+pub struct AggCtx {
+    pub input_scope: Scope,
+    pub group_asts: Vec<ast::Expr>,
+    pub group_exprs: Vec<crate::sql::expr::Expr>,
+    pub group_types: Vec<DataType>,
+    pub aggs: Vec<crate::sql::plan::AggCall>,
+    pub agg_types: Vec<DataType>,
+}
+
+pub struct Binder<'a> {
+    pub catalog: &'a Catalog,
+    /// Scopes of the enclosing queries, innermost last.
+    pub outer: Vec<Scope>,
+    /// Types of `$n` parameters, as declared or inferred.
+    pub param_types: Vec<DataType>,
+}
+
+/// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
+pub fn ident_name(i: &ast::Ident) -> String {
+    match i.quote_style {
+        Some(_) => i.value.clone(),
+        None => i.value.to_lowercase(),
+    }
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(catalog: &'a Catalog, param_types: Vec<DataType>) -> Binder<'a> {
+        Binder {
+            catalog,
+            outer: Vec::new(),
+            param_types,
+        }
+    }
+
+    /// Finds a column: (levels up, index, type).
+    fn resolve_column(&self, e: &ast::Expr, scope: &Scope) -> Result<(usize, usize, DataType)> {
+        let (table, name) = match e {
+            ast::Expr::Identifier(i) => (None, ident_name(i)),
+            ast::Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                let n = parts.len();
+                (Some(ident_name(&parts[n - 2])), ident_name(&parts[n - 1]))
+            }
+            _ => {
+                return Err(EngineError::Syntax {
+                    message: format!("bad column reference {e}"),
+                    position: None,
+                })
+            }
+        };
+        let scopes = std::iter::once(scope).chain(self.outer.iter().rev());
+        for (up, s) in scopes.enumerate() {
+            let mut hits = s.cols.iter().enumerate().filter(|(_, c)| {
+                c.name == name && table.as_ref().is_none_or(|t| c.table.as_ref() == Some(t))
+            });
+            if let Some((i, c)) = hits.next() {
+                if hits.next().is_some() {
+                    return Err(EngineError::AmbiguousColumn { name });
+                }
+                return Ok((up, i, c.ty.clone()));
+            }
+        }
+        match table {
+            Some(t)
+                if !std::iter::once(scope)
+                    .chain(self.outer.iter())
+                    .any(|s| s.cols.iter().any(|c| c.table.as_ref() == Some(&t))) =>
+            {
+                Err(EngineError::MissingFromEntry { table: t })
+            }
+            Some(t) => Err(EngineError::UndefinedColumn {
+                name: format!("{t}.{name}"),
+            }),
+            None => Err(EngineError::UndefinedColumn { name }),
+        }
+    }
+
+    /// Binds a subquery appearing in an expression over `scope`.
+    pub fn bind_subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+    ) -> Result<(crate::sql::plan::Plan, Vec<(String, DataType)>)> {
+        self.outer.push(scope.clone());
+        let res = self.bind_query(q);
+        self.outer.pop();
+        res
+    }
+}

@@ -1,0 +1,261 @@
+//! CREATE TABLE, CREATE INDEX, DROP TABLE / INDEX.
+//!
+//! Definitions change in the statement's transaction (see `catalog`). The B+tree of a new
+//! index is created in a fresh data file right away; if the transaction rolls back, that file
+//! stays behind unused (its number is never handed out again).
+
+use super::binder::ident_name;
+use super::dml::{index_key, table_rows};
+use super::{Outcome, TxnCx};
+use crate::catalog::{CheckDef, ColumnDef, IndexDef, TableDef};
+use crate::error::{EngineError, Result};
+use crate::types::DataType;
+use sqlparser::ast;
+
+use super::binder::object_name;
+
+fn index_columns(table: &str, cols: &[ColumnDef], idx: &[ast::IndexColumn]) -> Result<Vec<usize>> {
+    idx.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(i) => {
+                let name = ident_name(i);
+                cols.iter()
+                    .position(|c| c.name == name)
+                    .ok_or(EngineError::UndefinedColumn { name })
+            }
+            other => Err(EngineError::FeatureNotSupported {
+                feature: format!("index on expression {other} of {table}"),
+            }),
+        })
+        .collect()
+}
+
+pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    let name = object_name(&ct.name);
+    if cx.catalog.name_taken(&name) {
+        if ct.if_not_exists {
+            return Ok(Outcome::Command {
+                tag: "CREATE TABLE".into(),
+            });
+        }
+        return Err(EngineError::DuplicateTable { name });
+    }
+    if ct.query.is_some() {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "CREATE TABLE AS".into(),
+        });
+    }
+    let mut columns = Vec::new();
+    // (constraint name, columns, primary)
+    let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
+    let mut checks = Vec::new();
+    for (i, c) in ct.columns.iter().enumerate() {
+        let cname = ident_name(&c.name);
+        if columns.iter().any(|x: &ColumnDef| x.name == cname) {
+            return Err(EngineError::DuplicateColumn { name: cname });
+        }
+        let mut col = ColumnDef {
+            name: cname.clone(),
+            ty: DataType::from_sql(&c.data_type)?,
+            not_null: false,
+            default: None,
+        };
+        for opt in &c.options {
+            match &opt.option {
+                ast::ColumnOption::Null => {}
+                ast::ColumnOption::NotNull => col.not_null = true,
+                ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
+                ast::ColumnOption::PrimaryKey(_) => {
+                    col.not_null = true;
+                    keys.push((opt.name.as_ref().map(ident_name), vec![i], true));
+                }
+                ast::ColumnOption::Unique(_) => {
+                    keys.push((opt.name.as_ref().map(ident_name), vec![i], false))
+                }
+                ast::ColumnOption::Check(ck) => checks.push(CheckDef {
+                    name: ck
+                        .name
+                        .as_ref()
+                        .or(opt.name.as_ref())
+                        .map(ident_name)
+                        .unwrap_or_else(|| format!("{name}_{cname}_check")),
+                    expr: ck.expr.to_string(),
+                }),
+                other => {
+                    return Err(EngineError::FeatureNotSupported {
+                        feature: format!("column option {other}"),
+                    })
+                }
+            }
+        }
+        columns.push(col);
+    }
+    for tc in &ct.constraints {
+        match tc {
+            ast::TableConstraint::PrimaryKey(pk) => {
+                let cols = index_columns(&name, &columns, &pk.columns)?;
+                for &c in &cols {
+                    columns[c].not_null = true;
+                }
+                keys.push((pk.name.as_ref().map(ident_name), cols, true));
+            }
+            ast::TableConstraint::Unique(u) => keys.push((
+                u.name.as_ref().map(ident_name),
+                index_columns(&name, &columns, &u.columns)?,
+                false,
+            )),
+            ast::TableConstraint::Check(ck) => checks.push(CheckDef {
+                name: ck
+                    .name
+                    .as_ref()
+                    .map(ident_name)
+                    .unwrap_or_else(|| format!("{name}_check")),
+                expr: ck.expr.to_string(),
+            }),
+            other => {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: format!("table constraint {other}"),
+                })
+            }
+        }
+    }
+    if keys.iter().filter(|k| k.2).count() > 1 {
+        return Err(EngineError::InvalidTableDefinition {
+            message: format!("multiple primary keys for table \"{name}\" are not allowed"),
+        });
+    }
+    let (oid, file) = cx.catalog.allocate(cx.storage)?;
+    let mut indexes = Vec::new();
+    for (cname, cols, primary) in keys {
+        let iname = cname.unwrap_or_else(|| {
+            if primary {
+                format!("{name}_pkey")
+            } else {
+                let parts: Vec<&str> = cols.iter().map(|&c| columns[c].name.as_str()).collect();
+                format!("{name}_{}_key", parts.join("_"))
+            }
+        });
+        let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
+        cx.storage.create_btree(ifile, true)?;
+        indexes.push(IndexDef {
+            name: iname,
+            oid: ioid,
+            file: ifile,
+            columns: cols,
+            unique: true,
+            primary,
+        });
+    }
+    let def = TableDef {
+        oid,
+        name,
+        file,
+        columns,
+        indexes,
+        checks,
+    };
+    let change = cx.catalog.create(cx.txn, cx.storage, def)?;
+    cx.changes.push(change);
+    Ok(Outcome::Command {
+        tag: "CREATE TABLE".into(),
+    })
+}
+
+pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    let tname = object_name(&ci.table_name);
+    let table = cx
+        .catalog
+        .get(&tname)
+        .ok_or_else(|| EngineError::UndefinedTable {
+            name: tname.clone(),
+        })?;
+    let cols = index_columns(&tname, &table.columns, &ci.columns)?;
+    let iname = match &ci.name {
+        Some(n) => object_name(n),
+        None => {
+            let parts: Vec<&str> = cols
+                .iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect();
+            format!("{tname}_{}_idx", parts.join("_"))
+        }
+    };
+    if cx.catalog.name_taken(&iname) {
+        if ci.if_not_exists {
+            return Ok(Outcome::Command {
+                tag: "CREATE INDEX".into(),
+            });
+        }
+        return Err(EngineError::DuplicateTable { name: iname });
+    }
+    let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
+    let tree = cx.storage.create_btree(ifile, ci.unique)?;
+    let index = IndexDef {
+        name: iname,
+        oid: ioid,
+        file: ifile,
+        columns: cols,
+        unique: ci.unique,
+        primary: false,
+    };
+    // Fill it from the table's rows.
+    for (tid, row) in table_rows(cx.storage, &table)? {
+        let key = index_key(&index, &row, tid);
+        tree.insert(cx.txn, &key, tid)
+            .map_err(|e| super::dml::index_error(e, &index))?;
+    }
+    let mut def = (*table).clone();
+    def.indexes.push(index);
+    let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
+    cx.changes.push(change);
+    Ok(Outcome::Command {
+        tag: "CREATE INDEX".into(),
+    })
+}
+
+pub fn drop(
+    kind: ast::ObjectType,
+    if_exists: bool,
+    names: &[ast::ObjectName],
+    cx: &mut TxnCx<'_>,
+) -> Result<Outcome> {
+    match kind {
+        ast::ObjectType::Table => {
+            for n in names {
+                let name = object_name(n);
+                if cx.catalog.get(&name).is_none() {
+                    if if_exists {
+                        continue;
+                    }
+                    return Err(EngineError::UndefinedTable { name });
+                }
+                let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+                cx.changes.push(change);
+            }
+            Ok(Outcome::Command {
+                tag: "DROP TABLE".into(),
+            })
+        }
+        ast::ObjectType::Index => {
+            for n in names {
+                let name = object_name(n);
+                let Some(table) = cx.catalog.index_owner(&name) else {
+                    if if_exists {
+                        continue;
+                    }
+                    return Err(EngineError::UndefinedIndex { name });
+                };
+                let mut def = (*table).clone();
+                def.indexes.retain(|i| i.name != name);
+                let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
+                cx.changes.push(change);
+            }
+            Ok(Outcome::Command {
+                tag: "DROP INDEX".into(),
+            })
+        }
+        other => Err(EngineError::FeatureNotSupported {
+            feature: format!("DROP {other}"),
+        }),
+    }
+}

@@ -1,0 +1,415 @@
+//! Bound expressions (names resolved, operand types settled, casts explicit) and their
+//! evaluation over a row.
+//!
+//! A row is a `Vec<Value>`; `Column { up, index }` reads column `index` of the current row
+//! (`up == 0`) or of an enclosing query's row (`up > 0`, for correlated subqueries).
+
+use super::exec::{run, ExecCx};
+use super::functions::ScalarFunc;
+use super::plan::Plan;
+use crate::error::{EngineError, Result};
+use crate::types::ops::{eval_binary, eval_negate, BinaryOp};
+use crate::types::{CastKind, DataType, Value};
+use std::cmp::Ordering;
+
+pub type Row = Vec<Value>;
+
+#[derive(Clone, Debug)]
+pub enum Expr {
+    Const(Value),
+    Column {
+        up: usize,
+        index: usize,
+    },
+    Param(usize),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Cast(Box<Expr>, DataType),
+    IsNull(Box<Expr>, bool),
+    /// `IS [NOT] DISTINCT FROM` (the bool is true for NOT DISTINCT).
+    IsDistinct(Box<Expr>, Box<Expr>, bool),
+    /// `IS [NOT] TRUE/FALSE`: (expr, value tested, negated).
+    IsBool(Box<Expr>, bool, bool),
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Func(ScalarFunc, Vec<Expr>),
+    Subquery(Box<Subquery>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Subquery {
+    pub plan: Plan,
+    pub kind: SubqueryKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum SubqueryKind {
+    /// The single value of the single row (NULL if no row; 21000 if several).
+    Scalar,
+    Exists {
+        negated: bool,
+    },
+    /// `expr [NOT] IN (subquery)`, `expr op ANY/ALL (subquery)`: compares with each row's
+    /// single column.
+    Quantified {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+        negated: bool,
+    },
+}
+
+/// Everything evaluation needs besides the row.
+pub struct Env<'a> {
+    pub cx: &'a ExecCx<'a>,
+    /// Rows of the enclosing queries, innermost first.
+    pub outer: &'a [&'a [Value]],
+}
+
+fn truth(v: &Value) -> Result<Option<bool>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        other => Err(EngineError::DatatypeMismatch {
+            message: format!(
+                "argument of boolean context must be type boolean, not type {}",
+                other.data_type().display_name()
+            ),
+        }),
+    }
+}
+
+fn from_truth(t: Option<bool>) -> Value {
+    t.map_or(Value::Null, Value::Bool)
+}
+
+impl Expr {
+    pub fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
+        match self {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Column { up, index } => {
+                let src: &[Value] = if *up == 0 {
+                    row
+                } else {
+                    env.outer.get(up - 1).copied().unwrap_or(&[])
+                };
+                src.get(*index).cloned().ok_or(EngineError::Internal {
+                    reason: "column reference out of range",
+                })
+            }
+            Expr::Param(i) => env.cx.params.get(*i).cloned().ok_or(EngineError::Internal {
+                reason: "parameter out of range",
+            }),
+            Expr::Binary(op, l, r) => {
+                let (l, r) = (l.eval(row, env)?, r.eval(row, env)?);
+                Ok(eval_binary(*op, &l, &r)?)
+            }
+            Expr::And(l, r) => {
+                let a = truth(&l.eval(row, env)?)?;
+                if a == Some(false) {
+                    return Ok(Value::Bool(false));
+                }
+                let b = truth(&r.eval(row, env)?)?;
+                Ok(from_truth(match (a, b) {
+                    (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                }))
+            }
+            Expr::Or(l, r) => {
+                let a = truth(&l.eval(row, env)?)?;
+                if a == Some(true) {
+                    return Ok(Value::Bool(true));
+                }
+                let b = truth(&r.eval(row, env)?)?;
+                Ok(from_truth(match (a, b) {
+                    (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                }))
+            }
+            Expr::Not(e) => Ok(from_truth(truth(&e.eval(row, env)?)?.map(|b| !b))),
+            Expr::Neg(e) => Ok(eval_negate(&e.eval(row, env)?)?),
+            Expr::Cast(e, ty) => Ok(e.eval(row, env)?.cast(ty, CastKind::Explicit)?),
+            Expr::IsNull(e, negated) => Ok(Value::Bool(e.eval(row, env)?.is_null() != *negated)),
+            Expr::IsDistinct(l, r, not) => {
+                let (a, b) = (l.eval(row, env)?, r.eval(row, env)?);
+                let same = match (a.is_null(), b.is_null()) {
+                    (true, true) => true,
+                    (true, false) | (false, true) => false,
+                    _ => a.sql_cmp(&b)? == Some(Ordering::Equal),
+                };
+                Ok(Value::Bool(same == *not))
+            }
+            Expr::IsBool(e, want, negated) => {
+                let t = truth(&e.eval(row, env)?)?;
+                Ok(Value::Bool((t == Some(*want)) != *negated))
+            }
+            Expr::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                let subject = match operand {
+                    Some(o) => Some(o.eval(row, env)?),
+                    None => None,
+                };
+                for (when, then) in branches {
+                    let w = when.eval(row, env)?;
+                    let hit = match &subject {
+                        Some(s) => {
+                            !s.is_null() && !w.is_null() && s.sql_cmp(&w)? == Some(Ordering::Equal)
+                        }
+                        None => truth(&w)? == Some(true),
+                    };
+                    if hit {
+                        return then.eval(row, env);
+                    }
+                }
+                match otherwise {
+                    Some(e) => e.eval(row, env),
+                    None => Ok(Value::Null),
+                }
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let v = expr.eval(row, env)?;
+                let mut items = Vec::with_capacity(list.len());
+                for e in list {
+                    items.push(e.eval(row, env)?);
+                }
+                Ok(from_truth(in_values(&v, items.iter(), *negated)?))
+            }
+            Expr::Func(f, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(a.eval(row, env)?);
+                }
+                f.call(&vals)
+            }
+            Expr::Subquery(sq) => sq.eval(row, env),
+        }
+    }
+
+    /// Evaluates a predicate: true only for TRUE (NULL and FALSE reject the row).
+    pub fn test(&self, row: &[Value], env: &Env<'_>) -> Result<bool> {
+        Ok(truth(&self.eval(row, env)?)? == Some(true))
+    }
+}
+
+/// `v IN items` with SQL's NULL rules (None = unknown).
+fn in_values<'a>(
+    v: &Value,
+    items: impl Iterator<Item = &'a Value>,
+    negated: bool,
+) -> Result<Option<bool>> {
+    let mut items = items.peekable();
+    // Nothing is IN an empty set, not even NULL.
+    if items.peek().is_none() {
+        return Ok(Some(negated));
+    }
+    if v.is_null() {
+        return Ok(None);
+    }
+    let mut saw_null = false;
+    for item in items {
+        if item.is_null() {
+            saw_null = true;
+        } else if v.sql_cmp(item)? == Some(Ordering::Equal) {
+            return Ok(Some(!negated));
+        }
+    }
+    Ok(if saw_null { None } else { Some(negated) })
+}
+
+impl Subquery {
+    fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
+        let mut outer: Vec<&[Value]> = Vec::with_capacity(env.outer.len() + 1);
+        outer.push(row);
+        outer.extend_from_slice(env.outer);
+        let rows = run(&self.plan, env.cx, &outer)?;
+        match &self.kind {
+            SubqueryKind::Scalar => match rows.len() {
+                0 => Ok(Value::Null),
+                1 => Ok(rows[0].first().cloned().unwrap_or(Value::Null)),
+                _ => Err(EngineError::CardinalityViolation),
+            },
+            SubqueryKind::Exists { negated } => Ok(Value::Bool(rows.is_empty() == *negated)),
+            SubqueryKind::Quantified {
+                expr,
+                op,
+                all,
+                negated,
+            } => {
+                let v = expr.eval(row, env)?;
+                let items = rows.iter().map(|r| r.first().unwrap_or(&Value::Null));
+                if *op == BinaryOp::Eq && !*all {
+                    return Ok(from_truth(in_values(&v, items, *negated)?));
+                }
+                // ANY: true if some comparison is true; ALL: false if some is false.
+                let mut unknown = false;
+                for item in items {
+                    match truth(&eval_binary(*op, &v, item)?)? {
+                        Some(true) if !*all => return Ok(Value::Bool(true)),
+                        Some(false) if *all => return Ok(Value::Bool(false)),
+                        None => unknown = true,
+                        _ => {}
+                    }
+                }
+                Ok(if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                })
+            }
+        }
+    }
+}
+
+/// Rewrites every current-row column reference with `f` (e.g. to move an expression onto
+/// a differently laid-out row). References to enclosing rows are left alone.
+pub fn map_columns(e: &mut Expr, f: &dyn Fn(usize) -> usize) {
+    match e {
+        Expr::Column { up: 0, index } => *index = f(*index),
+        Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => {}
+        Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {
+            map_columns(l, f);
+            map_columns(r, f);
+        }
+        Expr::Not(x)
+        | Expr::Neg(x)
+        | Expr::Cast(x, _)
+        | Expr::IsNull(x, _)
+        | Expr::IsBool(x, _, _) => map_columns(x, f),
+        Expr::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
+            if let Some(o) = operand {
+                map_columns(o, f);
+            }
+            for (w, t) in branches {
+                map_columns(w, f);
+                map_columns(t, f);
+            }
+            if let Some(o) = otherwise {
+                map_columns(o, f);
+            }
+        }
+        Expr::InList { expr, list, .. } => {
+            map_columns(expr, f);
+            for x in list {
+                map_columns(x, f);
+            }
+        }
+        Expr::Func(_, args) => args.iter_mut().for_each(|a| map_columns(a, f)),
+        Expr::Subquery(sq) => {
+            // The subquery sees the current row as its first enclosing row.
+            map_outer_columns(&mut sq.plan, 1, f);
+            if let SubqueryKind::Quantified { expr, .. } = &mut sq.kind {
+                map_columns(expr, f);
+            }
+        }
+    }
+}
+
+/// Inside a subquery plan, references `depth` levels up point at the row being remapped.
+fn map_outer_columns(plan: &mut Plan, depth: usize, f: &dyn Fn(usize) -> usize) {
+    plan.for_each_expr_mut(&mut |e, extra| map_up(e, depth + extra, f));
+}
+
+fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
+    match e {
+        Expr::Column { up, index } if *up == depth => *index = f(*index),
+        Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => {}
+        Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {
+            map_up(l, depth, f);
+            map_up(r, depth, f);
+        }
+        Expr::Not(x)
+        | Expr::Neg(x)
+        | Expr::Cast(x, _)
+        | Expr::IsNull(x, _)
+        | Expr::IsBool(x, _, _) => map_up(x, depth, f),
+        Expr::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
+            if let Some(o) = operand {
+                map_up(o, depth, f);
+            }
+            for (w, t) in branches {
+                map_up(w, depth, f);
+                map_up(t, depth, f);
+            }
+            if let Some(o) = otherwise {
+                map_up(o, depth, f);
+            }
+        }
+        Expr::InList { expr, list, .. } => {
+            map_up(expr, depth, f);
+            for x in list {
+                map_up(x, depth, f);
+            }
+        }
+        Expr::Func(_, args) => args.iter_mut().for_each(|a| map_up(a, depth, f)),
+        Expr::Subquery(sq) => {
+            map_outer_columns(&mut sq.plan, depth + 1, f);
+            if let SubqueryKind::Quantified { expr, .. } = &mut sq.kind {
+                map_up(expr, depth, f);
+            }
+        }
+    }
+}
+
+/// The current-row columns an expression reads (None if it reads enclosing rows' columns
+/// through a subquery in a way that is not tracked: callers then keep it where it is).
+pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
+    match e {
+        Expr::Column { up: 0, index } => {
+            out.push(*index);
+            true
+        }
+        Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => true,
+        Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {
+            columns_used(l, out) && columns_used(r, out)
+        }
+        Expr::Not(x)
+        | Expr::Neg(x)
+        | Expr::Cast(x, _)
+        | Expr::IsNull(x, _)
+        | Expr::IsBool(x, _, _) => columns_used(x, out),
+        Expr::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
+            operand.as_ref().is_none_or(|o| columns_used(o, out))
+                && branches
+                    .iter()
+                    .all(|(w, t)| columns_used(w, out) && columns_used(t, out))
+                && otherwise.as_ref().is_none_or(|o| columns_used(o, out))
+        }
+        Expr::InList { expr, list, .. } => {
+            columns_used(expr, out) && list.iter().all(|x| columns_used(x, out))
+        }
+        Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
+        Expr::Subquery(_) => false,
+    }
+}

@@ -1,0 +1,112 @@
+//! SQL processing: parsing (sqlparser, PostgreSQL dialect), binding to plans, execution,
+//! DDL and DML.
+
+pub mod binder;
+mod ddl;
+mod dml;
+pub mod exec;
+pub mod expr;
+pub mod functions;
+pub mod plan;
+
+use crate::catalog::{Catalog, CatalogChange};
+use crate::error::{EngineError, Result};
+use crate::types::{DataType, Value};
+use binder::Binder;
+use exec::{run, ExecCx};
+use expr::Row;
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use storage::{Storage, Transaction};
+
+/// Result columns: name and type.
+pub type Columns = Vec<(String, DataType)>;
+
+/// What a statement produced.
+pub enum Outcome {
+    Rows {
+        columns: Columns,
+        rows: Vec<Row>,
+    },
+    /// A command's completion tag, as PostgreSQL words it (`INSERT 0 3`, `CREATE TABLE`).
+    Command {
+        tag: String,
+    },
+}
+
+fn syntax(e: ParserError) -> EngineError {
+    let message = match e {
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+        ParserError::RecursionLimitExceeded => "statement is too deeply nested".into(),
+    };
+    EngineError::Syntax {
+        message,
+        position: None,
+    }
+}
+
+/// Parses one or more `;`-separated statements.
+pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
+    Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(200)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(syntax)
+}
+
+/// Parses a type name such as `character varying(10)`.
+pub fn parse_type_name(s: &str) -> Result<DataType> {
+    let t = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(s)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(syntax)?;
+    Ok(DataType::from_sql(&t)?)
+}
+
+/// Everything a statement runs with inside its transaction.
+pub struct TxnCx<'a> {
+    pub storage: &'a Storage,
+    pub catalog: &'a mut Catalog,
+    pub txn: &'a mut Transaction,
+    pub changes: &'a mut Vec<CatalogChange>,
+    pub params: &'a [Value],
+}
+
+/// Runs a data or definition statement (transaction control is the session's).
+pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    use ast::Statement as S;
+    match stmt {
+        S::Query(q) => {
+            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+            let ecx = ExecCx {
+                storage: cx.storage,
+                params: cx.params,
+            };
+            let rows = run(&plan, &ecx, &[])?;
+            Ok(Outcome::Rows { columns, rows })
+        }
+        S::Insert(ins) => dml::insert(ins, cx),
+        S::Update(u) => dml::update(u, cx),
+        S::Delete(d) => dml::delete(d, cx),
+        S::CreateTable(ct) => ddl::create_table(ct, cx),
+        S::CreateIndex(ci) => ddl::create_index(ci, cx),
+        S::Drop {
+            object_type,
+            if_exists,
+            names,
+            ..
+        } => ddl::drop(*object_type, *if_exists, names, cx),
+        other => Err(EngineError::FeatureNotSupported {
+            feature: format!("statement {}", first_words(&other.to_string())),
+        }),
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+pub fn param_types(params: &[Value]) -> Vec<DataType> {
+    params.iter().map(|v| v.data_type()).collect()
+}

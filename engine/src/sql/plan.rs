@@ -1,0 +1,164 @@
+//! Physical query plans. Every node produces rows of a fixed width; a join's rows are the
+//! left row followed by the right row; an aggregate's rows are its group values followed by
+//! its aggregate results.
+
+use super::expr::Expr;
+use super::functions::AggFunc;
+use crate::catalog::TableDef;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+#[derive(Clone, Debug)]
+pub struct AggCall {
+    pub func: AggFunc,
+    /// None for count(*).
+    pub arg: Option<Expr>,
+    pub distinct: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// Every row of a table.
+    Scan {
+        table: Arc<TableDef>,
+    },
+    /// Literal rows.
+    Values {
+        rows: Vec<Vec<Expr>>,
+    },
+    /// One row with no columns (SELECT without FROM).
+    One,
+    Filter {
+        input: Box<Plan>,
+        pred: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    /// Join; `keys` are equalities (left expr over the left row, right expr over the right
+    /// row) evaluated by hashing; `on` is the remaining condition over the joined row.
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        keys: Vec<(Expr, Expr)>,
+        on: Option<Expr>,
+        right_width: usize,
+        left_width: usize,
+    },
+    Aggregate {
+        input: Box<Plan>,
+        groups: Vec<Expr>,
+        aggs: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Distinct {
+        input: Box<Plan>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+    },
+    SetOp {
+        kind: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+}
+
+impl Plan {
+    /// Calls `f` on every expression of this plan and its inputs (not inside subqueries).
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr, usize)) {
+        match self {
+            Plan::Scan { .. } | Plan::One => {}
+            Plan::Values { rows } => rows.iter_mut().flatten().for_each(|e| f(e, 0)),
+            Plan::Filter { input, pred } => {
+                f(pred, 0);
+                input.for_each_expr_mut(f);
+            }
+            Plan::Project { input, exprs } => {
+                exprs.iter_mut().for_each(|e| f(e, 0));
+                input.for_each_expr_mut(f);
+            }
+            Plan::Join {
+                left,
+                right,
+                keys,
+                on,
+                ..
+            } => {
+                for (l, r) in keys {
+                    f(l, 0);
+                    f(r, 0);
+                }
+                if let Some(on) = on {
+                    f(on, 0);
+                }
+                left.for_each_expr_mut(f);
+                right.for_each_expr_mut(f);
+            }
+            Plan::Aggregate {
+                input,
+                groups,
+                aggs,
+            } => {
+                groups.iter_mut().for_each(|e| f(e, 0));
+                for a in aggs {
+                    if let Some(e) = &mut a.arg {
+                        f(e, 0);
+                    }
+                }
+                input.for_each_expr_mut(f);
+            }
+            Plan::Sort { input, keys } => {
+                keys.iter_mut().for_each(|k| f(&mut k.expr, 0));
+                input.for_each_expr_mut(f);
+            }
+            Plan::Distinct { input } => input.for_each_expr_mut(f),
+            Plan::Limit {
+                input,
+                limit,
+                offset,
+            } => {
+                if let Some(e) = limit {
+                    f(e, 0);
+                }
+                if let Some(e) = offset {
+                    f(e, 0);
+                }
+                input.for_each_expr_mut(f);
+            }
+            Plan::SetOp { left, right, .. } => {
+                left.for_each_expr_mut(f);
+                right.for_each_expr_mut(f);
+            }
+        }
+    }
+}
