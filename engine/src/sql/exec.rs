@@ -9,7 +9,8 @@ use crate::types::row::decode_row;
 use crate::types::{CastKind, DataType, Value};
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use storage::keycode::ColumnOrder;
+use std::ops::Bound;
+use storage::keycode::{self, ColumnOrder};
 use storage::Storage;
 
 /// What execution needs from its surroundings.
@@ -41,6 +42,12 @@ pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>>
             }
             Ok(rows)
         }
+        Plan::IndexScan {
+            table,
+            index,
+            eq,
+            range,
+        } => index_scan(table, *index, eq, range.as_ref(), &env),
         Plan::Values { rows } => {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -140,6 +147,79 @@ pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>>
             right,
         } => set_op(*kind, *all, run(left, cx, outer)?, run(right, cx, outer)?),
     }
+}
+
+/// Fetches the rows an index range points at.
+fn index_scan(
+    table: &crate::catalog::TableDef,
+    index: usize,
+    eq: &[Expr],
+    range: Option<&(Bound<Expr>, Bound<Expr>)>,
+    env: &Env<'_>,
+) -> Result<Vec<Row>> {
+    let ix = table.indexes.get(index).ok_or(EngineError::Internal {
+        reason: "index scan of a missing index",
+    })?;
+    let mut prefix = Vec::new();
+    for e in eq {
+        let v = e.eval(&[], env)?;
+        if v.is_null() {
+            return Ok(Vec::new()); // `col = NULL` matches nothing
+        }
+        v.encode_key(&mut prefix, ColumnOrder::ASC);
+    }
+    // Keys are prefix-free encodings followed by more columns, so "every key starting with
+    // K" is [K, successor(K)).
+    let after = |k: &[u8]| match keycode::prefix_successor(k) {
+        Some(s) => Bound::Excluded(s),
+        None => Bound::Unbounded,
+    };
+    let bound_key = |b: &Bound<Expr>, upper: bool| -> Result<Option<Bound<Vec<u8>>>> {
+        let (e, inclusive) = match b {
+            Bound::Unbounded => {
+                return Ok(Some(if upper {
+                    after(&prefix)
+                } else {
+                    Bound::Included(prefix.clone())
+                }))
+            }
+            Bound::Included(e) => (e, true),
+            Bound::Excluded(e) => (e, false),
+        };
+        let v = e.eval(&[], env)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        let mut k = prefix.clone();
+        v.encode_key(&mut k, ColumnOrder::ASC);
+        Ok(Some(match (upper, inclusive) {
+            (false, true) => Bound::Included(k),
+            (false, false) => match keycode::prefix_successor(&k) {
+                Some(s) => Bound::Included(s),
+                None => return Ok(None),
+            },
+            (true, true) => after(&k),
+            (true, false) => Bound::Excluded(k),
+        }))
+    };
+    let (lo, hi) = match range {
+        None => (Bound::Included(prefix.clone()), after(&prefix)),
+        Some((lo, hi)) => match (bound_key(lo, false)?, bound_key(hi, true)?) {
+            (Some(l), Some(h)) => (l, h),
+            _ => return Ok(Vec::new()),
+        },
+    };
+    let tree = env.cx.storage.btree(ix.file)?;
+    let heap = env.cx.storage.heap(table.file);
+    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
+    let mut rows = Vec::new();
+    for entry in tree.range(lo, hi, storage::ScanDirection::Forward) {
+        let (_, tid) = entry?;
+        if let Some(bytes) = heap.get(tid)? {
+            rows.push(decode_row(&bytes, &types)?);
+        }
+    }
+    Ok(rows)
 }
 
 #[allow(clippy::too_many_arguments)]

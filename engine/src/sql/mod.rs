@@ -5,6 +5,7 @@ pub mod binder;
 mod ddl;
 mod dml;
 pub mod exec;
+pub mod explain;
 pub mod expr;
 pub mod functions;
 pub mod plan;
@@ -86,6 +87,25 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             let rows = run(&plan, &ecx, &[])?;
             Ok(Outcome::Rows { columns, rows })
         }
+        S::Explain {
+            statement,
+            analyze: false,
+            ..
+        } => match statement.as_ref() {
+            S::Query(q) => {
+                let (plan, _) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+                Ok(Outcome::Rows {
+                    columns: vec![("QUERY PLAN".into(), DataType::Text)],
+                    rows: explain::explain(&plan)
+                        .into_iter()
+                        .map(|l| vec![Value::Text(l)])
+                        .collect(),
+                })
+            }
+            _ => Err(EngineError::FeatureNotSupported {
+                feature: "EXPLAIN of this statement".into(),
+            }),
+        },
         S::Insert(ins) => dml::insert(ins, cx),
         S::Update(u) => dml::update(u, cx),
         S::Delete(d) => dml::delete(d, cx),

@@ -5,6 +5,7 @@
 use super::expr::Expr;
 use super::functions::AggFunc;
 use crate::catalog::TableDef;
+use std::ops::Bound;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,15 @@ pub enum Plan {
     /// Every row of a table.
     Scan {
         table: Arc<TableDef>,
+    },
+    /// Rows of a table found through one of its indexes: the leading index columns equal
+    /// `eq` and the next one lies within `range` (values computed once per execution; they
+    /// may read enclosing rows). May return more rows than match: a filter above re-checks.
+    IndexScan {
+        table: Arc<TableDef>,
+        index: usize,
+        eq: Vec<Expr>,
+        range: Option<(Bound<Expr>, Bound<Expr>)>,
     },
     /// Literal rows.
     Values {
@@ -98,6 +108,16 @@ impl Plan {
     pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr, usize)) {
         match self {
             Plan::Scan { .. } | Plan::One => {}
+            Plan::IndexScan { eq, range, .. } => {
+                eq.iter_mut().for_each(|e| f(e, 0));
+                if let Some((lo, hi)) = range {
+                    for b in [lo, hi] {
+                        if let Bound::Included(e) | Bound::Excluded(e) = b {
+                            f(e, 0);
+                        }
+                    }
+                }
+            }
             Plan::Values { rows } => rows.iter_mut().flatten().for_each(|e| f(e, 0)),
             Plan::Filter { input, pred } => {
                 f(pred, 0);

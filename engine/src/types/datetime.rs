@@ -235,14 +235,10 @@ pub fn date_to_timestamp(d: i32) -> Result<i64, TypeError> {
     match d {
         DATE_NOBEGIN => Ok(TS_NOBEGIN),
         DATE_NOEND => Ok(TS_NOEND),
-        _ => {
-            let ts = i64::from(d) * USECS_PER_DAY;
-            if is_valid_timestamp(ts) {
-                Ok(ts)
-            } else {
-                Err(TypeError::DatetimeOutOfRange { type_name: "date" })
-            }
-        }
+        _ => i64::from(d)
+            .checked_mul(USECS_PER_DAY)
+            .filter(|ts| is_valid_timestamp(*ts))
+            .ok_or(TypeError::DateOutOfRangeForTimestamp),
     }
 }
 

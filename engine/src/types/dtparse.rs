@@ -405,8 +405,14 @@ impl State {
             digits = &s[..p];
         } else if fmask & DATE_M != DATE_M && digits.len() >= 6 {
             let n = digits.len();
-            let num =
-                |a: usize, b: usize| digits[a..b].parse::<i64>().map_err(|_| DtErr::BadFormat);
+            let num = |a: usize, b: usize| {
+                let v = digits[a..b]
+                    .parse::<i64>()
+                    .map_err(|_| DtErr::FieldOverflow)?;
+                i32::try_from(v)
+                    .map(i64::from)
+                    .map_err(|_| DtErr::FieldOverflow)
+            };
             self.mday = num(n - 2, n)?;
             self.mon = num(n - 4, n - 2)?;
             self.year = num(0, n - 4)?;
@@ -669,6 +675,13 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                     }
                     iso_time_next = false;
                     st.decode_number_field(s, fmask | DATE_M)?
+                } else if time_only {
+                    match s.find('.') {
+                        Some(p) if p > 2 => st.decode_number_field(s, fmask | DATE_M)?,
+                        Some(_) => return Err(DtErr::BadFormat),
+                        None if s.len() > 4 => st.decode_number_field(s, fmask | DATE_M)?,
+                        None => st.decode_number(s, fmask | DATE_M)?,
+                    }
                 } else {
                     let dot = s.find('.');
                     let flen = s.len();
@@ -770,7 +783,7 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                     0
                 }
                 Word::Unknown => {
-                    st.tz = Some(named_zone(s)?);
+                    st.tz = Some(named_zone(s).map_err(|_| DtErr::BadFormat)?);
                     TZ
                 }
             },

@@ -70,6 +70,12 @@ pub enum TypeError {
     /// 22008: a date/time result outside the type's range ("timestamp out of range").
     #[error("{type_name} out of range")]
     DatetimeOutOfRange { type_name: &'static str },
+    /// 22008: a date beyond the timestamp range converted to a timestamp.
+    #[error("date out of range for timestamp")]
+    DateOutOfRangeForTimestamp,
+    /// 22P02: malformed escape-format bytea input.
+    #[error("invalid input syntax for type bytea")]
+    InvalidByteaSyntax,
     /// 22008: infinite timestamps subtracted.
     #[error("cannot subtract infinite {what}")]
     InfiniteSubtraction { what: &'static str },
@@ -91,6 +97,9 @@ pub enum TypeError {
     /// 22025.
     #[error("LIKE pattern must not end with escape character")]
     LikeEscapeAtEnd,
+    /// 54001: pattern matching nested too deeply.
+    #[error("stack depth limit exceeded")]
+    StackDepthExceeded,
     /// 22021: bytes that are not valid UTF-8 where text was expected.
     #[error("invalid byte sequence for encoding \"UTF8\"")]
     InvalidUtf8,
@@ -165,7 +174,9 @@ impl TypeError {
             E::DatetimeFieldOverflow { .. }
             | E::DatetimeInputOutOfRange { .. }
             | E::DatetimeOutOfRange { .. }
-            | E::InfiniteSubtraction { .. } => "22008",
+            | E::InfiniteSubtraction { .. }
+            | E::DateOutOfRangeForTimestamp => "22008",
+            E::InvalidByteaSyntax => "22P02",
             E::IntervalFieldOverflow { .. } => "22015",
             E::TimeZoneDisplacement { .. } => "22009",
             E::UnknownTimeZone { .. } => "22023",
@@ -173,6 +184,7 @@ impl TypeError {
             E::InvalidParameterValue { .. } => "22023",
             E::LikeEscapeAtEnd => "22025",
             E::InvalidUtf8 => "22021",
+            E::StackDepthExceeded => "54001",
             E::CannotCast { .. } | E::CannotConvertToCommon { .. } => "42846",
             E::UndefinedOperator { .. } | E::UndefinedPrefixOperator { .. } => "42883",
             E::AmbiguousOperator { .. } | E::AmbiguousPrefixOperator { .. } => "42725",

@@ -1,103 +1,129 @@
-//! `LIKE` / `ILIKE` pattern matching with PostgreSQL's rules: `%` matches any sequence, `_`
-//! one character, `\` escapes the next pattern character, and a pattern ending in the escape
-//! character is an error. Text patterns match by UTF-8 character (`ILIKE` folds ASCII case,
-//! as in the "C" locale); bytea patterns match by byte.
+//! `LIKE` / `ILIKE` pattern matching, a port of PostgreSQL's `MatchText`: `%` matches any
+//! sequence, `_` one character, `\` makes the next pattern character literal, and a pattern
+//! that ends in the escape character is an error when the matcher reaches it. Text matches by
+//! UTF-8 character (`ILIKE` folds ASCII case only, as in the "C" locale); bytea by byte.
 
 use super::error::TypeError;
 
-/// Splits the next unit (a UTF-8 character, or a single byte if not valid UTF-8) off `s`.
-fn next_unit(s: &[u8]) -> usize {
-    match s.first() {
-        None => 0,
-        Some(&b) if b < 0x80 => 1,
-        Some(&b) => {
-            let len = if b >= 0xF0 {
-                4
-            } else if b >= 0xE0 {
-                3
-            } else if b >= 0xC0 {
-                2
-            } else {
-                1
-            };
-            len.min(s.len())
-        }
-    }
+/// Deepest `%` nesting followed before giving up (PostgreSQL's stack depth check).
+const MAX_DEPTH: usize = 10_000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    True,
+    False,
+    Abort,
 }
 
-fn fold(b: &[u8], ci: bool) -> Vec<u8> {
-    if ci {
-        b.to_ascii_lowercase()
-    } else {
-        b.to_vec()
-    }
+struct Matcher {
+    /// Advance by UTF-8 character (text) or by byte (bytea).
+    chars: bool,
 }
 
-/// Whether `text` matches the LIKE `pattern` (case-insensitively if `ci`).
-pub fn like_match(text: &[u8], pattern: &[u8], ci: bool) -> Result<bool, TypeError> {
-    let (t, p) = (fold(text, ci), fold(pattern, ci));
-    // Validate the escape usage first so the error does not depend on the text.
-    let mut i = 0;
-    while i < p.len() {
-        if p[i] == b'\\' {
-            if i + 1 >= p.len() {
-                return Err(TypeError::LikeEscapeAtEnd);
-            }
-            i += 1;
+impl Matcher {
+    fn char_len(&self, s: &[u8]) -> usize {
+        if !self.chars {
+            return 1;
         }
-        i += next_unit(&p[i..]).max(1);
-    }
-    Ok(matches(&t, &p))
-}
-
-/// Iterative wildcard matching with single-star backtracking (linear in practice).
-fn matches(t: &[u8], p: &[u8]) -> bool {
-    let (mut ti, mut pi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if pi < p.len() && p[pi] == b'%' {
-            while pi < p.len() && p[pi] == b'%' {
-                pi += 1;
-            }
-            if pi == p.len() {
-                return true;
-            }
-            star = Some((pi, ti));
-            continue;
-        }
-        if ti == t.len() && pi == p.len() {
-            return true;
-        }
-        let step = if ti < t.len() && pi < p.len() {
-            let tu = next_unit(&t[ti..]).max(1);
-            if p[pi] == b'_' {
-                Some((tu, 1))
-            } else {
-                let (lit_start, extra) = if p[pi] == b'\\' { (pi + 1, 1) } else { (pi, 0) };
-                let pu = next_unit(&p[lit_start..]).max(1);
-                if p.get(lit_start..lit_start + pu) == t.get(ti..ti + tu) {
-                    Some((tu, pu + extra))
-                } else {
-                    None
-                }
-            }
-        } else {
-            None
+        let len = match s.first() {
+            Some(&b) if b >= 0xF0 => 4,
+            Some(&b) if b >= 0xE0 => 3,
+            Some(&b) if b >= 0xC0 => 2,
+            _ => 1,
         };
-        match step {
-            Some((tu, pu)) => {
-                ti += tu;
-                pi += pu;
-            }
-            None => match star {
-                Some((sp, st)) if st < t.len() => {
-                    let next = st + next_unit(&t[st..]).max(1);
-                    star = Some((sp, next));
-                    ti = next;
-                    pi = sp;
-                }
-                _ => return false,
-            },
-        }
+        len.min(s.len()).max(1)
     }
+
+    fn run(&self, mut t: &[u8], mut p: &[u8], depth: usize) -> Result<Outcome, TypeError> {
+        if depth > MAX_DEPTH {
+            return Err(TypeError::StackDepthExceeded);
+        }
+        if p == b"%" {
+            return Ok(Outcome::True);
+        }
+        while let (Some(&tc), Some(&pc)) = (t.first(), p.first()) {
+            if pc == b'\\' {
+                p = &p[1..];
+                match p.first() {
+                    None => return Err(TypeError::LikeEscapeAtEnd),
+                    Some(&lit) if lit != tc => return Ok(Outcome::False),
+                    Some(_) => {}
+                }
+            } else if pc == b'%' {
+                p = &p[1..];
+                while let Some(&c) = p.first() {
+                    if c == b'%' {
+                        p = &p[1..];
+                    } else if c == b'_' {
+                        if t.is_empty() {
+                            return Ok(Outcome::Abort);
+                        }
+                        t = &t[self.char_len(t)..];
+                        p = &p[1..];
+                    } else {
+                        break;
+                    }
+                }
+                let Some(&first) = p.first() else {
+                    return Ok(Outcome::True);
+                };
+                let firstpat = if first == b'\\' {
+                    *p.get(1).ok_or(TypeError::LikeEscapeAtEnd)?
+                } else {
+                    first
+                };
+                while let Some(&c) = t.first() {
+                    if c == firstpat {
+                        let m = self.run(t, p, depth + 1)?;
+                        if m != Outcome::False {
+                            return Ok(m);
+                        }
+                    }
+                    t = &t[self.char_len(t)..];
+                }
+                return Ok(Outcome::Abort);
+            } else if pc == b'_' {
+                t = &t[self.char_len(t)..];
+                p = &p[1..];
+                continue;
+            } else if pc != tc {
+                return Ok(Outcome::False);
+            }
+            t = &t[1..];
+            p = &p[1..];
+        }
+        if !t.is_empty() {
+            return Ok(Outcome::False);
+        }
+        while p.first() == Some(&b'%') {
+            p = &p[1..];
+        }
+        Ok(if p.is_empty() {
+            Outcome::True
+        } else {
+            Outcome::Abort
+        })
+    }
+}
+
+/// Whether `text` matches the LIKE `pattern`. `text_chars` selects character (text) rather
+/// than byte (bytea) semantics; `ci` folds ASCII case (ILIKE).
+pub fn like_match(text: &[u8], pattern: &[u8], ci: bool) -> Result<bool, TypeError> {
+    like_match_with(text, pattern, ci, true)
+}
+
+/// [`like_match`] choosing text or bytea semantics.
+pub fn like_match_with(
+    text: &[u8],
+    pattern: &[u8],
+    ci: bool,
+    text_chars: bool,
+) -> Result<bool, TypeError> {
+    let m = Matcher { chars: text_chars };
+    let r = if ci {
+        m.run(&text.to_ascii_lowercase(), &pattern.to_ascii_lowercase(), 0)?
+    } else {
+        m.run(text, pattern, 0)?
+    };
+    Ok(r == Outcome::True)
 }

@@ -47,7 +47,7 @@ pub fn power(base: &Numeric, exp: &Numeric) -> Result<Numeric, TypeError> {
         return Err(TypeError::ZeroToNegativePower);
     }
     if base.is_infinite() || exp.is_infinite() {
-        if sign1 < 0 && !exp.is_integral() {
+        if sign1 < 0 && !exp.is_infinite() && !exp.is_integral() {
             return Err(TypeError::NegativeToNonIntegerPower);
         }
         if let Some((m, s)) = base.parts() {

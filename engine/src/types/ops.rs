@@ -8,7 +8,7 @@ use super::value::{float_cmp, Value};
 use super::{can_cast, CastKind, DataType, TypeCategory};
 use std::cmp::Ordering;
 
-pub use super::like::like_match;
+pub use super::like::{like_match, like_match_with};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
@@ -533,7 +533,7 @@ pub fn eval_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, TypeErro
             let negate = matches!(op, BinaryOp::NotLike | BinaryOp::NotILike);
             let m = match (l, r) {
                 (Value::Text(s), Value::Text(p)) => like_match(s.as_bytes(), p.as_bytes(), ci)?,
-                (Value::Bytea(s), Value::Bytea(p)) if !ci => like_match(s, p, false)?,
+                (Value::Bytea(s), Value::Bytea(p)) if !ci => like_match_with(s, p, false, false)?,
                 _ => return Err(undefined(op, l, r)),
             };
             Ok(Value::Bool(m != negate))

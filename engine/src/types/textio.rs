@@ -277,10 +277,7 @@ pub fn parse_bytea(input: &str) -> Result<Vec<u8>, TypeError> {
             out.push(((d1 - b'0') << 6) | ((d2 - b'0') << 3) | (d3 - b'0'));
             i += 4;
         } else {
-            return Err(TypeError::InvalidTextRepresentation {
-                type_name: "bytea",
-                input: input.to_string(),
-            });
+            return Err(TypeError::InvalidByteaSyntax);
         }
     }
     Ok(out)

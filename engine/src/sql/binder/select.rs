@@ -647,7 +647,10 @@ impl Binder<'_> {
                 }
                 _ => true,
             });
-            let plan = r.plan.clone();
+            let plan = match &r.plan {
+                Plan::Scan { table } => index_access(table, &own).unwrap_or_else(|| r.plan.clone()),
+                other => other.clone(),
+            };
             plans.push(Some(match and_all(own) {
                 Some(pred) => Plan::Filter {
                     input: Box::new(plan),
@@ -771,6 +774,86 @@ impl Binder<'_> {
         }
         Ok(plan)
     }
+}
+
+/// A condition `column op value` on the current row, where `value` reads no column of it
+/// (constants, parameters, enclosing rows): (column, op with the column on the left, value).
+fn column_test(c: &Expr) -> Option<(usize, BinaryOp, &Expr)> {
+    let Expr::Binary(op, l, r) = c else {
+        return None;
+    };
+    let free = |e: &Expr| {
+        let mut used = Vec::new();
+        columns_used(e, &mut used) && used.is_empty()
+    };
+    let flipped = match op {
+        BinaryOp::Eq => BinaryOp::Eq,
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        _ => return None,
+    };
+    match (l.as_ref(), r.as_ref()) {
+        (Expr::Column { up: 0, index }, v) if free(v) => Some((*index, *op, v)),
+        (v, Expr::Column { up: 0, index }) if free(v) => Some((*index, flipped, v)),
+        _ => None,
+    }
+}
+
+/// The best index access for a table under `conds` (its own conditions, local columns): the
+/// index with the most leading columns fixed by equalities, then one bounded by a range.
+/// The conditions all stay in a filter above it (the scan may return extra rows).
+fn index_access(table: &std::sync::Arc<crate::catalog::TableDef>, conds: &[Expr]) -> Option<Plan> {
+    use std::ops::Bound;
+    let tests: Vec<(usize, BinaryOp, &Expr)> = conds.iter().filter_map(column_test).collect();
+    let mut best: Option<(usize, Plan)> = None;
+    for (i, ix) in table.indexes.iter().enumerate() {
+        let mut eq = Vec::new();
+        for col in &ix.columns {
+            match tests
+                .iter()
+                .find(|(c, op, _)| c == col && *op == BinaryOp::Eq)
+            {
+                Some((_, _, v)) => eq.push((*v).clone()),
+                None => break,
+            }
+        }
+        let range = ix.columns.get(eq.len()).and_then(|col| {
+            let lo = tests.iter().find_map(|(c, op, v)| match op {
+                BinaryOp::Gt if c == col => Some(Bound::Excluded((*v).clone())),
+                BinaryOp::GtEq if c == col => Some(Bound::Included((*v).clone())),
+                _ => None,
+            });
+            let hi = tests.iter().find_map(|(c, op, v)| match op {
+                BinaryOp::Lt if c == col => Some(Bound::Excluded((*v).clone())),
+                BinaryOp::LtEq if c == col => Some(Bound::Included((*v).clone())),
+                _ => None,
+            });
+            (lo.is_some() || hi.is_some()).then(|| {
+                (
+                    lo.unwrap_or(Bound::Unbounded),
+                    hi.unwrap_or(Bound::Unbounded),
+                )
+            })
+        });
+        if eq.is_empty() && range.is_none() {
+            continue;
+        }
+        let score = eq.len() * 2 + usize::from(range.is_some());
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((
+                score,
+                Plan::IndexScan {
+                    table: table.clone(),
+                    index: i,
+                    eq,
+                    range,
+                },
+            ));
+        }
+    }
+    best.map(|(_, p)| p)
 }
 
 /// Casts each output column of `plan` to `types` where needed.
