@@ -60,6 +60,8 @@ pub struct TableDef {
     pub columns: Vec<ColumnDef>,
     pub indexes: Vec<IndexDef>,
     pub checks: Vec<CheckDef>,
+    /// For a view: the SQL of its query (it stores no rows).
+    pub view: Option<String>,
 }
 
 impl TableDef {
@@ -234,7 +236,7 @@ impl Writer {
 }
 
 fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![1]); // format version
+    let mut w = Writer(vec![2]); // format version
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -261,6 +263,7 @@ fn encode(def: &TableDef) -> Vec<u8> {
         w.str(&ck.name);
         w.str(&ck.expr);
     }
+    w.opt(&def.view);
     w.0
 }
 
@@ -311,7 +314,8 @@ impl Reader<'_> {
 
 fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
-    if r.u8()? != 1 {
+    let version = r.u8()?;
+    if !(1..=2).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
     let oid = r.u32()?;
@@ -356,6 +360,7 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
             expr: r.str()?,
         });
     }
+    let view = if version >= 2 { r.opt()? } else { None };
     Ok(TableDef {
         oid,
         name,
@@ -363,5 +368,6 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         columns,
         indexes,
         checks,
+        view,
     })
 }

@@ -66,6 +66,11 @@ pub enum EngineError {
     DuplicateColumn { name: String },
     #[error("{message}")]
     InvalidTableDefinition { message: String },
+    #[error("\"{name}\" is not {expected}")]
+    WrongObjectType {
+        name: String,
+        expected: &'static str,
+    },
     #[error("internal error: {reason}")]
     Internal { reason: &'static str },
     #[error(transparent)]
@@ -102,6 +107,7 @@ impl EngineError {
             EngineError::ActiveTransaction => "25001",
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
+            EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
             EngineError::Storage(e) => storage_sqlstate(e),

@@ -153,11 +153,70 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         columns,
         indexes,
         checks,
+        view: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
     Ok(Outcome::Command {
         tag: "CREATE TABLE".into(),
+    })
+}
+
+pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    if cv.materialized {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "materialized views".into(),
+        });
+    }
+    let name = object_name(&cv.name);
+    let existing = cx.catalog.get(&name);
+    match &existing {
+        Some(t) if t.view.is_none() || !cv.or_replace => {
+            if cv.if_not_exists {
+                return Ok(Outcome::Command {
+                    tag: "CREATE VIEW".into(),
+                });
+            }
+            return Err(EngineError::DuplicateTable { name });
+        }
+        _ => {}
+    }
+    let (_, cols) = super::binder::Binder::new(cx.catalog, Vec::new()).bind_query(&cv.query)?;
+    if !cv.columns.is_empty() && cv.columns.len() != cols.len() {
+        return Err(EngineError::Syntax {
+            message: "CREATE VIEW specifies another number of column names than the query has"
+                .into(),
+            position: None,
+        });
+    }
+    let columns = cols
+        .into_iter()
+        .enumerate()
+        .map(|(i, (n, ty))| ColumnDef {
+            name: cv.columns.get(i).map(|c| ident_name(&c.name)).unwrap_or(n),
+            ty,
+            not_null: false,
+            default: None,
+        })
+        .collect();
+    if existing.is_some() {
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+        cx.changes.push(change);
+    }
+    let (oid, file) = cx.catalog.allocate(cx.storage)?;
+    let def = TableDef {
+        oid,
+        name,
+        file,
+        columns,
+        indexes: Vec::new(),
+        checks: Vec::new(),
+        view: Some(cv.query.to_string()),
+    };
+    let change = cx.catalog.create(cx.txn, cx.storage, def)?;
+    cx.changes.push(change);
+    Ok(Outcome::Command {
+        tag: "CREATE VIEW".into(),
     })
 }
 
@@ -220,20 +279,26 @@ pub fn drop(
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
     match kind {
-        ast::ObjectType::Table => {
+        ast::ObjectType::Table | ast::ObjectType::View => {
+            let view = kind == ast::ObjectType::View;
             for n in names {
                 let name = object_name(n);
-                if cx.catalog.get(&name).is_none() {
-                    if if_exists {
-                        continue;
+                match cx.catalog.get(&name) {
+                    None if if_exists => continue,
+                    None => return Err(EngineError::UndefinedTable { name }),
+                    Some(t) if t.view.is_some() != view => {
+                        return Err(EngineError::WrongObjectType {
+                            name,
+                            expected: if view { "a view" } else { "a table" },
+                        })
                     }
-                    return Err(EngineError::UndefinedTable { name });
+                    Some(_) => {}
                 }
                 let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
                 cx.changes.push(change);
             }
             Ok(Outcome::Command {
-                tag: "DROP TABLE".into(),
+                tag: if view { "DROP VIEW" } else { "DROP TABLE" }.into(),
             })
         }
         ast::ObjectType::Index => {

@@ -139,9 +139,16 @@ fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) -> Res
 
 fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
     let n = object_name(name);
-    cx.catalog
+    let t = cx
+        .catalog
         .get(&n)
-        .ok_or(EngineError::UndefinedTable { name: n })
+        .ok_or(EngineError::UndefinedTable { name: n.clone() })?;
+    if t.view.is_some() {
+        return Err(EngineError::FeatureNotSupported {
+            feature: format!("changing rows of view \"{n}\""),
+        });
+    }
+    Ok(t)
 }
 
 fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Value> {

@@ -111,6 +111,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::Delete(d) => dml::delete(d, cx),
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
+        S::CreateView(cv) => ddl::create_view(cv, cx),
         S::Drop {
             object_type,
             if_exists,

@@ -571,7 +571,18 @@ impl Binder<'_> {
                     .iter()
                     .map(|c| (c.name.clone(), c.ty.clone()))
                     .collect();
-                (Plan::Scan { table }, (alias_name, alias.clone()), cols)
+                let plan = match &table.view {
+                    // A view is its query, bound where it is used (with no enclosing scope).
+                    Some(sql) => {
+                        let q = parse_view(sql)?;
+                        let saved = std::mem::take(&mut self.outer);
+                        let bound = self.bind_query(&q);
+                        self.outer = saved;
+                        bound?.0
+                    }
+                    None => Plan::Scan { table },
+                };
+                (plan, (alias_name, alias.clone()), cols)
             }
             ast::TableFactor::Derived {
                 lateral: false,
@@ -773,6 +784,16 @@ impl Binder<'_> {
             };
         }
         Ok(plan)
+    }
+}
+
+fn parse_view(sql: &str) -> Result<ast::Query> {
+    let stmts = crate::sql::parse(sql)?;
+    match stmts.into_iter().next() {
+        Some(ast::Statement::Query(q)) => Ok(*q),
+        _ => Err(EngineError::CatalogCorrupt {
+            reason: format!("view query {sql} is not a query"),
+        }),
     }
 }
 
