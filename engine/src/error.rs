@@ -71,6 +71,8 @@ pub enum EngineError {
         name: String,
         expected: &'static str,
     },
+    #[error("statement is too complex (nested too deeply)")]
+    TooComplex,
     #[error("internal error: {reason}")]
     Internal { reason: &'static str },
     #[error(transparent)]
@@ -107,6 +109,7 @@ impl EngineError {
             EngineError::ActiveTransaction => "25001",
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
+            EngineError::TooComplex => "54001",
             EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",

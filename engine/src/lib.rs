@@ -7,8 +7,10 @@
 //! let mut s = db.session();
 //! s.execute("CREATE TABLE t (id integer PRIMARY KEY, name text)").unwrap();
 //! s.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')").unwrap();
-//! let rows = s.query("SELECT name FROM t WHERE id = $1", &[engine::Value::Int4(2)]).unwrap();
-//! assert_eq!(rows.rows[0][0].to_text().as_deref(), Some("two"));
+//! let rows = s.query("SELECT id, name FROM t WHERE id = $1", &[engine::Value::Int4(2)]).unwrap();
+//! assert_eq!(rows.get::<i64>(0, "id").unwrap(), 2);
+//! assert_eq!(rows.get::<String>(0, 1).unwrap(), "two");
+//! assert_eq!(rows.columns[1].type_oid(), 25); // text
 //! # drop(s); drop(db); std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
@@ -21,6 +23,8 @@ pub mod types;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
-pub use session::{Column, RowSet, Session, StatementResult, TransactionStatus};
+pub use session::{
+    Column, ColumnRef, FromValue, RowSet, Session, StatementResult, TransactionStatus,
+};
 pub use storage;
 pub use types::{DataType, Value};

@@ -37,6 +37,106 @@ pub struct RowSet {
     pub rows: Vec<Vec<Value>>,
 }
 
+impl RowSet {
+    /// The value at (`row`, `col`) converted to `T`; `col` is a position or a column name.
+    /// A NULL converts only into `Option<T>`.
+    pub fn get<T: FromValue>(&self, row: usize, col: impl ColumnRef) -> Result<T> {
+        let c = col
+            .position(&self.columns)
+            .ok_or_else(|| EngineError::UndefinedColumn {
+                name: col.describe(),
+            })?;
+        let v = self.rows.get(row).and_then(|r| r.get(c)).ok_or(
+            EngineError::InvalidParameterValue {
+                message: format!("no row {row} in the result"),
+            },
+        )?;
+        T::from_value(v)
+    }
+}
+
+/// Names a result column by position or by name.
+pub trait ColumnRef {
+    fn position(&self, columns: &[Column]) -> Option<usize>;
+    fn describe(&self) -> String;
+}
+
+impl ColumnRef for usize {
+    fn position(&self, columns: &[Column]) -> Option<usize> {
+        (*self < columns.len()).then_some(*self)
+    }
+    fn describe(&self) -> String {
+        format!("#{self}")
+    }
+}
+
+impl ColumnRef for &str {
+    fn position(&self, columns: &[Column]) -> Option<usize> {
+        columns.iter().position(|c| c.name == *self)
+    }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Conversion of a SQL value into a Rust value, with PostgreSQL's casts (an integer column
+/// reads as any wider integer, anything reads as its text form into `String`).
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Result<Self>;
+}
+
+fn not_null(v: &Value) -> Result<&Value> {
+    if v.is_null() {
+        return Err(EngineError::DatatypeMismatch {
+            message: "NULL read into a non-Option value".into(),
+        });
+    }
+    Ok(v)
+}
+
+macro_rules! from_value_via_cast {
+    ($t:ty, $dt:expr, $variant:ident) => {
+        impl FromValue for $t {
+            fn from_value(v: &Value) -> Result<Self> {
+                match not_null(v)?.cast(&$dt, crate::types::CastKind::Explicit)? {
+                    Value::$variant(x) => Ok(x),
+                    _ => Err(EngineError::Internal {
+                        reason: "cast returned another type",
+                    }),
+                }
+            }
+        }
+    };
+}
+
+from_value_via_cast!(i16, DataType::Int2, Int2);
+from_value_via_cast!(i32, DataType::Int4, Int4);
+from_value_via_cast!(i64, DataType::Int8, Int8);
+from_value_via_cast!(f64, DataType::Float8, Float8);
+from_value_via_cast!(bool, DataType::Bool, Bool);
+
+impl FromValue for String {
+    fn from_value(v: &Value) -> Result<Self> {
+        Ok(not_null(v)?.to_text().unwrap_or_default())
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(v: &Value) -> Result<Self> {
+        Ok(v.clone())
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Result<Self> {
+        if v.is_null() {
+            Ok(None)
+        } else {
+            T::from_value(v).map(Some)
+        }
+    }
+}
+
 /// What one statement did.
 #[derive(Clone, Debug)]
 pub enum StatementResult {

@@ -246,3 +246,31 @@ fn primary_key_lookups_use_the_index() {
         vec![vec!["9"]]
     );
 }
+
+#[test]
+fn typed_access_truncate_and_syntax_positions() {
+    let fs = SimVfs::new(6);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE t(a integer, b text, c double precision)")
+        .expect("create");
+    s.execute("INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, NULL)")
+        .expect("insert");
+    let r = s
+        .query("SELECT a, b, c FROM t ORDER BY a", &[])
+        .expect("query");
+    assert_eq!(r.get::<i64>(0, "a").expect("a"), 1);
+    assert_eq!(r.get::<i32>(1, 0).expect("a"), 2);
+    assert_eq!(r.get::<String>(0, "b").expect("b"), "x");
+    assert_eq!(r.get::<Option<String>>(1, "b").expect("b"), None);
+    assert_eq!(r.get::<f64>(0, 2).expect("c"), 1.5);
+    assert!(r.get::<i64>(1, "c").is_err(), "NULL into i64 must fail");
+    assert!(r.get::<i64>(0, "nope").is_err());
+    let r = s.execute("TRUNCATE t").expect("truncate");
+    assert!(matches!(&r[0], StatementResult::Command(t) if t == "TRUNCATE TABLE"));
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), vec![vec!["0"]]);
+    match s.execute("SELECT 1 FROM t WHERE") {
+        Err(engine::EngineError::Syntax { position, .. }) => assert!(position.is_some()),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}

@@ -272,6 +272,30 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
     })
 }
 
+/// TRUNCATE: deletes every row, in the transaction (so it rolls back like a DELETE).
+pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    for target in &t.table_names {
+        let name = object_name(&target.name);
+        let table = match cx.catalog.get(&name) {
+            Some(t) if t.view.is_none() => t,
+            Some(_) => {
+                return Err(EngineError::WrongObjectType {
+                    name,
+                    expected: "a table",
+                })
+            }
+            None if t.if_exists => continue,
+            None => return Err(EngineError::UndefinedTable { name }),
+        };
+        for (tid, row) in table_rows(cx.storage, &table)? {
+            super::dml::unstore_row(cx, &table, tid, &row)?;
+        }
+    }
+    Ok(Outcome::Command {
+        tag: "TRUNCATE TABLE".into(),
+    })
+}
+
 pub fn drop(
     kind: ast::ObjectType,
     if_exists: bool,

@@ -127,7 +127,7 @@ fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid> {
     Ok(tid)
 }
 
-fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
+pub fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
     cx.storage.heap(table.file).delete(cx.txn, tid)?;
     for ix in &table.indexes {
         let tree = cx.storage.btree(ix.file)?;

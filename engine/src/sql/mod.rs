@@ -36,15 +36,37 @@ pub enum Outcome {
     },
 }
 
-fn syntax(e: ParserError) -> EngineError {
+/// A parse error, with the 1-based character position it names (as PostgreSQL reports).
+fn syntax_in(sql: &str, e: ParserError) -> EngineError {
     let message = match e {
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
-        ParserError::RecursionLimitExceeded => "statement is too deeply nested".into(),
+        ParserError::RecursionLimitExceeded => {
+            return EngineError::TooComplex;
+        }
     };
-    EngineError::Syntax {
-        message,
-        position: None,
-    }
+    // sqlparser ends its messages with "at Line: L, Column: C".
+    let position = message.rsplit_once(" at Line: ").and_then(|(_, at)| {
+        let (line, col) = at.split_once(", Column: ")?;
+        let (line, col): (usize, usize) = (line.trim().parse().ok()?, col.trim().parse().ok()?);
+        let before: usize = sql
+            .split('\n')
+            .take(line.saturating_sub(1))
+            .map(|l| l.chars().count() + 1)
+            .sum();
+        u32::try_from(before + col).ok()
+    });
+    // At the end of the input, PostgreSQL points just past the last character.
+    let position = position.or_else(|| {
+        message
+            .ends_with("found: EOF")
+            .then(|| u32::try_from(sql.chars().count() + 1).ok())
+            .flatten()
+    });
+    let message = match message.rsplit_once(" at Line: ") {
+        Some((m, _)) => m.to_string(),
+        None => message,
+    };
+    EngineError::Syntax { message, position }
 }
 
 /// Parses one or more `;`-separated statements.
@@ -53,7 +75,7 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .with_recursion_limit(200)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())
-        .map_err(syntax)
+        .map_err(|e| syntax_in(sql, e))
 }
 
 /// Parses a type name such as `character varying(10)`.
@@ -61,7 +83,7 @@ pub fn parse_type_name(s: &str) -> Result<DataType> {
     let t = Parser::new(&PostgreSqlDialect {})
         .try_with_sql(s)
         .and_then(|mut p| p.parse_data_type())
-        .map_err(syntax)?;
+        .map_err(|e| syntax_in(s, e))?;
     Ok(DataType::from_sql(&t)?)
 }
 
@@ -112,6 +134,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),
+        S::Truncate(t) => ddl::truncate(t, cx),
         S::Drop {
             object_type,
             if_exists,

@@ -4,7 +4,7 @@
 //! arithmetic.
 
 use super::datetime::{push_fraction, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE};
-use super::dtparse::{parse_fields, Field, FieldKind};
+use super::dtfields::{parse_fields, Field, FieldKind};
 use super::error::TypeError;
 
 /// A PostgreSQL interval.
@@ -109,7 +109,7 @@ impl Interval {
             .checked_add(month_remainder_days as i32)
             .ok_or_else(out_of_range)?;
         let t = (scaled_time + sec_remainder * 1e6).round_ties_even();
-        if t.is_nan() || t < -9.223_372_036_854_776e18 || t >= 9.223_372_036_854_776e18 {
+        if t.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
             return Err(out_of_range());
         }
         Ok(Interval {
@@ -559,6 +559,9 @@ fn decode_iso8601(input: &str) -> Result<Acc, DtErr> {
         let val = num.trunc() as i64;
         let fval = num - num.trunc();
         let unit = b.get(end).copied().ok_or(DtErr::BadFormat)?;
+        if !unit.is_ascii() {
+            return Err(DtErr::BadFormat);
+        }
         rest = &rest[end + 1..];
         match (date_part, unit) {
             (true, b'Y') => {

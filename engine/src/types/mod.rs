@@ -4,12 +4,15 @@
 //!
 //! Submodules: `value` (the [`Value`] type, comparison, key encoding), `textio` (text I/O of
 //! bool, integers, floats, bytea, strings), `numeric`/`numeric_pow` (the numeric type),
-//! `datetime`/`dtparse`/`interval` (dates, times, timestamps, intervals), `cast`, `ops`
-//! (operator resolution and evaluation), `row` (row storage).
+//! `datetime`/`dtfields`/`dtparse`/`interval` (dates, times, timestamps, intervals), `cast`,
+//! `ops`/`arith`/`like` (operator resolution and evaluation), `row` (row storage); tests in
+//! `tests_io` (replaying `testdata/pg_reference.tsv`, recorded from PostgreSQL 15),
+//! `tests_ops` and `tests_prop`.
 
 mod arith;
 mod cast;
 mod datetime;
+mod dtfields;
 mod dtparse;
 mod error;
 mod interval;

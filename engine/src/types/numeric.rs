@@ -43,6 +43,9 @@ fn digit_count(v: &BigInt) -> i64 {
     if v.is_zero() {
         return 0;
     }
+    if let Some(small) = v.abs().to_u128() {
+        return i64::from(small.ilog10()) + 1;
+    }
     let bits = v.bits();
     // log10(2) ≈ 0.30103; start from an estimate and correct it.
     let mut d = ((bits.saturating_sub(1)) as f64 * std::f64::consts::LOG10_2) as i64;

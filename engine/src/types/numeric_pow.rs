@@ -386,6 +386,8 @@ fn power_general(bm: &BigInt, bs: u32, em: &BigInt, es: u32) -> Result<Numeric, 
         }
         return Numeric::new(BigInt::zero(), MAX_DISPLAY_SCALE as u32);
     }
+    // PostgreSQL's own approximation of log10(e); the truncation below depends on it.
+    #[allow(clippy::approx_constant)]
     let val = val * 0.434294481903252;
     let ival = val as i64;
     let rscale = (MIN_SIG_DIGITS - ival)
