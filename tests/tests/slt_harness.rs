@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use quill_tests::slt::{run_file, run_script, FileReport, SltBackend, SltValue};
+use quill_tests::slt::complete::complete_script;
+use quill_tests::slt::{run_file, run_script, FileReport, SltBackend, SltError, SltValue};
 
 /// Answers each query from a fixed table keyed by its SQL text; statements succeed unless
 /// they start with `BAD` or contain `bad syntax`.
@@ -87,6 +88,29 @@ impl SltBackend for FakeBackend {
         self.resets += 1;
         self.statements.clear();
         Ok(())
+    }
+
+    /// Failing statements report SQLSTATE 42601 (syntax error).
+    fn statement_with_sqlstate(&mut self, sql: &str) -> Result<(), SltError> {
+        self.statement(sql).map_err(|message| SltError {
+            sqlstate: Some("42601".to_string()),
+            message,
+        })
+    }
+}
+
+/// A backend that knows no SQLSTATEs (the trait's default `statement_with_sqlstate`).
+struct Uncoded(FakeBackend);
+
+impl SltBackend for Uncoded {
+    fn statement(&mut self, sql: &str) -> Result<(), String> {
+        self.0.statement(sql)
+    }
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<SltValue>>, String> {
+        self.0.query(sql)
+    }
+    fn reset(&mut self) -> Result<(), String> {
+        self.0.reset()
     }
 }
 
@@ -218,4 +242,126 @@ fn hash_threshold_boundary() {
     assert_eq!(report.passed, vec![1]);
     assert_eq!(report.failed.len(), 1);
     assert!(report.failed[0].1.contains("hash"), "{:?}", report.failed);
+}
+
+#[test]
+fn statement_error_with_sqlstate() {
+    let script = "statement error 42601\nBAD one\n\nstatement error 22012\nBAD two\n\nstatement error\nBAD three\n\nstatement error 42601\nSELECT fine\n";
+    let report = run_script(&mut FakeBackend::new(), script, "postgresql");
+    assert_eq!(report.passed, vec![1, 7]);
+    assert_eq!(report.failed.len(), 2, "{:#?}", report.failed);
+    assert_eq!(report.failed[0].0, 4);
+    assert!(report.failed[0].1.contains("wrong SQLSTATE"), "{:?}", report.failed);
+    assert_eq!(report.failed[1].0, 10);
+    assert!(report.failed[1].1.contains("error was expected"), "{:?}", report.failed);
+
+    // A backend that reports no SQLSTATE passes plain `statement error` records only.
+    let report = run_script(&mut Uncoded(FakeBackend::new()), script, "postgresql");
+    assert_eq!(report.passed, vec![7]);
+    assert!(
+        report.failed[0].1.contains("reports no SQLSTATE"),
+        "{:?}",
+        report.failed
+    );
+}
+
+#[test]
+fn completion_rewrites_expectations_and_then_passes() {
+    let script = "\
+# header comment
+hash-threshold 8
+
+statement ok
+BAD statement
+
+statement error
+CREATE TABLE t1(a INTEGER)
+
+statement error
+BAD again
+
+query IT rowsort
+SELECT a, b FROM t2
+----
+stale
+# a comment in the results
+values
+
+query I nosort
+SELECT three
+
+query ITR rowsort
+SELECT * FROM big
+----
+
+query I nosort
+SELECT * FROM missing
+----
+1
+
+query I nosort
+SELECT one
+----
+1
+";
+    let want = "\
+# header comment
+hash-threshold 8
+
+statement error 42601
+BAD statement
+
+statement ok
+CREATE TABLE t1(a INTEGER)
+
+statement error 42601
+BAD again
+
+query IT rowsort
+SELECT a, b FROM t2
+----
+10
+y
+2
+z
+3
+x
+
+query I nosort
+SELECT three
+----
+3
+1
+2
+
+query ITR rowsort
+SELECT * FROM big
+----
+9 values hashing to 0391e24a36c6ed25e90320dd1d418d38
+
+query I nosort
+SELECT * FROM missing
+----
+1
+
+query I nosort
+SELECT one
+----
+1
+";
+    let c = complete_script(&mut FakeBackend::new(), script, "postgresql");
+    assert_eq!(c.script, want);
+    assert_eq!(c.records, 8);
+    assert_eq!(c.changed, 6);
+    let notes: Vec<u32> = c.notes.iter().map(|(l, _)| *l).collect();
+    assert_eq!(notes, vec![4, 7, 27], "{:#?}", c.notes);
+
+    // Completing again changes nothing, and the completed script passes but for the query
+    // that fails.
+    let again = complete_script(&mut FakeBackend::new(), &c.script, "postgresql");
+    assert_eq!(again.script, c.script);
+    assert_eq!(again.changed, 0);
+    let report = run_script(&mut FakeBackend::new(), &c.script, "postgresql");
+    assert_eq!(report.passed.len(), 7, "{:#?}", report.failed);
+    assert_eq!(report.failed.len(), 1);
 }

@@ -3,17 +3,25 @@
 //!
 //! ```text
 //! slt --pg "host=/tmp port=55433 user=postgres" [--scratch-db NAME] [--label postgresql]
-//!     [--list-passed OUT] [--expect PASSED.txt] [-v] FILES...
+//!     [--list-passed OUT] [--expect PASSED.txt] [-v] [--complete] FILES...
+//! slt --quill [--label postgresql] [--list-passed OUT] [--expect PASSED.txt] [-v] FILES...
 //! ```
 //!
-//! - `--pg CONN`: run against PostgreSQL (the only backend of this binary); the scratch
-//!   database (default `quill_slt`) is dropped and recreated before each file.
+//! - `--pg CONN`: run against PostgreSQL; the scratch database (default `quill_slt`) is
+//!   dropped and recreated before each file.
 //! - `--label L`: the engine label for `skipif` / `onlyif` (default `postgresql`).
 //! - `--list-passed OUT`: write the passed records, one `FILE:LINE` a line, FILE as given on
 //!   the command line (so run it from the corpus directory to get `select1.test:4`).
 //! - `--expect LIST`: compare the passed records with a `FILE:LINE` list; print the
 //!   differences and exit 1 if there are any.
 //! - `-v`: print every failed record with its reason.
+//! - `--complete`: instead of checking the files, rewrite them with the backend's results (see
+//!   `quill_tests::slt::complete`): every query's expected block becomes what the backend
+//!   returned, every statement's header `statement ok` or `statement error SQLSTATE`. Prints
+//!   the records that need a look (failed queries, statements whose outcome changed) and exits
+//!   1 when a query could not be completed.
+//! - `--quill`: run against Quill's embedded engine (a fresh in-memory database per file)
+//!   instead of PostgreSQL.
 //!
 //! Prints one line per file and a closing `total: N passed, N failed, N skipped` line.
 //! Exits 0 unless a file could not be run or `--expect` found a difference (failed records
@@ -24,11 +32,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use quill_tests::slt::complete::complete_file;
 use quill_tests::slt::pg::{PgBackend, DEFAULT_SCRATCH_DB};
-use quill_tests::slt::{run_file, FileReport};
+use quill_tests::slt::quill::QuillBackend;
+use quill_tests::slt::{run_file, FileReport, SltBackend};
 
 struct Args {
-    pg: String,
+    /// The PostgreSQL connection string; `None` for `--quill`.
+    pg: Option<String>,
+    complete: bool,
     scratch: String,
     label: String,
     list_passed: Option<PathBuf>,
@@ -37,14 +49,15 @@ struct Args {
     files: Vec<PathBuf>,
 }
 
-const USAGE: &str = "usage: slt --pg CONN [--scratch-db NAME] [--label L] [--list-passed OUT] \
-                     [--expect LIST] [-v] FILES...";
+const USAGE: &str = "usage: slt (--pg CONN [--scratch-db NAME] | --quill) [--label L] \
+                     [--list-passed OUT] [--expect LIST] [-v] [--complete] FILES...";
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
-    let mut pg = None;
+    let mut quill = false;
     let mut args = Args {
-        pg: String::new(),
+        pg: None,
+        complete: false,
         scratch: DEFAULT_SCRATCH_DB.to_string(),
         label: "postgresql".to_string(),
         list_passed: None,
@@ -55,7 +68,9 @@ fn parse_args() -> Result<Args, String> {
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--pg" => pg = Some(value("--pg")?),
+            "--pg" => args.pg = Some(value("--pg")?),
+            "--quill" => quill = true,
+            "--complete" => args.complete = true,
             "--scratch-db" => args.scratch = value("--scratch-db")?,
             "--label" => args.label = value("--label")?,
             "--list-passed" => args.list_passed = Some(value("--list-passed")?.into()),
@@ -66,7 +81,9 @@ fn parse_args() -> Result<Args, String> {
             _ => args.files.push(a.into()),
         }
     }
-    args.pg = pg.ok_or_else(|| format!("--pg is required\n{USAGE}"))?;
+    if args.pg.is_some() == quill {
+        return Err(format!("give one of --pg and --quill\n{USAGE}"));
+    }
     if args.files.is_empty() {
         return Err(format!("no files given\n{USAGE}"));
     }
@@ -85,12 +102,18 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode, String> {
     let args = parse_args()?;
-    let mut backend = PgBackend::connect(&args.pg, &args.scratch)?;
+    let mut backend: Box<dyn SltBackend> = match &args.pg {
+        Some(conn) => Box::new(PgBackend::connect(conn, &args.scratch)?),
+        None => Box::new(QuillBackend::new()),
+    };
+    if args.complete {
+        return complete(backend.as_mut(), &args);
+    }
     let start = Instant::now();
     let mut reports: Vec<FileReport> = Vec::new();
     for file in &args.files {
         let t = Instant::now();
-        let report = run_file(&mut backend, file, &args.label)?;
+        let report = run_file(backend.as_mut(), file, &args.label)?;
         println!(
             "{}: {} passed, {} failed, {} skipped ({:.1}s)",
             report.file,
@@ -151,4 +174,29 @@ fn run() -> Result<ExitCode, String> {
     }
     println!("total: {passed} passed, {failed} failed, {skipped} skipped");
     Ok(code)
+}
+
+/// `--complete`: rewrites every file with the backend's results.
+fn complete(backend: &mut dyn SltBackend, args: &Args) -> Result<ExitCode, String> {
+    let mut incomplete = 0;
+    for file in &args.files {
+        let c = complete_file(backend, file, &args.label)?;
+        println!(
+            "{}: {} records, {} expectations rewritten",
+            file.display(),
+            c.records,
+            c.changed
+        );
+        for (line, note) in &c.notes {
+            println!("  {}:{line}: {note}", file.display());
+            if note.starts_with("left unchanged") {
+                incomplete += 1;
+            }
+        }
+    }
+    if incomplete > 0 {
+        println!("{incomplete} queries could not be completed");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,9 @@
 //!   it only when it is (case-insensitive). Skipped `statement`/`query` records are counted
 //!   in [`FileReport::skipped`].
 //! - **`statement ok` / `statement error`**: the statement must succeed / must fail.
+//!   `statement error SQLSTATE` (e.g. `statement error 22012`, an extension of this harness)
+//!   also requires the error's SQLSTATE, as reported by
+//!   [`SltBackend::statement_with_sqlstate`].
 //! - **`query TYPES [SORT] [LABEL]`**: each value is rendered by its column's type letter
 //!   (see [`mod@format`]), the values are sorted per `nosort` / `rowsort` / `valuesort`, and
 //!   compared with the lines after `----`: one line per value, or, when there are more values
@@ -31,6 +34,7 @@
 //!
 //! What a backend must provide is described on [`SltBackend`] and [`SltValue`].
 
+pub mod complete;
 pub mod format;
 pub mod parser;
 pub mod pg;
@@ -65,6 +69,34 @@ pub enum SltValue {
     Bool(bool),
 }
 
+/// An error reported by a backend: its SQLSTATE when the backend knows it, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SltError {
+    /// The five-character SQLSTATE (e.g. `22012`), when known.
+    pub sqlstate: Option<String>,
+    /// The error's text.
+    pub message: String,
+}
+
+impl SltError {
+    /// An error without a known SQLSTATE.
+    pub fn uncoded(message: String) -> SltError {
+        SltError {
+            sqlstate: None,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for SltError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.sqlstate {
+            Some(code) => write!(f, "[{code}] {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 /// A SQL engine under test.
 pub trait SltBackend {
     /// Runs a statement whose result rows, if any, are ignored. `Err` carries the engine's
@@ -75,6 +107,12 @@ pub trait SltBackend {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<SltValue>>, String>;
     /// Makes the database fresh and empty; called before each file.
     fn reset(&mut self) -> Result<(), String>;
+    /// Runs a statement like [`statement`](Self::statement), reporting the SQLSTATE of an
+    /// error when the backend knows it (`statement error SQLSTATE` records need it). The
+    /// default runs `statement` and knows no SQLSTATE.
+    fn statement_with_sqlstate(&mut self, sql: &str) -> Result<(), SltError> {
+        self.statement(sql).map_err(SltError::uncoded)
+    }
 }
 
 /// The outcome of running one file.
@@ -141,7 +179,11 @@ pub fn run_script(backend: &mut dyn SltBackend, script: &str, engine_label: &str
                     .push((line, format!("unknown record type '{token}'")));
                 break;
             }
-            RecordKind::Statement { expect, sql } => run_statement(backend, expect, sql),
+            RecordKind::Statement {
+                expect,
+                sqlstate,
+                sql,
+            } => run_statement(backend, expect, sqlstate.as_deref(), sql),
             RecordKind::Query {
                 types,
                 sort,
@@ -175,12 +217,27 @@ pub fn run_script(backend: &mut dyn SltBackend, script: &str, engine_label: &str
     report
 }
 
-fn run_statement(backend: &mut dyn SltBackend, expect: &str, sql: &str) -> Result<(), String> {
-    let result = backend.statement(sql);
+fn run_statement(
+    backend: &mut dyn SltBackend,
+    expect: &str,
+    sqlstate: Option<&str>,
+    sql: &str,
+) -> Result<(), String> {
+    let result = backend.statement_with_sqlstate(sql);
     match (expect, result) {
         ("ok", Ok(())) => Ok(()),
         ("ok", Err(e)) => Err(format!("statement failed: {e}")),
-        ("error", Err(_)) => Ok(()),
+        ("error", Err(e)) => match (sqlstate, e.sqlstate.as_deref()) {
+            (None, _) => Ok(()),
+            (Some(want), Some(got)) if want == got => Ok(()),
+            (Some(want), Some(_)) => Err(format!(
+                "statement failed with the wrong SQLSTATE: expected {want}, got {e}"
+            )),
+            (Some(want), None) => Err(format!(
+                "statement failed as expected, but the backend reports no SQLSTATE to compare \
+                 with {want}: {e}"
+            )),
+        },
         ("error", Ok(())) => Err("statement succeeded but an error was expected".into()),
         (other, _) => Err(format!(
             "statement argument should be 'ok' or 'error', not '{other}'"
@@ -203,27 +260,7 @@ fn run_query(
     threshold: u64,
     labels: &mut HashMap<String, String>,
 ) -> Result<(), String> {
-    if let Some(c) = q.types.chars().find(|c| !matches!(c, 'I' | 'R' | 'T')) {
-        return Err(format!("unknown type character '{c}' in type string"));
-    }
-    let letters: Vec<char> = q.types.chars().collect();
-    let rows = backend
-        .query(q.sql)
-        .map_err(|e| format!("query failed: {e}"))?;
-    let mut values = Vec::with_capacity(rows.len() * letters.len());
-    for row in &rows {
-        if row.len() != letters.len() {
-            return Err(format!(
-                "wrong number of result columns: expected {} but got {}",
-                letters.len(),
-                row.len()
-            ));
-        }
-        values.extend(row.iter().zip(&letters).map(|(v, &t)| format::render(v, t)));
-    }
-    if !format::sort_values(&mut values, letters.len(), q.sort) {
-        return Err(format!("unknown sort method: '{}'", q.sort));
-    }
+    let values = query_values(backend, q.types, q.sort, q.sql)?;
     let count = u64::try_from(values.len()).unwrap_or(u64::MAX);
     let hashed = threshold > 0 && count > threshold;
     let hash = (hashed || q.label.is_some()).then(|| format::hash_line(&values));
@@ -268,6 +305,38 @@ fn run_query(
             }
         }
     }
+}
+
+/// Runs the query `sql` and returns its values rendered by the type letters `types` and sorted
+/// per `sort`, as a `query` record compares them; `Err` is the reason the record fails.
+pub fn query_values(
+    backend: &mut dyn SltBackend,
+    types: &str,
+    sort: &str,
+    sql: &str,
+) -> Result<Vec<String>, String> {
+    if let Some(c) = types.chars().find(|c| !matches!(c, 'I' | 'R' | 'T')) {
+        return Err(format!("unknown type character '{c}' in type string"));
+    }
+    let letters: Vec<char> = types.chars().collect();
+    let rows = backend
+        .query(sql)
+        .map_err(|e| format!("query failed: {e}"))?;
+    let mut values = Vec::with_capacity(rows.len() * letters.len());
+    for row in &rows {
+        if row.len() != letters.len() {
+            return Err(format!(
+                "wrong number of result columns: expected {} but got {}",
+                letters.len(),
+                row.len()
+            ));
+        }
+        values.extend(row.iter().zip(&letters).map(|(v, &t)| format::render(v, t)));
+    }
+    if !format::sort_values(&mut values, letters.len(), sort) {
+        return Err(format!("unknown sort method: '{sort}'"));
+    }
+    Ok(values)
 }
 
 /// The first few values joined with spaces, for failure messages.

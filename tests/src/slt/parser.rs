@@ -34,10 +34,14 @@ impl Condition {
 /// What a record asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordKind {
-    /// `statement ok|error` followed by SQL. `expect` is the raw second token.
+    /// `statement ok|error [SQLSTATE]` followed by SQL. `expect` is the raw second token.
     Statement {
         /// `ok`, `error`, or whatever else the file says (which is an error in the file).
         expect: String,
+        /// The SQLSTATE the error must have (`statement error 22012`): the third token when it
+        /// is five digits or upper-case letters; any other third token is ignored, as the
+        /// reference runner ignores trailing text.
+        sqlstate: Option<String>,
         /// The SQL text, its lines joined with `\n`.
         sql: String,
     },
@@ -83,6 +87,13 @@ impl Record {
 /// Splits a line into at most four tokens, like the reference runner's `tokenizeLine`.
 fn tokens(line: &str) -> Vec<&str> {
     line.split_ascii_whitespace().take(4).collect()
+}
+
+/// True when `s` has the form of a SQLSTATE: five ASCII digits or upper-case letters.
+pub fn is_sqlstate(s: &str) -> bool {
+    s.len() == 5
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
 /// C `atoi`: optional white space and sign, then leading digits; anything else gives 0.
@@ -153,6 +164,10 @@ pub fn parse(script: &str) -> Vec<Record> {
                 let (sql, _) = collect_until(&lines, body_start, false);
                 RecordKind::Statement {
                     expect: toks.get(1).copied().unwrap_or("").to_string(),
+                    sqlstate: toks
+                        .get(2)
+                        .filter(|t| is_sqlstate(t))
+                        .map(|t| (*t).to_string()),
                     sql,
                 }
             }
@@ -236,5 +251,18 @@ mod tests {
         assert_eq!(recs[2].line, 11);
         assert_eq!(recs[3].kind, RecordKind::Halt);
         assert_eq!(recs[3].line, 14);
+    }
+
+    #[test]
+    fn statement_error_sqlstate() {
+        let script = "statement error 22012\nSELECT 1/0\n\nstatement error # why\nSELECT x\n\nstatement error 2201\nSELECT y\n";
+        let codes: Vec<Option<String>> = parse(script)
+            .into_iter()
+            .map(|r| match r.kind {
+                RecordKind::Statement { sqlstate, .. } => sqlstate,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(codes, vec![Some("22012".to_string()), None, None]);
     }
 }

@@ -6,14 +6,18 @@
 //! works); queries through the extended protocol, whose typed binary results are mapped to
 //! [`SltValue`]s: integer types to `Int`, `float4`/`float8` to `Float`, `numeric` to `Int` when
 //! its scale is 0 and it fits, else `Float`, `bool` to `Bool`, character types to `Text`.
+//! A query with a result column of any other type (`date`, `interval`, `bytea`, ...) runs
+//! through the simple-query protocol instead, whose values are PostgreSQL's own text output:
+//! those columns become `Text` of it, and the columns of the types above are mapped the same
+//! way from their text form.
 
 use std::error::Error;
 use std::str::FromStr;
 
 use postgres::types::{FromSql, Type};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
-use super::{SltBackend, SltValue};
+use super::{SltBackend, SltError, SltValue};
 
 /// The default name of the scratch database.
 pub const DEFAULT_SCRATCH_DB: &str = "quill_slt";
@@ -68,8 +72,22 @@ impl SltBackend for PgBackend {
         self.client()?.batch_execute(sql).map_err(|e| err_text(&e))
     }
 
+    fn statement_with_sqlstate(&mut self, sql: &str) -> Result<(), SltError> {
+        let client = self.client().map_err(SltError::uncoded)?;
+        client.batch_execute(sql).map_err(|e| SltError {
+            sqlstate: e.as_db_error().map(|db| db.code().code().to_string()),
+            message: err_text(&e),
+        })
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<SltValue>>, String> {
-        let rows = self.client()?.query(sql, &[]).map_err(|e| err_text(&e))?;
+        let client = self.client()?;
+        let stmt = client.prepare(sql).map_err(|e| err_text(&e))?;
+        let types: Vec<Type> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+        if !types.iter().all(binary_decoded) {
+            return query_as_text(client, sql, &types);
+        }
+        let rows = client.query(&stmt, &[]).map_err(|e| err_text(&e))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -99,6 +117,84 @@ impl SltBackend for PgBackend {
         self.client = Some(client);
         Ok(())
     }
+}
+
+/// True for the result types [`PgCell`] decodes from the binary format.
+fn binary_decoded(ty: &Type) -> bool {
+    [
+        Type::BOOL,
+        Type::INT2,
+        Type::INT4,
+        Type::INT8,
+        Type::OID,
+        Type::FLOAT4,
+        Type::FLOAT8,
+        Type::NUMERIC,
+        Type::CHAR,
+        Type::TEXT,
+        Type::VARCHAR,
+        Type::BPCHAR,
+        Type::NAME,
+        Type::UNKNOWN,
+    ]
+    .contains(ty)
+}
+
+/// Runs `sql` through the simple-query protocol and maps each text value by its column's
+/// type (`types`, from preparing it): as [`PgCell`] maps the binary form, other types to
+/// `Text` of PostgreSQL's output.
+fn query_as_text(
+    client: &mut Client,
+    sql: &str,
+    types: &[Type],
+) -> Result<Vec<Vec<SltValue>>, String> {
+    let messages = client.simple_query(sql).map_err(|e| err_text(&e))?;
+    let mut rows = Vec::new();
+    for message in &messages {
+        let SimpleQueryMessage::Row(row) = message else {
+            continue;
+        };
+        if row.len() != types.len() {
+            return Err(format!(
+                "simple query returned {} columns, prepared statement {}",
+                row.len(),
+                types.len()
+            ));
+        }
+        let values = types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| match row.get(i) {
+                None => Ok(SltValue::Null),
+                Some(text) => text_value(ty, text),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        rows.push(values);
+    }
+    Ok(rows)
+}
+
+/// One value from PostgreSQL's text output of a value of type `ty`.
+fn text_value(ty: &Type, text: &str) -> Result<SltValue, String> {
+    let bad = |e: &dyn std::fmt::Display| format!("cannot read {ty} value {text:?}: {e}");
+    let parse_float = |t: &str| match t {
+        "NaN" => Ok(f64::NAN),
+        "Infinity" => Ok(f64::INFINITY),
+        "-Infinity" => Ok(f64::NEG_INFINITY),
+        _ => t.parse::<f64>().map_err(|e| bad(&e)),
+    };
+    Ok(match *ty {
+        Type::BOOL => SltValue::Bool(text == "t"),
+        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => {
+            SltValue::Int(text.parse::<i64>().map_err(|e| bad(&e))?)
+        }
+        Type::FLOAT4 | Type::FLOAT8 => SltValue::Float(parse_float(text)?),
+        Type::NUMERIC => match text.parse::<i64>() {
+            Ok(i) => SltValue::Int(i),
+            Err(_) => SltValue::Float(parse_float(text)?),
+        },
+        _ => SltValue::Text(text.to_string()),
+    })
 }
 
 /// The text of a client error: the server's message when there is one.

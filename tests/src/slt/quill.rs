@@ -1,7 +1,7 @@
 //! The Quill backend of the sqllogictest harness: the embedded engine on an in-memory
 //! simulated disk (a fresh database for every file).
 
-use super::{SltBackend, SltValue};
+use super::{SltBackend, SltError, SltValue};
 use engine::{Database, DatabaseOptions, Session, StatementResult, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -44,7 +44,9 @@ fn slt_value(v: &Value) -> SltValue {
         Value::Int2(i) => SltValue::Int(*i as i64),
         Value::Int4(i) => SltValue::Int(*i as i64),
         Value::Int8(i) => SltValue::Int(*i),
-        Value::Float4(f) => SltValue::Float(*f as f64),
+        // Through the shortest decimal form, as the PostgreSQL backend reads `float4`, so that
+        // REAL 1.1 reads as 1.1, not 1.100000023841858.
+        Value::Float4(f) => SltValue::Float(f.to_string().parse().unwrap_or(f64::from(*f))),
         Value::Float8(f) => SltValue::Float(*f),
         Value::Text(s) => SltValue::Text(s.clone()),
         Value::Numeric(_) => {
@@ -67,6 +69,17 @@ impl SltBackend for QuillBackend {
             .execute(sql)
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+
+    fn statement_with_sqlstate(&mut self, sql: &str) -> Result<(), SltError> {
+        self.session()
+            .map_err(SltError::uncoded)?
+            .execute(sql)
+            .map(|_| ())
+            .map_err(|e| SltError {
+                sqlstate: Some(e.sqlstate().to_string()),
+                message: e.to_string(),
+            })
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<SltValue>>, String> {
