@@ -1,5 +1,5 @@
-//! Plan execution. This first executor materializes each node's rows; joins on equality
-//! keys hash the right input, aggregates hash their groups.
+//! Plan execution as row streams (pull-based iterators). Joins on equality keys hash their
+//! right input; aggregates hash their groups.
 
 use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
@@ -29,25 +29,44 @@ pub fn row_key(values: &[Value]) -> Vec<u8> {
     out
 }
 
-/// Runs `plan` with `outer` as the rows of the enclosing queries (innermost first).
+/// A stream of result rows.
+pub type RowIter<'a> = Box<dyn Iterator<Item = Result<Row>> + 'a>;
+
+/// Runs `plan` with `outer` as the rows of the enclosing queries (innermost first) and
+/// collects its rows.
 pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>> {
-    let env = Env { cx, outer };
-    match plan {
+    stream(plan, Env { cx, outer })?.collect()
+}
+
+fn keep_if<'a>(input: RowIter<'a>, pred: &'a Expr, env: Env<'a>) -> RowIter<'a> {
+    Box::new(input.filter_map(move |r| match r {
+        Ok(row) => match pred.test(&row, &env) {
+            Ok(true) => Some(Ok(row)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        },
+        Err(e) => Some(Err(e)),
+    }))
+}
+
+/// Runs `plan` as a stream: scans, index scans, filters, projections, limits and the probe
+/// side of joins pass rows through one at a time; sorts, aggregates, set operations and the
+/// build side of joins hold what they must.
+pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
+    Ok(match plan {
         Plan::Scan { table } => {
             let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-            let mut rows = Vec::new();
-            for t in cx.storage.heap(table.file).scan() {
+            Box::new(env.cx.storage.heap(table.file).scan().map(move |t| {
                 let (_, bytes) = t?;
-                rows.push(decode_row(&bytes, &types)?);
-            }
-            Ok(rows)
+                Ok(decode_row(&bytes, &types)?)
+            }))
         }
         Plan::IndexScan {
             table,
             index,
             eq,
             range,
-        } => index_scan(table, *index, eq, range.as_ref(), &env),
+        } => index_scan(table, *index, eq, range.as_ref(), env)?,
         Plan::Values { rows } => {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -55,32 +74,16 @@ pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>>
                 for e in r {
                     row.push(e.eval(&[], &env)?);
                 }
-                out.push(row);
+                out.push(Ok(row));
             }
-            Ok(out)
+            Box::new(out.into_iter())
         }
-        Plan::One => Ok(vec![Vec::new()]),
-        Plan::Filter { input, pred } => {
-            let mut out = Vec::new();
-            for row in run(input, cx, outer)? {
-                if pred.test(&row, &env)? {
-                    out.push(row);
-                }
-            }
-            Ok(out)
-        }
-        Plan::Project { input, exprs } => {
-            let rows = run(input, cx, outer)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                let mut new = Vec::with_capacity(exprs.len());
-                for e in exprs {
-                    new.push(e.eval(&row, &env)?);
-                }
-                out.push(new);
-            }
-            Ok(out)
-        }
+        Plan::One => Box::new(std::iter::once(Ok(Vec::new()))),
+        Plan::Filter { input, pred } => keep_if(stream(input, env)?, pred, env),
+        Plan::Project { input, exprs } => Box::new(stream(input, env)?.map(move |r| {
+            let row = r?;
+            exprs.iter().map(|e| e.eval(&row, &env)).collect()
+        })),
         Plan::Join {
             left,
             right,
@@ -90,31 +93,55 @@ pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>>
             left_width,
             right_width,
         } => {
-            let l = run(left, cx, outer)?;
-            let r = run(right, cx, outer)?;
-            join(
-                &l,
-                &r,
-                *kind,
-                keys,
-                on.as_ref(),
-                *left_width,
-                *right_width,
-                &env,
-            )
+            let r = run(right, env.cx, env.outer)?;
+            match kind {
+                JoinKind::Inner | JoinKind::Left => {
+                    let probe = Probe::build(r, keys, env)?;
+                    let (lw, rw, kind, on) = (*left_width, *right_width, *kind, on.as_ref());
+                    Box::new(stream(left, env)?.flat_map(move |l| match l {
+                        Ok(lrow) => match probe.matches(&lrow, keys, on, kind, lw, rw, &env) {
+                            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                            Err(e) => vec![Err(e)],
+                        },
+                        Err(e) => vec![Err(e)],
+                    }))
+                }
+                // Unmatched right rows are known only at the end: join in one go.
+                JoinKind::Right | JoinKind::Full => {
+                    let l = run(left, env.cx, env.outer)?;
+                    let rows = join(
+                        &l,
+                        &r,
+                        *kind,
+                        keys,
+                        on.as_ref(),
+                        *left_width,
+                        *right_width,
+                        &env,
+                    )?;
+                    Box::new(rows.into_iter().map(Ok))
+                }
+            }
         }
         Plan::Aggregate {
             input,
             groups,
             aggs,
-        } => aggregate(run(input, cx, outer)?, groups, aggs, &env),
-        Plan::Sort { input, keys } => sort(run(input, cx, outer)?, keys, &env),
+        } => Box::new(
+            aggregate(stream(input, env)?, groups, aggs, &env)?
+                .into_iter()
+                .map(Ok),
+        ),
+        Plan::Sort { input, keys } => {
+            let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
+            Box::new(sort(rows, keys, &env)?.into_iter().map(Ok))
+        }
         Plan::Distinct { input } => {
             let mut seen = std::collections::HashSet::new();
-            Ok(run(input, cx, outer)?
-                .into_iter()
-                .filter(|r| seen.insert(row_key(r)))
-                .collect())
+            Box::new(stream(input, env)?.filter(move |r| match r {
+                Ok(row) => seen.insert(row_key(row)),
+                Err(_) => true,
+            }))
         }
         Plan::Limit {
             input,
@@ -133,38 +160,116 @@ pub fn run(plan: &Plan, cx: &ExecCx<'_>, outer: &[&[Value]]) -> Result<Vec<Row>>
                 }
             };
             let (limit, offset) = (count(limit)?, count(offset)?.unwrap_or(0));
-            let rows = run(input, cx, outer)?;
-            Ok(rows
-                .into_iter()
-                .skip(offset)
-                .take(limit.unwrap_or(usize::MAX))
-                .collect())
+            Box::new(
+                stream(input, env)?
+                    .skip(offset)
+                    .take(limit.unwrap_or(usize::MAX)),
+            )
         }
         Plan::SetOp {
             kind,
             all,
             left,
             right,
-        } => set_op(*kind, *all, run(left, cx, outer)?, run(right, cx, outer)?),
+        } => {
+            let rows = set_op(
+                *kind,
+                *all,
+                run(left, env.cx, env.outer)?,
+                run(right, env.cx, env.outer)?,
+            )?;
+            Box::new(rows.into_iter().map(Ok))
+        }
+    })
+}
+
+/// The build side of an inner or left join: hashed by the key values when there are keys.
+struct Probe {
+    rows: Vec<Row>,
+    table: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl Probe {
+    fn build(rows: Vec<Row>, keys: &[(Expr, Expr)], env: Env<'_>) -> Result<Probe> {
+        let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        if !keys.is_empty() {
+            for (i, row) in rows.iter().enumerate() {
+                let mut vals = Vec::with_capacity(keys.len());
+                for (_, re) in keys {
+                    vals.push(re.eval(row, &env)?);
+                }
+                // A NULL key never matches.
+                if vals.iter().any(Value::is_null) {
+                    continue;
+                }
+                table.entry(row_key(&vals)).or_default().push(i);
+            }
+        }
+        Ok(Probe { rows, table })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn matches(
+        &self,
+        lrow: &Row,
+        keys: &[(Expr, Expr)],
+        on: Option<&Expr>,
+        kind: JoinKind,
+        left_width: usize,
+        right_width: usize,
+        env: &Env<'_>,
+    ) -> Result<Vec<Row>> {
+        let all: Vec<usize>;
+        let candidates: &[usize] = if keys.is_empty() {
+            all = (0..self.rows.len()).collect();
+            &all
+        } else {
+            let mut vals = Vec::with_capacity(keys.len());
+            for (le, _) in keys {
+                vals.push(le.eval(lrow, env)?);
+            }
+            if vals.iter().any(Value::is_null) {
+                &[]
+            } else {
+                self.table
+                    .get(&row_key(&vals))
+                    .map_or(&[], |v| v.as_slice())
+            }
+        };
+        let mut out = Vec::new();
+        for &i in candidates {
+            let mut joined = Vec::with_capacity(left_width + right_width);
+            joined.extend_from_slice(lrow);
+            joined.extend_from_slice(&self.rows[i]);
+            if on.map_or(Ok(true), |p| p.test(&joined, env))? {
+                out.push(joined);
+            }
+        }
+        if out.is_empty() && kind == JoinKind::Left {
+            let mut joined = lrow.clone();
+            joined.resize(left_width + right_width, Value::Null);
+            out.push(joined);
+        }
+        Ok(out)
     }
 }
 
 /// Fetches the rows an index range points at.
-fn index_scan(
-    table: &crate::catalog::TableDef,
+fn index_scan<'a>(
+    table: &'a crate::catalog::TableDef,
     index: usize,
-    eq: &[Expr],
-    range: Option<&(Bound<Expr>, Bound<Expr>)>,
-    env: &Env<'_>,
-) -> Result<Vec<Row>> {
+    eq: &'a [Expr],
+    range: Option<&'a (Bound<Expr>, Bound<Expr>)>,
+    env: Env<'a>,
+) -> Result<RowIter<'a>> {
     let ix = table.indexes.get(index).ok_or(EngineError::Internal {
         reason: "index scan of a missing index",
     })?;
     let mut prefix = Vec::new();
     for e in eq {
-        let v = e.eval(&[], env)?;
+        let v = e.eval(&[], &env)?;
         if v.is_null() {
-            return Ok(Vec::new()); // `col = NULL` matches nothing
+            return Ok(Box::new(std::iter::empty())); // `col = NULL` matches nothing
         }
         v.encode_key(&mut prefix, ColumnOrder::ASC);
     }
@@ -186,7 +291,7 @@ fn index_scan(
             Bound::Included(e) => (e, true),
             Bound::Excluded(e) => (e, false),
         };
-        let v = e.eval(&[], env)?;
+        let v = e.eval(&[], &env)?;
         if v.is_null() {
             return Ok(None);
         }
@@ -206,20 +311,25 @@ fn index_scan(
         None => (Bound::Included(prefix.clone()), after(&prefix)),
         Some((lo, hi)) => match (bound_key(lo, false)?, bound_key(hi, true)?) {
             (Some(l), Some(h)) => (l, h),
-            _ => return Ok(Vec::new()),
+            _ => return Ok(Box::new(std::iter::empty())),
         },
     };
     let tree = env.cx.storage.btree(ix.file)?;
     let heap = env.cx.storage.heap(table.file);
     let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-    let mut rows = Vec::new();
-    for entry in tree.range(lo, hi, storage::ScanDirection::Forward) {
-        let (_, tid) = entry?;
-        if let Some(bytes) = heap.get(tid)? {
-            rows.push(decode_row(&bytes, &types)?);
-        }
-    }
-    Ok(rows)
+    Ok(Box::new(
+        tree.range(lo, hi, storage::ScanDirection::Forward)
+            .filter_map(move |entry| {
+                let fetched = entry
+                    .map_err(EngineError::from)
+                    .and_then(|(_, tid)| Ok(heap.get(tid)?));
+                match fetched {
+                    Ok(Some(bytes)) => Some(decode_row(&bytes, &types).map_err(EngineError::from)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            }),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -294,7 +404,12 @@ fn join(
     Ok(out)
 }
 
-fn aggregate(rows: Vec<Row>, groups: &[Expr], aggs: &[AggCall], env: &Env<'_>) -> Result<Vec<Row>> {
+fn aggregate(
+    rows: RowIter<'_>,
+    groups: &[Expr],
+    aggs: &[AggCall],
+    env: &Env<'_>,
+) -> Result<Vec<Row>> {
     let mut order: Vec<(Row, Vec<AggState>)> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     if groups.is_empty() {
@@ -302,6 +417,7 @@ fn aggregate(rows: Vec<Row>, groups: &[Expr], aggs: &[AggCall], env: &Env<'_>) -
         index.insert(Vec::new(), 0);
     }
     for row in rows {
+        let row = row?;
         let mut gvals = Vec::with_capacity(groups.len());
         for g in groups {
             gvals.push(g.eval(&row, env)?);

@@ -71,6 +71,7 @@ pub enum SubqueryKind {
 }
 
 /// Everything evaluation needs besides the row.
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub cx: &'a ExecCx<'a>,
     /// Rows of the enclosing queries, innermost first.
