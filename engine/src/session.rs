@@ -206,6 +206,30 @@ impl Session {
         }
     }
 
+    /// Parses and binds one statement without running it: the types of its parameters
+    /// (`declared` ones first, the rest inferred) and its result columns.
+    pub fn describe(
+        &mut self,
+        sql: &str,
+        declared: &[DataType],
+    ) -> Result<(Vec<DataType>, Vec<Column>)> {
+        let stmts = sql::parse(sql)?;
+        let [stmt] = stmts.as_slice() else {
+            return Err(EngineError::Syntax {
+                message: "expected exactly one statement".into(),
+                position: None,
+            });
+        };
+        let catalog = self.db.catalog();
+        let (params, cols) = sql::describe(stmt, &catalog, declared)?;
+        Ok((
+            params,
+            cols.into_iter()
+                .map(|(name, ty)| Column { name, ty })
+                .collect(),
+        ))
+    }
+
     fn begin(&mut self, explicit: bool) -> Result<()> {
         let guard = self.db.lock_transactions();
         let txn = self.db.storage().begin()?;

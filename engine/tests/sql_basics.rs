@@ -274,3 +274,48 @@ fn typed_access_truncate_and_syntax_positions() {
         other => panic!("expected a syntax error, got {other:?}"),
     }
 }
+
+#[test]
+fn parameter_types_are_inferred() {
+    let fs = SimVfs::new(8);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE t(a bigint, b text, c numeric(10,2))")
+        .expect("create");
+    let (params, cols) = s
+        .describe("SELECT b, c FROM t WHERE a = $1 AND c > $2", &[])
+        .expect("describe");
+    assert_eq!(
+        params,
+        vec![
+            engine::DataType::Int8,
+            engine::DataType::Numeric {
+                precision: None,
+                scale: None
+            }
+        ]
+    );
+    assert_eq!(
+        cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["b", "c"]
+    );
+    let (params, _) = s
+        .describe("INSERT INTO t VALUES ($1, $2, $3)", &[])
+        .expect("describe insert");
+    assert_eq!(params[0], engine::DataType::Int8);
+    assert_eq!(params[1], engine::DataType::Text);
+    // Text parameters (as a client sends them) are converted to the inferred types.
+    s.query(
+        "INSERT INTO t VALUES ($1, $2, $3)",
+        &[
+            Value::Text("7".into()),
+            Value::Text("x".into()),
+            Value::Text("1.5".into()),
+        ],
+    )
+    .expect("insert with text params");
+    assert_eq!(
+        rows(&mut s, "SELECT a, b, c FROM t"),
+        vec![vec!["7", "x", "1.50"]]
+    );
+}

@@ -240,6 +240,40 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     }
 }
 
+/// Infers the parameter types of an INSERT … VALUES from its target columns.
+pub fn describe_insert(ins: &ast::Insert, binder: &mut Binder<'_>) -> Result<()> {
+    let (ast::TableObject::TableName(name), Some(source)) = (&ins.table, &ins.source) else {
+        return Ok(());
+    };
+    let n = object_name(name);
+    let table = binder
+        .catalog
+        .get(&n)
+        .ok_or(EngineError::UndefinedTable { name: n })?;
+    let targets: Vec<usize> = if ins.columns.is_empty() {
+        (0..table.columns.len()).collect()
+    } else {
+        ins.columns
+            .iter()
+            .filter_map(|c| table.column_index(&object_name(c)))
+            .collect()
+    };
+    if let ast::SetExpr::Values(v) = source.body.as_ref() {
+        let empty = Scope::default();
+        for r in &v.rows {
+            for (i, e) in r.iter().enumerate() {
+                if let (ast::Expr::Value(_), Some(&c)) = (e, targets.get(i)) {
+                    let (x, t) = binder.bind_expr(e, &empty, &mut None)?;
+                    binder.infer_param(&x, &t, &table.columns[c].ty);
+                }
+            }
+        }
+    } else {
+        binder.bind_query(source)?;
+    }
+    Ok(())
+}
+
 /// A bound INSERT source: its plan, its columns, and the (row, column) cells that said DEFAULT.
 type InsertSource = (super::plan::Plan, super::Columns, Vec<(usize, usize)>);
 

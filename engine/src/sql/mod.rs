@@ -147,6 +147,37 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     }
 }
 
+/// Binds `stmt` without running it: the types of its `$n` parameters (declared ones first,
+/// the rest inferred from where they are used; `text` when nothing tells) and its result
+/// columns (empty for statements that return no rows).
+pub fn describe(
+    stmt: &ast::Statement,
+    catalog: &Catalog,
+    declared: &[DataType],
+) -> Result<(Vec<DataType>, Columns)> {
+    let mut binder = Binder::new(catalog, declared.to_vec());
+    let columns = match stmt {
+        ast::Statement::Query(q) => binder.bind_query(q)?.1,
+        ast::Statement::Insert(ins) => {
+            dml::describe_insert(ins, &mut binder)?;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    let params = binder
+        .param_types
+        .into_iter()
+        .map(|t| {
+            if t == DataType::Unknown {
+                DataType::Text
+            } else {
+                t
+            }
+        })
+        .collect();
+    Ok((params, columns))
+}
+
 fn first_words(s: &str) -> String {
     s.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }

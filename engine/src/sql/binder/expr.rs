@@ -450,12 +450,10 @@ impl Binder<'_> {
                         position: None,
                     });
                 }
-                let t = self
-                    .param_types
-                    .get(n - 1)
-                    .cloned()
-                    .unwrap_or(DataType::Unknown);
-                (Expr::Param(n - 1), t)
+                if self.param_types.len() < n {
+                    self.param_types.resize(n, DataType::Unknown);
+                }
+                (Expr::Param(n - 1), self.param_types[n - 1].clone())
             }
             other => {
                 return Err(EngineError::FeatureNotSupported {
@@ -463,6 +461,18 @@ impl Binder<'_> {
                 })
             }
         })
+    }
+
+    /// A parameter of still unknown type used where `to` is expected takes that type (the
+    /// type a client is told to send).
+    pub fn infer_param(&mut self, e: &Expr, from: &DataType, to: &DataType) {
+        if let (Expr::Param(i), DataType::Unknown) = (e, from) {
+            if let Some(slot) = self.param_types.get_mut(*i) {
+                if *slot == DataType::Unknown {
+                    *slot = to.clone();
+                }
+            }
+        }
     }
 
     /// Resolves an operator and casts both operands to the types it takes.
@@ -475,6 +485,8 @@ impl Binder<'_> {
         rt: DataType,
     ) -> Result<(Expr, DataType)> {
         let (lt2, rt2, res) = resolve_binary(op, &lt, &rt)?;
+        self.infer_param(&l, &lt, &lt2);
+        self.infer_param(&r, &rt, &rt2);
         let (l, r) = (coerce(l, &lt, &lt2)?, coerce(r, &rt, &rt2)?);
         if let (Expr::Const(a), Expr::Const(b)) = (&l, &r) {
             // Constant folding (errors such as division by zero surface here, as in PG).
