@@ -1,1 +1,1 @@
-//! Benchmarks of Quill's storage engine; run `cargo run --release -p quill-benches --bin quill-bench -- --help`.
+//! Benchmarks of Quill's storage and SQL engines; run `cargo run --release -p quill-benches --bin quill-bench -- --help`.

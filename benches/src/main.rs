@@ -1,10 +1,14 @@
-//! `quill-bench`: storage-engine benchmarks on real files.
+//! `quill-bench`: storage-engine and SQL benchmarks on real files.
 //!
 //! - `btree [--keys N] [--frames F]`: N random keys into a B+tree with a buffer pool smaller
 //!   than the tree, checked against a `BTreeMap` (every key, full scans both ways, deletes),
 //!   reporting inserts/s, point lookups/s and range-scan rows/s.
 //! - `commit [--threads T] [--txns N]`: single-row insert transactions from T threads,
 //!   reporting commits/s and log syncs (group commit).
+//! - `sql [--rows N] [--budget S]`: the SQL engine beside SQLite on the same workloads
+//!   (see [`sql`]).
+
+mod sql;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -191,11 +195,13 @@ fn commit(threads: u64, txns: u64) {
 }
 
 const HELP: &str = "\
-quill-bench — storage engine benchmarks on real files (in the system temp directory)
+quill-bench — storage engine and SQL benchmarks on real files (in the system temp directory)
 
 USAGE:
     quill-bench btree [--keys N] [--frames F]     (defaults: 1000000 keys, 1024 frames)
     quill-bench commit [--threads T] [--txns N]   (defaults: 8 threads, 2000 transactions each)
+    quill-bench sql [--rows N] [--budget S]       (defaults: 1000000 GROUP BY rows, 120 s per
+                                                   Quill workload; SQLite then does the same work)
 ";
 
 fn main() {
@@ -212,6 +218,10 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("btree") => btree(flag("--keys", 1_000_000), flag("--frames", 1024) as usize),
         Some("commit") => commit(flag("--threads", 8), flag("--txns", 2000)),
+        Some("sql") => sql::run(
+            flag("--rows", 1_000_000),
+            Duration::from_secs(flag("--budget", 120).max(1)),
+        ),
         _ => print!("{HELP}"),
     }
 }

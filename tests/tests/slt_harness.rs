@@ -251,9 +251,17 @@ fn statement_error_with_sqlstate() {
     assert_eq!(report.passed, vec![1, 7]);
     assert_eq!(report.failed.len(), 2, "{:#?}", report.failed);
     assert_eq!(report.failed[0].0, 4);
-    assert!(report.failed[0].1.contains("wrong SQLSTATE"), "{:?}", report.failed);
+    assert!(
+        report.failed[0].1.contains("wrong SQLSTATE"),
+        "{:?}",
+        report.failed
+    );
     assert_eq!(report.failed[1].0, 10);
-    assert!(report.failed[1].1.contains("error was expected"), "{:?}", report.failed);
+    assert!(
+        report.failed[1].1.contains("error was expected"),
+        "{:?}",
+        report.failed
+    );
 
     // A backend that reports no SQLSTATE passes plain `statement error` records only.
     let report = run_script(&mut Uncoded(FakeBackend::new()), script, "postgresql");
@@ -353,6 +361,7 @@ SELECT one
     assert_eq!(c.script, want);
     assert_eq!(c.records, 8);
     assert_eq!(c.changed, 6);
+    assert_eq!(c.incomplete, 1);
     let notes: Vec<u32> = c.notes.iter().map(|(l, _)| *l).collect();
     assert_eq!(notes, vec![4, 7, 27], "{:#?}", c.notes);
 

@@ -99,19 +99,20 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                     let probe = Probe::build(r, keys, env)?;
                     let (lw, rw, kind, on) = (*left_width, *right_width, *kind, on.as_ref());
                     Box::new(stream(left, env)?.flat_map(move |l| match l {
-                        Ok(lrow) => match probe.matches(&lrow, keys, on, kind, lw, rw, &env) {
-                            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
-                            Err(e) => vec![Err(e)],
-                        },
+                        Ok(lrow) => {
+                            match probe.matches(&lrow, keys, on, kind, lw, rw, &env, &mut []) {
+                                Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                                Err(e) => vec![Err(e)],
+                            }
+                        }
                         Err(e) => vec![Err(e)],
                     }))
                 }
                 // Unmatched right rows are known only at the end: join in one go.
                 JoinKind::Right | JoinKind::Full => {
-                    let l = run(left, env.cx, env.outer)?;
                     let rows = join(
-                        &l,
-                        &r,
+                        stream(left, env)?,
+                        r,
                         *kind,
                         keys,
                         on.as_ref(),
@@ -218,6 +219,7 @@ impl Probe {
         left_width: usize,
         right_width: usize,
         env: &Env<'_>,
+        matched: &mut [bool],
     ) -> Result<Vec<Row>> {
         let all: Vec<usize>;
         let candidates: &[usize] = if keys.is_empty() {
@@ -242,6 +244,9 @@ impl Probe {
             joined.extend_from_slice(lrow);
             joined.extend_from_slice(&self.rows[i]);
             if on.map_or(Ok(true), |p| p.test(&joined, env))? {
+                if let Some(m) = matched.get_mut(i) {
+                    *m = true;
+                }
                 out.push(joined);
             }
         }
@@ -332,10 +337,11 @@ fn index_scan<'a>(
     ))
 }
 
+/// A right or full join, which must know at the end which right rows never matched.
 #[allow(clippy::too_many_arguments)]
 fn join(
-    l: &[Row],
-    r: &[Row],
+    l: RowIter<'_>,
+    r: Vec<Row>,
     kind: JoinKind,
     keys: &[(Expr, Expr)],
     on: Option<&Expr>,
@@ -343,62 +349,33 @@ fn join(
     right_width: usize,
     env: &Env<'_>,
 ) -> Result<Vec<Row>> {
+    let probe = Probe::build(r, keys, *env)?;
+    let mut matched = vec![false; probe.rows.len()];
     let mut out = Vec::new();
-    let mut right_matched = vec![false; r.len()];
-    // Right rows by key (rows with a NULL key never match).
-    let mut table: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    let hashed = !keys.is_empty();
-    if hashed {
-        for (i, row) in r.iter().enumerate() {
-            let mut vals = Vec::with_capacity(keys.len());
-            for (_, re) in keys {
-                vals.push(re.eval(row, env)?);
-            }
-            if vals.iter().any(Value::is_null) {
-                continue;
-            }
-            table.entry(row_key(&vals)).or_default().push(i);
-        }
-    }
-    let all_right: Vec<usize> = (0..r.len()).collect();
+    // Left rows of a full join keep their NULL-extended row when nothing matches.
+    let left_kind = if kind == JoinKind::Full {
+        JoinKind::Left
+    } else {
+        JoinKind::Inner
+    };
     for lrow in l {
-        let candidates: &[usize] = if hashed {
-            let mut vals = Vec::with_capacity(keys.len());
-            for (le, _) in keys {
-                vals.push(le.eval(lrow, env)?);
-            }
-            if vals.iter().any(Value::is_null) {
-                &[]
-            } else {
-                table.get(&row_key(&vals)).map_or(&[], |v| v.as_slice())
-            }
-        } else {
-            &all_right
-        };
-        let mut matched = false;
-        for &i in candidates {
-            let mut joined = Vec::with_capacity(left_width + right_width);
-            joined.extend_from_slice(lrow);
-            joined.extend_from_slice(&r[i]);
-            if on.map_or(Ok(true), |p| p.test(&joined, env))? {
-                matched = true;
-                right_matched[i] = true;
-                out.push(joined);
-            }
-        }
-        if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
-            let mut joined = lrow.clone();
-            joined.resize(left_width + right_width, Value::Null);
-            out.push(joined);
-        }
+        let lrow = lrow?;
+        out.extend(probe.matches(
+            &lrow,
+            keys,
+            on,
+            left_kind,
+            left_width,
+            right_width,
+            env,
+            &mut matched,
+        )?);
     }
-    if matches!(kind, JoinKind::Right | JoinKind::Full) {
-        for (i, rrow) in r.iter().enumerate() {
-            if !right_matched[i] {
-                let mut joined = vec![Value::Null; left_width];
-                joined.extend_from_slice(rrow);
-                out.push(joined);
-            }
+    for (i, rrow) in probe.rows.iter().enumerate() {
+        if !matched[i] {
+            let mut joined = vec![Value::Null; left_width];
+            joined.extend_from_slice(rrow);
+            out.push(joined);
         }
     }
     Ok(out)

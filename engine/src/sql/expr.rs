@@ -284,49 +284,7 @@ impl Subquery {
 /// Rewrites every current-row column reference with `f` (e.g. to move an expression onto
 /// a differently laid-out row). References to enclosing rows are left alone.
 pub fn map_columns(e: &mut Expr, f: &dyn Fn(usize) -> usize) {
-    match e {
-        Expr::Column { up: 0, index } => *index = f(*index),
-        Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => {}
-        Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {
-            map_columns(l, f);
-            map_columns(r, f);
-        }
-        Expr::Not(x)
-        | Expr::Neg(x)
-        | Expr::Cast(x, _)
-        | Expr::IsNull(x, _)
-        | Expr::IsBool(x, _, _) => map_columns(x, f),
-        Expr::Case {
-            operand,
-            branches,
-            otherwise,
-        } => {
-            if let Some(o) = operand {
-                map_columns(o, f);
-            }
-            for (w, t) in branches {
-                map_columns(w, f);
-                map_columns(t, f);
-            }
-            if let Some(o) = otherwise {
-                map_columns(o, f);
-            }
-        }
-        Expr::InList { expr, list, .. } => {
-            map_columns(expr, f);
-            for x in list {
-                map_columns(x, f);
-            }
-        }
-        Expr::Func(_, args) => args.iter_mut().for_each(|a| map_columns(a, f)),
-        Expr::Subquery(sq) => {
-            // The subquery sees the current row as its first enclosing row.
-            map_outer_columns(&mut sq.plan, 1, f);
-            if let SubqueryKind::Quantified { expr, .. } = &mut sq.kind {
-                map_columns(expr, f);
-            }
-        }
-    }
+    map_up(e, 0, f);
 }
 
 /// Inside a subquery plan, references `depth` levels up point at the row being remapped.
@@ -334,6 +292,7 @@ fn map_outer_columns(plan: &mut Plan, depth: usize, f: &dyn Fn(usize) -> usize) 
     plan.for_each_expr_mut(&mut |e, extra| map_up(e, depth + extra, f));
 }
 
+/// Rewrites references `depth` levels up (0: the current row) with `f`.
 fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
     match e {
         Expr::Column { up, index } if *up == depth => *index = f(*index),

@@ -4,12 +4,13 @@
 //! ```text
 //! slt --pg "host=/tmp port=55433 user=postgres" [--scratch-db NAME] [--label postgresql]
 //!     [--list-passed OUT] [--expect PASSED.txt] [-v] [--complete] FILES...
-//! slt --quill [--label postgresql] [--list-passed OUT] [--expect PASSED.txt] [-v] FILES...
+//! slt --quill [--label quill] [--list-passed OUT] [--expect PASSED.txt] [-v] FILES...
 //! ```
 //!
 //! - `--pg CONN`: run against PostgreSQL; the scratch database (default `quill_slt`) is
 //!   dropped and recreated before each file.
-//! - `--label L`: the engine label for `skipif` / `onlyif` (default `postgresql`).
+//! - `--label L`: the engine label for `skipif` / `onlyif` (default `postgresql` with `--pg`,
+//!   `quill` with `--quill`, as `tests/tests/slt_pg.rs` runs it).
 //! - `--list-passed OUT`: write the passed records, one `FILE:LINE` a line, FILE as given on
 //!   the command line (so run it from the corpus directory to get `select1.test:4`).
 //! - `--expect LIST`: compare the passed records with a `FILE:LINE` list; print the
@@ -59,7 +60,7 @@ fn parse_args() -> Result<Args, String> {
         pg: None,
         complete: false,
         scratch: DEFAULT_SCRATCH_DB.to_string(),
-        label: "postgresql".to_string(),
+        label: String::new(),
         list_passed: None,
         expect: None,
         verbose: false,
@@ -83,6 +84,9 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.pg.is_some() == quill {
         return Err(format!("give one of --pg and --quill\n{USAGE}"));
+    }
+    if args.label.is_empty() {
+        args.label = if quill { "quill" } else { "postgresql" }.to_string();
     }
     if args.files.is_empty() {
         return Err(format!("no files given\n{USAGE}"));
@@ -189,10 +193,8 @@ fn complete(backend: &mut dyn SltBackend, args: &Args) -> Result<ExitCode, Strin
         );
         for (line, note) in &c.notes {
             println!("  {}:{line}: {note}", file.display());
-            if note.starts_with("left unchanged") {
-                incomplete += 1;
-            }
         }
+        incomplete += c.incomplete;
     }
     if incomplete > 0 {
         println!("{incomplete} queries could not be completed");

@@ -32,6 +32,8 @@ pub struct Completion {
     pub notes: Vec<(u32, String)>,
     /// Number of records whose expectation was changed.
     pub changed: usize,
+    /// Number of queries left unchanged because they failed (each also has a note).
+    pub incomplete: usize,
     /// Number of `statement` and `query` records run.
     pub records: usize,
 }
@@ -117,6 +119,7 @@ pub fn complete_script(
                     Ok(values) => values,
                     Err(reason) => {
                         out.notes.push((line, format!("left unchanged: {reason}")));
+                        out.incomplete += 1;
                         continue;
                     }
                 };
