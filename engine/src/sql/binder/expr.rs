@@ -16,6 +16,19 @@ pub fn coerce(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
     if from == to || *to == DataType::Unknown {
         return Ok(e);
     }
+    // Only implicit casts happen silently (an integer is no boolean, as in PostgreSQL).
+    if *from != DataType::Unknown
+        && !crate::types::can_cast(from, to, CastKind::Implicit)
+        && from.base() != to.base()
+    {
+        return Err(EngineError::DatatypeMismatch {
+            message: format!(
+                "argument of type {} cannot be used where type {} is expected",
+                from.display_name(),
+                to.display_name()
+            ),
+        });
+    }
     match e {
         Expr::Const(Value::Null) => Ok(Expr::Const(Value::Null)),
         Expr::Const(Value::Text(s)) if *from == DataType::Unknown => {
@@ -47,7 +60,8 @@ fn binary_op(op: &ast::BinaryOperator) -> Option<BinaryOp> {
 }
 
 fn number(s: &str) -> Result<(Value, DataType)> {
-    if s.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = s.parse::<i32>() {
             return Ok((Value::Int4(v), DataType::Int4));
         }
@@ -173,6 +187,14 @@ impl Binder<'_> {
             A::Value(v) => self.bind_value(&v.value),
             A::Nested(inner) => self.bind_expr(inner, scope, agg),
             A::UnaryOp { op, expr } => {
+                // A negative number literal is one constant, typed by its value as in
+                // PostgreSQL (-2147483648 is an integer).
+                if let (ast::UnaryOperator::Minus, A::Value(v)) = (op, expr.as_ref()) {
+                    if let ast::Value::Number(n, _) = &v.value {
+                        let (v, t) = number(&format!("-{n}"))?;
+                        return Ok((Expr::Const(v), t));
+                    }
+                }
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
                 match op {
                     ast::UnaryOperator::Plus => Ok((x, t)),

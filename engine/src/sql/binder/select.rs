@@ -86,10 +86,14 @@ impl Binder<'_> {
                 (plan, cols)
             }
         };
+        let fetch = q.fetch.as_ref().and_then(|f| f.quantity.as_ref());
+        if q.fetch.as_ref().is_some_and(|f| f.with_ties || f.percent) {
+            return Err(unsupported("FETCH ... WITH TIES / PERCENT"));
+        }
         let (limit, offset) = match &q.limit_clause {
-            None => (None, None),
+            None => (fetch, None),
             Some(ast::LimitClause::LimitOffset { limit, offset, .. }) => {
-                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+                (limit.as_ref().or(fetch), offset.as_ref().map(|o| &o.value))
             }
             Some(ast::LimitClause::OffsetCommaLimit { .. }) => {
                 return Err(unsupported("LIMIT a, b"))
