@@ -71,6 +71,10 @@ pub enum EngineError {
         name: String,
         expected: &'static str,
     },
+    #[error("savepoint \"{name}\" does not exist")]
+    NoSuchSavepoint { name: String },
+    #[error("{what} can only be used in transaction blocks")]
+    NoTransactionBlock { what: String },
     #[error("statement is too complex (nested too deeply)")]
     TooComplex,
     #[error("internal error: {reason}")]
@@ -110,6 +114,8 @@ impl EngineError {
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
             EngineError::TooComplex => "54001",
+            EngineError::NoSuchSavepoint { .. } => "3B001",
+            EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",

@@ -148,6 +148,8 @@ pub enum StatementResult {
 struct Active {
     txn: Transaction,
     changes: Vec<CatalogChange>,
+    /// Open savepoints: name, where the transaction's log chain stood, catalog changes then.
+    savepoints: Vec<(String, storage::Savepoint, usize)>,
     /// Opened by BEGIN (else it is the current statement's own transaction).
     explicit: bool,
     failed: bool,
@@ -236,6 +238,7 @@ impl Session {
         self.active = Some(Active {
             txn,
             changes: Vec::new(),
+            savepoints: Vec::new(),
             explicit,
             failed: false,
             _guard: guard,
@@ -283,6 +286,35 @@ impl Session {
                 self.finish(false)?;
                 Ok(StatementResult::Command("ROLLBACK".into()))
             }
+            S::Rollback {
+                savepoint: Some(name),
+                ..
+            } => self.rollback_to(&crate::sql::binder::ident_name(name)),
+            S::Savepoint { name } => {
+                if failed {
+                    return Err(EngineError::InFailedTransaction);
+                }
+                let a = self.explicit_block("SAVEPOINT")?;
+                let sp = a.txn.savepoint();
+                let at = a.changes.len();
+                a.savepoints
+                    .push((crate::sql::binder::ident_name(name), sp, at));
+                Ok(StatementResult::Command("SAVEPOINT".into()))
+            }
+            S::ReleaseSavepoint { name } => {
+                if failed {
+                    return Err(EngineError::InFailedTransaction);
+                }
+                let name = crate::sql::binder::ident_name(name);
+                let a = self.explicit_block("RELEASE SAVEPOINT")?;
+                let pos = a
+                    .savepoints
+                    .iter()
+                    .rposition(|(n, _, _)| *n == name)
+                    .ok_or(EngineError::NoSuchSavepoint { name })?;
+                a.savepoints.truncate(pos);
+                Ok(StatementResult::Command("RELEASE".into()))
+            }
             _ if failed => Err(EngineError::InFailedTransaction),
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => {
@@ -319,6 +351,33 @@ impl Session {
                 res
             }
         }
+    }
+
+    /// The open BEGIN block (savepoints exist only inside one: 25P01 otherwise).
+    fn explicit_block(&mut self, what: &str) -> Result<&mut Active> {
+        match &mut self.active {
+            Some(a) if a.explicit => Ok(a),
+            _ => Err(EngineError::NoTransactionBlock { what: what.into() }),
+        }
+    }
+
+    /// ROLLBACK TO SAVEPOINT: undoes everything after it (data and definitions) and ends
+    /// the failed state; the savepoint stays.
+    fn rollback_to(&mut self, name: &str) -> Result<StatementResult> {
+        let db = self.db.clone();
+        let a = self.explicit_block("ROLLBACK TO SAVEPOINT")?;
+        let pos = a
+            .savepoints
+            .iter()
+            .rposition(|(n, _, _)| n == name)
+            .ok_or_else(|| EngineError::NoSuchSavepoint { name: name.into() })?;
+        a.savepoints.truncate(pos + 1);
+        let (_, sp, at) = a.savepoints[pos].clone();
+        a.txn.rollback_to(sp)?;
+        let undone = a.changes.split_off(at.min(a.changes.len()));
+        db.catalog().revert(undone);
+        a.failed = false;
+        Ok(StatementResult::Command("ROLLBACK".into()))
     }
 
     fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {

@@ -319,3 +319,25 @@ fn parameter_types_are_inferred() {
         vec![vec!["7", "x", "1.50"]]
     );
 }
+
+#[test]
+fn savepoints() {
+    let fs = SimVfs::new(9);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE t(a integer PRIMARY KEY)")
+        .expect("create");
+    s.execute("BEGIN; INSERT INTO t VALUES (1); SAVEPOINT one; INSERT INTO t VALUES (2)")
+        .expect("begin");
+    assert_eq!(code(&mut s, "INSERT INTO t VALUES (2)"), "23505");
+    assert_eq!(s.transaction_status(), TransactionStatus::Failed);
+    s.execute("ROLLBACK TO SAVEPOINT one").expect("rollback to");
+    assert_eq!(s.transaction_status(), TransactionStatus::InBlock);
+    s.execute("SAVEPOINT two; CREATE TABLE u(x integer); INSERT INTO t VALUES (3); ROLLBACK TO two; RELEASE one")
+        .expect("nested");
+    s.execute("COMMIT").expect("commit");
+    assert_eq!(rows(&mut s, "SELECT a FROM t ORDER BY a"), vec![vec!["1"]]);
+    assert_eq!(code(&mut s, "SELECT * FROM u"), "42P01");
+    assert_eq!(code(&mut s, "SAVEPOINT x"), "25P01");
+    assert_eq!(code(&mut s, "BEGIN; ROLLBACK TO nope"), "3B001");
+}
