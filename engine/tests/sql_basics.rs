@@ -341,3 +341,28 @@ fn savepoints() {
     assert_eq!(code(&mut s, "SAVEPOINT x"), "25P01");
     assert_eq!(code(&mut s, "BEGIN; ROLLBACK TO nope"), "3B001");
 }
+
+#[test]
+fn ctes_and_using_joins() {
+    let fs = SimVfs::new(10);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE a(id integer, x text); CREATE TABLE b(id integer, y text)")
+        .expect("create");
+    s.execute(
+        "INSERT INTO a VALUES (1, 'a1'), (2, 'a2'); INSERT INTO b VALUES (2, 'b2'), (3, 'b3')",
+    )
+    .expect("insert");
+    assert_eq!(
+        rows(&mut s, "SELECT * FROM a JOIN b USING (id)"),
+        vec![vec!["2", "a2", "b2"]]
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT id, x, y FROM a NATURAL JOIN b"),
+        vec![vec!["2", "a2", "b2"]]
+    );
+    assert_eq!(
+        rows(&mut s, "WITH big AS (SELECT id FROM a WHERE id > 1), more(n) AS (SELECT id + 10 FROM big) SELECT n FROM more"),
+        vec![vec!["12"]]
+    );
+}

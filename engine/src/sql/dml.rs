@@ -61,6 +61,7 @@ fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
                 table: Some(t.clone()),
                 name: c.name.clone(),
                 ty: c.ty.clone(),
+                merged: false,
             })
             .collect(),
     }
@@ -105,12 +106,9 @@ fn check_row(cx: &TxnCx<'_>, table: &TableDef, row: &Row) -> Result<()> {
 }
 
 fn parse_expr(sql: &str) -> Result<ast::Expr> {
-    sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| EngineError::CatalogCorrupt {
-            reason: format!("stored expression {sql}: {e}"),
-        })
+    crate::sql::parse_expr(sql).map_err(|e| EngineError::CatalogCorrupt {
+        reason: format!("stored expression {sql}: {e}"),
+    })
 }
 
 fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid> {

@@ -78,6 +78,14 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .map_err(|e| syntax_in(sql, e))
 }
 
+/// Parses one expression (stored defaults and checks, generated join conditions).
+pub fn parse_expr(sql: &str) -> Result<ast::Expr> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| syntax_in(sql, e))
+}
+
 /// Parses a type name such as `character varying(10)`.
 pub fn parse_type_name(s: &str) -> Result<DataType> {
     let t = Parser::new(&PostgreSqlDialect {})

@@ -26,6 +26,9 @@ pub struct ScopeCol {
     pub table: Option<String>,
     pub name: String,
     pub ty: DataType,
+    /// The right side's copy of a USING / NATURAL join column: reachable only qualified,
+    /// and left out of `*` (the left side's copy stands for both).
+    pub merged: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -49,6 +52,8 @@ pub struct Binder<'a> {
     pub outer: Vec<Scope>,
     /// Types of `$n` parameters, as declared or inferred.
     pub param_types: Vec<DataType>,
+    /// Common table expressions in scope (WITH), innermost last.
+    pub ctes: Vec<(String, crate::sql::plan::Plan, Vec<(String, DataType)>)>,
 }
 
 /// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
@@ -65,6 +70,7 @@ impl<'a> Binder<'a> {
             catalog,
             outer: Vec::new(),
             param_types,
+            ctes: Vec::new(),
         }
     }
 
@@ -86,7 +92,11 @@ impl<'a> Binder<'a> {
         let scopes = std::iter::once(scope).chain(self.outer.iter().rev());
         for (up, s) in scopes.enumerate() {
             let mut hits = s.cols.iter().enumerate().filter(|(_, c)| {
-                c.name == name && table.as_ref().is_none_or(|t| c.table.as_ref() == Some(t))
+                c.name == name
+                    && match &table {
+                        Some(t) => c.table.as_ref() == Some(t),
+                        None => !c.merged,
+                    }
             });
             if let Some((i, c)) = hits.next() {
                 if hits.next().is_some() {

@@ -68,8 +68,26 @@ pub fn column_name(e: &ast::Expr) -> String {
 
 impl Binder<'_> {
     pub fn bind_query(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
-        if q.with.is_some() {
-            return Err(unsupported("WITH"));
+        let ctes_before = self.ctes.len();
+        let res = self.bind_query_body(q);
+        self.ctes.truncate(ctes_before);
+        res
+    }
+
+    fn bind_query_body(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(unsupported("WITH RECURSIVE"));
+            }
+            for cte in &with.cte_tables {
+                let (plan, mut cols) = self.bind_query(&cte.query)?;
+                for (i, c) in cte.alias.columns.iter().enumerate() {
+                    if let Some(col) = cols.get_mut(i) {
+                        col.0 = ident_name(&c.name);
+                    }
+                }
+                self.ctes.push((ident_name(&cte.alias.name), plan, cols));
+            }
         }
         let order_by = match &q.order_by {
             Some(ob) => match &ob.kind {
@@ -227,6 +245,7 @@ impl Binder<'_> {
                     table: None,
                     name: n.clone(),
                     ty: t.clone(),
+                    merged: false,
                 })
                 .collect(),
         };
@@ -283,7 +302,9 @@ impl Binder<'_> {
                         return Err(unsupported("* with aggregates"));
                     }
                     for (i, c) in scope.cols.iter().enumerate() {
-                        items.push((None, Some(i), c.name.clone()));
+                        if !c.merged {
+                            items.push((None, Some(i), c.name.clone()));
+                        }
                     }
                 }
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
@@ -462,13 +483,62 @@ impl Binder<'_> {
                     J::FullOuter(c) => (JoinKind::Full, Some(c)),
                     _ => return Err(unsupported("this kind of join")),
                 };
-                let on = match constraint {
-                    None | Some(ast::JoinConstraint::None) => None,
-                    Some(ast::JoinConstraint::On(e)) => Some(e.clone()),
-                    Some(_) => return Err(unsupported("USING and NATURAL joins")),
+                let mut merge: Vec<String> = Vec::new();
+                let (on, using) = match constraint {
+                    None | Some(ast::JoinConstraint::None) => (None, None),
+                    Some(ast::JoinConstraint::On(e)) => (Some(e.clone()), None),
+                    Some(ast::JoinConstraint::Using(cols)) => {
+                        (None, Some(cols.iter().map(object_name).collect::<Vec<_>>()))
+                    }
+                    Some(ast::JoinConstraint::Natural) => (None, Some(Vec::new())),
+                    Some(_) => return Err(unsupported("this join constraint")),
+                };
+                // USING / NATURAL: equalities between the same-named columns of both sides.
+                let on = match using {
+                    None => on,
+                    Some(names) => {
+                        let mut probe = scope.clone();
+                        let mut probe_rels = Vec::new();
+                        self.add_relation(&j.relation, &mut probe, &mut probe_rels)?;
+                        let split = scope.cols.len();
+                        let names = if names.is_empty() {
+                            probe.cols[split..]
+                                .iter()
+                                .filter(|c| {
+                                    scope.cols.iter().any(|l| !l.merged && l.name == c.name)
+                                })
+                                .map(|c| c.name.clone())
+                                .collect()
+                        } else {
+                            names
+                        };
+                        let right_table = probe
+                            .cols
+                            .get(split)
+                            .and_then(|c| c.table.clone())
+                            .unwrap_or_default();
+                        let mut conds = Vec::new();
+                        for n in &names {
+                            let left = scope
+                                .cols
+                                .iter()
+                                .find(|c| !c.merged && c.name == *n)
+                                .and_then(|c| c.table.clone())
+                                .ok_or_else(|| EngineError::UndefinedColumn { name: n.clone() })?;
+                            conds.push(format!("\"{left}\".\"{n}\" = \"{right_table}\".\"{n}\""));
+                        }
+                        merge = names;
+                        if conds.is_empty() {
+                            None
+                        } else {
+                            Some(crate::sql::parse_expr(&conds.join(" AND "))?)
+                        }
+                    }
                 };
                 if kind == JoinKind::Inner {
+                    let split = scope.cols.len();
                     self.add_relation(&j.relation, &mut scope, &mut rels)?;
+                    mark_merged(&mut scope, split, &merge);
                     on_conditions.extend(on);
                 } else {
                     // An outer join: everything so far becomes one relation, joined here.
@@ -486,6 +556,7 @@ impl Binder<'_> {
                     let mut right_rels = Vec::new();
                     let mut right_scope = scope.clone();
                     self.add_relation(&j.relation, &mut right_scope, &mut right_rels)?;
+                    mark_merged(&mut right_scope, left_width, &merge);
                     let right_width = right_scope.cols.len() - left_width;
                     let right = right_rels
                         .pop()
@@ -556,6 +627,24 @@ impl Binder<'_> {
     ) -> Result<()> {
         let offset = scope.cols.len();
         let (plan, alias, cols) = match f {
+            // A common table expression of an enclosing WITH shadows a table of that name.
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } if self.ctes.iter().any(|(n, _, _)| *n == object_name(name)) => {
+                let tname = object_name(name);
+                let (_, plan, cols) = self
+                    .ctes
+                    .iter()
+                    .rev()
+                    .find(|(n, _, _)| *n == tname)
+                    .cloned()
+                    .ok_or_else(|| unsupported("CTE lookup"))?;
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                (plan, (alias_name, alias.clone()), cols)
+            }
             ast::TableFactor::Table {
                 name,
                 alias,
@@ -614,6 +703,7 @@ impl Binder<'_> {
                 table: Some(alias.0.clone()),
                 name: renamed.get(i).cloned().unwrap_or_else(|| name.clone()),
                 ty: ty.clone(),
+                merged: false,
             });
         }
         rels.push(Relation {
@@ -879,6 +969,16 @@ fn index_access(table: &std::sync::Arc<crate::catalog::TableDef>, conds: &[Expr]
         }
     }
     best.map(|(_, p)| p)
+}
+
+/// Marks the columns named in `names` at or after `from` as the merged copies of a USING /
+/// NATURAL join.
+fn mark_merged(scope: &mut Scope, from: usize, names: &[String]) {
+    for c in scope.cols.iter_mut().skip(from) {
+        if names.contains(&c.name) {
+            c.merged = true;
+        }
+    }
 }
 
 /// Casts each output column of `plan` to `types` where needed.
