@@ -46,6 +46,9 @@ pub struct AggCtx {
     pub agg_types: Vec<DataType>,
 }
 
+/// A bound common table expression: name, plan, columns.
+pub type Cte = (String, crate::sql::plan::Plan, Vec<(String, DataType)>);
+
 pub struct Binder<'a> {
     pub catalog: &'a Catalog,
     /// Scopes of the enclosing queries, innermost last.
@@ -53,7 +56,7 @@ pub struct Binder<'a> {
     /// Types of `$n` parameters, as declared or inferred.
     pub param_types: Vec<DataType>,
     /// Common table expressions in scope (WITH), innermost last.
-    pub ctes: Vec<(String, crate::sql::plan::Plan, Vec<(String, DataType)>)>,
+    pub ctes: Vec<Cte>,
 }
 
 /// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
