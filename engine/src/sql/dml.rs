@@ -192,9 +192,17 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             .collect::<Result<_>>()?
     };
     let Some(source) = &ins.source else {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "INSERT without a source".into(),
-        });
+        // INSERT ... DEFAULT VALUES: one row of defaults.
+        let row = (0..table.columns.len())
+            .map(|c| default_value(cx, &table, c))
+            .collect::<Result<Vec<_>>>()?;
+        store_row(cx, &table, &row)?;
+        return match &ins.returning {
+            Some(items) => returning(cx, &table, items, vec![row]),
+            None => Ok(Outcome::Command {
+                tag: "INSERT 0 1".into(),
+            }),
+        };
     };
     // DEFAULT in VALUES, and VALUES typed by their target columns.
     let (plan, cols, defaults) = bind_insert_source(cx, source, &table, &targets)?;
@@ -447,6 +455,10 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             let col = table
                 .column_index(&n)
                 .ok_or(EngineError::UndefinedColumn { name: n })?;
+            if matches!(&a.value, ast::Expr::Identifier(id) if ident_name(id) == "default") {
+                sets.push((col, Expr::Const(default_value(cx, &table, col)?)));
+                continue;
+            }
             let (x, t) = binder.bind_expr(&a.value, &scope, &mut None)?;
             let ty = table.columns[col].ty.clone();
             let x = if t == DataType::Unknown {

@@ -340,7 +340,7 @@ impl Binder<'_> {
             let mut group_types = Vec::new();
             for g in &group_asts {
                 // GROUP BY may name an output column by position or alias.
-                let target = match output_item(g, &items)? {
+                let target = match output_item(g, &items, &scope)? {
                     Some(i) => items[i]
                         .0
                         .clone()
@@ -353,7 +353,7 @@ impl Binder<'_> {
             }
             let group_asts = group_asts
                 .iter()
-                .map(|g| match output_item(g, &items) {
+                .map(|g| match output_item(g, &items, &scope) {
                     Ok(Some(i)) => items[i].0.clone().unwrap_or_else(|| g.clone()),
                     _ => g.clone(),
                 })
@@ -1045,8 +1045,23 @@ fn output_position(e: &ast::Expr, cols: &Columns) -> Result<Option<usize>> {
 fn output_item(
     e: &ast::Expr,
     items: &[(Option<ast::Expr>, Option<usize>, String)],
+    scope: &Scope,
 ) -> Result<Option<usize>> {
     match e {
+        // An output name, unless an input column has that name (PostgreSQL prefers those).
+        ast::Expr::Identifier(i) => {
+            let name = ident_name(i);
+            if scope.cols.iter().any(|c| c.name == name) {
+                return Ok(None);
+            }
+            let hits: Vec<usize> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, (e, _, n))| *n == name && e.is_some())
+                .map(|(i, _)| i)
+                .collect();
+            Ok(if hits.len() == 1 { Some(hits[0]) } else { None })
+        }
         ast::Expr::Value(v) => match &v.value {
             ast::Value::Number(n, _) => {
                 let i: usize = n.to_string().parse().map_err(|_| EngineError::Syntax {
