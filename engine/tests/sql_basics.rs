@@ -366,3 +366,32 @@ fn ctes_and_using_joins() {
         vec![vec!["12"]]
     );
 }
+
+#[test]
+fn alter_table() {
+    let fs = SimVfs::new(11);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE t(a integer PRIMARY KEY); INSERT INTO t VALUES (1), (2)")
+        .expect("setup");
+    s.execute("ALTER TABLE t ADD COLUMN b text")
+        .expect("add nullable");
+    s.execute("ALTER TABLE t ADD COLUMN c integer NOT NULL DEFAULT 7")
+        .expect("add with default");
+    assert_eq!(
+        rows(&mut s, "SELECT a, b, c FROM t ORDER BY a"),
+        vec![vec!["1", "NULL", "7"], vec!["2", "NULL", "7"]]
+    );
+    s.execute("ALTER TABLE t RENAME COLUMN b TO bee")
+        .expect("rename column");
+    s.execute("ALTER TABLE t RENAME TO u")
+        .expect("rename table");
+    assert_eq!(code(&mut s, "SELECT * FROM t"), "42P01");
+    s.execute("INSERT INTO u (a, bee) VALUES (3, 'x')")
+        .expect("insert");
+    assert_eq!(
+        rows(&mut s, "SELECT a, bee, c FROM u WHERE a = 3"),
+        vec![vec!["3", "x", "7"]]
+    );
+    assert_eq!(code(&mut s, "INSERT INTO u VALUES (3, 'dup', 1)"), "23505");
+}

@@ -272,6 +272,117 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
     })
 }
 
+/// ALTER TABLE: ADD COLUMN, RENAME COLUMN, RENAME TO.
+pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    let name = object_name(&at.name);
+    let Some(table) = cx.catalog.get(&name).filter(|t| t.view.is_none()) else {
+        if at.if_exists {
+            return Ok(Outcome::Command {
+                tag: "ALTER TABLE".into(),
+            });
+        }
+        return Err(EngineError::UndefinedTable { name });
+    };
+    let mut def = (*table).clone();
+    let mut new_name = None;
+    let mut added = Vec::new();
+    for op in &at.operations {
+        match op {
+            ast::AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def: c,
+                ..
+            } => {
+                let cname = ident_name(&c.name);
+                if def.column_index(&cname).is_some() {
+                    if *if_not_exists {
+                        continue;
+                    }
+                    return Err(EngineError::DuplicateColumn { name: cname });
+                }
+                let mut col = ColumnDef {
+                    name: cname,
+                    ty: DataType::from_sql(&c.data_type)?,
+                    not_null: false,
+                    default: None,
+                };
+                for opt in &c.options {
+                    match &opt.option {
+                        ast::ColumnOption::Null => {}
+                        ast::ColumnOption::NotNull => col.not_null = true,
+                        ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
+                        other => {
+                            return Err(EngineError::FeatureNotSupported {
+                                feature: format!("ADD COLUMN with {other}"),
+                            })
+                        }
+                    }
+                }
+                added.push(def.columns.len());
+                def.columns.push(col);
+            }
+            ast::AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                let old = ident_name(old_column_name);
+                let new = ident_name(new_column_name);
+                if def.column_index(&new).is_some() {
+                    return Err(EngineError::DuplicateColumn { name: new });
+                }
+                let i = def
+                    .column_index(&old)
+                    .ok_or(EngineError::UndefinedColumn { name: old })?;
+                def.columns[i].name = new;
+            }
+            ast::AlterTableOperation::RenameTable { table_name } => {
+                let (ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n)) =
+                    table_name;
+                new_name = Some(object_name(n));
+            }
+            other => {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: format!("ALTER TABLE {other}"),
+                })
+            }
+        }
+    }
+    // Existing rows get the new columns' defaults (NULL when none): rewrite them when a
+    // default or NOT NULL makes that matter.
+    let rewrite = added
+        .iter()
+        .any(|&c| def.columns[c].default.is_some() || def.columns[c].not_null);
+    let change = cx.catalog.replace(cx.txn, cx.storage, def.clone())?;
+    cx.changes.push(change);
+    if rewrite {
+        let table = cx.catalog.get(&def.name).ok_or(EngineError::Internal {
+            reason: "altered table vanished",
+        })?;
+        for (tid, old) in table_rows(cx.storage, &table)? {
+            let mut row = old.clone();
+            for &c in &added {
+                row.resize(c, crate::types::Value::Null);
+                row.push(super::dml::default_value(cx, &table, c)?);
+            }
+            super::dml::unstore_row(cx, &table, tid, &old)?;
+            super::dml::store_row(cx, &table, &row)?;
+        }
+    }
+    if let Some(new) = new_name {
+        if cx.catalog.name_taken(&new) {
+            return Err(EngineError::DuplicateTable { name: new });
+        }
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def.name)?;
+        cx.changes.push(change);
+        def.name = new;
+        let change = cx.catalog.create(cx.txn, cx.storage, def)?;
+        cx.changes.push(change);
+    }
+    Ok(Outcome::Command {
+        tag: "ALTER TABLE".into(),
+    })
+}
+
 /// TRUNCATE: deletes every row, in the transaction (so it rolls back like a DELETE).
 pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     for target in &t.table_names {

@@ -111,7 +111,7 @@ fn parse_expr(sql: &str) -> Result<ast::Expr> {
     })
 }
 
-fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid> {
+pub fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid> {
     check_row(cx, table, row)?;
     let tid = cx
         .storage
@@ -149,7 +149,7 @@ fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
     Ok(t)
 }
 
-fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Value> {
+pub fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Value> {
     let c = &table.columns[col];
     let Some(d) = &c.default else {
         return Ok(Value::Null);

@@ -143,6 +143,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
+        S::AlterTable(at) => ddl::alter_table(at, cx),
         S::Drop {
             object_type,
             if_exists,
