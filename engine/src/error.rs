@@ -50,8 +50,10 @@ pub enum EngineError {
     Grouping { column: String },
     #[error("missing FROM-clause entry for table \"{table}\"")]
     MissingFromEntry { table: String },
-    #[error("LIMIT and OFFSET must not be negative")]
-    InvalidRowCount,
+    #[error("{what} must not be negative")]
+    InvalidRowCount { what: &'static str },
+    #[error("{message}")]
+    InvalidColumnReference { message: String },
     #[error("catalog is corrupt: {reason}")]
     CatalogCorrupt { reason: String },
     #[error("index \"{name}\" does not exist")]
@@ -106,7 +108,9 @@ impl EngineError {
             EngineError::CardinalityViolation => "21000",
             EngineError::Grouping { .. } => "42803",
             EngineError::MissingFromEntry { .. } => "42P01",
-            EngineError::InvalidRowCount => "2201W",
+            EngineError::InvalidRowCount { what: "OFFSET" } => "2201X",
+            EngineError::InvalidRowCount { .. } => "2201W",
+            EngineError::InvalidColumnReference { .. } => "42P10",
             EngineError::CatalogCorrupt { .. } => "XX001",
             EngineError::UndefinedIndex { .. } => "42704",
             EngineError::NoActiveTransaction => "25P01",

@@ -149,7 +149,7 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             limit,
             offset,
         } => {
-            let count = |e: &Option<Expr>| -> Result<Option<usize>> {
+            let count = |e: &Option<Expr>, what: &'static str| -> Result<Option<usize>> {
                 let Some(e) = e else { return Ok(None) };
                 match e
                     .eval(&[], &env)?
@@ -157,10 +157,13 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                 {
                     Value::Null => Ok(None),
                     Value::Int8(n) if n >= 0 => Ok(Some(n as usize)),
-                    _ => Err(EngineError::InvalidRowCount),
+                    _ => Err(EngineError::InvalidRowCount { what }),
                 }
             };
-            let (limit, offset) = (count(limit)?, count(offset)?.unwrap_or(0));
+            let (limit, offset) = (
+                count(limit, "LIMIT")?,
+                count(offset, "OFFSET")?.unwrap_or(0),
+            );
             Box::new(
                 stream(input, env)?
                     .skip(offset)

@@ -1018,9 +1018,8 @@ fn output_position(e: &ast::Expr, cols: &Columns) -> Result<Option<usize>> {
                     position: None,
                 })?;
                 if i == 0 || i > cols.len() {
-                    return Err(EngineError::Syntax {
+                    return Err(EngineError::InvalidColumnReference {
                         message: format!("ORDER BY position {i} is not in select list"),
-                        position: None,
                     });
                 }
                 Ok(Some(i - 1))
@@ -1069,9 +1068,8 @@ fn output_item(
                     position: None,
                 })?;
                 if i == 0 || i > items.len() {
-                    return Err(EngineError::Syntax {
+                    return Err(EngineError::InvalidColumnReference {
                         message: format!("GROUP BY position {i} is not in select list"),
-                        position: None,
                     });
                 }
                 Ok(Some(i - 1))
