@@ -137,10 +137,19 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
             Box::new(sort(rows, keys, &env)?.into_iter().map(Ok))
         }
-        Plan::Distinct { input } => {
+        Plan::Distinct { input, on } => {
             let mut seen = std::collections::HashSet::new();
             Box::new(stream(input, env)?.filter(move |r| match r {
-                Ok(row) => seen.insert(row_key(row)),
+                Ok(row) => seen.insert(match on {
+                    None => row_key(row),
+                    Some(cols) => {
+                        let key: Vec<Value> = cols
+                            .iter()
+                            .map(|&c| row.get(c).cloned().unwrap_or(Value::Null))
+                            .collect();
+                        row_key(&key)
+                    }
+                }),
                 Err(_) => true,
             }))
         }

@@ -50,7 +50,7 @@ fn children(plan: &Plan) -> Vec<&Plan> {
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }
         | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
+        | Plan::Distinct { input, .. }
         | Plan::Limit { input, .. } => vec![input],
         Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => vec![left, right],
     }

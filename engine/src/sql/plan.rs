@@ -87,8 +87,10 @@ pub enum Plan {
         input: Box<Plan>,
         keys: Vec<SortKey>,
     },
+    /// Drops rows equal to an earlier one (on the `on` columns only, if given).
     Distinct {
         input: Box<Plan>,
+        on: Option<Vec<usize>>,
     },
     Limit {
         input: Box<Plan>,
@@ -161,7 +163,7 @@ impl Plan {
                 keys.iter_mut().for_each(|k| f(&mut k.expr, 0));
                 input.for_each_expr_mut(f);
             }
-            Plan::Distinct { input } => input.for_each_expr_mut(f),
+            Plan::Distinct { input, .. } => input.for_each_expr_mut(f),
             Plan::Limit {
                 input,
                 limit,

@@ -397,10 +397,10 @@ impl Binder<'_> {
         // ORDER BY: output columns by position or alias, else expressions (hidden columns).
         let mut keys = Vec::new();
         let mut hidden = Vec::new();
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        let (distinct, distinct_on) = match &s.distinct {
+            None | Some(ast::Distinct::All) => (false, None),
+            Some(ast::Distinct::Distinct) => (true, None),
+            Some(ast::Distinct::On(on)) => (false, Some(on)),
         };
         for ob in order_by {
             let index = match output_position(&ob.expr, &cols)? {
@@ -418,6 +418,19 @@ impl Binder<'_> {
                 }
             };
             keys.push(sort_key(Expr::Column { up: 0, index }, &ob.options));
+        }
+        // DISTINCT ON: the first row (in ORDER BY order) of each distinct key.
+        let mut on_columns = Vec::new();
+        for e in distinct_on.into_iter().flatten() {
+            let index = match output_position(e, &cols)? {
+                Some(i) => i,
+                None => {
+                    let (x, _) = self.bind_expr(e, &scope, &mut agg)?;
+                    hidden.push(x);
+                    exprs.len() + hidden.len() - 1
+                }
+            };
+            on_columns.push(index);
         }
 
         if let Some(ctx) = agg {
@@ -443,12 +456,19 @@ impl Binder<'_> {
         if distinct {
             plan = Plan::Distinct {
                 input: Box::new(plan),
+                on: None,
             };
         }
         if !keys.is_empty() {
             plan = Plan::Sort {
                 input: Box::new(plan),
                 keys,
+            };
+        }
+        if !on_columns.is_empty() {
+            plan = Plan::Distinct {
+                input: Box::new(plan),
+                on: Some(on_columns),
             };
         }
         if with_hidden {
