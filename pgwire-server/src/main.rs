@@ -1,51 +1,81 @@
-//! The `quill` command. Until the SQL layer and the wire protocol land, it offers `demo`:
-//! open (or create and recover) a data directory, run transactions against the storage
-//! engine, and report what recovery and the log did.
+//! The `quill` command: `serve` runs the PostgreSQL-protocol server over a data directory;
+//! `demo` opens (or creates and recovers) a data directory, runs transactions against the
+//! storage engine, and reports what recovery and the log did.
 
 use engine::storage::{Storage, StorageOptions};
+use pgwire_server::{Server, ServerConfig};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 const HELP: &str = "\
-quill — a PostgreSQL-compatible SQL engine (storage engine stage)
+quill — a PostgreSQL-compatible SQL engine
 
 USAGE:
+    quill serve --data-dir DIR [--listen ADDR]
     quill demo [--data-dir DIR] [--rows N]
     quill --help
 
 COMMANDS:
+    serve   Serves the database in DIR over PostgreSQL's wire protocol (protocol 3.0; psql,
+            pgbench and PostgreSQL drivers connect as to PostgreSQL 15). DIR is created on
+            first start and recovered on every start. Authentication: trust (any user name,
+            no password). Stops cleanly on SIGINT or SIGTERM: open transactions are rolled
+            back and the database is checkpointed.
     demo    Opens DIR (created if missing; recovered after a crash), commits N rows in
             transactions of 100, rolls one transaction back, scans the heap, checks every
             page, and closes cleanly with a checkpoint. Run it twice: the second run finds
             the first run's rows.
 
 OPTIONS:
-    --data-dir DIR   data directory (default: ./quill-data)
-    --rows N         rows to insert (default: 10000)
+    --data-dir DIR   data directory (required for serve; demo default: ./quill-data)
+    --listen ADDR    serve: address and port to listen on (default: 127.0.0.1:5432)
+    --rows N         demo: rows to insert (default: 10000)
     -h, --help       print this help
+
+ENVIRONMENT:
+    RUST_LOG         serve: log filter (default: info; e.g. debug, pgwire_server=debug)
 ";
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    Serve,
+    Demo,
+}
+
 struct Args {
-    data_dir: PathBuf,
+    command: Command,
+    data_dir: Option<PathBuf>,
+    listen: SocketAddr,
     rows: u64,
 }
 
 fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let command = match argv.next().as_deref() {
+        None | Some("-h") | Some("--help") => return Ok(None),
+        Some("demo") => Command::Demo,
+        Some("serve") => Command::Serve,
+        Some(other) => return Err(format!("unknown command '{other}'")),
+    };
     let mut args = Args {
-        data_dir: PathBuf::from("quill-data"),
+        command,
+        data_dir: None,
+        listen: SocketAddr::from(([127, 0, 0, 1], 5432)),
         rows: 10_000,
     };
-    match argv.next().as_deref() {
-        None | Some("-h") | Some("--help") => return Ok(None),
-        Some("demo") => {}
-        Some(other) => return Err(format!("unknown command '{other}'")),
-    }
     while let Some(flag) = argv.next() {
         match flag.as_str() {
             "--data-dir" => {
-                args.data_dir = argv.next().ok_or("--data-dir needs a value")?.into();
+                args.data_dir = Some(argv.next().ok_or("--data-dir needs a value")?.into());
+            }
+            "--listen" => {
+                let v = argv.next().ok_or("--listen needs a value")?;
+                args.listen = v
+                    .parse()
+                    .map_err(|_| format!("--listen: not an address:port: {v}"))?;
             }
             "--rows" => {
                 let v = argv.next().ok_or("--rows needs a value")?;
@@ -57,19 +87,86 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
             other => return Err(format!("unknown option '{other}'")),
         }
     }
+    if command == Command::Serve && args.data_dir.is_none() {
+        return Err("serve needs --data-dir DIR".into());
+    }
     Ok(Some(args))
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for SIGINT: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("received SIGINT"),
+        _ = term => tracing::info!("received SIGTERM"),
+    }
+}
+
+fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    // A panic (the protocol decoder's, on some malformed messages) ends only its connection;
+    // log it as one line instead of a backtrace.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    let config = ServerConfig {
+        data_dir: args.data_dir.clone().unwrap_or_else(|| "quill-data".into()),
+        listen: args.listen,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let server = Server::bind(config).await?;
+        tracing::info!(
+            "quill {} (PostgreSQL {}) ready on {}",
+            env!("CARGO_PKG_VERSION"),
+            pgwire_server::SERVER_VERSION,
+            server.local_addr()
+        );
+        server.run(shutdown_signal()).await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
 }
 
 fn demo(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("quill-data"));
     let (storage, report) = Storage::open(
         Arc::new(vfs::OsVfs::new()),
-        &args.data_dir,
+        &data_dir,
         StorageOptions::default(),
     )?;
     println!(
         "opened {} in {:.1?}: log end {}, {} records scanned, {} redone, {} losers rolled back",
-        args.data_dir.display(),
+        data_dir.display(),
         started.elapsed(),
         report.log_end,
         report.records_scanned,
@@ -114,7 +211,10 @@ fn main() -> ExitCode {
             print!("{HELP}");
             ExitCode::SUCCESS
         }
-        Ok(Some(args)) => match demo(&args) {
+        Ok(Some(args)) => match match args.command {
+            Command::Serve => serve(&args),
+            Command::Demo => demo(&args),
+        } {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("quill: {e}");

@@ -1,0 +1,556 @@
+//! One client connection: startup (trust authentication, the ParameterStatus values
+//! PostgreSQL 15 reports, BackendKeyData) and the simple query protocol. The extended protocol
+//! is in `extended`. Engine work runs on the connection's session thread (`worker`).
+
+use crate::codec::{encode_row, pg_type, type_size, Format};
+use crate::errors::{engine_error_info, fatal};
+use crate::sql_text::{first_keyword, split_statements};
+use crate::worker::{Alive, SessionWorker};
+use async_trait::async_trait;
+use engine::{Column, Database, Session, StatementResult, TransactionStatus};
+use futures::sink::{Sink, SinkExt};
+use pgwire::api::auth::{
+    protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
+};
+use pgwire::api::query::SimpleQueryHandler;
+use pgwire::api::results::Response;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, ErrorHandler, PgWireConnectionState, PidSecretKeyGenerator,
+    RandomPidSecretKeyGenerator, METADATA_APPLICATION_NAME, METADATA_DATABASE, METADATA_USER,
+};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
+use pgwire::messages::response::{
+    CommandComplete, EmptyQueryResponse, ErrorResponse, ReadyForQuery,
+    TransactionStatus as WireStatus,
+};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
+
+/// The server_version reported to clients (PostgreSQL 15, Quill named after it).
+pub const SERVER_VERSION: &str = "15.0 (Quill)";
+
+/// State shared by all connections of a server.
+pub struct Shared {
+    pub db: Database,
+    pub alive: Alive,
+    pub keys: RandomPidSecretKeyGenerator,
+}
+
+/// The protocol handlers of one connection.
+pub struct Conn {
+    pub(crate) shared: Arc<Shared>,
+    worker: OnceLock<SessionWorker>,
+}
+
+impl Conn {
+    pub fn new(shared: Arc<Shared>) -> Conn {
+        Conn {
+            shared,
+            worker: OnceLock::new(),
+        }
+    }
+
+    /// The session thread (started when the startup finished).
+    pub(crate) fn worker(&self) -> PgWireResult<&SessionWorker> {
+        self.worker
+            .get()
+            .ok_or_else(|| fatal("08P01", "the connection has not completed its startup"))
+    }
+}
+
+/// A statement's result, encoded on the session thread.
+pub(crate) enum Item {
+    Rows {
+        fields: Vec<FieldDescription>,
+        rows: Vec<DataRow>,
+        tag: String,
+    },
+    Command(String),
+    Error(Box<ErrorInfo>),
+    Empty,
+}
+
+/// What a simple query produced.
+pub(crate) struct Outcome {
+    pub items: Vec<Item>,
+    pub status: TransactionStatus,
+    /// application_name after a SET, to report if it changed.
+    pub application_name: Option<String>,
+}
+
+pub(crate) fn wire_status(s: TransactionStatus) -> WireStatus {
+    match s {
+        TransactionStatus::Idle => WireStatus::Idle,
+        TransactionStatus::InBlock => WireStatus::Transaction,
+        TransactionStatus::Failed => WireStatus::Error,
+    }
+}
+
+/// RowDescription fields for result columns in the given formats.
+pub(crate) fn field_descriptions(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            FieldDescription::new(
+                c.name.clone(),
+                0,
+                0,
+                pg_type(&c.ty).oid(),
+                type_size(&c.ty),
+                c.ty.typmod(),
+                formats.get(i).copied().unwrap_or(Format::Text).code(),
+            )
+        })
+        .collect()
+}
+
+/// The CommandComplete tag of a statement that returned `n` rows, by its first keyword.
+pub(crate) fn rows_tag(keyword: &str, n: usize) -> String {
+    match keyword {
+        "INSERT" => format!("INSERT 0 {n}"),
+        "UPDATE" | "DELETE" | "MERGE" | "FETCH" | "MOVE" | "COPY" => format!("{keyword} {n}"),
+        "SHOW" | "EXPLAIN" => keyword.to_string(),
+        _ => format!("SELECT {n}"),
+    }
+}
+
+/// Encodes one statement result (all columns in text format).
+pub(crate) fn encode_result(r: StatementResult, keyword: &str, formats: &[Format]) -> Item {
+    match r {
+        StatementResult::Rows(set) => {
+            let tag = rows_tag(keyword, set.rows.len());
+            let fields = field_descriptions(&set.columns, formats);
+            let rows = set.rows.iter().map(|r| encode_row(r, formats)).collect();
+            Item::Rows { fields, rows, tag }
+        }
+        StatementResult::Command(tag) => Item::Command(tag),
+    }
+}
+
+/// The current application_name if a statement set something, for ParameterStatus.
+pub(crate) fn application_name_after_set(s: &mut Session, items: &[Item]) -> Option<String> {
+    let set = items
+        .iter()
+        .any(|i| matches!(i, Item::Command(t) if t == "SET" || t == "RESET"));
+    if !set {
+        return None;
+    }
+    match s.execute("SHOW application_name") {
+        Ok(mut r) => match r.pop() {
+            Some(StatementResult::Rows(set)) => set
+                .rows
+                .first()
+                .and_then(|row| row.first())
+                .and_then(|v| v.to_text()),
+            _ => None,
+        },
+        Err(_) => None,
+    }
+}
+
+/// Runs a simple-protocol query string: each statement in order, stopping at the first error.
+fn run_simple(s: &mut Session, sql: &str) -> Outcome {
+    let pieces = split_statements(sql);
+    let mut items = Vec::new();
+    if pieces.is_empty() {
+        items.push(Item::Empty);
+    } else {
+        // PostgreSQL parses the whole string first: a syntax error anywhere runs nothing.
+        match engine::sql::parse(sql) {
+            Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
+            Ok(stmts) if stmts.len() != pieces.len() => {
+                // The splitter and the parser disagree: run the string as one.
+                match s.execute(sql) {
+                    Ok(results) => {
+                        let kw = first_keyword(sql);
+                        items.extend(results.into_iter().map(|r| encode_result(r, &kw, &[])));
+                    }
+                    Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
+                }
+            }
+            Ok(_) => {
+                for p in pieces {
+                    match s.execute(p.text) {
+                        Ok(results) => {
+                            let kw = first_keyword(p.text);
+                            items.extend(results.into_iter().map(|r| encode_result(r, &kw, &[])));
+                        }
+                        Err(e) => {
+                            let offset = sql[..p.start].chars().count();
+                            items.push(Item::Error(Box::new(engine_error_info(&e, offset))));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let application_name = application_name_after_set(s, &items);
+    Outcome {
+        items,
+        status: s.transaction_status(),
+        application_name,
+    }
+}
+
+/// Sends ParameterStatus for application_name if it changed.
+pub(crate) async fn report_application_name<C>(
+    client: &mut C,
+    name: Option<String>,
+) -> PgWireResult<()>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let Some(name) = name else { return Ok(()) };
+    if client.metadata().get(METADATA_APPLICATION_NAME) != Some(&name) {
+        client
+            .metadata_mut()
+            .insert(METADATA_APPLICATION_NAME.to_owned(), name.clone());
+        client
+            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                "application_name".to_owned(),
+                name,
+            )))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The client_encoding a client asked for, as reported back; `None` if unsupported.
+fn normalize_encoding(requested: &str) -> Option<&'static str> {
+    let e: String = requested
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match e.as_str() {
+        "UTF8" | "UNICODE" => Some("UTF8"),
+        "SQLASCII" => Some("SQL_ASCII"),
+        _ => None,
+    }
+}
+
+/// Startup parameters that are not settings (or are fixed by the server).
+const NOT_SETTINGS: &[&str] = &[
+    "user",
+    "database",
+    "options",
+    "replication",
+    "client_encoding",
+    "datestyle",
+    "timezone",
+    "intervalstyle",
+];
+
+/// `name=value` settings from startup parameters and their `options` (`-c name=value`,
+/// `--name=value`).
+fn startup_settings(params: &std::collections::HashMap<String, String>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !NOT_SETTINGS.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(options) = params.get("options") {
+        let mut words = options.split_whitespace();
+        while let Some(w) = words.next() {
+            let setting = match w {
+                "-c" => words.next(),
+                w => w.strip_prefix("--").or_else(|| w.strip_prefix("-c")),
+            };
+            if let Some((k, v)) = setting.and_then(|s| s.split_once('=')) {
+                if !NOT_SETTINGS.contains(&k.to_ascii_lowercase().as_str()) {
+                    out.push((k.replace('-', "_"), v.to_owned()));
+                }
+            }
+        }
+    }
+    out.retain(|(k, _)| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    });
+    out.sort();
+    out
+}
+
+#[async_trait]
+impl StartupHandler for Conn {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // Trust authentication: only the startup message matters.
+        let PgWireFrontendMessage::Startup(startup) = message else {
+            return Ok(());
+        };
+        protocol_negotiation(client, &startup).await?;
+        save_startup_parameters_to_metadata(client, &startup);
+        let Some(user) = client.metadata().get(METADATA_USER).cloned() else {
+            return Err(fatal(
+                "28000",
+                "no PostgreSQL user name specified in startup packet",
+            ));
+        };
+        let database = client
+            .metadata()
+            .get(METADATA_DATABASE)
+            .cloned()
+            .unwrap_or_else(|| user.clone());
+        let requested = client
+            .metadata()
+            .get("client_encoding")
+            .cloned()
+            .unwrap_or_else(|| "UTF8".to_owned());
+        let Some(encoding) = normalize_encoding(&requested) else {
+            return Err(fatal(
+                "22023",
+                format!("invalid value for parameter \"client_encoding\": \"{requested}\""),
+            ));
+        };
+        let application_name = client
+            .metadata()
+            .get(METADATA_APPLICATION_NAME)
+            .cloned()
+            .unwrap_or_default();
+        let (pid, key) = self.shared.keys.generate(client);
+        client.set_pid_and_secret_key(pid, key.clone());
+
+        let worker = SessionWorker::spawn(
+            self.shared.db.clone(),
+            format!("quill-session-{pid}"),
+            self.shared.alive.clone(),
+        )
+        .map_err(|e| fatal("53000", format!("could not start a session thread: {e}")))?;
+        let settings = startup_settings(client.metadata());
+        let rejected = worker
+            .run(move |s| {
+                let mut rejected = Vec::new();
+                for (k, v) in settings {
+                    let sql = format!("SET {k} = {}", crate::sql_text::quote_literal(&v));
+                    if let Err(e) = s.execute(&sql) {
+                        rejected.push(format!("{k}: {e}"));
+                    }
+                }
+                rejected
+            })
+            .await?;
+        for r in rejected {
+            tracing::debug!(pid, "startup setting not applied: {r}");
+        }
+        // A second startup on the same connection keeps the first session.
+        let _ = self.worker.set(worker);
+        tracing::info!(pid, %user, %database, application_name = %application_name,
+            peer = %client.socket_addr(), "connection authorized (trust)");
+
+        client
+            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
+            .await?;
+        let is_superuser = "on".to_owned();
+        let params = [
+            ("application_name", application_name),
+            ("client_encoding", encoding.to_owned()),
+            ("DateStyle", "ISO, MDY".to_owned()),
+            ("default_transaction_read_only", "off".to_owned()),
+            ("in_hot_standby", "off".to_owned()),
+            ("integer_datetimes", "on".to_owned()),
+            ("IntervalStyle", "postgres".to_owned()),
+            ("is_superuser", is_superuser),
+            ("server_encoding", "UTF8".to_owned()),
+            ("server_version", SERVER_VERSION.to_owned()),
+            ("session_authorization", user),
+            ("standard_conforming_strings", "on".to_owned()),
+            ("TimeZone", "UTC".to_owned()),
+        ];
+        for (name, value) in params {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    name.to_owned(),
+                    value,
+                )))
+                .await?;
+        }
+        client
+            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
+                pid, key,
+            )))
+            .await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                WireStatus::Idle,
+            )))
+            .await?;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        Ok(())
+    }
+}
+
+/// Sends one statement's result messages.
+pub(crate) async fn send_item<C>(client: &mut C, item: Item, describe: bool) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    match item {
+        Item::Rows { fields, rows, tag } => {
+            if describe {
+                client
+                    .feed(PgWireBackendMessage::RowDescription(RowDescription::new(
+                        fields,
+                    )))
+                    .await?;
+            }
+            for row in rows {
+                client.feed(PgWireBackendMessage::DataRow(row)).await?;
+            }
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
+                .await?;
+        }
+        Item::Command(tag) => {
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
+                .await?;
+        }
+        Item::Error(info) => {
+            client
+                .feed(PgWireBackendMessage::ErrorResponse(ErrorResponse::from(
+                    *info,
+                )))
+                .await?;
+        }
+        Item::Empty => {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts the session's transaction block into the failed state, as any error in a block does
+/// in PostgreSQL, for errors the engine did not see (a Bind parameter that does not parse, a
+/// missing portal, ...). The engine has no call for this, so it runs a statement that fails
+/// when bound (a reference to a table that cannot exist).
+pub(crate) fn fail_transaction_block(s: &mut Session) {
+    if s.transaction_status() == TransactionStatus::InBlock {
+        let _ = s.execute("SELECT FROM \"quill: fail the transaction block\"");
+    }
+}
+
+impl ErrorHandler for Conn {
+    fn on_error<C>(&self, client: &C, _error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        // Errors from the engine leave the status it reported (Failed or Idle); others, in a
+        // block, must fail the block. Jobs run in order, so this one runs before the next
+        // statement's.
+        if client.transaction_status() == WireStatus::Transaction {
+            if let Ok(worker) = self.worker() {
+                worker.post(fail_transaction_block);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Conn {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let sql = query.query;
+        tracing::debug!(pid = client.pid_and_secret_key().0, %sql, "simple query");
+        let outcome = self.worker()?.run(move |s| run_simple(s, &sql)).await?;
+        for item in outcome.items {
+            send_item(client, item, true).await?;
+        }
+        report_application_name(client, outcome.application_name).await?;
+        let status = wire_status(outcome.status);
+        client.set_transaction_status(status);
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                status,
+            )))
+            .await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // `on_query` does all the work; this is never reached.
+        Err(fatal("XX000", "internal error: unexpected query path"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_for_row_results() {
+        assert_eq!(rows_tag("SELECT", 3), "SELECT 3");
+        assert_eq!(rows_tag("INSERT", 2), "INSERT 0 2");
+        assert_eq!(rows_tag("DELETE", 0), "DELETE 0");
+        assert_eq!(rows_tag("SHOW", 1), "SHOW");
+        assert_eq!(rows_tag("", 1), "SELECT 1");
+    }
+
+    #[test]
+    fn encodings_and_settings() {
+        assert_eq!(normalize_encoding("'utf-8'"), Some("UTF8"));
+        assert_eq!(normalize_encoding("UNICODE"), Some("UTF8"));
+        assert_eq!(normalize_encoding("LATIN1"), None);
+        let mut p = std::collections::HashMap::new();
+        p.insert("user".to_owned(), "postgres".to_owned());
+        p.insert("extra_float_digits".to_owned(), "2".to_owned());
+        p.insert("DateStyle".to_owned(), "ISO".to_owned());
+        p.insert(
+            "options".to_owned(),
+            "-c search_path=public --statement-timeout=5 -cwork_mem=4MB -c bad".to_owned(),
+        );
+        assert_eq!(
+            startup_settings(&p),
+            vec![
+                ("extra_float_digits".to_owned(), "2".to_owned()),
+                ("search_path".to_owned(), "public".to_owned()),
+                ("statement_timeout".to_owned(), "5".to_owned()),
+                ("work_mem".to_owned(), "4MB".to_owned()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Errors as the client sees them: engine errors, wire-level errors and lost sessions turned
+//! into ErrorResponse fields (severity, SQLSTATE, message, detail, position).
+
+use crate::codec::{DecodeError, WireError};
+use crate::worker::WorkerGone;
+use engine::EngineError;
+use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
+
+/// ErrorResponse fields for an engine error. `offset` is added to a syntax error's position
+/// (the statement's character offset in the query string it came from).
+pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
+    let mut info = ErrorInfo::new(
+        SEVERITY_ERROR.to_owned(),
+        e.sqlstate().to_owned(),
+        e.to_string(),
+    );
+    info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
+    match e {
+        EngineError::Syntax {
+            position: Some(p), ..
+        } => info.position = Some((*p as usize + offset).to_string()),
+        EngineError::Type(t) => info.detail = t.detail().map(str::to_owned),
+        _ => {}
+    }
+    info
+}
+
+pub fn engine_error(e: &EngineError, offset: usize) -> PgWireError {
+    PgWireError::UserError(Box::new(engine_error_info(e, offset)))
+}
+
+pub fn wire_error(e: WireError) -> PgWireError {
+    let mut info = ErrorInfo::new(SEVERITY_ERROR.to_owned(), e.code.to_owned(), e.message);
+    info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
+    PgWireError::UserError(Box::new(info))
+}
+
+pub fn decode_error(e: DecodeError) -> PgWireError {
+    match e {
+        DecodeError::Wire(w) => wire_error(w),
+        DecodeError::Type(t) => engine_error(&EngineError::Type(t), 0),
+    }
+}
+
+/// A FATAL error: the connection ends after it is sent.
+pub fn fatal(code: &str, message: impl Into<String>) -> PgWireError {
+    let mut info = ErrorInfo::new(SEVERITY_FATAL.to_owned(), code.to_owned(), message.into());
+    info.severity_nonlocalized = Some(SEVERITY_FATAL.to_owned());
+    PgWireError::UserError(Box::new(info))
+}
+
+impl From<WorkerGone> for PgWireError {
+    fn from(_: WorkerGone) -> PgWireError {
+        fatal("57P01", "terminating connection: its session has ended")
+    }
+}

@@ -1,0 +1,598 @@
+//! The extended query protocol: Parse (statement description and parameter type inference by
+//! the engine), Bind (parameters decoded from text or binary into the inferred types), Describe,
+//! Execute (with row limits and PortalSuspended), Close and Sync.
+//!
+//! Execution: a row-returning query runs through `Session::query` with typed parameter values.
+//! Other statements need their command tag, which only `Session::execute` returns and which
+//! takes no parameters, so their `$n` are replaced by literals cast to the parameter's type
+//! (`('42'::integer)`); parameters whose type the engine could not infer stay untyped literals,
+//! which the engine resolves as PostgreSQL resolves an unknown-typed parameter.
+
+use crate::codec::{cast_name, datatype_for_oid, decode_param, encode_row, pg_type, Format};
+use crate::conn::{
+    application_name_after_set, encode_result, field_descriptions, report_application_name,
+    send_item, wire_status, Conn, Item,
+};
+use crate::errors::{decode_error, engine_error, engine_error_info, wire_error};
+use crate::sql_text::{first_keyword, max_param, quote_literal, split_statements};
+use async_trait::async_trait;
+use engine::{Column, DataType, EngineError, Session, TransactionStatus, Value};
+use futures::sink::{Sink, SinkExt};
+use pgwire::api::portal::{Portal, PortalExecutionState};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse, Response,
+};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
+use pgwire::messages::extendedquery::{
+    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended,
+    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+};
+use pgwire::messages::response::{CommandComplete, EmptyQueryResponse};
+use pgwire::messages::PgWireBackendMessage;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// A parsed and described statement.
+#[derive(Debug)]
+pub struct Prepared {
+    sql: String,
+    /// Parameter types (without modifiers); `Unknown` where the engine inferred none.
+    params: Vec<DataType>,
+    columns: Vec<Column>,
+    keyword: String,
+}
+
+/// What the portal store holds: a statement, and for a portal its bound parameters and
+/// result formats.
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    prepared: Arc<Prepared>,
+    values: Arc<Vec<Value>>,
+    formats: Arc<Vec<Format>>,
+}
+
+/// Statement-level work happens in [`Conn`]'s handlers; this parser is not used.
+#[derive(Debug, Default)]
+pub struct UnusedParser;
+
+#[async_trait]
+impl QueryParser for UnusedParser {
+    type Statement = Stmt;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        _sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Stmt>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        Err(internal())
+    }
+
+    fn get_parameter_types(&self, _stmt: &Stmt) -> PgWireResult<Vec<Type>> {
+        Err(internal())
+    }
+
+    fn get_result_schema(
+        &self,
+        _stmt: &Stmt,
+        _format: Option<&pgwire::api::portal::Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Err(internal())
+    }
+}
+
+fn internal() -> PgWireError {
+    wire_error(crate::codec::WireError::new(
+        "XX000",
+        "internal error: unexpected protocol path",
+    ))
+}
+
+fn protocol_violation(message: String) -> PgWireError {
+    wire_error(crate::codec::WireError::new("08P01", message))
+}
+
+fn in_failed_transaction() -> PgWireError {
+    engine_error(&EngineError::InFailedTransaction, 0)
+}
+
+/// Statements allowed in a failed transaction block.
+fn ends_transaction(keyword: &str) -> bool {
+    matches!(keyword, "COMMIT" | "ROLLBACK" | "END" | "ABORT")
+}
+
+fn display_name(name: &Option<String>) -> &str {
+    name.as_deref().unwrap_or("")
+}
+
+/// Describes `sql` on the session thread.
+fn prepare(s: &mut Session, sql: &str, declared: &[DataType]) -> Result<Prepared, EngineError> {
+    let (types, mut columns) = s.describe(sql, declared)?;
+    let keyword = first_keyword(sql);
+    let mut params: Vec<DataType> = types.iter().map(DataType::base).collect();
+    // Parameters the engine did not look at (it infers them for queries and INSERT only).
+    let referenced = max_param(sql).max(declared.len());
+    while params.len() < referenced {
+        params.push(
+            declared
+                .get(params.len())
+                .cloned()
+                .unwrap_or(DataType::Unknown),
+        );
+    }
+    if columns.is_empty() && keyword == "SHOW" {
+        let name = sql
+            .split_whitespace()
+            .skip(1)
+            .map(|w| w.trim_end_matches(';').to_lowercase())
+            .collect::<Vec<_>>()
+            .join(".");
+        columns.push(Column {
+            name,
+            ty: DataType::Text,
+        });
+    }
+    Ok(Prepared {
+        sql: sql.to_owned(),
+        params,
+        columns,
+        keyword,
+    })
+}
+
+/// The parameter as SQL text for [`substitute`]: a literal cast to its type.
+fn literal(v: &Value, ty: &DataType) -> String {
+    let lit = match v.to_text() {
+        Some(t) => quote_literal(&t),
+        None => "NULL".to_owned(),
+    };
+    match cast_name(ty) {
+        Some(name) => format!("({lit}::{name})"),
+        None => lit,
+    }
+}
+
+/// What executing a portal produced.
+enum Executed {
+    Rows {
+        rows: Vec<pgwire::messages::data::DataRow>,
+        tag_prefix: String,
+    },
+    Command(String),
+}
+
+struct ExecOutcome {
+    result: Result<Executed, ErrorInfo>,
+    status: TransactionStatus,
+    application_name: Option<String>,
+}
+
+/// Runs a bound statement on the session thread.
+fn execute(s: &mut Session, stmt: &Stmt) -> ExecOutcome {
+    let p = &stmt.prepared;
+    let result = if !p.columns.is_empty() && p.keyword != "SHOW" {
+        match s.query(&p.sql, &stmt.values) {
+            Ok(set) if set.columns.len() != p.columns.len() => Err(engine_error_info(
+                &EngineError::FeatureNotSupported {
+                    feature: "cached plan must not change result type: changing".into(),
+                },
+                0,
+            )),
+            Ok(set) => Ok(Executed::Rows {
+                rows: set
+                    .rows
+                    .iter()
+                    .map(|r| encode_row(r, &stmt.formats))
+                    .collect(),
+                tag_prefix: "SELECT".into(),
+            }),
+            Err(e) => Err(engine_error_info(&e, 0)),
+        }
+    } else {
+        let sql = if p.params.is_empty() {
+            p.sql.clone()
+        } else {
+            crate::sql_text::substitute_params(&p.sql, |n| {
+                let i = n.checked_sub(1)?;
+                Some(literal(stmt.values.get(i)?, p.params.get(i)?))
+            })
+        };
+        match s.execute(&sql) {
+            Ok(mut results) if results.len() == 1 => {
+                match results
+                    .pop()
+                    .map(|r| encode_result(r, &p.keyword, &stmt.formats))
+                {
+                    Some(Item::Rows { rows, tag, .. }) => Ok(Executed::Rows {
+                        rows,
+                        // The row count is appended when the portal completes.
+                        tag_prefix: tag
+                            .rsplit_once(' ')
+                            .map(|(prefix, _)| prefix.to_owned())
+                            .unwrap_or(tag),
+                    }),
+                    Some(Item::Command(tag)) => Ok(Executed::Command(tag)),
+                    _ => Err(engine_error_info(&multiple_commands(), 0)),
+                }
+            }
+            Ok(_) => Err(engine_error_info(&multiple_commands(), 0)),
+            Err(e) => Err(engine_error_info(&e, 0)),
+        }
+    };
+    let items = match &result {
+        Ok(Executed::Command(tag)) => vec![Item::Command(tag.clone())],
+        _ => Vec::new(),
+    };
+    ExecOutcome {
+        result,
+        status: s.transaction_status(),
+        application_name: application_name_after_set(s, &items),
+    }
+}
+
+fn multiple_commands() -> EngineError {
+    EngineError::Syntax {
+        message: "cannot insert multiple commands into a prepared statement".into(),
+        position: None,
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Conn {
+    type Statement = Stmt;
+    type QueryParser = UnusedParser;
+
+    fn query_parser(&self) -> Arc<UnusedParser> {
+        Arc::new(UnusedParser)
+    }
+
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        if message.name.is_some() && client.portal_store().get_statement(&name).is_some() {
+            return Err(wire_error(crate::codec::WireError::new(
+                "42P05",
+                format!("prepared statement \"{name}\" already exists"),
+            )));
+        }
+        if split_statements(&message.query).is_empty() {
+            client.portal_store().put_empty_statement(&name);
+        } else {
+            let keyword = first_keyword(&message.query);
+            if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error
+                && !ends_transaction(&keyword)
+            {
+                return Err(in_failed_transaction());
+            }
+            let declared = message
+                .type_oids
+                .iter()
+                .map(|oid| {
+                    datatype_for_oid(*oid).ok_or_else(|| {
+                        wire_error(crate::codec::WireError::new(
+                            "42704",
+                            format!("type with OID {oid} does not exist"),
+                        ))
+                    })
+                })
+                .collect::<PgWireResult<Vec<_>>>()?;
+            let sql = message.query.clone();
+            tracing::debug!(pid = client.pid_and_secret_key().0, statement = %name, %sql, "parse");
+            let prepared = self
+                .worker()?
+                .run(move |s| prepare(s, &sql, &declared))
+                .await?
+                .map_err(|e| engine_error(&e, 0))?;
+            let types = prepared.params.iter().map(|t| Some(pg_type(t))).collect();
+            let stmt = Stmt {
+                prepared: Arc::new(prepared),
+                values: Arc::new(Vec::new()),
+                formats: Arc::new(Vec::new()),
+            };
+            client
+                .portal_store()
+                .put_statement(Arc::new(StoredStatement::new(name, stmt, types)));
+        }
+        client
+            .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
+    }
+
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stmt_name = message.statement_name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal_name = message.portal_name.as_deref().unwrap_or(DEFAULT_NAME);
+        if message.portal_name.is_some() && client.portal_store().get_portal(portal_name).is_some()
+        {
+            return Err(wire_error(crate::codec::WireError::new(
+                "42P03",
+                format!("cursor \"{portal_name}\" already exists"),
+            )));
+        }
+        let stored = match client.portal_store().get_statement(stmt_name) {
+            Some(Entry::Value(s)) => s,
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(protocol_violation(format!(
+                        "bind message supplies {} parameters, but prepared statement \"{}\" requires 0",
+                        message.parameters.len(),
+                        display_name(&message.statement_name)
+                    )));
+                }
+                client.portal_store().put_empty_portal(portal_name);
+                client
+                    .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
+                    .await?;
+                return Ok(());
+            }
+            None => {
+                return Err(wire_error(crate::codec::WireError::new(
+                    "26000",
+                    format!(
+                        "prepared statement \"{}\" does not exist",
+                        display_name(&message.statement_name)
+                    ),
+                )))
+            }
+        };
+        let p = &stored.statement.prepared;
+        if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error
+            && !ends_transaction(&p.keyword)
+        {
+            return Err(in_failed_transaction());
+        }
+        let n = message.parameters.len();
+        if n != p.params.len() {
+            return Err(protocol_violation(format!(
+                "bind message supplies {n} parameters, but prepared statement \"{}\" requires {}",
+                display_name(&message.statement_name),
+                p.params.len()
+            )));
+        }
+        let pcodes = &message.parameter_format_codes;
+        if pcodes.len() > 1 && pcodes.len() != n {
+            return Err(protocol_violation(format!(
+                "bind message has {} parameter formats but {n} parameters",
+                pcodes.len()
+            )));
+        }
+        let rcodes = &message.result_column_format_codes;
+        let ncols = p.columns.len();
+        if rcodes.len() > 1 && rcodes.len() != ncols {
+            return Err(protocol_violation(format!(
+                "bind message has {} result formats but query has {ncols} columns",
+                rcodes.len()
+            )));
+        }
+        let formats = (0..ncols)
+            .map(|i| Format::pick(rcodes, i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wire_error)?;
+        let mut values = Vec::with_capacity(n);
+        for (i, (raw, ty)) in message.parameters.iter().zip(&p.params).enumerate() {
+            let format = Format::pick(pcodes, i).map_err(wire_error)?;
+            let v = decode_param(raw.as_deref(), format, ty, i + 1).map_err(decode_error)?;
+            values.push(v);
+        }
+        let stmt = Stmt {
+            prepared: p.clone(),
+            values: Arc::new(values),
+            formats: Arc::new(formats),
+        };
+        let bound = StoredStatement::new(stored.id.clone(), stmt, stored.parameter_types.clone());
+        let portal = Portal::try_new(&message, Arc::new(bound))?;
+        client.portal_store().put_portal(Arc::new(portal));
+        client
+            .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
+            .await?;
+        Ok(())
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal = match client.portal_store().get_portal(name) {
+            Some(Entry::Value(portal)) => portal,
+            Some(Entry::Empty) => {
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
+                return Ok(());
+            }
+            None => {
+                return Err(wire_error(crate::codec::WireError::new(
+                    "34000",
+                    format!("portal \"{}\" does not exist", display_name(&message.name)),
+                )))
+            }
+        };
+        let max_rows = usize::try_from(message.max_rows).unwrap_or(0);
+        let state = portal.state();
+        let initial = matches!(*state.lock().await, PortalExecutionState::Initial);
+        if initial {
+            let stmt = portal.statement.statement.clone();
+            tracing::debug!(pid = client.pid_and_secret_key().0, sql = %stmt.prepared.sql, "execute");
+            let out = self.worker()?.run(move |s| execute(s, &stmt)).await?;
+            client.set_transaction_status(wire_status(out.status));
+            report_application_name(client, out.application_name).await?;
+            match out.result {
+                Err(info) => return Err(PgWireError::UserError(Box::new(info))),
+                Ok(Executed::Command(tag)) => {
+                    *state.lock().await = PortalExecutionState::Finished;
+                    send_item(client, Item::Command(tag), false).await?;
+                    return Ok(());
+                }
+                Ok(Executed::Rows { rows, tag_prefix }) => {
+                    let mut response = QueryResponse::new(
+                        Arc::new(Vec::new()),
+                        futures::stream::iter(rows.into_iter().map(Ok)),
+                    );
+                    response.set_command_tag(&tag_prefix);
+                    portal.start(response).await;
+                }
+            }
+        }
+        let fetched = portal.fetch(max_rows).await?;
+        let mut response = fetched.response;
+        let prefix = response.command_tag().to_owned();
+        let mut count = 0;
+        while let Some(row) = futures::StreamExt::next(response.data_rows()).await {
+            client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+            count += 1;
+        }
+        if fetched.suspended {
+            client
+                .feed(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()))
+                .await?;
+        } else {
+            let tag = match prefix.as_str() {
+                "SHOW" | "EXPLAIN" => prefix,
+                _ => format!("{prefix} {count}"),
+            };
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    tag,
+                )))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let (params, columns, formats) = match message.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => match client.portal_store().get_statement(name) {
+                Some(Entry::Value(s)) => {
+                    let p = &s.statement.prepared;
+                    let types = p.params.iter().map(|t| pg_type(t).oid()).collect();
+                    (Some(types), p.columns.clone(), Vec::new())
+                }
+                Some(Entry::Empty) => (Some(Vec::new()), Vec::new(), Vec::new()),
+                None => {
+                    return Err(wire_error(crate::codec::WireError::new(
+                        "26000",
+                        format!(
+                            "prepared statement \"{}\" does not exist",
+                            display_name(&message.name)
+                        ),
+                    )))
+                }
+            },
+            TARGET_TYPE_BYTE_PORTAL => match client.portal_store().get_portal(name) {
+                Some(Entry::Value(portal)) => {
+                    let s = &portal.statement.statement;
+                    (None, s.prepared.columns.clone(), s.formats.as_ref().clone())
+                }
+                Some(Entry::Empty) => (None, Vec::new(), Vec::new()),
+                None => {
+                    return Err(wire_error(crate::codec::WireError::new(
+                        "34000",
+                        format!("portal \"{}\" does not exist", display_name(&message.name)),
+                    )))
+                }
+            },
+            other => {
+                return Err(protocol_violation(format!(
+                    "invalid DESCRIBE message subtype {other}"
+                )))
+            }
+        };
+        if let Some(types) = params {
+            client
+                .feed(PgWireBackendMessage::ParameterDescription(
+                    ParameterDescription::new(types),
+                ))
+                .await?;
+        }
+        if columns.is_empty() {
+            client
+                .feed(PgWireBackendMessage::NoData(NoData::new()))
+                .await?;
+        } else {
+            client
+                .feed(PgWireBackendMessage::RowDescription(RowDescription::new(
+                    field_descriptions(&columns, &formats),
+                )))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn do_describe_statement<C>(
+        &self,
+        _client: &mut C,
+        _target: &StoredStatement<Self::Statement>,
+    ) -> PgWireResult<DescribeStatementResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Err(internal())
+    }
+
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        _target: &Portal<Self::Statement>,
+    ) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Err(internal())
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        _portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Err(internal())
+    }
+}

@@ -1,0 +1,183 @@
+//! The `quill` binary: `--help` documents the commands and flags, `demo` still runs, and
+//! `serve` starts on a port it chose, answers a client, stops cleanly on SIGTERM and finds
+//! its data again on the next start.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const QUILL: &str = env!("CARGO_BIN_EXE_quill");
+
+#[test]
+fn help_documents_every_flag() {
+    let out = Command::new(QUILL).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "serve",
+        "demo",
+        "--data-dir",
+        "--listen",
+        "--rows",
+        "--help",
+        "RUST_LOG",
+    ] {
+        assert!(help.contains(word), "help lacks {word}:\n{help}");
+    }
+    let out = Command::new(QUILL).args(["serve"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "serve without --data-dir is a usage error"
+    );
+    let out = Command::new(QUILL)
+        .args(["serve", "--data-dir", "x", "--listen", "nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(QUILL)
+        .args(["demo", "--rows", "200", "--data-dir"])
+        .arg(dir.path().join("demo"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("closed cleanly"));
+}
+
+/// A running `quill serve` with its stderr lines arriving on a channel.
+struct Served {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Served {
+    fn start(dir: &std::path::Path) -> Served {
+        let mut child = Command::new(QUILL)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut served = Served {
+            child,
+            lines,
+            port: 0,
+        };
+        let line = served.wait_for("ready on ");
+        let addr = line.rsplit("ready on ").next().unwrap().trim();
+        served.port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        served
+    }
+
+    fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = self.child.kill();
+                    panic!("no line with {text:?} from quill: {e}");
+                }
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn terminate(mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        self.wait_for("database closed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "quill exited with {status}");
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("quill did not exit after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn client(port: u16) -> tokio_postgres::Client {
+    let conf = format!("host=127.0.0.1 port={port} user=postgres");
+    let (client, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_on_sigterm_and_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let served = Served::start(&data);
+    assert!(
+        data.is_dir(),
+        "the data directory is created on first start"
+    );
+    let c = client(served.port).await;
+    c.batch_execute("CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (1), (2)")
+        .await
+        .unwrap();
+    let open = client(served.port).await;
+    open.batch_execute("BEGIN; INSERT INTO kept VALUES (3)")
+        .await
+        .unwrap();
+    tokio::task::spawn_blocking(move || served.terminate())
+        .await
+        .unwrap();
+    drop((c, open));
+
+    let served = Served::start(&data);
+    let c = client(served.port).await;
+    let rows = c
+        .query("SELECT id FROM kept ORDER BY id", &[])
+        .await
+        .unwrap();
+    let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(
+        ids,
+        vec![1, 2],
+        "committed rows kept, the open transaction rolled back"
+    );
+    drop(c);
+    tokio::task::spawn_blocking(move || served.terminate())
+        .await
+        .unwrap();
+}
