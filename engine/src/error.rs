@@ -77,6 +77,10 @@ pub enum EngineError {
     NoSuchSavepoint { name: String },
     #[error("{what} can only be used in transaction blocks")]
     NoTransactionBlock { what: String },
+    /// A function's error with the SQLSTATE PostgreSQL gives it (e.g. 2201E for an invalid
+    /// logarithm argument) where no more specific variant exists.
+    #[error("{message}")]
+    Function { code: &'static str, message: String },
     #[error("statement is too complex (nested too deeply)")]
     TooComplex,
     #[error("internal error: {reason}")]
@@ -118,6 +122,7 @@ impl EngineError {
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
             EngineError::TooComplex => "54001",
+            EngineError::Function { code, .. } => code,
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::WrongObjectType { .. } => "42809",

@@ -5,7 +5,7 @@
 use super::{ident_name, AggCtx, Binder, Scope};
 use crate::error::{EngineError, Result};
 use crate::sql::expr::{Expr, Subquery, SubqueryKind};
-use crate::sql::functions::{AggFunc, ScalarFunc};
+use crate::sql::functions::AggFunc;
 use crate::sql::plan::AggCall;
 use crate::types::ops::{resolve_binary, BinaryOp};
 use crate::types::{common_type, CastKind, DataType, Value};
@@ -141,6 +141,41 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
                 || else_result.as_deref().is_some_and(contains_aggregate)
         }
         A::AnyOp { left, .. } | A::AllOp { left, .. } => contains_aggregate(left),
+        A::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } => {
+            contains_aggregate(expr)
+                || substring_from.as_deref().is_some_and(contains_aggregate)
+                || substring_for.as_deref().is_some_and(contains_aggregate)
+        }
+        A::Trim {
+            expr,
+            trim_what,
+            trim_characters,
+            ..
+        } => {
+            contains_aggregate(expr)
+                || trim_what.as_deref().is_some_and(contains_aggregate)
+                || trim_characters
+                    .as_ref()
+                    .is_some_and(|cs| cs.iter().any(contains_aggregate))
+        }
+        A::Position { expr, r#in } => any(&[expr, r#in]),
+        A::Overlay {
+            expr,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
+            any(&[expr, overlay_what, overlay_from])
+                || overlay_for.as_deref().is_some_and(contains_aggregate)
+        }
+        A::Ceil { expr, .. } | A::Floor { expr, .. } | A::Extract { expr, .. } => {
+            contains_aggregate(expr)
+        }
         _ => false,
     }
 }
@@ -437,6 +472,13 @@ impl Binder<'_> {
                 self.binary(op, x, xt, p, pt)
             }
             A::Function(f) => self.bind_function(f, scope, agg),
+            A::Substring { .. }
+            | A::Trim { .. }
+            | A::Position { .. }
+            | A::Overlay { .. }
+            | A::Ceil { .. }
+            | A::Floor { .. }
+            | A::Extract { .. } => self.bind_special_function(e, scope, agg),
             other => Err(EngineError::FeatureNotSupported {
                 feature: format!("expression {other}"),
             }),
@@ -697,30 +739,23 @@ impl Binder<'_> {
             ctx.agg_types.push(result.clone());
             return Ok((Expr::Column { up: 0, index: slot }, result));
         }
-        let mut bound = Vec::with_capacity(args.len());
-        let mut types = Vec::with_capacity(args.len());
-        for a in &args {
-            let (x, t) = self.bind_expr(a, scope, agg)?;
-            bound.push(x);
-            types.push(t);
+        let keyword = matches!(
+            name.as_str(),
+            "current_timestamp" | "localtimestamp" | "localtime" | "current_time"
+        );
+        match (&f.args, args.as_slice()) {
+            (ast::FunctionArguments::None, _) => return self.bind_sql_value_function(&name, None),
+            // CURRENT_TIMESTAMP(p) and friends: a precision, not a function argument.
+            (_, [p]) if keyword => {
+                let (p, _) = self.bind_expr(p, scope, agg)?;
+                return self.bind_sql_value_function(&name, Some(p));
+            }
+            _ => {}
         }
-        let Some((func, casts, ret)) = ScalarFunc::resolve(&name, &types)? else {
-            return Err(EngineError::UndefinedFunction {
-                signature: format!(
-                    "{name}({})",
-                    types
-                        .iter()
-                        .map(|t| t.display_name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        };
-        let args = bound
-            .into_iter()
-            .zip(types.iter().zip(&casts))
-            .map(|(x, (from, to))| coerce(x, from, to))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((Expr::Func(func, args), ret))
+        let mut bound = Vec::with_capacity(args.len());
+        for a in &args {
+            bound.push(self.bind_expr(a, scope, agg)?);
+        }
+        self.bind_call(&name, bound)
     }
 }

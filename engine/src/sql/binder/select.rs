@@ -62,6 +62,18 @@ pub fn column_name(e: &ast::Expr) -> String {
                 .unwrap_or_else(|_| "?column?".into()),
         },
         ast::Expr::Exists { .. } => "exists".into(),
+        ast::Expr::Substring { .. } => "substring".into(),
+        ast::Expr::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim",
+            Some(ast::TrimWhereField::Trailing) => "rtrim",
+            _ => "btrim",
+        }
+        .into(),
+        ast::Expr::Position { .. } => "position".into(),
+        ast::Expr::Overlay { .. } => "overlay".into(),
+        ast::Expr::Extract { .. } => "extract".into(),
+        ast::Expr::Ceil { .. } => "ceil".into(),
+        ast::Expr::Floor { .. } => "floor".into(),
         _ => "?column?".into(),
     }
 }
