@@ -11,7 +11,7 @@
 
 mod arith;
 mod cast;
-mod datetime;
+pub(crate) mod datetime;
 mod dtfields;
 mod dtparse;
 mod error;

@@ -5,6 +5,8 @@
 use super::extract::{decode_unit, extract, not_recognized, not_supported, Unit, TS, TSTZ};
 use super::{arg, f64_arg, int_arg, pg_error, text_arg, wrong_type, ScalarFunc};
 use crate::error::{EngineError, Result};
+pub(super) use crate::types::datetime::{date2j, j2date};
+use crate::types::datetime::{days_in_month, is_valid_julian};
 use crate::types::{Interval, TypeError, Value};
 
 pub(super) const USECS_PER_SEC: i64 = 1_000_000;
@@ -20,7 +22,7 @@ const DATE_MIN: i64 = -POSTGRES_EPOCH_JDATE;
 const DATE_END: i64 = 2_147_483_494 - POSTGRES_EPOCH_JDATE;
 pub(super) const TS_MIN: i64 = -211_813_488_000_000_000;
 pub(super) const TS_END: i64 = 9_223_371_331_200_000_000;
-const DAYS_IN_MONTH: [[i64; 12]; 2] = [
+2] = [
     [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
     [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
 ];
@@ -30,55 +32,9 @@ fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros() + UNIX_EPOCH_USECS
 }
 
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    DAYS_IN_MONTH[usize::from(is_leap(year))][(month - 1).clamp(0, 11) as usize]
-}
-
-/// PostgreSQL's `date2j` (year 0 is 1 BC).
-pub(super) fn date2j(year: i64, month: i64, day: i64) -> i64 {
-    let (mut y, mut m) = (year, month);
-    if m > 2 {
-        m += 1;
-        y += 4800;
-    } else {
-        m += 13;
-        y += 4799;
-    }
-    let century = y.div_euclid(100);
-    y * 365 - 32167 + y.div_euclid(4) - century + century.div_euclid(4) + 7834 * m / 256 + day
-}
-
-/// PostgreSQL's `j2date`.
-pub(super) fn j2date(jd: i64) -> (i64, i64, i64) {
-    let mut julian = jd + 32044;
-    let mut quad = julian.div_euclid(146097);
-    let extra = (julian - quad * 146097) * 4 + 3;
-    julian += 60 + quad * 3 + extra.div_euclid(146097);
-    quad = julian.div_euclid(1461);
-    julian -= quad * 1461;
-    let mut y = julian * 4 / 1461;
-    julian = if y != 0 {
-        (julian + 305) % 365
-    } else {
-        (julian + 306) % 366
-    } + 123;
-    y += quad * 4;
-    let quad = julian * 2141 / 65536;
-    (y - 4800, (quad + 10) % 12 + 1, julian - 7834 * quad / 256)
-}
-
 /// Day of the week of a Julian day, 0 = Sunday.
 pub(super) fn j2day(jd: i64) -> i64 {
     (jd + 1).rem_euclid(7)
-}
-
-fn is_valid_julian(y: i64, m: i64, d: i64) -> bool {
-    (y > -4713 || (y == -4713 && m >= 11))
-        && (y < 5_874_898 || (y == 5_874_898 && (m < 6 || (m == 6 && d < 3))))
 }
 
 /// Julian day of the Monday starting ISO week 1 of `year`.
