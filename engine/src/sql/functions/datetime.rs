@@ -22,10 +22,6 @@ const DATE_MIN: i64 = -POSTGRES_EPOCH_JDATE;
 const DATE_END: i64 = 2_147_483_494 - POSTGRES_EPOCH_JDATE;
 pub(super) const TS_MIN: i64 = -211_813_488_000_000_000;
 pub(super) const TS_END: i64 = 9_223_371_331_200_000_000;
-2] = [
-    [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
-    [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
-];
 
 /// The current time as microseconds since 2000-01-01 UTC.
 fn now_micros() -> i64 {
