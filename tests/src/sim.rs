@@ -56,7 +56,7 @@ impl TrialConfig {
     pub fn new(seed: u64) -> TrialConfig {
         TrialConfig {
             seed,
-            steps: 500,
+            steps: 900,
             pool_frames: 16,
             segment_size: 16 * 1024,
             sabotage: None,
