@@ -30,6 +30,27 @@ fn index_columns(table: &str, cols: &[ColumnDef], idx: &[ast::IndexColumn]) -> R
         .collect()
 }
 
+/// A column definition with its NULL / NOT NULL / DEFAULT options applied, and the options
+/// left over (constraints, for the caller).
+fn plain_column(c: &ast::ColumnDef) -> Result<(ColumnDef, Vec<&ast::ColumnOptionDef>)> {
+    let mut col = ColumnDef {
+        name: ident_name(&c.name),
+        ty: DataType::from_sql(&c.data_type)?,
+        not_null: false,
+        default: None,
+    };
+    let mut rest = Vec::new();
+    for opt in &c.options {
+        match &opt.option {
+            ast::ColumnOption::Null => {}
+            ast::ColumnOption::NotNull => col.not_null = true,
+            ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            _ => rest.push(opt),
+        }
+    }
+    Ok((col, rest))
+}
+
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let name = object_name(&ct.name);
     if cx.catalog.name_taken(&name) {
@@ -54,17 +75,9 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         if columns.iter().any(|x: &ColumnDef| x.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
         }
-        let mut col = ColumnDef {
-            name: cname.clone(),
-            ty: DataType::from_sql(&c.data_type)?,
-            not_null: false,
-            default: None,
-        };
-        for opt in &c.options {
+        let (mut col, constraints) = plain_column(c)?;
+        for opt in constraints {
             match &opt.option {
-                ast::ColumnOption::Null => {}
-                ast::ColumnOption::NotNull => col.not_null = true,
-                ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
                 ast::ColumnOption::PrimaryKey(_) => {
                     col.not_null = true;
                     keys.push((opt.name.as_ref().map(ident_name), vec![i], true));
@@ -300,23 +313,11 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
                     }
                     return Err(EngineError::DuplicateColumn { name: cname });
                 }
-                let mut col = ColumnDef {
-                    name: cname,
-                    ty: DataType::from_sql(&c.data_type)?,
-                    not_null: false,
-                    default: None,
-                };
-                for opt in &c.options {
-                    match &opt.option {
-                        ast::ColumnOption::Null => {}
-                        ast::ColumnOption::NotNull => col.not_null = true,
-                        ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
-                        other => {
-                            return Err(EngineError::FeatureNotSupported {
-                                feature: format!("ADD COLUMN with {other}"),
-                            })
-                        }
-                    }
+                let (col, constraints) = plain_column(c)?;
+                if let Some(opt) = constraints.first() {
+                    return Err(EngineError::FeatureNotSupported {
+                        feature: format!("ADD COLUMN with {}", opt.option),
+                    });
                 }
                 added.push(def.columns.len());
                 def.columns.push(col);

@@ -197,12 +197,13 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             .map(|c| default_value(cx, &table, c))
             .collect::<Result<Vec<_>>>()?;
         store_row(cx, &table, &row)?;
-        return match &ins.returning {
-            Some(items) => returning(cx, &table, items, vec![row]),
-            None => Ok(Outcome::Command {
-                tag: "INSERT 0 1".into(),
-            }),
-        };
+        return completed(
+            cx,
+            &table,
+            ins.returning.as_deref(),
+            vec![row],
+            "INSERT 0 1".into(),
+        );
     };
     // DEFAULT in VALUES, and VALUES typed by their target columns.
     let (plan, cols, defaults) = bind_insert_source(cx, source, &table, &targets)?;
@@ -238,12 +239,13 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         }
         n += 1;
     }
-    match &ins.returning {
-        Some(items) => returning(cx, &table, items, returned),
-        None => Ok(Outcome::Command {
-            tag: format!("INSERT 0 {n}"),
-        }),
-    }
+    completed(
+        cx,
+        &table,
+        ins.returning.as_deref(),
+        returned,
+        format!("INSERT 0 {n}"),
+    )
 }
 
 /// Infers the parameter types of an INSERT … VALUES from its target columns.
@@ -329,6 +331,20 @@ fn bind_insert_source(
     }
     let (plan, cols) = binder.bind_query(source)?;
     Ok((plan, cols, Vec::new()))
+}
+
+/// A DML statement's result: its RETURNING rows, or its command tag.
+fn completed(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    items: Option<&[ast::SelectItem]>,
+    rows: Vec<Row>,
+    tag: String,
+) -> Result<Outcome> {
+    match items {
+        Some(items) => returning(cx, table, items, rows),
+        None => Ok(Outcome::Command { tag }),
+    }
 }
 
 fn returning(
@@ -498,12 +514,13 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             returned.push(new);
         }
     }
-    match &u.returning {
-        Some(items) => returning(cx, &table, items, returned),
-        None => Ok(Outcome::Command {
-            tag: format!("UPDATE {n}"),
-        }),
-    }
+    completed(
+        cx,
+        &table,
+        u.returning.as_deref(),
+        returned,
+        format!("UPDATE {n}"),
+    )
 }
 
 pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<Outcome> {
@@ -526,10 +543,11 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             returned.push(row);
         }
     }
-    match &d.returning {
-        Some(items) => returning(cx, &table, items, returned),
-        None => Ok(Outcome::Command {
-            tag: format!("DELETE {n}"),
-        }),
-    }
+    completed(
+        cx,
+        &table,
+        d.returning.as_deref(),
+        returned,
+        format!("DELETE {n}"),
+    )
 }
