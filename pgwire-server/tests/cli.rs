@@ -2,12 +2,10 @@
 //! `serve` starts on a port it chose, answers a client, stops cleanly on SIGTERM and finds
 //! its data again on the next start.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod support;
 
-const QUILL: &str = env!("CARGO_BIN_EXE_quill");
+use std::process::Command;
+use support::{Served, QUILL};
 
 #[test]
 fn help_documents_every_flag() {
@@ -48,87 +46,6 @@ fn demo_still_runs() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("closed cleanly"));
-}
-
-/// A running `quill serve` with its stderr lines arriving on a channel.
-struct Served {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    port: u16,
-}
-
-impl Served {
-    fn start(dir: &std::path::Path) -> Served {
-        let mut child = Command::new(QUILL)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut served = Served {
-            child,
-            lines,
-            port: 0,
-        };
-        let line = served.wait_for("ready on ");
-        let addr = line.rsplit("ready on ").next().unwrap().trim();
-        served.port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        served
-    }
-
-    fn wait_for(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = self.child.kill();
-                    panic!("no line with {text:?} from quill: {e}");
-                }
-            }
-        }
-    }
-
-    /// Sends SIGTERM and waits for a clean exit.
-    fn terminate(mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-        self.wait_for("database closed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "quill exited with {status}");
-                return;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("quill did not exit after SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn client(port: u16) -> tokio_postgres::Client {

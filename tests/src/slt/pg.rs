@@ -1,8 +1,10 @@
-//! [`SltBackend`] over a real PostgreSQL server, through the synchronous `postgres` client.
+//! [`SltBackend`] over a server speaking PostgreSQL's protocol (a real PostgreSQL, or `quill
+//! serve`), through the synchronous `postgres` client.
 //!
-//! Each [`reset`](SltBackend::reset) drops and recreates a scratch database (by default
-//! `quill_slt`) from an administrative connection, then connects to it, so every file starts
-//! from an empty database. Statements go through the simple-query protocol (so any statement
+//! Each [`reset`](SltBackend::reset) gets an empty database, so every file starts from
+//! nothing: against PostgreSQL it drops and recreates a scratch database (by default
+//! `quill_slt`) from an administrative connection; otherwise a caller's hook provides one
+//! (e.g. a server started on a new data directory). Statements go through the simple-query protocol (so any statement
 //! works); queries through the extended protocol, whose typed binary results are mapped to
 //! [`SltValue`]s: integer types to `Int`, `float4`/`float8` to `Float`, `numeric` to `Int` when
 //! its scale is 0 and it fits, else `Float`, `bool` to `Bool`, character types to `Text`.
@@ -15,19 +17,33 @@ use std::error::Error;
 use std::str::FromStr;
 
 use postgres::types::{FromSql, Type};
-use postgres::{Client, Config, NoTls, SimpleQueryMessage};
+pub use postgres::Config;
+use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::{SltBackend, SltError, SltValue};
 
 /// The default name of the scratch database.
 pub const DEFAULT_SCRATCH_DB: &str = "quill_slt";
 
-/// A PostgreSQL server as an sqllogictest backend.
+/// A server speaking PostgreSQL's protocol as an sqllogictest backend.
 pub struct PgBackend {
-    admin: Client,
-    config: Config,
-    scratch: String,
+    fresh: Fresh,
     client: Option<Client>,
+}
+
+/// Makes a fresh, empty database for the next file and says how to connect to it.
+pub type FreshHook = Box<dyn FnMut() -> Result<Config, String>>;
+
+/// How [`PgBackend::reset`] gets an empty database.
+enum Fresh {
+    /// Drop and recreate a scratch database through an administrative connection.
+    ScratchDatabase {
+        admin: Client,
+        config: Config,
+        scratch: String,
+    },
+    /// Ask the caller (e.g. start a server on a new, empty data directory).
+    Hook(FreshHook),
 }
 
 impl PgBackend {
@@ -53,11 +69,22 @@ impl PgBackend {
         }
         let admin = config.connect(NoTls).map_err(|e| err_text(&e))?;
         Ok(PgBackend {
-            admin,
-            config,
-            scratch: scratch.to_string(),
+            fresh: Fresh::ScratchDatabase {
+                admin,
+                config,
+                scratch: scratch.to_string(),
+            },
             client: None,
         })
+    }
+
+    /// A backend whose [`reset`](SltBackend::reset) calls `fresh` for an empty database (the
+    /// previous client is closed first) and connects to what it returns.
+    pub fn with_fresh_hook(fresh: FreshHook) -> Self {
+        PgBackend {
+            fresh: Fresh::Hook(fresh),
+            client: None,
+        }
     }
 
     fn client(&mut self) -> Result<&mut Client, String> {
@@ -104,15 +131,24 @@ impl SltBackend for PgBackend {
     fn reset(&mut self) -> Result<(), String> {
         // Close our own session on the scratch database before dropping it.
         self.client = None;
-        let name = &self.scratch;
-        self.admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .map_err(|e| err_text(&e))?;
-        self.admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(|e| err_text(&e))?;
-        let mut config = self.config.clone();
-        config.dbname(name);
+        let config = match &mut self.fresh {
+            Fresh::ScratchDatabase {
+                admin,
+                config,
+                scratch,
+            } => {
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+                    .map_err(|e| err_text(&e))?;
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {scratch}"))
+                    .map_err(|e| err_text(&e))?;
+                let mut config = config.clone();
+                config.dbname(scratch.as_str());
+                config
+            }
+            Fresh::Hook(fresh) => fresh()?,
+        };
         let client = config.connect(NoTls).map_err(|e| err_text(&e))?;
         self.client = Some(client);
         Ok(())
