@@ -38,7 +38,7 @@ pub type FreshHook = Box<dyn FnMut() -> Result<Config, String>>;
 enum Fresh {
     /// Drop and recreate a scratch database through an administrative connection.
     ScratchDatabase {
-        admin: Client,
+        admin: Box<Client>,
         config: Config,
         scratch: String,
     },
@@ -70,7 +70,7 @@ impl PgBackend {
         let admin = config.connect(NoTls).map_err(|e| err_text(&e))?;
         Ok(PgBackend {
             fresh: Fresh::ScratchDatabase {
-                admin,
+                admin: Box::new(admin),
                 config,
                 scratch: scratch.to_string(),
             },
