@@ -34,14 +34,17 @@ pub struct PgBackend {
 /// Makes a fresh, empty database for the next file and says how to connect to it.
 pub type FreshHook = Box<dyn FnMut() -> Result<Config, String>>;
 
+/// A scratch database dropped and recreated through an administrative connection.
+struct Scratch {
+    admin: Client,
+    config: Config,
+    scratch: String,
+}
+
 /// How [`PgBackend::reset`] gets an empty database.
 enum Fresh {
     /// Drop and recreate a scratch database through an administrative connection.
-    ScratchDatabase {
-        admin: Box<Client>,
-        config: Config,
-        scratch: String,
-    },
+    ScratchDatabase(Box<Scratch>),
     /// Ask the caller (e.g. start a server on a new, empty data directory).
     Hook(FreshHook),
 }
@@ -69,11 +72,11 @@ impl PgBackend {
         }
         let admin = config.connect(NoTls).map_err(|e| err_text(&e))?;
         Ok(PgBackend {
-            fresh: Fresh::ScratchDatabase {
-                admin: Box::new(admin),
+            fresh: Fresh::ScratchDatabase(Box::new(Scratch {
+                admin,
                 config,
                 scratch: scratch.to_string(),
-            },
+            })),
             client: None,
         })
     }
@@ -132,11 +135,12 @@ impl SltBackend for PgBackend {
         // Close our own session on the scratch database before dropping it.
         self.client = None;
         let config = match &mut self.fresh {
-            Fresh::ScratchDatabase {
-                admin,
-                config,
-                scratch,
-            } => {
+            Fresh::ScratchDatabase(s) => {
+                let Scratch {
+                    admin,
+                    config,
+                    scratch,
+                } = &mut **s;
                 admin
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
                     .map_err(|e| err_text(&e))?;
