@@ -41,7 +41,8 @@ fn files(dir: &Path) -> Vec<String> {
 fn wire_backend() -> PgBackend {
     let mut current: Option<(Served, tempfile::TempDir)> = None;
     PgBackend::with_fresh_hook(Box::new(move || {
-        current = None;
+        // Stop the previous server (its data directory goes with it) before starting anew.
+        drop(current.take());
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let served = Served::start(&dir.path().join("data"));
         let mut config = Config::new();
@@ -50,7 +51,7 @@ fn wire_backend() -> PgBackend {
             .port(served.port)
             .user("postgres")
             .dbname("postgres");
-        current = Some((served, dir));
+        current.replace((served, dir));
         Ok(config)
     }))
 }
