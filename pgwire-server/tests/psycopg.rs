@@ -56,7 +56,9 @@ fn psycopg_basics() {
     let python = match python_with_psycopg() {
         Ok(p) => p,
         Err(why) if std::env::var_os("QUILL_REQUIRE_CLIENTS").is_none() => {
-            eprintln!("SKIPPED psycopg_basics: {why} (set QUILL_REQUIRE_CLIENTS=1 to fail instead)");
+            eprintln!(
+                "SKIPPED psycopg_basics: {why} (set QUILL_REQUIRE_CLIENTS=1 to fail instead)"
+            );
             return;
         }
         Err(why) => panic!("psycopg is required: {why}"),

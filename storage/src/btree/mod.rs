@@ -234,10 +234,10 @@ impl BTree {
             }
             Err(_) => {
                 let need = btree_page::leaf_cell_size(full.len());
-                if btree_page::free_space(w.page()) < need {
+                if !btree_page::fits(w.page(), need) {
                     self.prune(&mut w)?;
                 }
-                if btree_page::free_space(w.page()) < need {
+                if !btree_page::fits(w.page(), need) {
                     return Ok(if exclusive {
                         Attempt::Split(leaf, path)
                     } else {

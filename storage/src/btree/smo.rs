@@ -155,7 +155,7 @@ pub(crate) fn split(
         match path.pop() {
             Some((parent, idx)) => {
                 let need = btree_page::internal_cell_size(sep.len());
-                if btree_page::free_space(plan.page(parent)?) >= need {
+                if btree_page::fits(plan.page(parent)?, need) {
                     plan.op(
                         parent,
                         PageOp::BtInsertChild {
