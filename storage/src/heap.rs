@@ -101,12 +101,13 @@ impl Heap {
                     continue;
                 }
             }
-            if heap_page::free_for_insert(w.page()) < data.len() {
+            let mut room = heap_page::insert_room(w.page());
+            if room.is_none_or(|(_, free)| free < data.len()) {
                 self.prune(&mut w)?;
+                room = heap_page::insert_room(w.page());
             }
-            let free = heap_page::free_for_insert(w.page());
+            let (slot, free) = room.unwrap_or((0, 0));
             if free >= data.len() {
-                let slot = heap_page::next_insert_slot(w.page());
                 let op = PageOp::HeapInsert {
                     slot,
                     xmin: txn.id(),
