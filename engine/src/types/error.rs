@@ -100,7 +100,7 @@ pub enum TypeError {
     /// 2201B: a regular expression that does not compile.
     #[error("invalid regular expression: {message}")]
     InvalidRegex { message: String },
-    /// 22019: a LIKE / SIMILAR TO escape that is not a single character.
+    /// 22025: a LIKE / SIMILAR TO escape that is not a single character.
     #[error("invalid escape string")]
     InvalidEscapeString,
     /// 22023: an unknown regular-expression flag.
@@ -193,7 +193,7 @@ impl TypeError {
             E::InvalidParameterValue { .. } => "22023",
             E::LikeEscapeAtEnd => "22025",
             E::InvalidRegex { .. } => "2201B",
-            E::InvalidEscapeString => "22019",
+            E::InvalidEscapeString => "22025",
             E::InvalidRegexOption { .. } => "22023",
             E::InvalidUtf8 => "22021",
             E::StackDepthExceeded => "54001",

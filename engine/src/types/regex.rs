@@ -359,7 +359,7 @@ mod tests {
         assert!(!m("abc", "a.c", None));
         assert_eq!(
             similar_to_regex("a", Some("##")).unwrap_err().sqlstate(),
-            "22019"
+            "22025"
         );
     }
 

@@ -285,7 +285,12 @@ impl Binder<'_> {
                 };
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
-                let x = explicit_cast(x, &t, &to).map_err(|e| e.located(at))?;
+                // A literal that does not read as the type is pointed at; a cast that
+                // does not exist, at the cast.
+                let x = explicit_cast(x, &t, &to).map_err(|e| match e.sqlstate() {
+                    "42846" => e.located(at),
+                    _ => e.at_span(expr.span()),
+                })?;
                 Ok((x, to))
             }
             A::TypedString(ts) => {

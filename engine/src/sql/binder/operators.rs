@@ -13,7 +13,7 @@ use crate::sql::expr::{Expr, Subquery, SubqueryKind};
 use crate::sql::functions::ScalarFunc;
 use crate::sql::plan::Plan;
 use crate::types::ops::{resolve_binary, BinaryOp};
-use crate::types::{common_type, DataType, TypeCategory, TypeError};
+use crate::types::{common_type, DataType, TypeCategory, TypeError, Value};
 use sqlparser::ast::{self, Spanned};
 
 type Bound = (Expr, DataType);
@@ -242,10 +242,48 @@ impl Binder<'_> {
                 .row_compare(bop, &ls, &rs, scope, agg)
                 .map_err(|e| e.located(after(left, &op.to_string())));
         }
-        let (l, lt) = self.bind_expr(left, scope, agg)?;
-        let (r, rt) = self.bind_expr(right, scope, agg)?;
-        self.binary(bop, l, lt, r, rt)
-            .map_err(|e| e.located(after(left, &op.to_string())))
+        let l = self.bind_expr(left, scope, agg)?;
+        let r = self.bind_expr(right, scope, agg)?;
+        self.binary_at(bop, l, r, (left, right), &op.to_string())
+    }
+
+    /// [`Binder::binary`] with PostgreSQL's error positions: an operator without a match
+    /// points at the operator (`token` after the left operand), a literal operand that does
+    /// not read as the operator's type at the literal. A constant regular expression is
+    /// compiled now, so a bad one fails even when no row is tested (as in PostgreSQL).
+    fn binary_at(
+        &mut self,
+        op: BinaryOp,
+        l: Bound,
+        r: Bound,
+        (left, right): (&ast::Expr, &ast::Expr),
+        token: &str,
+    ) -> Result<Bound> {
+        let (lt2, rt2, _) = resolve_binary(op, &l.1, &r.1)
+            .map_err(|e| EngineError::from(e).located(after(left, token)))?;
+        let literal = |b: Bound, to: &DataType, at: &ast::Expr| -> Result<Bound> {
+            match b {
+                (x @ Expr::Const(_), t) => Ok((
+                    coerce(x, &t, to).map_err(|e| e.at_span(at.span()))?,
+                    to.clone(),
+                )),
+                b => Ok(b),
+            }
+        };
+        let (l, r) = (literal(l, &lt2, left)?, literal(r, &rt2, right)?);
+        if let (
+            BinaryOp::RegexMatch
+            | BinaryOp::RegexIMatch
+            | BinaryOp::NotRegexMatch
+            | BinaryOp::NotRegexIMatch,
+            Expr::Const(Value::Text(p)),
+        ) = (op, &r.0)
+        {
+            let ci = matches!(op, BinaryOp::RegexIMatch | BinaryOp::NotRegexIMatch);
+            crate::types::regex::regex_match("", p, ci)?;
+        }
+        self.binary(op, l.0, l.1, r.0, r.1)
+            .map_err(|e| e.located(after(left, token)))
     }
 
     /// `(a, b) op (c, d)`.
@@ -274,12 +312,12 @@ impl Binder<'_> {
             return Err(unequal_rows());
         }
         let (mut ls, mut rs) = (Vec::new(), Vec::new());
-        for (l, r) in left.iter().zip(right) {
-            let (l, lt) = self.bind_expr(l, scope, agg)?;
-            let (r, rt) = self.bind_expr(r, scope, agg)?;
+        for (la, ra) in left.iter().zip(right) {
+            let (l, lt) = self.bind_expr(la, scope, agg)?;
+            let (r, rt) = self.bind_expr(ra, scope, agg)?;
             let (lt2, rt2, _) = resolve_binary(op, &lt, &rt)?;
-            ls.push(coerce(l, &lt, &lt2)?);
-            rs.push(coerce(r, &rt, &rt2)?);
+            ls.push(coerce(l, &lt, &lt2).map_err(|e| e.at_span(la.span()))?);
+            rs.push(coerce(r, &rt, &rt2).map_err(|e| e.at_span(ra.span()))?);
         }
         bool_result(Expr::RowCompare {
             op,
@@ -298,19 +336,18 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<&mut AggCtx>,
     ) -> Result<Bound> {
-        let (x, xt) = self.bind_expr(expr, scope, agg)?;
-        let (mut p, mut pt) = self.bind_expr(pattern, scope, agg)?;
+        let x = self.bind_expr(expr, scope, agg)?;
+        let mut p = self.bind_expr(pattern, scope, agg)?;
         if let Some(esc) = escape {
             let esc = self.bind_expr(esc, scope, agg)?;
-            (p, pt) = self.bind_call("like_escape", vec![(p, pt), esc])?;
+            p = self.bind_call("like_escape", vec![p, esc])?;
         }
         let word = if matches!(op, BinaryOp::ILike | BinaryOp::NotILike) {
             "ilike"
         } else {
             "like"
         };
-        self.binary(op, x, xt, p, pt)
-            .map_err(|e| e.located(after(expr, word)))
+        self.binary_at(op, x, p, (expr, pattern), word)
     }
 
     /// `expr [NOT] SIMILAR TO pattern [ESCAPE e]`: the pattern becomes an anchored regular
@@ -324,19 +361,18 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<&mut AggCtx>,
     ) -> Result<Bound> {
-        let (x, xt) = self.bind_expr(expr, scope, agg)?;
+        let x = self.bind_expr(expr, scope, agg)?;
         let mut args = vec![self.bind_expr(pattern, scope, agg)?];
         if let Some(esc) = escape {
             args.push(self.bind_expr(esc, scope, agg)?);
         }
-        let (p, pt) = self.bind_call("similar_to_escape", args)?;
+        let p = self.bind_call("similar_to_escape", args)?;
         let op = if negated {
             BinaryOp::NotRegexMatch
         } else {
             BinaryOp::RegexMatch
         };
-        self.binary(op, x, xt, p, pt)
-            .map_err(|e| e.located(after(expr, "similar")))
+        self.binary_at(op, x, p, (expr, pattern), "similar")
     }
 
     /// `expr [NOT] BETWEEN [SYMMETRIC] low AND high`.
@@ -350,16 +386,11 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<&mut AggCtx>,
     ) -> Result<Bound> {
-        let (x, xt) = self.bind_expr(expr, scope, agg)?;
-        let (lo, lot) = self.bind_expr(low, scope, agg)?;
-        let (hi, hit) = self.bind_expr(high, scope, agg)?;
-        let at = || after(expr, "between");
-        let (a, _) = self
-            .binary(BinaryOp::GtEq, x.clone(), xt.clone(), lo, lot)
-            .map_err(|e| e.located(at()))?;
-        let (b, _) = self
-            .binary(BinaryOp::LtEq, x, xt, hi, hit)
-            .map_err(|e| e.located(at()))?;
+        let x = self.bind_expr(expr, scope, agg)?;
+        let lo = self.bind_expr(low, scope, agg)?;
+        let hi = self.bind_expr(high, scope, agg)?;
+        let (a, _) = self.binary_at(BinaryOp::GtEq, x.clone(), lo, (expr, low), "between")?;
+        let (b, _) = self.binary_at(BinaryOp::LtEq, x, hi, (expr, high), "between")?;
         let both = Expr::And(Box::new(a), Box::new(b));
         bool_result(if negated {
             Expr::Not(Box::new(both))
@@ -390,7 +421,7 @@ impl Binder<'_> {
                         Some(prev) => Expr::Or(Box::new(prev), Box::new(eq)),
                     });
                 }
-                let any = any.unwrap_or(Expr::Const(crate::types::Value::Bool(false)));
+                let any = any.unwrap_or(Expr::Const(Value::Bool(false)));
                 bool_result(if negated {
                     Expr::Not(Box::new(any))
                 } else {
