@@ -9,7 +9,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::types::row::{decode_row, encode_row};
 use crate::types::{CastKind, DataType, Value};
-use sqlparser::ast;
+use sqlparser::ast::{self, Spanned};
 use std::sync::Arc;
 use storage::keycode::ColumnOrder;
 use storage::{StorageError, Tid};
@@ -140,7 +140,7 @@ fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
     let t = cx
         .catalog
         .get(&n)
-        .ok_or(EngineError::UndefinedTable { name: n.clone() })?;
+        .ok_or_else(|| EngineError::UndefinedTable { name: n.clone() }.at_span(name.span()))?;
     if t.view.is_some() {
         return Err(EngineError::FeatureNotSupported {
             feature: format!("changing rows of view \"{n}\""),
@@ -187,7 +187,7 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
                 let n = object_name(c);
                 table
                     .column_index(&n)
-                    .ok_or(EngineError::UndefinedColumn { name: n })
+                    .ok_or_else(|| EngineError::UndefinedColumn { name: n }.at_span(c.span()))
             })
             .collect::<Result<_>>()?
     };
@@ -470,7 +470,7 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             let n = n.unwrap_or_default();
             let col = table
                 .column_index(&n)
-                .ok_or(EngineError::UndefinedColumn { name: n })?;
+                .ok_or_else(|| EngineError::UndefinedColumn { name: n }.at_span(c.span()))?;
             if matches!(&a.value, ast::Expr::Identifier(id) if ident_name(id) == "default") {
                 sets.push((col, Expr::Const(default_value(cx, &table, col)?)));
                 continue;

@@ -8,7 +8,7 @@ use crate::sql::expr::{columns_used, map_columns, Expr};
 use crate::sql::plan::{JoinKind, Plan, SetOpKind, SortKey};
 use crate::types::ops::BinaryOp;
 use crate::types::{common_type, DataType};
-use sqlparser::ast;
+use sqlparser::ast::{self, Spanned};
 
 pub type Columns = Vec<(String, DataType)>;
 
@@ -629,7 +629,8 @@ impl Binder<'_> {
         let mut conds = Vec::new();
         for c in on_conditions.iter().chain(selection) {
             let (x, t) = self.bind_expr(c, &scope, &mut None)?;
-            conjuncts(coerce(x, &t, &DataType::Bool)?, &mut conds);
+            let x = coerce(x, &t, &DataType::Bool).map_err(|e| e.at_span(c.span()))?;
+            conjuncts(x, &mut conds);
         }
         let width = scope.cols.len();
         let plan = self.join_relations(rels, conds, width)?;
@@ -640,7 +641,8 @@ impl Binder<'_> {
         let mut parts = Vec::new();
         for c in conds {
             let (x, t) = self.bind_expr(c, scope, &mut None)?;
-            conjuncts(coerce(x, &t, &DataType::Bool)?, &mut parts);
+            let x = coerce(x, &t, &DataType::Bool).map_err(|e| e.at_span(c.span()))?;
+            conjuncts(x, &mut parts);
         }
         Ok(match and_all(parts) {
             Some(pred) => Plan::Filter {
@@ -684,12 +686,12 @@ impl Binder<'_> {
                 ..
             } => {
                 let tname = object_name(name);
-                let table =
-                    self.catalog
-                        .get(&tname)
-                        .ok_or_else(|| EngineError::UndefinedTable {
-                            name: tname.clone(),
-                        })?;
+                let table = self.catalog.get(&tname).ok_or_else(|| {
+                    EngineError::UndefinedTable {
+                        name: tname.clone(),
+                    }
+                    .at_span(name.span())
+                })?;
                 let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
                 let cols: Vec<(String, DataType)> = table
                     .columns
@@ -914,7 +916,7 @@ impl Binder<'_> {
 }
 
 fn parse_view(sql: &str) -> Result<ast::Query> {
-    let stmts = crate::sql::parse(sql)?;
+    let stmts = crate::sql::parse_stored(sql)?;
     match stmts.into_iter().next() {
         Some(ast::Statement::Query(q)) => Ok(*q),
         _ => Err(EngineError::CatalogCorrupt {
