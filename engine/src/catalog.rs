@@ -30,6 +30,30 @@ pub struct ColumnDef {
     pub not_null: bool,
     /// SQL text of the DEFAULT expression.
     pub default: Option<String>,
+    /// GENERATED … AS IDENTITY (its default draws from the table's owned sequence).
+    pub identity: Option<Identity>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// GENERATED ALWAYS: explicit values need OVERRIDING SYSTEM VALUE (428C9 otherwise).
+    Always,
+    ByDefault,
+}
+
+/// A sequence's options. Its current value is not part of the definition: it changes
+/// outside transactions (see `sequence`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SequenceDef {
+    /// smallint, integer or bigint: bounds the default MINVALUE / MAXVALUE.
+    pub ty: DataType,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cycle: bool,
+    /// OID of the table whose serial / identity column owns it (dropped with the table).
+    pub owned_by: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,9 +86,22 @@ pub struct TableDef {
     pub checks: Vec<CheckDef>,
     /// For a view: the SQL of its query (it stores no rows).
     pub view: Option<String>,
+    /// For a sequence: its options (it has no columns and stores no rows).
+    pub sequence: Option<SequenceDef>,
 }
 
 impl TableDef {
+    /// What kind of relation this is, as error messages name it.
+    pub fn kind(&self) -> &'static str {
+        if self.view.is_some() {
+            "a view"
+        } else if self.sequence.is_some() {
+            "a sequence"
+        } else {
+            "a table"
+        }
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -220,6 +257,9 @@ impl Writer {
     fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
     fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
         self.0.extend_from_slice(s.as_bytes());
@@ -236,7 +276,7 @@ impl Writer {
 }
 
 fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![2]); // format version
+    let mut w = Writer(vec![3]); // format version
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -246,6 +286,11 @@ fn encode(def: &TableDef) -> Vec<u8> {
         w.str(&c.ty.display_name());
         w.0.push(c.not_null as u8);
         w.opt(&c.default);
+        w.0.push(match c.identity {
+            None => 0,
+            Some(Identity::Always) => 1,
+            Some(Identity::ByDefault) => 2,
+        });
     }
     w.u32(def.indexes.len() as u32);
     for ix in &def.indexes {
@@ -264,6 +309,18 @@ fn encode(def: &TableDef) -> Vec<u8> {
         w.str(&ck.expr);
     }
     w.opt(&def.view);
+    match &def.sequence {
+        None => w.0.push(0),
+        Some(sq) => {
+            w.0.push(1);
+            w.str(&sq.ty.display_name());
+            for v in [sq.start, sq.increment, sq.min, sq.max] {
+                w.i64(v);
+            }
+            w.0.push(sq.cycle as u8);
+            w.u32(sq.owned_by.unwrap_or(0));
+        }
+    }
     w.0
 }
 
@@ -293,6 +350,12 @@ impl Reader<'_> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
+    fn i64(&mut self) -> Result<i64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(i64::from_le_bytes(a))
+    }
     fn count(&mut self) -> Result<usize> {
         let n = self.u32()? as usize;
         if n > self.0.len() {
@@ -315,7 +378,7 @@ impl Reader<'_> {
 fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
-    if !(1..=2).contains(&version) {
+    if !(1..=3).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
     let oid = r.u32()?;
@@ -327,11 +390,21 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         let ty = crate::sql::parse_type_name(&r.str()?)?;
         let not_null = r.u8()? != 0;
         let default = r.opt()?;
+        let identity = match version {
+            3.. => match r.u8()? {
+                0 => None,
+                1 => Some(Identity::Always),
+                2 => Some(Identity::ByDefault),
+                _ => return Err(corrupt("unknown identity kind")),
+            },
+            _ => None,
+        };
         columns.push(ColumnDef {
             name,
             ty,
             not_null,
             default,
+            identity,
         });
     }
     let mut indexes = Vec::new();
@@ -361,6 +434,24 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         });
     }
     let view = if version >= 2 { r.opt()? } else { None };
+    let sequence = match version {
+        3.. if r.u8()? != 0 => {
+            let ty = crate::sql::parse_type_name(&r.str()?)?;
+            let (start, increment, min, max) = (r.i64()?, r.i64()?, r.i64()?, r.i64()?);
+            let cycle = r.u8()? != 0;
+            let owner = r.u32()?;
+            Some(SequenceDef {
+                ty,
+                start,
+                increment,
+                min,
+                max,
+                cycle,
+                owned_by: (owner != 0).then_some(owner),
+            })
+        }
+        _ => None,
+    };
     Ok(TableDef {
         oid,
         name,
@@ -369,5 +460,6 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         indexes,
         checks,
         view,
+        sequence,
     })
 }

@@ -36,6 +36,20 @@ pub enum EngineError {
     DatatypeMismatch { message: String },
     #[error("{feature} is not supported")]
     FeatureNotSupported { feature: String },
+    #[error("column \"{name}\" specified more than once")]
+    DuplicateColumnAssignment { name: String },
+    #[error("cannot execute {what} in a read-only transaction")]
+    ReadOnlyTransaction { what: String },
+    #[error("{message}")]
+    ActiveSqlTransaction { message: String },
+    #[error("cannot drop column {column} of table {table} because other objects depend on it")]
+    DependentObjects { table: String, column: String },
+    #[error("{message}")]
+    GeneratedAlways { message: String },
+    #[error("{message}")]
+    SequenceLimit { message: String },
+    #[error("{message}")]
+    ObjectNotInState { message: String },
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String },
     #[error(
@@ -133,6 +147,13 @@ impl EngineError {
             EngineError::UndefinedFunction { .. } => "42883",
             EngineError::DatatypeMismatch { .. } => "42804",
             EngineError::FeatureNotSupported { .. } => "0A000",
+            EngineError::DuplicateColumnAssignment { .. } => "42701",
+            EngineError::ReadOnlyTransaction { .. } => "25006",
+            EngineError::ActiveSqlTransaction { .. } => "25001",
+            EngineError::DependentObjects { .. } => "2BP01",
+            EngineError::GeneratedAlways { .. } => "428C9",
+            EngineError::SequenceLimit { .. } => "2200H",
+            EngineError::ObjectNotInState { .. } => "55000",
             EngineError::UniqueViolation { .. } => "23505",
             EngineError::NotNullViolation { .. } => "23502",
             EngineError::CheckViolation { .. } => "23514",

@@ -153,6 +153,10 @@ struct Active {
     /// Opened by BEGIN (else it is the current statement's own transaction).
     explicit: bool,
     failed: bool,
+    /// The transaction's characteristics (BEGIN / SET TRANSACTION), as SHOW reports them.
+    mode: TxnMode,
+    /// A statement other than transaction control or SET/SHOW has run in it.
+    used: bool,
     _guard: TxnGuard,
 }
 
@@ -160,6 +164,67 @@ pub struct Session {
     db: Database,
     active: Option<Active>,
     settings: BTreeMap<String, String>,
+    /// Characteristics new transactions start with (SET SESSION CHARACTERISTICS).
+    default_mode: TxnMode,
+}
+
+/// A transaction's isolation level and access mode. Quill runs transactions one at a time,
+/// so every level behaves as SERIALIZABLE; the level is kept to be reported.
+#[derive(Clone, Debug)]
+struct TxnMode {
+    isolation: &'static str,
+    read_only: bool,
+}
+
+impl Default for TxnMode {
+    fn default() -> TxnMode {
+        TxnMode {
+            isolation: "read committed",
+            read_only: false,
+        }
+    }
+}
+
+fn isolation_name(level: &ast::TransactionIsolationLevel) -> Result<&'static str> {
+    use ast::TransactionIsolationLevel as L;
+    Ok(match level {
+        L::ReadUncommitted => "read uncommitted",
+        L::ReadCommitted => "read committed",
+        L::RepeatableRead => "repeatable read",
+        L::Serializable => "serializable",
+        other => {
+            return Err(EngineError::FeatureNotSupported {
+                feature: format!("isolation level {other}"),
+            })
+        }
+    })
+}
+
+fn on_off(b: bool) -> String {
+    if b { "on" } else { "off" }.into()
+}
+
+/// The command a statement that changes the database is reported as in 25006 errors.
+fn writes(stmt: &ast::Statement) -> Option<&'static str> {
+    use ast::Statement as S;
+    Some(match stmt {
+        S::Insert(_) => "INSERT",
+        S::Update(_) => "UPDATE",
+        S::Delete(_) => "DELETE",
+        S::CreateTable(_) => "CREATE TABLE",
+        S::CreateIndex(_) => "CREATE INDEX",
+        S::CreateView(_) => "CREATE VIEW",
+        S::CreateSequence { .. } => "CREATE SEQUENCE",
+        S::AlterTable(_) => "ALTER TABLE",
+        S::Truncate(_) => "TRUNCATE TABLE",
+        S::Drop { .. } => "DROP",
+        S::Explain {
+            statement,
+            analyze: true,
+            ..
+        } => return writes(statement),
+        _ => return None,
+    })
 }
 
 impl Session {
@@ -168,6 +233,7 @@ impl Session {
             db,
             active: None,
             settings: BTreeMap::new(),
+            default_mode: TxnMode::default(),
         }
     }
 
@@ -245,8 +311,46 @@ impl Session {
             savepoints: Vec::new(),
             explicit,
             failed: false,
+            mode: self.default_mode.clone(),
+            used: false,
             _guard: guard,
         });
+        Ok(())
+    }
+
+    /// SET TRANSACTION (or BEGIN's modes): isolation only before the first statement of the
+    /// block, READ WRITE only before it too (25001), as PostgreSQL requires. Outside a block
+    /// it has no effect (PostgreSQL only warns).
+    fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<()> {
+        let Some(a) = self.active.as_mut().filter(|a| a.explicit) else {
+            return Ok(());
+        };
+        for m in modes {
+            match m {
+                ast::TransactionMode::IsolationLevel(level) => {
+                    if a.used {
+                        return Err(EngineError::ActiveSqlTransaction {
+                            message:
+                                "SET TRANSACTION ISOLATION LEVEL must be called before any query"
+                                    .into(),
+                        });
+                    }
+                    a.mode.isolation = isolation_name(level)?;
+                }
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
+                    a.mode.read_only = true;
+                }
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {
+                    if a.used && a.mode.read_only {
+                        return Err(EngineError::ActiveSqlTransaction {
+                            message: "transaction read-write mode must be set before any query"
+                                .into(),
+                        });
+                    }
+                    a.mode.read_only = false;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -269,12 +373,16 @@ impl Session {
         use ast::Statement as S;
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
-            S::StartTransaction { .. } => {
+            S::StartTransaction { modes, .. } => {
                 if failed {
                     return Err(EngineError::InFailedTransaction);
                 }
                 if self.active.is_none() {
                     self.begin(true)?;
+                    if let Err(e) = self.set_transaction(modes) {
+                        self.finish(false)?;
+                        return Err(e);
+                    }
                 }
                 // BEGIN inside a block only warns in PostgreSQL.
                 Ok(StatementResult::Command("BEGIN".into()))
@@ -341,7 +449,9 @@ impl Session {
                 if implicit {
                     self.begin(false)?;
                 }
-                let res = self.run_in_txn(stmt, params);
+                let res = self
+                    .check_writable(stmt)
+                    .and_then(|()| self.run_in_txn(stmt, params));
                 match (&res, implicit) {
                     (Ok(_), true) => self.finish(true)?,
                     (Err(_), true) => self.finish(false)?,
@@ -382,6 +492,20 @@ impl Session {
         db.catalog().revert(undone);
         a.failed = false;
         Ok(StatementResult::Command("ROLLBACK".into()))
+    }
+
+    /// A read-only transaction refuses statements that write (25006).
+    fn check_writable(&mut self, stmt: &ast::Statement) -> Result<()> {
+        let Some(a) = self.active.as_mut() else {
+            return Ok(());
+        };
+        a.used = true;
+        match writes(stmt) {
+            Some(what) if a.mode.read_only => {
+                Err(EngineError::ReadOnlyTransaction { what: what.into() })
+            }
+            _ => Ok(()),
+        }
     }
 
     fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
@@ -430,6 +554,32 @@ impl Session {
                 self.settings.insert(name, value);
                 Ok(StatementResult::Command("SET".into()))
             }
+            ast::Set::SetTransaction {
+                modes,
+                session: true,
+                ..
+            } => {
+                for m in modes {
+                    match m {
+                        ast::TransactionMode::IsolationLevel(level) => {
+                            self.default_mode.isolation = isolation_name(level)?
+                        }
+                        ast::TransactionMode::AccessMode(mode) => {
+                            self.default_mode.read_only =
+                                *mode == ast::TransactionAccessMode::ReadOnly
+                        }
+                    }
+                }
+                Ok(StatementResult::Command("SET".into()))
+            }
+            ast::Set::SetTransaction {
+                modes,
+                snapshot: None,
+                ..
+            } => {
+                self.set_transaction(modes)?;
+                Ok(StatementResult::Command("SET".into()))
+            }
             other => Err(EngineError::FeatureNotSupported {
                 feature: format!("{other}"),
             }),
@@ -437,6 +587,14 @@ impl Session {
     }
 
     fn show(&self, name: &str) -> Result<String> {
+        let mode = self.active.as_ref().map_or(&self.default_mode, |a| &a.mode);
+        match name {
+            "transaction_isolation" => return Ok(mode.isolation.into()),
+            "transaction_read_only" => return Ok(on_off(mode.read_only)),
+            "default_transaction_isolation" => return Ok(self.default_mode.isolation.into()),
+            "default_transaction_read_only" => return Ok(on_off(self.default_mode.read_only)),
+            _ => {}
+        }
         if let Some(v) = self.settings.get(name) {
             return Ok(v.clone());
         }
@@ -448,7 +606,6 @@ impl Session {
             "timezone" => "UTC".into(),
             "standard_conforming_strings" => "on".into(),
             "integer_datetimes" => "on".into(),
-            "transaction_isolation" | "default_transaction_isolation" => "serializable".into(),
             _ => {
                 return Err(EngineError::UndefinedParameter { name: name.into() });
             }

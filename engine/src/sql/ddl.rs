@@ -38,6 +38,7 @@ fn plain_column(c: &ast::ColumnDef) -> Result<(ColumnDef, Vec<&ast::ColumnOption
         ty: DataType::from_sql(&c.data_type)?,
         not_null: false,
         default: None,
+        identity: None,
     };
     let mut rest = Vec::new();
     for opt in &c.options {
@@ -167,6 +168,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         indexes,
         checks,
         view: None,
+        sequence: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -210,6 +212,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             ty,
             not_null: false,
             default: None,
+            identity: None,
         })
         .collect();
     if existing.is_some() {
@@ -225,6 +228,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         indexes: Vec::new(),
         checks: Vec::new(),
         view: Some(cv.query.to_string()),
+        sequence: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

@@ -8,7 +8,7 @@ use super::{param_types, Outcome, TxnCx};
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::types::row::{decode_row, encode_row};
-use crate::types::{CastKind, DataType, Value};
+use crate::types::{can_cast, CastKind, DataType, Value};
 use sqlparser::ast::{self, Spanned};
 use std::sync::Arc;
 use storage::keycode::ColumnOrder;
@@ -51,7 +51,7 @@ pub fn index_error(e: StorageError, index: &IndexDef) -> EngineError {
     }
 }
 
-fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
+pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
     let t = alias.unwrap_or_else(|| table.name.clone());
     Scope {
         cols: table
@@ -135,7 +135,7 @@ pub fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) ->
     Ok(())
 }
 
-fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
+pub(super) fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
     let n = object_name(name);
     let t = cx
         .catalog
@@ -171,50 +171,44 @@ pub fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Val
     )
 }
 
-pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+/// Runs an INSERT; also returns the number of rows inserted.
+pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let ast::TableObject::TableName(name) = &ins.table else {
         return Err(EngineError::FeatureNotSupported {
             feature: "INSERT into a table function".into(),
         });
     };
     let table = table_of(cx, name)?;
-    let targets: Vec<usize> = if ins.columns.is_empty() {
-        (0..table.columns.len()).collect()
-    } else {
-        ins.columns
-            .iter()
-            .map(|c| {
-                let n = object_name(c);
-                table
-                    .column_index(&n)
-                    .ok_or_else(|| EngineError::UndefinedColumn { name: n }.at_span(c.span()))
-            })
-            .collect::<Result<_>>()?
-    };
+    let targets = insert_targets(&table, &ins.columns)?;
     let Some(source) = &ins.source else {
         // INSERT ... DEFAULT VALUES: one row of defaults.
         let row = (0..table.columns.len())
             .map(|c| default_value(cx, &table, c))
             .collect::<Result<Vec<_>>>()?;
         store_row(cx, &table, &row)?;
-        return completed(
+        let out = completed(
             cx,
             &table,
             ins.returning.as_deref(),
             vec![row],
             "INSERT 0 1".into(),
-        );
+        )?;
+        return Ok((out, 1));
     };
     // DEFAULT in VALUES, and VALUES typed by their target columns.
     let (plan, cols, defaults) = bind_insert_source(cx, source, &table, &targets)?;
     if cols.len() > targets.len() {
         return Err(EngineError::TooManyValues);
     }
+    for (&c, (_, ty)) in targets.iter().zip(&cols) {
+        assignable(&table.columns[c], ty)?;
+    }
     let ecx = ExecCx {
         storage: cx.storage,
         params: cx.params,
     };
     let rows = run(&plan, &ecx, &[])?;
+    super::analyze::capture(&plan);
     let mut n = 0u64;
     let mut returned = Vec::new();
     for (ri, src) in rows.iter().enumerate() {
@@ -239,13 +233,76 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         }
         n += 1;
     }
-    completed(
+    let out = completed(
         cx,
         &table,
         ins.returning.as_deref(),
         returned,
         format!("INSERT 0 {n}"),
-    )
+    )?;
+    Ok((out, n))
+}
+
+/// The plan of an INSERT's source rows (EXPLAIN shows it under the Insert node).
+pub fn insert_source_plan(ins: &ast::Insert, cx: &TxnCx<'_>) -> Result<super::plan::Plan> {
+    let ast::TableObject::TableName(name) = &ins.table else {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "INSERT into a table function".into(),
+        });
+    };
+    let table = table_of(cx, name)?;
+    let targets = insert_targets(&table, &ins.columns)?;
+    match &ins.source {
+        Some(source) => Ok(bind_insert_source(cx, source, &table, &targets)?.0),
+        None => Ok(super::plan::Plan::One),
+    }
+}
+
+/// UPDATE may set a GENERATED ALWAYS identity column only to DEFAULT (428C9).
+pub fn check_identity_update(table: &TableDef, col: usize) -> Result<()> {
+    let c = &table.columns[col];
+    if c.identity == Some(crate::catalog::Identity::Always) {
+        return Err(EngineError::GeneratedAlways {
+            message: format!("column \"{}\" can only be updated to DEFAULT", c.name),
+        });
+    }
+    Ok(())
+}
+
+/// The target columns of an INSERT (all, in order, without a column list); a column named
+/// twice is 42701.
+fn insert_targets(table: &TableDef, columns: &[ast::ObjectName]) -> Result<Vec<usize>> {
+    if columns.is_empty() {
+        return Ok((0..table.columns.len()).collect());
+    }
+    let mut out: Vec<usize> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let n = object_name(c);
+        let i = table
+            .column_index(&n)
+            .ok_or_else(|| EngineError::UndefinedColumn { name: n.clone() }.at_span(c.span()))?;
+        if out.contains(&i) {
+            return Err(EngineError::DuplicateColumnAssignment { name: n });
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
+/// A value of type `ty` can be stored in column `col` only through an assignment cast
+/// (42804 otherwise: an integer is no boolean).
+pub fn assignable(col: &crate::catalog::ColumnDef, ty: &DataType) -> Result<()> {
+    if *ty == DataType::Unknown || can_cast(ty, &col.ty, CastKind::Assignment) {
+        return Ok(());
+    }
+    Err(EngineError::DatatypeMismatch {
+        message: format!(
+            "column \"{}\" is of type {} but expression is of type {}",
+            col.name,
+            col.ty.display_name(),
+            ty.display_name()
+        ),
+    })
 }
 
 /// Infers the parameter types of an INSERT … VALUES from its target columns.
@@ -316,6 +373,9 @@ fn bind_insert_source(
                     continue;
                 }
                 let (x, t) = binder.bind_expr(e, &empty, &mut None)?;
+                if let Some(&c) = targets.get(i) {
+                    assignable(&table.columns[c], &t)?;
+                }
                 let target = targets.get(i).map(|&c| table.columns[c].ty.clone());
                 row.push(match target {
                     Some(tt) if t == DataType::Unknown => coerce(x, &t, &tt)?,
@@ -334,7 +394,7 @@ fn bind_insert_source(
 }
 
 /// A DML statement's result: its RETURNING rows, or its command tag.
-fn completed(
+pub(super) fn completed(
     cx: &TxnCx<'_>,
     table: &TableDef,
     items: Option<&[ast::SelectItem]>,
@@ -400,154 +460,4 @@ fn returning(
         );
     }
     Ok(Outcome::Rows { columns, rows: out })
-}
-
-/// The rows of `table` matching `selection`, with their tids.
-fn matching(
-    cx: &TxnCx<'_>,
-    table: &TableDef,
-    alias: Option<String>,
-    selection: Option<&ast::Expr>,
-) -> Result<Vec<(Tid, Row)>> {
-    let rows = table_rows(cx.storage, table)?;
-    let Some(sel) = selection else {
-        return Ok(rows);
-    };
-    let scope = table_scope(table, alias);
-    let (pred, t) =
-        Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, &scope, &mut None)?;
-    let pred = coerce(pred, &t, &DataType::Bool)?;
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
-    let env = Env {
-        cx: &ecx,
-        outer: &[],
-    };
-    let mut out = Vec::new();
-    for (tid, row) in rows {
-        if pred.test(&row, &env)? {
-            out.push((tid, row));
-        }
-    }
-    Ok(out)
-}
-
-fn single_table(twj: &ast::TableWithJoins) -> Result<(&ast::ObjectName, Option<String>)> {
-    match (&twj.relation, twj.joins.is_empty()) {
-        (ast::TableFactor::Table { name, alias, .. }, true) => {
-            Ok((name, alias.as_ref().map(|a| ident_name(&a.name))))
-        }
-        _ => Err(EngineError::FeatureNotSupported {
-            feature: "UPDATE/DELETE over joins".into(),
-        }),
-    }
-}
-
-pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    if u.from.is_some() {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "UPDATE ... FROM".into(),
-        });
-    }
-    let (name, alias) = single_table(&u.table)?;
-    let table = table_of(cx, name)?;
-    let scope = table_scope(&table, alias.clone());
-    let mut sets = Vec::new();
-    {
-        let mut binder = Binder::new(cx.catalog, param_types(cx.params));
-        for a in &u.assignments {
-            let ast::AssignmentTarget::ColumnName(c) = &a.target else {
-                return Err(EngineError::FeatureNotSupported {
-                    feature: "multi-column assignment".into(),
-                });
-            };
-            let n = c.0.last().map(|p| match p {
-                ast::ObjectNamePart::Identifier(i) => ident_name(i),
-                other => other.to_string(),
-            });
-            let n = n.unwrap_or_default();
-            let col = table
-                .column_index(&n)
-                .ok_or_else(|| EngineError::UndefinedColumn { name: n }.at_span(c.span()))?;
-            if matches!(&a.value, ast::Expr::Identifier(id) if ident_name(id) == "default") {
-                sets.push((col, Expr::Const(default_value(cx, &table, col)?)));
-                continue;
-            }
-            let (x, t) = binder.bind_expr(&a.value, &scope, &mut None)?;
-            let ty = table.columns[col].ty.clone();
-            let x = if t == DataType::Unknown {
-                coerce(x, &t, &ty)?
-            } else {
-                x
-            };
-            sets.push((col, x));
-        }
-    }
-    let targets = matching(cx, &table, alias, u.selection.as_ref())?;
-    let mut returned = Vec::new();
-    let n = targets.len();
-    for (tid, old) in targets {
-        let mut new = old.clone();
-        {
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
-            let env = Env {
-                cx: &ecx,
-                outer: &[],
-            };
-            for (col, e) in &sets {
-                let v = e.eval(&old, &env)?;
-                new[*col] = if v.is_null() {
-                    v
-                } else {
-                    v.cast(&table.columns[*col].ty, CastKind::Assignment)?
-                };
-            }
-        }
-        unstore_row(cx, &table, tid, &old)?;
-        store_row(cx, &table, &new)?;
-        if u.returning.is_some() {
-            returned.push(new);
-        }
-    }
-    completed(
-        cx,
-        &table,
-        u.returning.as_deref(),
-        returned,
-        format!("UPDATE {n}"),
-    )
-}
-
-pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    let from = match &d.from {
-        ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
-    };
-    let [twj] = from.as_slice() else {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "DELETE from several tables".into(),
-        });
-    };
-    let (name, alias) = single_table(twj)?;
-    let table = table_of(cx, name)?;
-    let targets = matching(cx, &table, alias, d.selection.as_ref())?;
-    let n = targets.len();
-    let mut returned = Vec::new();
-    for (tid, row) in targets {
-        unstore_row(cx, &table, tid, &row)?;
-        if d.returning.is_some() {
-            returned.push(row);
-        }
-    }
-    completed(
-        cx,
-        &table,
-        d.returning.as_deref(),
-        returned,
-        format!("DELETE {n}"),
-    )
 }

@@ -53,6 +53,12 @@ fn keep_if<'a>(input: RowIter<'a>, pred: &'a Expr, env: Env<'a>) -> RowIter<'a> 
 /// side of joins pass rows through one at a time; sorts, aggregates, set operations and the
 /// build side of joins hold what they must.
 pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
+    let start = std::time::Instant::now();
+    let rows = stream_node(plan, env)?;
+    Ok(super::analyze::instrument(plan, rows, start))
+}
+
+fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
     Ok(match plan {
         Plan::Scan { table } => {
             let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();

@@ -58,19 +58,40 @@ fn children(plan: &Plan) -> Vec<&Plan> {
 
 /// The plan as lines of text.
 pub fn explain(plan: &Plan) -> Vec<String> {
+    explain_with(plan, &|_| String::new())
+}
+
+/// The plan as lines of text, each node's label followed by `extra(node)`.
+pub fn explain_with(plan: &Plan, extra: &dyn Fn(&Plan) -> String) -> Vec<String> {
     let mut out = Vec::new();
-    walk(plan, 0, &mut out);
+    walk(plan, 0, extra, &mut out);
     out
 }
 
-fn walk(plan: &Plan, depth: usize, out: &mut Vec<String>) {
+/// Indents lines rendered by [`explain`] as the child of a node at depth 0.
+pub fn as_child(lines: Vec<String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("->  {l}")
+            } else {
+                format!("      {l}")
+            }
+        })
+        .collect()
+}
+
+fn walk(plan: &Plan, depth: usize, extra: &dyn Fn(&Plan) -> String, out: &mut Vec<String>) {
+    let text = format!("{}{}", label(plan), extra(plan));
     if depth == 0 {
-        out.push(label(plan));
+        out.push(text);
     } else {
-        out.push(format!("{}->  {}", "      ".repeat(depth - 1), label(plan)));
+        out.push(format!("{}->  {}", "      ".repeat(depth - 1), text));
     }
     for c in children(plan) {
-        walk(c, depth + 1, out);
+        walk(c, depth + 1, extra, out);
     }
 }
 

@@ -1,15 +1,18 @@
 //! SQL processing: parsing (sqlparser, PostgreSQL dialect), binding to plans, execution,
 //! DDL and DML.
 
+pub mod analyze;
 pub mod binder;
 mod ddl;
 mod dml;
 pub mod exec;
 pub mod explain;
+mod explain_stmt;
 pub mod expr;
 pub mod functions;
 pub mod plan;
 pub mod position;
+mod update;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
@@ -136,26 +139,13 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         }
         S::Explain {
             statement,
-            analyze: false,
+            analyze,
+            options,
             ..
-        } => match statement.as_ref() {
-            S::Query(q) => {
-                let (plan, _) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
-                Ok(Outcome::Rows {
-                    columns: vec![("QUERY PLAN".into(), DataType::Text)],
-                    rows: explain::explain(&plan)
-                        .into_iter()
-                        .map(|l| vec![Value::Text(l)])
-                        .collect(),
-                })
-            }
-            _ => Err(EngineError::FeatureNotSupported {
-                feature: "EXPLAIN of this statement".into(),
-            }),
-        },
-        S::Insert(ins) => dml::insert(ins, cx),
-        S::Update(u) => dml::update(u, cx),
-        S::Delete(d) => dml::delete(d, cx),
+        } => explain_stmt::explain_statement(statement, *analyze, options.as_deref(), cx),
+        S::Insert(ins) => dml::insert(ins, cx).map(|(o, _)| o),
+        S::Update(u) => update::update(u, cx).map(|(o, _)| o),
+        S::Delete(d) => update::delete(d, cx).map(|(o, _)| o),
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),

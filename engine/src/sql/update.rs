@@ -1,0 +1,353 @@
+//! UPDATE and DELETE: target rows, assignments (single and multi-column, DEFAULT),
+//! `UPDATE … FROM` and `DELETE … USING`.
+//!
+//! Every change is computed before any is applied, so a statement never sees its own
+//! changes (a row moved by an UPDATE is not visited again, and a FROM list over the target
+//! table reads the rows as they were). With a FROM / USING list, the other tables are bound
+//! as a subquery correlated to the target row (WHERE included, so index lookups on the
+//! other tables apply); a target row is changed at most once, with the first joined row, as
+//! PostgreSQL does when a row matches several times.
+
+use super::binder::{coerce, ident_name, Binder, Scope};
+use super::dml::{
+    assignable, completed, default_value, store_row, table_of, table_scope, unstore_row,
+};
+use super::exec::{stream, ExecCx};
+use super::expr::{Env, Expr, Row};
+use super::plan::Plan;
+use super::{param_types, Outcome, TxnCx};
+use crate::catalog::TableDef;
+use crate::error::{EngineError, Result};
+use crate::types::{CastKind, DataType, Value};
+use sqlparser::ast::{self, Spanned};
+use storage::Tid;
+
+/// Where an assigned value comes from.
+enum Source {
+    Default,
+    /// The n-th bound value expression.
+    Value(usize),
+}
+
+/// The FROM / USING list of a statement, and the plan matching target rows against it.
+struct Joined {
+    plan: Plan,
+}
+
+/// The target of an UPDATE / DELETE: a single table with an optional alias.
+fn single_table(twj: &ast::TableWithJoins) -> Result<(&ast::ObjectName, Option<String>)> {
+    match (&twj.relation, twj.joins.is_empty()) {
+        (ast::TableFactor::Table { name, alias, .. }, true) => {
+            Ok((name, alias.as_ref().map(|a| ident_name(&a.name))))
+        }
+        _ => Err(EngineError::FeatureNotSupported {
+            feature: "UPDATE/DELETE of a join".into(),
+        }),
+    }
+}
+
+/// Binds `SELECT items FROM from WHERE selection` correlated to the target row.
+fn bind_joined(
+    cx: &TxnCx<'_>,
+    scope: &Scope,
+    items: &[&ast::Expr],
+    from: &[ast::TableWithJoins],
+    selection: Option<&ast::Expr>,
+) -> Result<(Joined, Vec<DataType>)> {
+    let list = if items.is_empty() {
+        "1".to_string()
+    } else {
+        items
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let from = from
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!("SELECT {list} FROM {from}");
+    if let Some(w) = selection {
+        sql.push_str(&format!(" WHERE {w}"));
+    }
+    let stmts = super::parse(&sql)?;
+    let Some(ast::Statement::Query(q)) = stmts.first() else {
+        return Err(EngineError::Internal {
+            reason: "FROM list did not parse as a query",
+        });
+    };
+    let mut binder = Binder::new(cx.catalog, param_types(cx.params));
+    let (plan, cols) = binder.bind_subquery(q, scope)?;
+    Ok((Joined { plan }, cols.into_iter().map(|(_, t)| t).collect()))
+}
+
+/// The first row the FROM list joins to target row `row`, if any.
+fn first_match(joined: &Joined, ecx: &ExecCx<'_>, row: &Row) -> Result<Option<Row>> {
+    let outer: [&[Value]; 1] = [row];
+    let env = Env {
+        cx: ecx,
+        outer: &outer,
+    };
+    let mut rows = stream(&joined.plan, env)?;
+    let first = rows.next().transpose();
+    drop(rows);
+    first
+}
+
+/// Every row of `table` with its tid; when no FROM list decides, only those matching WHERE.
+fn candidates(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    scope: &Scope,
+    selection: Option<&ast::Expr>,
+) -> Result<Vec<(Tid, Row)>> {
+    let rows = super::dml::table_rows(cx.storage, table)?;
+    let Some(sel) = selection else {
+        return Ok(rows);
+    };
+    let (pred, t) =
+        Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
+    let pred = coerce(pred, &t, &DataType::Bool)?;
+    let ecx = ExecCx {
+        storage: cx.storage,
+        params: cx.params,
+    };
+    let env = Env {
+        cx: &ecx,
+        outer: &[],
+    };
+    let mut out = Vec::new();
+    for (tid, row) in rows {
+        if pred.test(&row, &env)? {
+            out.push((tid, row));
+        }
+    }
+    Ok(out)
+}
+
+fn column_of(table: &TableDef, n: &ast::ObjectName) -> Result<usize> {
+    let name = match n.0.last() {
+        Some(ast::ObjectNamePart::Identifier(i)) => ident_name(i),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    table
+        .column_index(&name)
+        .ok_or_else(|| EngineError::UndefinedColumn { name }.at_span(n.span()))
+}
+
+fn is_default(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if ident_name(id) == "default")
+}
+
+/// The assignments of SET as (column, source) pairs plus the value expressions they use.
+fn assignments<'a>(
+    table: &TableDef,
+    list: &'a [ast::Assignment],
+) -> Result<(Vec<(usize, Source)>, Vec<&'a ast::Expr>)> {
+    let mut sets: Vec<(usize, Source)> = Vec::new();
+    let mut values = Vec::new();
+    for a in list {
+        let pairs: Vec<(usize, &ast::Expr)> = match &a.target {
+            ast::AssignmentTarget::ColumnName(c) => vec![(column_of(table, c)?, &a.value)],
+            ast::AssignmentTarget::Tuple(cols) => {
+                let exprs: Vec<&ast::Expr> = match &a.value {
+                    ast::Expr::Tuple(es) => es.iter().collect(),
+                    ast::Expr::Nested(e) => vec![e],
+                    ast::Expr::Subquery(_) => {
+                        return Err(EngineError::FeatureNotSupported {
+                            feature: "assignment of a subquery to several columns".into(),
+                        })
+                    }
+                    other => vec![other],
+                };
+                if exprs.len() != cols.len() {
+                    return Err(EngineError::Syntax {
+                        message: "number of columns does not match number of values".into(),
+                        position: None,
+                    });
+                }
+                cols.iter()
+                    .map(|c| column_of(table, c))
+                    .zip(exprs)
+                    .map(|(c, e)| c.map(|c| (c, e)))
+                    .collect::<Result<_>>()?
+            }
+        };
+        for (col, e) in pairs {
+            if sets.iter().any(|(c, _)| *c == col) {
+                return Err(EngineError::DuplicateColumnAssignment {
+                    name: table.columns[col].name.clone(),
+                });
+            }
+            if is_default(e) {
+                sets.push((col, Source::Default));
+            } else {
+                super::dml::check_identity_update(table, col)?;
+                sets.push((col, Source::Value(values.len())));
+                values.push(e);
+            }
+        }
+    }
+    Ok((sets, values))
+}
+
+/// Runs an UPDATE; also returns the number of rows updated.
+pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
+    let (name, alias) = single_table(&u.table)?;
+    let table = table_of(cx, name)?;
+    let scope = table_scope(&table, alias);
+    let (sets, values) = assignments(&table, &u.assignments)?;
+    let from = match &u.from {
+        Some(ast::UpdateTableFromKind::AfterSet(f) | ast::UpdateTableFromKind::BeforeSet(f)) => {
+            Some(f)
+        }
+        None => None,
+    };
+    // Value expressions: over the target row, or columns of the FROM list's subquery.
+    let (joined, exprs, types) = match from {
+        Some(f) => {
+            let (j, types) = bind_joined(cx, &scope, &values, f, u.selection.as_ref())?;
+            let exprs = (0..values.len())
+                .map(|index| Expr::Column { up: 0, index })
+                .collect();
+            (Some(j), exprs, types)
+        }
+        None => {
+            let mut binder = Binder::new(cx.catalog, param_types(cx.params));
+            let mut exprs = Vec::new();
+            let mut types = Vec::new();
+            for e in &values {
+                let (x, t) = binder.bind_expr(e, &scope, &mut None)?;
+                exprs.push(x);
+                types.push(t);
+            }
+            (None, exprs, types)
+        }
+    };
+    let mut exprs = exprs;
+    for (col, src) in &sets {
+        if let Source::Value(i) = src {
+            let ty = &types[*i];
+            assignable(&table.columns[*col], ty)?;
+            if *ty == DataType::Unknown {
+                let x = std::mem::replace(&mut exprs[*i], Expr::Const(Value::Null));
+                exprs[*i] = coerce(x, ty, &table.columns[*col].ty)?;
+            }
+        }
+    }
+    let selection = if joined.is_some() {
+        None
+    } else {
+        u.selection.as_ref()
+    };
+    let targets = candidates(cx, &table, &scope, selection)?;
+    let mut changes = Vec::with_capacity(targets.len());
+    {
+        let ecx = ExecCx {
+            storage: cx.storage,
+            params: cx.params,
+        };
+        for (tid, old) in targets {
+            let source = match &joined {
+                Some(j) => match first_match(j, &ecx, &old)? {
+                    Some(r) => r,
+                    None => continue,
+                },
+                None => old.clone(),
+            };
+            let env = Env {
+                cx: &ecx,
+                outer: &[],
+            };
+            let mut computed = Vec::with_capacity(exprs.len());
+            for e in &exprs {
+                computed.push(e.eval(&source, &env)?);
+            }
+            changes.push((tid, old, computed));
+        }
+    }
+    let mut returned = Vec::new();
+    let n = changes.len() as u64;
+    for (tid, old, computed) in changes {
+        let mut new = old.clone();
+        for (col, src) in &sets {
+            let v = match src {
+                Source::Default => default_value(cx, &table, *col)?,
+                Source::Value(i) => computed[*i].clone(),
+            };
+            new[*col] = if v.is_null() {
+                v
+            } else {
+                v.cast(&table.columns[*col].ty, CastKind::Assignment)?
+            };
+        }
+        unstore_row(cx, &table, tid, &old)?;
+        store_row(cx, &table, &new)?;
+        if u.returning.is_some() {
+            returned.push(new);
+        }
+    }
+    if let Some(j) = &joined {
+        super::analyze::capture(&j.plan);
+    }
+    let out = completed(
+        cx,
+        &table,
+        u.returning.as_deref(),
+        returned,
+        format!("UPDATE {n}"),
+    )?;
+    Ok((out, n))
+}
+
+/// Runs a DELETE; also returns the number of rows deleted.
+pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
+    let from = match &d.from {
+        ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+    };
+    let [twj] = from.as_slice() else {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "DELETE from several tables".into(),
+        });
+    };
+    let (name, alias) = single_table(twj)?;
+    let table = table_of(cx, name)?;
+    let scope = table_scope(&table, alias);
+    let targets = match &d.using {
+        Some(using) => {
+            let (joined, _) = bind_joined(cx, &scope, &[], using, d.selection.as_ref())?;
+            let ecx = ExecCx {
+                storage: cx.storage,
+                params: cx.params,
+            };
+            let mut keep = Vec::new();
+            for (tid, row) in candidates(cx, &table, &scope, None)? {
+                if first_match(&joined, &ecx, &row)?.is_some() {
+                    keep.push((tid, row));
+                }
+            }
+            super::analyze::capture(&joined.plan);
+            keep
+        }
+        None => candidates(cx, &table, &scope, d.selection.as_ref())?,
+    };
+    let n = targets.len() as u64;
+    let mut returned = Vec::new();
+    for (tid, row) in targets {
+        unstore_row(cx, &table, tid, &row)?;
+        if d.returning.is_some() {
+            returned.push(row);
+        }
+    }
+    let out = completed(
+        cx,
+        &table,
+        d.returning.as_deref(),
+        returned,
+        format!("DELETE {n}"),
+    )?;
+    Ok((out, n))
+}
