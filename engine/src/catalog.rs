@@ -11,6 +11,7 @@
 //! serialized by the database, so no other session observes uncommitted definitions.
 
 use crate::error::{EngineError, Result};
+use crate::roles::{Role, Roles};
 use crate::types::DataType;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -113,6 +114,12 @@ pub enum CatalogChange {
     Created(String),
     Dropped(Arc<TableDef>, Tid),
     Replaced(Arc<TableDef>, Tid),
+    /// A role was created (by this name).
+    RoleCreated(String),
+    /// A role was dropped: its definition and row.
+    RoleDropped(Arc<Role>, Tid),
+    /// A role was altered: its previous definition and row, and its name now.
+    RoleReplaced(Arc<Role>, Tid, String),
 }
 
 #[derive(Default)]
@@ -120,6 +127,7 @@ pub struct Catalog {
     tables: BTreeMap<String, (Arc<TableDef>, Tid)>,
     next_oid: u32,
     next_file: u32,
+    roles: Roles,
 }
 
 impl Catalog {
@@ -129,7 +137,11 @@ impl Catalog {
             tables: BTreeMap::new(),
             next_oid: FIRST_USER_OID,
             next_file: FIRST_USER_FILE,
+            roles: Roles::default(),
         };
+        let (roles, max_role_oid) = Roles::load(storage)?;
+        cat.roles = roles;
+        cat.next_oid = cat.next_oid.max(max_role_oid + 1);
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
             let def = decode(&bytes)?;
@@ -168,6 +180,22 @@ impl Catalog {
 
     pub fn name_taken(&self, name: &str) -> bool {
         self.tables.contains_key(name) || self.index_owner(name).is_some()
+    }
+
+    /// The roles (pg_authid).
+    pub fn roles(&self) -> &Roles {
+        &self.roles
+    }
+
+    pub(crate) fn roles_mut(&mut self) -> &mut Roles {
+        &mut self.roles
+    }
+
+    /// A fresh OID (for objects without a data file, such as roles).
+    pub fn allocate_oid(&mut self) -> u32 {
+        let oid = self.next_oid;
+        self.next_oid += 1;
+        oid
     }
 
     /// A fresh OID and a fresh data file (never used before, on disk or in the catalog).
@@ -243,6 +271,12 @@ impl Catalog {
                 }
                 CatalogChange::Dropped(def, tid) | CatalogChange::Replaced(def, tid) => {
                     self.tables.insert(def.name.clone(), (def, tid));
+                }
+                CatalogChange::RoleCreated(name) => self.roles.forget(&name),
+                CatalogChange::RoleDropped(role, tid) => self.roles.restore(role, tid),
+                CatalogChange::RoleReplaced(role, tid, name) => {
+                    self.roles.forget(&name);
+                    self.roles.restore(role, tid);
                 }
             }
         }

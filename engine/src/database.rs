@@ -3,6 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::error::Result;
+use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
 use crate::session::Session;
 use parking_lot::{Mutex, MutexGuard, RawMutex};
 use std::path::Path;
@@ -72,6 +73,46 @@ impl Database {
 
     pub fn storage(&self) -> &Storage {
         &self.inner.storage
+    }
+
+    /// The roles (PostgreSQL's `pg_authid`), by name.
+    pub fn roles(&self) -> Vec<Arc<Role>> {
+        self.catalog().roles().iter().cloned().collect()
+    }
+
+    /// The role called `name`, if it exists.
+    pub fn role(&self, name: &str) -> Option<Arc<Role>> {
+        self.catalog().roles().get(name)
+    }
+
+    /// Creates the bootstrap superuser `name` (OID 10, every attribute, no password) if the
+    /// database has no role yet, as initdb does; returns whether it did.
+    pub fn bootstrap_superuser(&self, name: &str) -> Result<bool> {
+        let _guard = self.lock_transactions();
+        if !self.catalog().roles().is_empty() {
+            return Ok(false);
+        }
+        let mut role = Role::new(BOOTSTRAP_SUPERUSER_OID, name.to_owned());
+        role.superuser = true;
+        role.login = true;
+        role.create_role = true;
+        role.create_db = true;
+        role.replication = true;
+        role.bypass_rls = true;
+        let mut txn = self.storage().begin()?;
+        let created = self
+            .catalog()
+            .roles_mut()
+            .create(&mut txn, self.storage(), role);
+        match created {
+            Ok(()) => txn.commit()?,
+            Err(e) => {
+                let _ = txn.abort();
+                self.catalog().roles_mut().forget(name);
+                return Err(e);
+            }
+        }
+        Ok(true)
     }
 
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {

@@ -111,6 +111,22 @@ pub enum EngineError {
     Internal { reason: &'static str },
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("role \"{name}\" already exists")]
+    DuplicateRole { name: String },
+    #[error("role \"{name}\" does not exist")]
+    UndefinedRole { name: String },
+    /// 42501: the current role may not do this.
+    #[error("{message}")]
+    InsufficientPrivilege { message: String },
+    /// 42939: a role name starting with `pg_`.
+    #[error("role name \"{name}\" is reserved")]
+    ReservedName { name: String },
+    /// 55006: e.g. dropping the current user.
+    #[error("{message}")]
+    ObjectInUse { message: String },
+    /// 57014: a CancelRequest (or a timeout) interrupted the statement.
+    #[error("canceling statement due to user request")]
+    QueryCanceled,
     /// An error with the place in the statement text it points at.
     #[error("{error}")]
     Located {
@@ -181,6 +197,12 @@ impl EngineError {
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
             EngineError::Storage(e) => storage_sqlstate(e),
+            EngineError::DuplicateRole { .. } => "42710",
+            EngineError::UndefinedRole { .. } => "42704",
+            EngineError::InsufficientPrivilege { .. } => "42501",
+            EngineError::ReservedName { .. } => "42939",
+            EngineError::ObjectInUse { .. } => "55006",
+            EngineError::QueryCanceled => "57014",
             EngineError::Located { error, .. } => error.sqlstate(),
         }
     }

@@ -17,12 +17,17 @@
 pub mod catalog;
 mod database;
 pub mod error;
+pub mod interrupt;
+pub mod password;
+pub mod roles;
 mod session;
 pub mod sql;
 pub mod types;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
+pub use interrupt::CancelHandle;
+pub use roles::Role;
 pub use session::{
     Column, ColumnRef, FromValue, RowSet, Session, StatementResult, TransactionStatus,
 };

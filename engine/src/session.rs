@@ -164,6 +164,9 @@ pub struct Session {
     db: Database,
     active: Option<Active>,
     settings: BTreeMap<String, String>,
+    /// The authenticated role (`None`: an embedded session, with all privileges).
+    user: Option<String>,
+    cancel: crate::interrupt::CancelHandle,
     /// Characteristics new transactions start with (SET SESSION CHARACTERISTICS).
     default_mode: TxnMode,
 }
@@ -233,8 +236,26 @@ impl Session {
             db,
             active: None,
             settings: BTreeMap::new(),
+            user: None,
+            cancel: crate::interrupt::CancelHandle::new(),
             default_mode: TxnMode::default(),
         }
+    }
+
+    /// Runs the session's statements as role `name` (its privileges apply to role
+    /// statements), as the server does after authentication.
+    pub fn set_user(&mut self, name: &str) {
+        self.user = Some(name.to_owned());
+    }
+
+    /// The role the session runs as, if authenticated.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// A handle that cancels this session's running statement from any thread (57014).
+    pub fn cancel_handle(&self) -> crate::interrupt::CancelHandle {
+        self.cancel.clone()
     }
 
     /// Whether a BEGIN block is open (and whether it has failed).
@@ -371,6 +392,7 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
+        let _interruptible = crate::interrupt::Scope::enter(&self.cancel);
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
             S::StartTransaction { modes, .. } => {
@@ -521,6 +543,8 @@ impl Session {
             txn: &mut a.txn,
             changes: &mut a.changes,
             params,
+            session_user: self.user.as_deref(),
+            settings: Some(&self.settings),
         };
         Ok(match sql::execute(stmt, &mut cx)? {
             Outcome::Rows { columns, rows } => StatementResult::Rows(RowSet {

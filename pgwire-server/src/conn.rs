@@ -1,6 +1,6 @@
-//! One client connection: startup (trust authentication, the ParameterStatus values
-//! PostgreSQL 15 reports, BackendKeyData) and the simple query protocol. The extended protocol
-//! is in `extended`. Engine work runs on the connection's session thread (`worker`).
+//! One client connection: its handlers' state and the simple query protocol. Startup and
+//! authentication are in `startup`, the extended protocol in `extended`. Engine work runs on
+//! the connection's session thread (`worker`).
 
 use crate::codec::{encode_row, pg_type, type_size, Format};
 use crate::errors::{engine_error_info, fatal};
@@ -9,15 +9,12 @@ use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
 use engine::{Column, Database, Session, StatementResult, TransactionStatus};
 use futures::sink::{Sink, SinkExt};
-use pgwire::api::auth::{
-    protocol_negotiation, save_startup_parameters_to_metadata, StartupHandler,
-};
 use pgwire::api::query::SimpleQueryHandler;
 use pgwire::api::results::Response;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
-    ClientInfo, ClientPortalStore, ErrorHandler, PgWireConnectionState, PidSecretKeyGenerator,
-    RandomPidSecretKeyGenerator, METADATA_APPLICATION_NAME, METADATA_DATABASE, METADATA_USER,
+    ClientInfo, ClientPortalStore, ErrorHandler, PgWireConnectionState,
+    RandomPidSecretKeyGenerator, METADATA_APPLICATION_NAME,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
@@ -26,8 +23,8 @@ use pgwire::messages::response::{
     TransactionStatus as WireStatus,
 };
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus};
-use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::messages::startup::ParameterStatus;
+use pgwire::messages::PgWireBackendMessage;
 use std::fmt::Debug;
 use std::sync::{Arc, OnceLock};
 
@@ -39,12 +36,29 @@ pub struct Shared {
     pub db: Database,
     pub alive: Alive,
     pub keys: RandomPidSecretKeyGenerator,
+    /// Authentication rules.
+    pub hba: crate::hba::Rules,
+    /// Admitted connections and the backend keys of their sessions.
+    pub registry: Arc<crate::registry::Registry>,
 }
 
 /// The protocol handlers of one connection.
 pub struct Conn {
     pub(crate) shared: Arc<Shared>,
-    worker: OnceLock<SessionWorker>,
+    pub(crate) worker: OnceLock<SessionWorker>,
+    /// A login waiting for the client's password message.
+    pub(crate) login: std::sync::Mutex<Option<crate::startup::Login>>,
+    /// The session's backend process id, once it has one (0 before).
+    pid: std::sync::atomic::AtomicI32,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let pid = self.pid.load(std::sync::atomic::Ordering::Acquire);
+        if pid != 0 {
+            self.shared.registry.remove(pid);
+        }
+    }
 }
 
 impl Conn {
@@ -52,7 +66,13 @@ impl Conn {
         Conn {
             shared,
             worker: OnceLock::new(),
+            login: std::sync::Mutex::new(None),
+            pid: std::sync::atomic::AtomicI32::new(0),
         }
+    }
+
+    pub(crate) fn set_pid(&self, pid: i32) {
+        self.pid.store(pid, std::sync::atomic::Ordering::Release);
     }
 
     /// The session thread (started when the startup finished).
@@ -224,180 +244,6 @@ where
     Ok(())
 }
 
-/// The client_encoding a client asked for, as reported back; `None` if unsupported.
-fn normalize_encoding(requested: &str) -> Option<&'static str> {
-    let e: String = requested
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    match e.as_str() {
-        "UTF8" | "UNICODE" => Some("UTF8"),
-        "SQLASCII" => Some("SQL_ASCII"),
-        _ => None,
-    }
-}
-
-/// Startup parameters that are not settings (or are fixed by the server).
-const NOT_SETTINGS: &[&str] = &[
-    "user",
-    "database",
-    "options",
-    "replication",
-    "client_encoding",
-    "datestyle",
-    "timezone",
-    "intervalstyle",
-];
-
-/// `name=value` settings from startup parameters and their `options` (`-c name=value`,
-/// `--name=value`).
-fn startup_settings(params: &std::collections::HashMap<String, String>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| !NOT_SETTINGS.contains(&k.to_ascii_lowercase().as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if let Some(options) = params.get("options") {
-        let mut words = options.split_whitespace();
-        while let Some(w) = words.next() {
-            let setting = match w {
-                "-c" => words.next(),
-                w => w.strip_prefix("--").or_else(|| w.strip_prefix("-c")),
-            };
-            if let Some((k, v)) = setting.and_then(|s| s.split_once('=')) {
-                if !NOT_SETTINGS.contains(&k.to_ascii_lowercase().as_str()) {
-                    out.push((k.replace('-', "_"), v.to_owned()));
-                }
-            }
-        }
-    }
-    out.retain(|(k, _)| {
-        !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-    });
-    out.sort();
-    out
-}
-
-#[async_trait]
-impl StartupHandler for Conn {
-    async fn on_startup<C>(
-        &self,
-        client: &mut C,
-        message: PgWireFrontendMessage,
-    ) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        // Trust authentication: only the startup message matters.
-        let PgWireFrontendMessage::Startup(startup) = message else {
-            return Ok(());
-        };
-        protocol_negotiation(client, &startup).await?;
-        save_startup_parameters_to_metadata(client, &startup);
-        let Some(user) = client.metadata().get(METADATA_USER).cloned() else {
-            return Err(fatal(
-                "28000",
-                "no PostgreSQL user name specified in startup packet",
-            ));
-        };
-        let database = client
-            .metadata()
-            .get(METADATA_DATABASE)
-            .cloned()
-            .unwrap_or_else(|| user.clone());
-        let requested = client
-            .metadata()
-            .get("client_encoding")
-            .cloned()
-            .unwrap_or_else(|| "UTF8".to_owned());
-        let Some(encoding) = normalize_encoding(&requested) else {
-            return Err(fatal(
-                "22023",
-                format!("invalid value for parameter \"client_encoding\": \"{requested}\""),
-            ));
-        };
-        let application_name = client
-            .metadata()
-            .get(METADATA_APPLICATION_NAME)
-            .cloned()
-            .unwrap_or_default();
-        let (pid, key) = self.shared.keys.generate(client);
-        client.set_pid_and_secret_key(pid, key.clone());
-
-        let worker = SessionWorker::spawn(
-            self.shared.db.clone(),
-            format!("quill-session-{pid}"),
-            self.shared.alive.clone(),
-        )
-        .map_err(|e| fatal("53000", format!("could not start a session thread: {e}")))?;
-        let settings = startup_settings(client.metadata());
-        let rejected = worker
-            .run(move |s| {
-                let mut rejected = Vec::new();
-                for (k, v) in settings {
-                    let sql = format!("SET {k} = {}", crate::sql_text::quote_literal(&v));
-                    if let Err(e) = s.execute(&sql) {
-                        rejected.push(format!("{k}: {e}"));
-                    }
-                }
-                rejected
-            })
-            .await?;
-        for r in rejected {
-            tracing::debug!(pid, "startup setting not applied: {r}");
-        }
-        // A second startup on the same connection keeps the first session.
-        let _ = self.worker.set(worker);
-        tracing::info!(pid, %user, %database, application_name = %application_name,
-            peer = %client.socket_addr(), "connection authorized (trust)");
-
-        client
-            .feed(PgWireBackendMessage::Authentication(Authentication::Ok))
-            .await?;
-        let is_superuser = "on".to_owned();
-        let params = [
-            ("application_name", application_name),
-            ("client_encoding", encoding.to_owned()),
-            ("DateStyle", "ISO, MDY".to_owned()),
-            ("default_transaction_read_only", "off".to_owned()),
-            ("in_hot_standby", "off".to_owned()),
-            ("integer_datetimes", "on".to_owned()),
-            ("IntervalStyle", "postgres".to_owned()),
-            ("is_superuser", is_superuser),
-            ("server_encoding", "UTF8".to_owned()),
-            ("server_version", SERVER_VERSION.to_owned()),
-            ("session_authorization", user),
-            ("standard_conforming_strings", "on".to_owned()),
-            ("TimeZone", "UTC".to_owned()),
-        ];
-        for (name, value) in params {
-            client
-                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                    name.to_owned(),
-                    value,
-                )))
-                .await?;
-        }
-        client
-            .feed(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
-                pid, key,
-            )))
-            .await?;
-        client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
-                WireStatus::Idle,
-            )))
-            .await?;
-        client.set_state(PgWireConnectionState::ReadyForQuery);
-        Ok(())
-    }
-}
-
 /// Sends one statement's result messages.
 pub(crate) async fn send_item<C>(client: &mut C, item: Item, describe: bool) -> PgWireResult<()>
 where
@@ -528,29 +374,5 @@ mod tests {
         assert_eq!(rows_tag("DELETE", 0), "DELETE 0");
         assert_eq!(rows_tag("SHOW", 1), "SHOW");
         assert_eq!(rows_tag("", 1), "SELECT 1");
-    }
-
-    #[test]
-    fn encodings_and_settings() {
-        assert_eq!(normalize_encoding("'utf-8'"), Some("UTF8"));
-        assert_eq!(normalize_encoding("UNICODE"), Some("UTF8"));
-        assert_eq!(normalize_encoding("LATIN1"), None);
-        let mut p = std::collections::HashMap::new();
-        p.insert("user".to_owned(), "postgres".to_owned());
-        p.insert("extra_float_digits".to_owned(), "2".to_owned());
-        p.insert("DateStyle".to_owned(), "ISO".to_owned());
-        p.insert(
-            "options".to_owned(),
-            "-c search_path=public --statement-timeout=5 -cwork_mem=4MB -c bad".to_owned(),
-        );
-        assert_eq!(
-            startup_settings(&p),
-            vec![
-                ("extra_float_digits".to_owned(), "2".to_owned()),
-                ("search_path".to_owned(), "public".to_owned()),
-                ("statement_timeout".to_owned(), "5".to_owned()),
-                ("work_mem".to_owned(), "4MB".to_owned()),
-            ]
-        );
     }
 }

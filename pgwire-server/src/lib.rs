@@ -1,18 +1,31 @@
 //! The `quill` server: Quill's engine behind the PostgreSQL wire protocol (on `pgwire` and
 //! `tokio`), so that psql, pgbench and PostgreSQL drivers can use it.
 //!
-//! Modules: `server` (listening, shutdown), `conn` (startup and the simple query protocol),
+//! Modules: `server` (listening, shutdown), `config` (settings and their file),
+//! `connection` (one connection: SSL/GSS/cancel negotiation, limits, the message loop),
+//! `gate` (message framing checks), `startup` (authentication and session start), `hba`
+//! (authentication rules), `auth` (password exchanges), `tls`, `registry` (admitted
+//! connections, backend keys), `conn` (the simple query protocol),
 //! `extended` (the extended query protocol), `worker` (each connection's engine session on
 //! a thread of its own), `codec` (values and parameters in text and binary format),
 //! `sql_text` (statement splitting and `$n` parameters), `errors` (ErrorResponse fields).
 
+mod auth;
 mod codec;
+pub mod config;
 mod conn;
+mod connection;
 mod errors;
 mod extended;
+mod gate;
+pub mod hba;
+mod registry;
 mod server;
 mod sql_text;
+mod startup;
+mod tls;
 mod worker;
 
+pub use config::{ConfigError, ServerConfig};
 pub use conn::SERVER_VERSION;
-pub use server::{Server, ServerConfig, ServerError};
+pub use server::{Server, ServerError, BOOTSTRAP_SUPERUSER};

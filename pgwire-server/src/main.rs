@@ -15,29 +15,49 @@ const HELP: &str = "\
 quill — a PostgreSQL-compatible SQL engine
 
 USAGE:
-    quill serve --data-dir DIR [--listen ADDR]
+    quill serve --data-dir DIR [--listen ADDR] [--max-connections N] [--config FILE]
     quill demo [--data-dir DIR] [--rows N]
     quill --help
 
 COMMANDS:
     serve   Serves the database in DIR over PostgreSQL's wire protocol (protocol 3.0; psql,
             pgbench and PostgreSQL drivers connect as to PostgreSQL 15). DIR is created on
-            first start and recovered on every start. Authentication: trust (any user name,
-            no password). Stops cleanly on SIGINT or SIGTERM: open transactions are rolled
-            back and the database is checkpointed.
+            first start with the superuser role postgres, the database postgres, and
+            DIR/pg_hba.conf trusting local and loopback connections (as initdb does); it is
+            recovered on every start. Roles: CREATE ROLE/USER ... PASSWORD, ALTER ROLE,
+            DROP ROLE. Authentication per pg_hba.conf rules: trust, reject, password, md5,
+            scram-sha-256. TLS when ssl_cert_file and ssl_key_file are configured. Stops
+            cleanly on SIGINT or SIGTERM: running statements are cancelled, open
+            transactions rolled back and the database checkpointed.
     demo    Opens DIR (created if missing; recovered after a crash), commits N rows in
             transactions of 100, rolls one transaction back, scans the heap, checks every
             page, and closes cleanly with a checkpoint. Run it twice: the second run finds
             the first run's rows.
 
 OPTIONS:
-    --data-dir DIR   data directory (required for serve; demo default: ./quill-data)
-    --listen ADDR    serve: address and port to listen on (default: 127.0.0.1:5432)
-    --rows N         demo: rows to insert (default: 10000)
-    -h, --help       print this help
+    --data-dir DIR         data directory (required for serve; demo default: ./quill-data)
+    --listen ADDR          serve: address and port to listen on (default: 127.0.0.1:5432)
+    --max-connections N    serve: sessions at once; more get 53300 (default: 100)
+    --config FILE          serve: configuration file (below); flags override it
+    --rows N               demo: rows to insert (default: 10000)
+    -h, --help             print this help
+
+CONFIGURATION FILE (key = value lines as in postgresql.conf; # comments; 'quoted' values):
+    listen = '127.0.0.1:5432'        address and port
+    max_connections = 100            sessions at once
+    authentication_timeout = 60s     time to complete startup and authentication
+    max_message_size = 16MB          largest Query/Parse/Bind/CopyData message
+    hba_file = 'FILE'                authentication rules (default: DIR/pg_hba.conf)
+    ssl_cert_file = 'FILE'           TLS certificate chain (PEM)
+    ssl_key_file = 'FILE'            TLS private key (PEM)
+    log_level = info                 error, warn, info, debug, trace or a tracing filter
+
+AUTHENTICATION RULES (pg_hba.conf format; the first matching line decides):
+    TYPE(local|host|hostssl|hostnossl) DATABASE USER [ADDRESS] METHOD
+    e.g. host all all 0.0.0.0/0 scram-sha-256
 
 ENVIRONMENT:
-    RUST_LOG         serve: log filter (default: info; e.g. debug, pgwire_server=debug)
+    RUST_LOG               serve: log filter, overriding log_level (e.g. pgwire_server=debug)
 ";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +69,9 @@ enum Command {
 struct Args {
     command: Command,
     data_dir: Option<PathBuf>,
-    listen: SocketAddr,
+    listen: Option<SocketAddr>,
+    max_connections: Option<usize>,
+    config: Option<PathBuf>,
     rows: u64,
 }
 
@@ -63,7 +85,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
     let mut args = Args {
         command,
         data_dir: None,
-        listen: SocketAddr::from(([127, 0, 0, 1], 5432)),
+        listen: None,
+        max_connections: None,
+        config: None,
         rows: 10_000,
     };
     while let Some(flag) = argv.next() {
@@ -73,9 +97,22 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
             }
             "--listen" => {
                 let v = argv.next().ok_or("--listen needs a value")?;
-                args.listen = v
-                    .parse()
-                    .map_err(|_| format!("--listen: not an address:port: {v}"))?;
+                args.listen = Some(
+                    v.parse()
+                        .map_err(|_| format!("--listen: not an address:port: {v}"))?,
+                );
+            }
+            "--max-connections" => {
+                let v = argv.next().ok_or("--max-connections needs a value")?;
+                args.max_connections = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| format!("--max-connections: not a positive number: {v}"))?,
+                );
+            }
+            "--config" => {
+                args.config = Some(argv.next().ok_or("--config needs a value")?.into());
             }
             "--rows" => {
                 let v = argv.next().ok_or("--rows needs a value")?;
@@ -121,22 +158,39 @@ async fn shutdown_signal() {
     }
 }
 
+/// The configuration: defaults, then the file, then the flags.
+fn server_config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
+    let mut config = ServerConfig::new(
+        args.data_dir.clone().unwrap_or_else(|| "quill-data".into()),
+        SocketAddr::from(([127, 0, 0, 1], 5432)),
+    );
+    if let Some(path) = &args.config {
+        config
+            .apply_file(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(n) = args.max_connections {
+        config.max_connections = n;
+    }
+    Ok(config)
+}
+
 fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let config = server_config(args)?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log_level))
+        .map_err(|e| format!("invalid log_level '{}': {e}", config.log_level))?;
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     // A panic (the protocol decoder's, on some malformed messages) ends only its connection;
     // log it as one line instead of a backtrace.
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
-    let config = ServerConfig {
-        data_dir: args.data_dir.clone().unwrap_or_else(|| "quill-data".into()),
-        listen: args.listen,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -2,8 +2,16 @@
 //! each with the PostgreSQL protocol until told to stop; then closes every connection (their
 //! open transactions roll back), waits for the session threads to end and closes the
 //! database, which writes a checkpoint.
+//!
+//! The first start in a new data directory creates it with the bootstrap superuser
+//! `postgres` and a `pg_hba.conf` trusting local and loopback connections, as initdb does.
 
+use crate::config::ServerConfig;
 use crate::conn::{Conn, Shared};
+use crate::connection::Context;
+use crate::hba::{HbaError, Rules, DEFAULT_RULES};
+use crate::registry::Registry;
+use crate::tls::TlsError;
 use engine::{Database, EngineError};
 use futures::FutureExt;
 use pgwire::api::auth::StartupHandler;
@@ -12,7 +20,7 @@ use pgwire::api::{ErrorHandler, PgWireServerHandlers, RandomPidSecretKeyGenerato
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -21,12 +29,8 @@ use tokio::task::JoinSet;
 /// How long shutdown waits for session threads to finish their current statement.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// What to serve and where.
-#[derive(Clone, Debug)]
-pub struct ServerConfig {
-    pub data_dir: PathBuf,
-    pub listen: SocketAddr,
-}
+/// The role initdb creates.
+pub const BOOTSTRAP_SUPERUSER: &str = "postgres";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -44,6 +48,19 @@ pub enum ServerError {
     },
     #[error("a server thread failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("could not read the authentication rules {path}: {source}")]
+    HbaRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Hba { path: PathBuf, source: HbaError },
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("ssl_cert_file and ssl_key_file must be set together")]
+    TlsHalfConfigured,
+    #[error("could not create the bootstrap superuser: {0}")]
+    Bootstrap(EngineError),
 }
 
 /// A server bound to its address with its database open; [`Server::run`] serves it.
@@ -51,6 +68,8 @@ pub struct Server {
     listener: TcpListener,
     db: Database,
     config: ServerConfig,
+    hba: Rules,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// The handlers of one connection, as pgwire asks for them.
@@ -74,43 +93,85 @@ impl PgWireServerHandlers for Handlers {
     }
 }
 
-/// Serves one connection until it ends. A message the protocol decoder cannot handle ends
-/// the connection (pgwire 0.42 panics on some truncated messages; the panic is contained
-/// here and the connection's session is dropped with it).
-async fn serve_connection(socket: tokio::net::TcpStream, peer: SocketAddr, handlers: Handlers) {
-    let served = AssertUnwindSafe(pgwire::tokio::process_socket(socket, None, handlers))
+/// Serves one connection until it ends. Malformed messages are refused before the
+/// protocol decoder sees them ([`crate::gate`]); should the decoder or a handler still
+/// panic, the panic ends only this connection, whose session is dropped with it.
+async fn serve_connection(
+    socket: tokio::net::TcpStream,
+    peer: SocketAddr,
+    cx: Arc<Context>,
+    handlers: Handlers,
+) {
+    let served = AssertUnwindSafe(crate::connection::serve(socket, peer, cx, handlers))
         .catch_unwind()
         .await;
     match served {
-        Ok(Ok(())) => tracing::debug!(%peer, "connection closed"),
-        Ok(Err(e)) => tracing::debug!(%peer, "connection ended with an error: {e}"),
-        Err(_) => tracing::warn!(%peer, "connection ended: malformed message"),
+        Ok(()) => tracing::debug!(%peer, "connection closed"),
+        Err(_) => tracing::warn!(%peer, "connection ended by a panic in its handler"),
     }
+}
+
+/// Reads the authentication rules, writing initdb's defaults first when the data
+/// directory's own rule file does not exist yet.
+fn load_rules(config: &ServerConfig) -> Result<Rules, ServerError> {
+    let path = config.hba_path();
+    if config.hba_file.is_none() && !path.exists() {
+        std::fs::write(&path, DEFAULT_RULES).map_err(|source| ServerError::HbaRead {
+            path: path.clone(),
+            source,
+        })?;
+        tracing::info!(path = %path.display(), "wrote default authentication rules (trust for local connections)");
+    }
+    let text = std::fs::read_to_string(&path).map_err(|source| ServerError::HbaRead {
+        path: path.clone(),
+        source,
+    })?;
+    Rules::parse(&text).map_err(|source| ServerError::Hba { path, source })
+}
+
+fn load_tls(config: &ServerConfig) -> Result<Option<tokio_rustls::TlsAcceptor>, ServerError> {
+    match (&config.ssl_cert_file, &config.ssl_key_file) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::acceptor(cert, key)?)),
+        (None, None) => Ok(None),
+        _ => Err(ServerError::TlsHalfConfigured),
+    }
+}
+
+fn open_database(dir: &Path) -> Result<Database, ServerError> {
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(|source| ServerError::CreateDataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        tracing::info!(data_dir = %dir.display(), "created data directory");
+    }
+    let started = std::time::Instant::now();
+    let db = Database::open(dir).map_err(|source| ServerError::Open {
+        path: dir.to_owned(),
+        source,
+    })?;
+    tracing::info!(data_dir = %dir.display(), elapsed = ?started.elapsed(),
+        "database open (recovery done)");
+    if db
+        .bootstrap_superuser(BOOTSTRAP_SUPERUSER)
+        .map_err(ServerError::Bootstrap)?
+    {
+        tracing::info!(
+            role = BOOTSTRAP_SUPERUSER,
+            "created the bootstrap superuser"
+        );
+    }
+    Ok(db)
 }
 
 impl Server {
     /// Opens the database (creating the directory on first start, recovering after a crash)
     /// and binds the listening socket.
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        let tls = load_tls(&config)?;
         let dir = config.data_dir.clone();
-        let db = tokio::task::spawn_blocking(move || -> Result<Database, ServerError> {
-            if !dir.exists() {
-                std::fs::create_dir_all(&dir).map_err(|source| ServerError::CreateDataDir {
-                    path: dir.clone(),
-                    source,
-                })?;
-                tracing::info!(data_dir = %dir.display(), "created data directory");
-            }
-            let started = std::time::Instant::now();
-            let db = Database::open(&dir).map_err(|source| ServerError::Open {
-                path: dir.clone(),
-                source,
-            })?;
-            tracing::info!(data_dir = %dir.display(), elapsed = ?started.elapsed(),
-                "database open (recovery done)");
-            Ok(db)
-        })
-        .await??;
+        let db = tokio::task::spawn_blocking(move || open_database(&dir)).await??;
+        let hba = load_rules(&config)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -122,6 +183,8 @@ impl Server {
             listener,
             db,
             config,
+            hba,
+            tls,
         })
     }
 
@@ -132,15 +195,28 @@ impl Server {
 
     /// Serves connections until `shutdown` completes, then stops cleanly.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
-        let Server { listener, db, .. } = self;
+        let Server {
+            listener,
+            db,
+            config,
+            hba,
+            tls,
+        } = self;
         let (alive, mut all_gone) = tokio::sync::mpsc::channel::<()>(1);
         let shared = Arc::new(Shared {
             db: db.clone(),
             alive,
             keys: RandomPidSecretKeyGenerator::default(),
+            hba,
+            registry: Arc::new(Registry::new(config.max_connections)),
         });
         tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-            "listening");
+            max_connections = config.max_connections, tls = tls.is_some(), "listening");
+        let cx = Arc::new(Context {
+            shared: shared.clone(),
+            config: Arc::new(config),
+            tls,
+        });
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -150,7 +226,7 @@ impl Server {
                     Ok((socket, peer)) => {
                         tracing::debug!(%peer, "connection accepted");
                         let handlers = Handlers(Arc::new(Conn::new(shared.clone())));
-                        connections.spawn(serve_connection(socket, peer, handlers));
+                        connections.spawn(serve_connection(socket, peer, cx.clone(), handlers));
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -163,12 +239,15 @@ impl Server {
         }
         tracing::info!(
             connections = connections.len(),
-            "shutting down: closing connections"
+            sessions = shared.registry.admitted(),
+            "shutting down: closing connections (open transactions roll back)"
         );
         drop(listener);
+        shared.registry.cancel_all();
         connections.abort_all();
         while connections.join_next().await.is_some() {}
         drop(shared);
+        drop(cx);
         // Every session thread holds an `alive` sender until its session is gone.
         if tokio::time::timeout(SHUTDOWN_GRACE, all_gone.recv())
             .await

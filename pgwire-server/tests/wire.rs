@@ -24,12 +24,9 @@ struct TestServer {
 
 impl TestServer {
     async fn start(dir: &Path) -> TestServer {
-        let server = Server::bind(ServerConfig {
-            data_dir: dir.to_path_buf(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-        })
-        .await
-        .expect("server starts");
+        let server = Server::bind(ServerConfig::new(dir, "127.0.0.1:0".parse().unwrap()))
+            .await
+            .expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {

@@ -63,6 +63,7 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
         Plan::Scan { table } => {
             let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
             Box::new(env.cx.storage.heap(table.file).scan().map(move |t| {
+                crate::interrupt::check()?;
                 let (_, bytes) = t?;
                 Ok(decode_row(&bytes, &types)?)
             }))
@@ -105,6 +106,9 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                     let probe = Probe::build(r, keys, env)?;
                     let (lw, rw, kind, on) = (*left_width, *right_width, *kind, on.as_ref());
                     Box::new(stream(left, env)?.flat_map(move |l| match l {
+                        Ok(_) if crate::interrupt::check().is_err() => {
+                            vec![Err(EngineError::QueryCanceled)]
+                        }
                         Ok(lrow) => {
                             match probe.matches(&lrow, keys, on, kind, lw, rw, &env, &mut []) {
                                 Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),

@@ -12,6 +12,7 @@ pub mod expr;
 pub mod functions;
 pub mod plan;
 pub mod position;
+mod roles;
 mod update;
 
 use crate::catalog::{Catalog, CatalogChange};
@@ -76,11 +77,7 @@ fn syntax_in(sql: &str, e: ParserError) -> EngineError {
 
 /// Parses one or more `;`-separated statements.
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::new(&PostgreSqlDialect {})
-        .with_recursion_limit(200)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
-        .map_err(|e| syntax_in(sql, e))
+    roles::parse_statements(sql, 200).map_err(|e| syntax_in(sql, e))
 }
 
 /// Parses stored or generated text with `f`, leaving every span empty: errors binding the
@@ -122,6 +119,10 @@ pub struct TxnCx<'a> {
     pub txn: &'a mut Transaction,
     pub changes: &'a mut Vec<CatalogChange>,
     pub params: &'a [Value],
+    /// The session's authenticated role; `None` for an embedded session (all privileges).
+    pub session_user: Option<&'a str>,
+    /// The session's settings (`SET`), when the statement runs in a session.
+    pub settings: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 /// Runs a data or definition statement (transaction control is the session's).
@@ -151,6 +152,14 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateView(cv) => ddl::create_view(cv, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
         S::AlterTable(at) => ddl::alter_table(at, cx),
+        S::CreateRole(cr) => roles::create_role(cr, cx),
+        S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
+        S::Drop {
+            object_type: ast::ObjectType::Role,
+            if_exists,
+            names,
+            ..
+        } => roles::drop_roles(*if_exists, names, cx),
         S::Drop {
             object_type,
             if_exists,

@@ -1,0 +1,264 @@
+//! Server configuration: [`ServerConfig`] and its file format, `key = value` lines as in
+//! postgresql.conf (`#` starts a comment; values may be single-quoted; durations take
+//! PostgreSQL's units `ms`, `s`, `min`, `h`; sizes `B`, `kB`, `MB`, `GB`).
+//!
+//! Keys: `listen` (address:port), `max_connections`, `authentication_timeout`,
+//! `max_message_size`, `hba_file`, `ssl_cert_file`, `ssl_key_file`, `log_level`.
+//! Command-line flags override the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// PostgreSQL's `max_connections` default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
+/// PostgreSQL's `authentication_timeout` default.
+pub const DEFAULT_AUTHENTICATION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Largest Query/Parse/Bind/CopyData message accepted by default.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+/// PostgreSQL's `PQ_LARGE_MESSAGE_LIMIT` (1 GiB - 1): the most `max_message_size` may be.
+pub const MAX_MESSAGE_SIZE_LIMIT: usize = (1 << 30) - 1;
+
+/// What to serve, where, and how.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Sessions at once; more are refused with 53300.
+    pub max_connections: usize,
+    /// Time a connection has to complete its startup and authentication.
+    pub authentication_timeout: Duration,
+    /// Largest message a client may send (larger ones end the connection with 08P01).
+    pub max_message_size: usize,
+    /// Authentication rules in pg_hba.conf format; default `DATA_DIR/pg_hba.conf`.
+    pub hba_file: Option<PathBuf>,
+    /// TLS certificate chain and private key (PEM); TLS is offered when both are set.
+    pub ssl_cert_file: Option<PathBuf>,
+    pub ssl_key_file: Option<PathBuf>,
+    /// Log filter (`error`, `warn`, `info`, `debug`, `trace`, or a tracing filter).
+    pub log_level: String,
+}
+
+impl ServerConfig {
+    /// The defaults, serving `data_dir` on `listen`.
+    pub fn new(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> ServerConfig {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            listen,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            authentication_timeout: DEFAULT_AUTHENTICATION_TIMEOUT,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            hba_file: None,
+            ssl_cert_file: None,
+            ssl_key_file: None,
+            log_level: "info".into(),
+        }
+    }
+
+    /// Where the authentication rules are read from.
+    pub fn hba_path(&self) -> PathBuf {
+        self.hba_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("pg_hba.conf"))
+    }
+
+    /// Applies one `key = value` setting (from the file or a flag).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let bad = |why: &str| ConfigError::Value {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            reason: why.to_owned(),
+        };
+        match key {
+            "listen" => self.listen = value.parse().map_err(|_| bad("not an address:port"))?,
+            "max_connections" => {
+                self.max_connections = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| bad("not a positive number"))?;
+            }
+            "authentication_timeout" => {
+                self.authentication_timeout = parse_duration(value)
+                    .filter(|d| *d >= Duration::from_millis(1))
+                    .ok_or_else(|| bad("not a duration such as 60s or 500ms"))?;
+            }
+            "max_message_size" => {
+                self.max_message_size = parse_size(value)
+                    .filter(|&n| (1024..=MAX_MESSAGE_SIZE_LIMIT).contains(&n))
+                    .ok_or_else(|| bad("not a size between 1kB and 1GB - 1"))?;
+            }
+            "hba_file" => self.hba_file = Some(value.into()),
+            "ssl_cert_file" => self.ssl_cert_file = Some(value.into()),
+            "ssl_key_file" => self.ssl_key_file = Some(value.into()),
+            "log_level" => self.log_level = value.to_owned(),
+            _ => {
+                return Err(ConfigError::UnknownKey {
+                    key: key.to_owned(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies every setting of a configuration file's text.
+    pub fn apply_text(&mut self, text: &str) -> Result<(), ConfigError> {
+        for (n, raw) in text.lines().enumerate() {
+            let line = strip_comment(raw).trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (key, value) = line
+                .split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .or_else(|| line.split_once(char::is_whitespace))
+                .ok_or(ConfigError::Syntax { line: n + 1 })?;
+            let value = unquote(value.trim()).ok_or(ConfigError::Syntax { line: n + 1 })?;
+            self.set(&key.to_ascii_lowercase(), &value)
+                .map_err(|e| e.at_line(n + 1))?;
+        }
+        Ok(())
+    }
+
+    /// Applies a configuration file.
+    pub fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.apply_text(&text)
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("line {line}: expected key = value")]
+    Syntax { line: usize },
+    #[error("unrecognized configuration parameter \"{key}\"")]
+    UnknownKey { key: String },
+    #[error("invalid value for parameter \"{key}\": \"{value}\" ({reason})")]
+    Value {
+        key: String,
+        value: String,
+        reason: String,
+    },
+    #[error("line {line}: {source}")]
+    AtLine {
+        line: usize,
+        source: Box<ConfigError>,
+    },
+}
+
+impl ConfigError {
+    fn at_line(self, line: usize) -> ConfigError {
+        ConfigError::AtLine {
+            line,
+            source: Box::new(self),
+        }
+    }
+}
+
+/// The line without its `#` comment (a `#` inside single quotes is kept).
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// A value without its single quotes (`''` inside stands for one quote).
+fn unquote(v: &str) -> Option<String> {
+    match v.strip_prefix('\'') {
+        Some(rest) => Some(rest.strip_suffix('\'')?.replace("''", "'")),
+        None => Some(v.to_owned()),
+    }
+}
+
+/// `500ms`, `2s`, `1min`, `1h`, or a number of seconds (PostgreSQL's unit for
+/// authentication_timeout).
+pub fn parse_duration(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let ms = match unit.trim() {
+        "ms" => n,
+        "" | "s" => n.checked_mul(1000)?,
+        "min" => n.checked_mul(60_000)?,
+        "h" => n.checked_mul(3_600_000)?,
+        _ => return None,
+    };
+    Some(Duration::from_millis(ms))
+}
+
+/// `16MB`, `512kB`, `1GB`, or a number of bytes.
+pub fn parse_size(v: &str) -> Option<usize> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(split);
+    let n: usize = n.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "B" => 1,
+        "kB" => 1 << 10,
+        "MB" => 1 << 20,
+        "GB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_format() {
+        let mut c = ServerConfig::new("d", "127.0.0.1:5432".parse().unwrap());
+        c.apply_text(
+            "# comment\n\
+             listen = '0.0.0.0:6000'   # trailing comment\n\
+             max_connections = 7\n\
+             authentication_timeout = 2s\n\
+             max_message_size = 1MB\n\
+             ssl_cert_file = '/x/server#1.crt'\n\
+             log_level debug\n",
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 6000);
+        assert_eq!(c.max_connections, 7);
+        assert_eq!(c.authentication_timeout, Duration::from_secs(2));
+        assert_eq!(c.max_message_size, 1 << 20);
+        assert_eq!(
+            c.ssl_cert_file.as_deref(),
+            Some(Path::new("/x/server#1.crt"))
+        );
+        assert_eq!(c.log_level, "debug");
+        assert_eq!(c.hba_path(), Path::new("d/pg_hba.conf"));
+        for bad in [
+            "max_connections = 0",
+            "nonsense = 1",
+            "listen = nowhere",
+            "authentication_timeout = 5 weeks",
+            "max_message_size = 2GB",
+            "justakey",
+            "listen = 'unterminated",
+        ] {
+            assert!(c.apply_text(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("60"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("1min"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_size("16MB"), Some(16 << 20));
+    }
+}
