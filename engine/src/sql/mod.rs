@@ -9,6 +9,7 @@ pub mod explain;
 pub mod expr;
 pub mod functions;
 pub mod plan;
+pub mod syscat;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};

@@ -270,6 +270,14 @@ impl Binder<'_> {
                     };
                     return Ok((node, DataType::Bool));
                 }
+                if let Some(plain) = crate::sql::syscat::plain_operator(op) {
+                    let e = A::BinaryOp {
+                        left: left.clone(),
+                        op: plain,
+                        right: right.clone(),
+                    };
+                    return self.bind_expr(&e, scope, agg);
+                }
                 let bop = binary_op(op).ok_or_else(|| EngineError::FeatureNotSupported {
                     feature: format!("operator {op}"),
                 })?;
@@ -428,6 +436,9 @@ impl Binder<'_> {
             } => {
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
+                if let DataType::Reg(kind) = to {
+                    return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind);
+                }
                 let x = match x {
                     Expr::Const(Value::Text(s)) if t == DataType::Unknown => {
                         Expr::Const(Value::parse(&s, &to)?)
