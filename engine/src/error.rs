@@ -1,7 +1,15 @@
-//! The engine's error type and its mapping to PostgreSQL SQLSTATE codes (in one place:
-//! [`EngineError::sqlstate`]).
+//! The engine's error type, its mapping to PostgreSQL SQLSTATE codes (in one place:
+//! [`EngineError::sqlstate`]) and the statement position an error points at
+//! ([`EngineError::position`], PostgreSQL's ErrorResponse `P` field).
+//!
+//! Positions: the binder wraps an error in [`EngineError::Located`] with the place in the
+//! parsed statement it knows (a span's line and column, or an operator token next to one);
+//! once the statement text is at hand, [`EngineError::resolve_position`] turns that into a
+//! 1-based character offset. Errors from expressions parsed out of stored text (defaults,
+//! checks, views) carry no location, as their spans are empty.
 
 use crate::types::TypeError;
+use sqlparser::tokenizer::Location;
 use storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +64,8 @@ pub enum EngineError {
     InvalidColumnReference { message: String },
     #[error("catalog is corrupt: {reason}")]
     CatalogCorrupt { reason: String },
+    #[error("collation \"{name}\" for encoding \"UTF8\" does not exist")]
+    UndefinedCollation { name: String },
     #[error("index \"{name}\" does not exist")]
     UndefinedIndex { name: String },
     #[error("there is no transaction in progress")]
@@ -87,6 +97,27 @@ pub enum EngineError {
     Internal { reason: &'static str },
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// An error with the place in the statement text it points at.
+    #[error("{error}")]
+    Located {
+        error: Box<EngineError>,
+        at: ErrorLocation,
+    },
+}
+
+/// Where in the statement text an error points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorLocation {
+    /// A token's 1-based line and column (where a span starts).
+    Span(Location),
+    /// The first token spelled `token` (case-insensitively) at or after a line and column:
+    /// an infix operator or `::`, which spans do not cover, after its left operand's end.
+    TokenAfter { from: Location, token: String },
+    /// The last token spelled `token` before a line and column: a prefix operator or the
+    /// `CAST` keyword before its operand.
+    TokenBefore { before: Location, token: String },
+    /// A 1-based character offset into the statement text.
+    Offset(u32),
 }
 
 impl EngineError {
@@ -116,7 +147,7 @@ impl EngineError {
             EngineError::InvalidRowCount { .. } => "2201W",
             EngineError::InvalidColumnReference { .. } => "42P10",
             EngineError::CatalogCorrupt { .. } => "XX001",
-            EngineError::UndefinedIndex { .. } => "42704",
+            EngineError::UndefinedIndex { .. } | EngineError::UndefinedCollation { .. } => "42704",
             EngineError::NoActiveTransaction => "25P01",
             EngineError::ActiveTransaction => "25001",
             EngineError::TooManyValues => "42601",
@@ -129,6 +160,94 @@ impl EngineError {
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
             EngineError::Storage(e) => storage_sqlstate(e),
+            EngineError::Located { error, .. } => error.sqlstate(),
+        }
+    }
+
+    /// The error without its location.
+    pub fn unlocated(&self) -> &EngineError {
+        match self {
+            EngineError::Located { error, .. } => error.unlocated(),
+            e => e,
+        }
+    }
+
+    /// The 1-based character position in the statement text the error points at, when
+    /// known (syntax errors; name-resolution and type errors once resolved against the text).
+    pub fn position(&self) -> Option<u32> {
+        match self {
+            EngineError::Syntax { position, .. } => *position,
+            EngineError::Located {
+                at: ErrorLocation::Offset(p),
+                ..
+            } => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL's DETAIL line, when there is one.
+    pub fn detail(&self) -> Option<&str> {
+        match self.unlocated() {
+            EngineError::Type(t) => t.detail(),
+            _ => None,
+        }
+    }
+
+    /// Whether PostgreSQL reports this error with the position of the construct that raised
+    /// it (unknown names, operators without a match, type mismatches, bad literals).
+    fn takes_position(&self) -> bool {
+        match self {
+            EngineError::UndefinedTable { .. }
+            | EngineError::UndefinedColumn { .. }
+            | EngineError::AmbiguousColumn { .. }
+            | EngineError::UndefinedFunction { .. }
+            | EngineError::DatatypeMismatch { .. }
+            | EngineError::Grouping { .. }
+            | EngineError::UndefinedCollation { .. }
+            | EngineError::MissingFromEntry { .. } => true,
+            EngineError::Type(t) => matches!(
+                t.sqlstate(),
+                "42883" | "42725" | "42804" | "42846" | "42704" | "22P02" | "22007" | "22008"
+            ),
+            _ => false,
+        }
+    }
+
+    /// Attaches `at` unless the error has a location already or PostgreSQL reports it
+    /// without one. An empty span (line 0: a node parsed from stored text) attaches nothing.
+    pub fn located(self, at: ErrorLocation) -> EngineError {
+        let empty = match &at {
+            ErrorLocation::Span(l)
+            | ErrorLocation::TokenAfter { from: l, .. }
+            | ErrorLocation::TokenBefore { before: l, .. } => l.line == 0,
+            ErrorLocation::Offset(_) => false,
+        };
+        if empty || !self.takes_position() {
+            return self;
+        }
+        EngineError::Located {
+            error: Box::new(self),
+            at,
+        }
+    }
+
+    /// Attaches the start of a span (see [`EngineError::located`]).
+    pub fn at_span(self, span: sqlparser::tokenizer::Span) -> EngineError {
+        self.located(ErrorLocation::Span(span.start))
+    }
+
+    /// Turns a line/column location into the character offset in `sql`, the text the
+    /// statement was parsed from.
+    pub fn resolve_position(self, sql: &str) -> EngineError {
+        match self {
+            EngineError::Located { error, at } => {
+                let at = match crate::sql::position::offset_of(&at, sql) {
+                    Some(p) => ErrorLocation::Offset(p),
+                    None => return *error,
+                };
+                EngineError::Located { error, at }
+            }
+            e => e,
         }
     }
 }

@@ -185,7 +185,7 @@ impl Session {
         let stmts = sql::parse(sql)?;
         let mut out = Vec::with_capacity(stmts.len());
         for s in &stmts {
-            out.push(self.run(s, &[])?);
+            out.push(self.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
         }
         Ok(out)
     }
@@ -199,7 +199,10 @@ impl Session {
                 position: None,
             });
         };
-        match self.run(stmt, params)? {
+        match self
+            .run(stmt, params)
+            .map_err(|e| e.resolve_position(sql))?
+        {
             StatementResult::Rows(r) => Ok(r),
             StatementResult::Command(_) => Ok(RowSet {
                 columns: Vec::new(),
@@ -223,7 +226,8 @@ impl Session {
             });
         };
         let catalog = self.db.catalog();
-        let (params, cols) = sql::describe(stmt, &catalog, declared)?;
+        let (params, cols) =
+            sql::describe(stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         Ok((
             params,
             cols.into_iter()

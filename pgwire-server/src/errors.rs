@@ -6,7 +6,7 @@ use crate::worker::WorkerGone;
 use engine::EngineError;
 use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
 
-/// ErrorResponse fields for an engine error. `offset` is added to a syntax error's position
+/// ErrorResponse fields for an engine error. `offset` is added to the error's position
 /// (the statement's character offset in the query string it came from).
 pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
     let mut info = ErrorInfo::new(
@@ -15,13 +15,8 @@ pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
         e.to_string(),
     );
     info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
-    match e {
-        EngineError::Syntax {
-            position: Some(p), ..
-        } => info.position = Some((*p as usize + offset).to_string()),
-        EngineError::Type(t) => info.detail = t.detail().map(str::to_owned),
-        _ => {}
-    }
+    info.position = e.position().map(|p| (p as usize + offset).to_string());
+    info.detail = e.detail().map(str::to_owned);
     info
 }
 

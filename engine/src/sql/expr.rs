@@ -43,6 +43,20 @@ pub enum Expr {
         list: Vec<Expr>,
         negated: bool,
     },
+    /// `expr op ANY/ALL (ARRAY[list])`.
+    AnyList {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+        list: Vec<Expr>,
+    },
+    /// A comparison of two row constructors of equal length, operands pairwise of one type:
+    /// `=` and `<>` combine the pairs; `<` `<=` `>` `>=` decide at the first unequal pair.
+    RowCompare {
+        op: BinaryOp,
+        left: Vec<Expr>,
+        right: Vec<Expr>,
+    },
     Func(ScalarFunc, Vec<Expr>),
     /// A catalog function (with the catalog snapshot it reads).
     Sys(Box<super::syscat::SysCall>),
@@ -62,10 +76,10 @@ pub enum SubqueryKind {
     Exists {
         negated: bool,
     },
-    /// `expr [NOT] IN (subquery)`, `expr op ANY/ALL (subquery)`: compares with each row's
-    /// single column.
+    /// `expr [NOT] IN (subquery)`, `expr op ANY/ALL (subquery)`: compares with each row
+    /// (one expression per subquery column; several for a row constructor).
     Quantified {
-        expr: Box<Expr>,
+        exprs: Vec<Expr>,
         op: BinaryOp,
         all: bool,
         negated: bool,
@@ -197,6 +211,39 @@ impl Expr {
                 }
                 Ok(from_truth(in_values(&v, items.iter(), *negated)?))
             }
+            Expr::AnyList {
+                expr,
+                op,
+                all,
+                list,
+            } => {
+                let v = expr.eval(row, env)?;
+                let mut unknown = false;
+                for e in list {
+                    match truth(&eval_binary(*op, &v, &e.eval(row, env)?)?)? {
+                        Some(true) if !*all => return Ok(Value::Bool(true)),
+                        Some(false) if *all => return Ok(Value::Bool(false)),
+                        None => unknown = true,
+                        _ => {}
+                    }
+                }
+                Ok(if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                })
+            }
+            Expr::RowCompare { op, left, right } => {
+                let l = left
+                    .iter()
+                    .map(|e| e.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                let r = right
+                    .iter()
+                    .map(|e| e.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(from_truth(row_compare(*op, &l, &r)?))
+            }
             Expr::Func(f, args) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
@@ -246,6 +293,39 @@ fn in_values<'a>(
     Ok(if saw_null { None } else { Some(negated) })
 }
 
+/// Compares two rows of equal length with SQL's NULL rules (None = unknown).
+pub fn row_compare(op: BinaryOp, l: &[Value], r: &[Value]) -> Result<Option<bool>> {
+    let pairs = l.iter().zip(r);
+    match op {
+        BinaryOp::Eq | BinaryOp::NotEq => {
+            // `=`: false if a pair differs; `<>`: true if a pair differs.
+            let mut unknown = false;
+            for (a, b) in pairs {
+                match truth(&eval_binary(BinaryOp::Eq, a, b)?)? {
+                    Some(false) => return Ok(Some(op == BinaryOp::NotEq)),
+                    None => unknown = true,
+                    Some(true) => {}
+                }
+            }
+            Ok(if unknown {
+                None
+            } else {
+                Some(op == BinaryOp::Eq)
+            })
+        }
+        _ => {
+            for (a, b) in pairs {
+                match truth(&eval_binary(BinaryOp::Eq, a, b)?)? {
+                    None => return Ok(None),
+                    Some(false) => return truth(&eval_binary(op, a, b)?),
+                    Some(true) => {}
+                }
+            }
+            Ok(Some(matches!(op, BinaryOp::LtEq | BinaryOp::GtEq)))
+        }
+    }
+}
+
 impl Subquery {
     fn eval(&self, row: &[Value], env: &Env<'_>) -> Result<Value> {
         let mut outer: Vec<&[Value]> = Vec::with_capacity(env.outer.len() + 1);
@@ -260,31 +340,35 @@ impl Subquery {
             },
             SubqueryKind::Exists { negated } => Ok(Value::Bool(rows.is_empty() == *negated)),
             SubqueryKind::Quantified {
-                expr,
+                exprs,
                 op,
                 all,
                 negated,
             } => {
-                let v = expr.eval(row, env)?;
-                let items = rows.iter().map(|r| r.first().unwrap_or(&Value::Null));
-                if *op == BinaryOp::Eq && !*all {
-                    return Ok(from_truth(in_values(&v, items, *negated)?));
+                let vals = exprs
+                    .iter()
+                    .map(|e| e.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                if let ([v], BinaryOp::Eq, false) = (vals.as_slice(), op, all) {
+                    let items = rows.iter().map(|r| r.first().unwrap_or(&Value::Null));
+                    return Ok(from_truth(in_values(v, items, *negated)?));
                 }
                 // ANY: true if some comparison is true; ALL: false if some is false.
                 let mut unknown = false;
-                for item in items {
-                    match truth(&eval_binary(*op, &v, item)?)? {
-                        Some(true) if !*all => return Ok(Value::Bool(true)),
-                        Some(false) if *all => return Ok(Value::Bool(false)),
+                for item in &rows {
+                    let t = match vals.as_slice() {
+                        [v] => truth(&eval_binary(*op, v, item.first().unwrap_or(&Value::Null))?)?,
+                        vs => row_compare(*op, vs, item)?,
+                    };
+                    match t {
+                        Some(true) if !*all => return Ok(Value::Bool(!*negated)),
+                        Some(false) if *all => return Ok(Value::Bool(*negated)),
                         None => unknown = true,
                         _ => {}
                     }
                 }
-                Ok(if unknown {
-                    Value::Null
-                } else {
-                    Value::Bool(*all)
-                })
+                let t = if unknown { None } else { Some(*all) };
+                Ok(from_truth(t.map(|b| b != *negated)))
             }
         }
     }
@@ -337,12 +421,23 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
                 map_up(x, depth, f);
             }
         }
+        Expr::AnyList { expr, list, .. } => {
+            map_up(expr, depth, f);
+            for x in list {
+                map_up(x, depth, f);
+            }
+        }
+        Expr::RowCompare { left, right, .. } => {
+            for x in left.iter_mut().chain(right.iter_mut()) {
+                map_up(x, depth, f);
+            }
+        }
         Expr::Func(_, args) => args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Sys(c) => c.args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
-            if let SubqueryKind::Quantified { expr, .. } = &mut sq.kind {
-                map_up(expr, depth, f);
+            if let SubqueryKind::Quantified { exprs, .. } = &mut sq.kind {
+                exprs.iter_mut().for_each(|x| map_up(x, depth, f));
             }
         }
     }
@@ -376,8 +471,11 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
                     .all(|(w, t)| columns_used(w, out) && columns_used(t, out))
                 && otherwise.as_ref().is_none_or(|o| columns_used(o, out))
         }
-        Expr::InList { expr, list, .. } => {
+        Expr::InList { expr, list, .. } | Expr::AnyList { expr, list, .. } => {
             columns_used(expr, out) && list.iter().all(|x| columns_used(x, out))
+        }
+        Expr::RowCompare { left, right, .. } => {
+            left.iter().chain(right).all(|x| columns_used(x, out))
         }
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
         Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod expr;
 pub mod functions;
 pub mod plan;
+pub mod position;
 pub mod syscat;
 
 use crate::catalog::{Catalog, CatalogChange};
@@ -20,6 +21,7 @@ use expr::Row;
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Tokenizer;
 use storage::{Storage, Transaction};
 
 /// Result columns: name and type.
@@ -79,12 +81,27 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .map_err(|e| syntax_in(sql, e))
 }
 
+/// Parses stored or generated text with `f`, leaving every span empty: errors binding the
+/// result must not point into a statement the text did not come from.
+fn parse_unlocated<T>(
+    sql: &str,
+    f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParserError>,
+) -> Result<T> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
+    let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
+    f(&mut p).map_err(|e| syntax_in(sql, e))
+}
+
 /// Parses one expression (stored defaults and checks, generated join conditions).
 pub fn parse_expr(sql: &str) -> Result<ast::Expr> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| syntax_in(sql, e))
+    parse_unlocated(sql, |p| p.parse_expr())
+}
+
+/// Parses stored statements (a view's query).
+pub fn parse_stored(sql: &str) -> Result<Vec<ast::Statement>> {
+    parse_unlocated(sql, |p| p.parse_statements())
 }
 
 /// Parses a type name such as `character varying(10)`.

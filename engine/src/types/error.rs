@@ -97,6 +97,15 @@ pub enum TypeError {
     /// 22025.
     #[error("LIKE pattern must not end with escape character")]
     LikeEscapeAtEnd,
+    /// 2201B: a regular expression that does not compile.
+    #[error("invalid regular expression: {message}")]
+    InvalidRegex { message: String },
+    /// 22019: a LIKE / SIMILAR TO escape that is not a single character.
+    #[error("invalid escape string")]
+    InvalidEscapeString,
+    /// 22023: an unknown regular-expression flag.
+    #[error("invalid regular expression option: \"{flag}\"")]
+    InvalidRegexOption { flag: char },
     /// 54001: pattern matching nested too deeply.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -183,6 +192,9 @@ impl TypeError {
             E::StringTooLong { .. } => "22001",
             E::InvalidParameterValue { .. } => "22023",
             E::LikeEscapeAtEnd => "22025",
+            E::InvalidRegex { .. } => "2201B",
+            E::InvalidEscapeString => "22019",
+            E::InvalidRegexOption { .. } => "22023",
             E::InvalidUtf8 => "22021",
             E::StackDepthExceeded => "54001",
             E::CannotCast { .. } | E::CannotConvertToCommon { .. } => "42846",

@@ -5,11 +5,12 @@
 //! Submodules: `value` (the [`Value`] type, comparison, key encoding), `textio` (text I/O of
 //! bool, integers, floats, bytea, strings), `numeric`/`numeric_pow` (the numeric type),
 //! `datetime`/`dtfields`/`dtparse`/`interval` (dates, times, timestamps, intervals), `cast`,
-//! `ops`/`arith`/`like` (operator resolution and evaluation), `row` (row storage); tests in
+//! `ops`/`arith`/`bitops`/`like`/`regex` (operator resolution and evaluation), `row` (row storage); tests in
 //! `tests_io` (replaying `testdata/pg_reference.tsv`, recorded from PostgreSQL 15),
 //! `tests_ops` and `tests_prop`.
 
 mod arith;
+mod bitops;
 mod cast;
 pub(crate) mod datetime;
 mod dtfields;
@@ -20,6 +21,7 @@ mod like;
 mod numeric;
 mod numeric_pow;
 pub mod ops;
+pub mod regex;
 pub mod row;
 mod textio;
 mod value;

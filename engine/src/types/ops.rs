@@ -32,6 +32,19 @@ pub enum BinaryOp {
     ILike,
     NotLike,
     NotILike,
+    /// `~`, `~*`, `!~`, `!~*`: POSIX regular expressions.
+    RegexMatch,
+    RegexIMatch,
+    NotRegexMatch,
+    NotRegexIMatch,
+    /// `^@`
+    StartsWith,
+    BitAnd,
+    BitOr,
+    /// `#`
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 impl BinaryOp {
@@ -57,6 +70,16 @@ impl BinaryOp {
             BinaryOp::ILike => "~~*",
             BinaryOp::NotLike => "!~~",
             BinaryOp::NotILike => "!~~*",
+            BinaryOp::RegexMatch => "~",
+            BinaryOp::RegexIMatch => "~*",
+            BinaryOp::NotRegexMatch => "!~",
+            BinaryOp::NotRegexIMatch => "!~*",
+            BinaryOp::StartsWith => "^@",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "#",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
         }
     }
 
@@ -275,6 +298,24 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
         BinaryOp::ILike | BinaryOp::NotILike => {
             v.push(c(T::Text, T::Text, T::Bool));
             v.push(c(T::Char(None), T::Text, T::Bool));
+        }
+        BinaryOp::RegexMatch
+        | BinaryOp::RegexIMatch
+        | BinaryOp::NotRegexMatch
+        | BinaryOp::NotRegexIMatch => {
+            v.push(c(T::Text, T::Text, T::Bool));
+            v.push(c(T::Char(None), T::Text, T::Bool));
+        }
+        BinaryOp::StartsWith => v.push(c(T::Text, T::Text, T::Bool)),
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
+            for t in ints {
+                v.push(c(t.clone(), t.clone(), t));
+            }
+        }
+        BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
+            for t in ints {
+                v.push(c(t.clone(), T::Int4, t));
+            }
         }
         BinaryOp::And | BinaryOp::Or => {}
     }
@@ -544,6 +585,28 @@ pub fn eval_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, TypeErro
             };
             Ok(Value::Bool(m != negate))
         }
+        BinaryOp::RegexMatch
+        | BinaryOp::RegexIMatch
+        | BinaryOp::NotRegexMatch
+        | BinaryOp::NotRegexIMatch => {
+            let ci = matches!(op, BinaryOp::RegexIMatch | BinaryOp::NotRegexIMatch);
+            let negate = matches!(op, BinaryOp::NotRegexMatch | BinaryOp::NotRegexIMatch);
+            match (l, r) {
+                (Value::Text(s), Value::Text(p)) => {
+                    Ok(Value::Bool(super::regex::regex_match(s, p, ci)? != negate))
+                }
+                _ => Err(undefined(op, l, r)),
+            }
+        }
+        BinaryOp::StartsWith => match (l, r) {
+            (Value::Text(s), Value::Text(p)) => Ok(Value::Bool(s.starts_with(p.as_str()))),
+            _ => Err(undefined(op, l, r)),
+        },
+        BinaryOp::BitAnd
+        | BinaryOp::BitOr
+        | BinaryOp::BitXor
+        | BinaryOp::ShiftLeft
+        | BinaryOp::ShiftRight => super::bitops::eval(op, l, r).ok_or_else(|| undefined(op, l, r)),
         _ => super::arith::arith(op, l, r),
     }
 }
@@ -646,4 +709,9 @@ pub fn eval_negate(v: &Value) -> Result<Value, TypeError> {
 /// Compares two floats as PostgreSQL does (exposed for sorting helpers).
 pub fn float8_cmp(a: f64, b: f64) -> Ordering {
     float_cmp(a, b)
+}
+
+/// Prefix `~` on an integer (None for other types).
+pub fn eval_bit_not(v: &Value) -> Option<Value> {
+    super::bitops::not(v)
 }

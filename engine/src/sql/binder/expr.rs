@@ -3,13 +3,60 @@
 //! casts where operand types differ, aggregates to slots of the aggregate's output row.
 
 use super::{ident_name, AggCtx, Binder, Scope};
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, ErrorLocation, Result};
 use crate::sql::expr::{Expr, Subquery, SubqueryKind};
-use crate::sql::functions::AggFunc;
-use crate::sql::plan::AggCall;
+use crate::sql::functions::ScalarFunc;
 use crate::types::ops::{resolve_binary, BinaryOp};
 use crate::types::{common_type, CastKind, DataType, Value};
-use sqlparser::ast;
+use sqlparser::ast::{self, Spanned};
+
+pub use super::walk::contains_aggregate;
+
+/// `CAST(x AS to)` / `x::to`: literals are read as `to` (an over-long string literal cast
+/// to `varchar(n)`/`char(n)` is cut, as explicit casts cut); `character` values lose their
+/// padding on the way to other string types.
+fn explicit_cast(x: Expr, t: &DataType, to: &DataType) -> Result<Expr> {
+    let x = strip_padding(x, t, to);
+    Ok(match x {
+        Expr::Const(Value::Text(s)) if *t == DataType::Unknown => {
+            if matches!(to, DataType::Varchar(Some(_)) | DataType::Char(Some(_))) {
+                Expr::Const(Value::Text(s).cast(to, CastKind::Explicit)?)
+            } else {
+                Expr::Const(Value::parse(&s, to)?)
+            }
+        }
+        Expr::Const(v) => Expr::Const(v.cast(to, CastKind::Explicit)?),
+        x if t == to => x,
+        x => Expr::Cast(Box::new(x), to.clone()),
+    })
+}
+
+/// The keyword of a `CAST`-style conversion (where its errors point).
+fn kind_keyword(kind: &ast::CastKind) -> &'static str {
+    match kind {
+        ast::CastKind::TryCast => "try_cast",
+        ast::CastKind::SafeCast => "safe_cast",
+        _ => "cast",
+    }
+}
+
+/// `character` → another string type: PostgreSQL's cast drops the trailing blanks.
+fn strip_padding(x: Expr, from: &DataType, to: &DataType) -> Expr {
+    if !matches!(from, DataType::Char(_)) || !matches!(to, DataType::Text | DataType::Varchar(_)) {
+        return x;
+    }
+    match x {
+        Expr::Const(Value::Text(s)) => Expr::Const(Value::Text(s.trim_end_matches(' ').into())),
+        Expr::Const(v) => Expr::Const(v),
+        x => Expr::Func(ScalarFunc::BpcharToText, vec![x]),
+    }
+}
+
+fn interval_form() -> EngineError {
+    EngineError::FeatureNotSupported {
+        feature: "this form of INTERVAL literal (field restrictions)".into(),
+    }
+}
 
 /// Casts a bound expression to `to` (constants are converted right away).
 pub fn coerce(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
@@ -29,6 +76,7 @@ pub fn coerce(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
             ),
         });
     }
+    let e = strip_padding(e, from, to);
     match e {
         Expr::Const(Value::Null) => Ok(Expr::Const(Value::Null)),
         Expr::Const(Value::Text(s)) if *from == DataType::Unknown => {
@@ -39,27 +87,7 @@ pub fn coerce(e: Expr, from: &DataType, to: &DataType) -> Result<Expr> {
     }
 }
 
-fn binary_op(op: &ast::BinaryOperator) -> Option<BinaryOp> {
-    use ast::BinaryOperator as B;
-    Some(match op {
-        B::Plus => BinaryOp::Add,
-        B::Minus => BinaryOp::Sub,
-        B::Multiply => BinaryOp::Mul,
-        B::Divide => BinaryOp::Div,
-        B::Modulo => BinaryOp::Mod,
-        B::Eq => BinaryOp::Eq,
-        B::NotEq => BinaryOp::NotEq,
-        B::Lt => BinaryOp::Lt,
-        B::LtEq => BinaryOp::LtEq,
-        B::Gt => BinaryOp::Gt,
-        B::GtEq => BinaryOp::GtEq,
-        B::StringConcat => BinaryOp::Concat,
-        B::PGExp => BinaryOp::Pow,
-        _ => return None,
-    })
-}
-
-fn number(s: &str) -> Result<(Value, DataType)> {
+pub(super) fn number(s: &str) -> Result<(Value, DataType)> {
     let digits = s.strip_prefix('-').unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = s.parse::<i32>() {
@@ -76,10 +104,6 @@ fn number(s: &str) -> Result<(Value, DataType)> {
     Ok((Value::parse(s, &ty)?, ty))
 }
 
-fn is_aggregate_call(f: &ast::Function) -> bool {
-    f.over.is_none() && f.name.0.len() == 1 && AggFunc::by_name(&object_name(&f.name)).is_some()
-}
-
 pub fn object_name(n: &ast::ObjectName) -> String {
     n.0.iter()
         .map(|p| match p {
@@ -90,100 +114,21 @@ pub fn object_name(n: &ast::ObjectName) -> String {
         .join(".")
 }
 
-/// Whether `e` contains an aggregate call of this query level (not inside subqueries).
-pub fn contains_aggregate(e: &ast::Expr) -> bool {
-    use ast::Expr as A;
-    let any = |xs: &[&ast::Expr]| xs.iter().any(|x| contains_aggregate(x));
-    match e {
-        A::Function(f) => {
-            if is_aggregate_call(f) {
-                return true;
-            }
-            match &f.args {
-                ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {
-                        contains_aggregate(x)
-                    }
-                    _ => false,
-                }),
-                _ => false,
-            }
-        }
-        A::BinaryOp { left, right, .. } => any(&[left, right]),
-        A::UnaryOp { expr, .. }
-        | A::Nested(expr)
-        | A::IsNull(expr)
-        | A::IsNotNull(expr)
-        | A::IsTrue(expr)
-        | A::IsNotTrue(expr)
-        | A::IsFalse(expr)
-        | A::IsNotFalse(expr)
-        | A::Cast { expr, .. } => contains_aggregate(expr),
-        A::IsDistinctFrom(l, r) | A::IsNotDistinctFrom(l, r) => any(&[l, r]),
-        A::Between {
-            expr, low, high, ..
-        } => any(&[expr, low, high]),
-        A::In { expr, target, .. } => {
-            contains_aggregate(expr)
-                || matches!(target, ast::InTarget::List(l) if l.iter().any(contains_aggregate))
-        }
-        A::Like { expr, pattern, .. } | A::ILike { expr, pattern, .. } => any(&[expr, pattern]),
-        A::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
-            operand.as_deref().is_some_and(contains_aggregate)
-                || conditions
-                    .iter()
-                    .any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
-                || else_result.as_deref().is_some_and(contains_aggregate)
-        }
-        A::AnyOp { left, .. } | A::AllOp { left, .. } => contains_aggregate(left),
-        A::Substring {
-            expr,
-            substring_from,
-            substring_for,
-            ..
-        } => {
-            contains_aggregate(expr)
-                || substring_from.as_deref().is_some_and(contains_aggregate)
-                || substring_for.as_deref().is_some_and(contains_aggregate)
-        }
-        A::Trim {
-            expr,
-            trim_what,
-            trim_characters,
-            ..
-        } => {
-            contains_aggregate(expr)
-                || trim_what.as_deref().is_some_and(contains_aggregate)
-                || trim_characters
-                    .as_ref()
-                    .is_some_and(|cs| cs.iter().any(contains_aggregate))
-        }
-        A::Position { expr, r#in } => any(&[expr, r#in]),
-        A::Overlay {
-            expr,
-            overlay_what,
-            overlay_from,
-            overlay_for,
-        } => {
-            any(&[expr, overlay_what, overlay_from])
-                || overlay_for.as_deref().is_some_and(contains_aggregate)
-        }
-        A::Ceil { expr, .. } | A::Floor { expr, .. } | A::Extract { expr, .. } => {
-            contains_aggregate(expr)
-        }
-        _ => false,
-    }
-}
-
 impl Binder<'_> {
     /// Binds `e` over `scope`. With `agg`, the result reads the aggregate's output row:
     /// GROUP BY expressions and aggregate calls become its columns.
+    /// Errors point at `e` unless a part of it raised them (see [`EngineError::located`]).
     pub fn bind_expr(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, DataType)> {
+        self.bind_node(e, scope, agg)
+            .map_err(|err| err.at_span(e.span()))
+    }
+
+    fn bind_node(
         &mut self,
         e: &ast::Expr,
         scope: &Scope,
@@ -221,70 +166,8 @@ impl Binder<'_> {
             }
             A::Value(v) => self.bind_value(&v.value),
             A::Nested(inner) => self.bind_expr(inner, scope, agg),
-            A::UnaryOp { op, expr } => {
-                // A negative number literal is one constant, typed by its value as in
-                // PostgreSQL (-2147483648 is an integer).
-                if let (ast::UnaryOperator::Minus, A::Value(v)) = (op, expr.as_ref()) {
-                    if let ast::Value::Number(n, _) = &v.value {
-                        let (v, t) = number(&format!("-{n}"))?;
-                        return Ok((Expr::Const(v), t));
-                    }
-                }
-                let (x, t) = self.bind_expr(expr, scope, agg)?;
-                match op {
-                    ast::UnaryOperator::Plus => Ok((x, t)),
-                    ast::UnaryOperator::Minus => match x {
-                        Expr::Const(v) if !v.is_null() && t != DataType::Unknown => {
-                            Ok((Expr::Const(crate::types::ops::eval_negate(&v)?), t))
-                        }
-                        x => {
-                            let t = if t == DataType::Unknown {
-                                DataType::Float8
-                            } else {
-                                t
-                            };
-                            Ok((Expr::Neg(Box::new(x)), t))
-                        }
-                    },
-                    ast::UnaryOperator::Not => {
-                        let x = coerce(x, &t, &DataType::Bool)?;
-                        Ok((Expr::Not(Box::new(x)), DataType::Bool))
-                    }
-                    other => Err(EngineError::FeatureNotSupported {
-                        feature: format!("unary operator {other}"),
-                    }),
-                }
-            }
-            A::BinaryOp { left, op, right } => {
-                if matches!(op, ast::BinaryOperator::And | ast::BinaryOperator::Or) {
-                    let (l, lt) = self.bind_expr(left, scope, agg)?;
-                    let (r, rt) = self.bind_expr(right, scope, agg)?;
-                    let (l, r) = (
-                        coerce(l, &lt, &DataType::Bool)?,
-                        coerce(r, &rt, &DataType::Bool)?,
-                    );
-                    let node = if *op == ast::BinaryOperator::And {
-                        Expr::And(Box::new(l), Box::new(r))
-                    } else {
-                        Expr::Or(Box::new(l), Box::new(r))
-                    };
-                    return Ok((node, DataType::Bool));
-                }
-                if let Some(plain) = crate::sql::syscat::plain_operator(op) {
-                    let e = A::BinaryOp {
-                        left: left.clone(),
-                        op: plain,
-                        right: right.clone(),
-                    };
-                    return self.bind_expr(&e, scope, agg);
-                }
-                let bop = binary_op(op).ok_or_else(|| EngineError::FeatureNotSupported {
-                    feature: format!("operator {op}"),
-                })?;
-                let (l, lt) = self.bind_expr(left, scope, agg)?;
-                let (r, rt) = self.bind_expr(right, scope, agg)?;
-                self.binary(bop, l, lt, r, rt)
-            }
+            A::UnaryOp { op, expr } => self.bind_unary(*op, expr, scope, agg),
+            A::BinaryOp { left, op, right } => self.bind_infix(left, op, right, scope, agg),
             A::IsNull(x) | A::IsNotNull(x) => {
                 let (x, _) = self.bind_expr(x, scope, agg)?;
                 Ok((
@@ -318,81 +201,34 @@ impl Binder<'_> {
                 negated,
                 low,
                 high,
-            } => {
-                let (x, xt) = self.bind_expr(expr, scope, agg)?;
-                let (lo, lot) = self.bind_expr(low, scope, agg)?;
-                let (hi, hit) = self.bind_expr(high, scope, agg)?;
-                let (a, _) = self.binary(BinaryOp::GtEq, x.clone(), xt.clone(), lo, lot)?;
-                let (b, _) = self.binary(BinaryOp::LtEq, x, xt, hi, hit)?;
-                let both = Expr::And(Box::new(a), Box::new(b));
-                Ok((
-                    if *negated {
-                        Expr::Not(Box::new(both))
-                    } else {
-                        both
-                    },
-                    DataType::Bool,
-                ))
-            }
+            } => self.bind_between(expr, *negated, low, high, scope, agg),
             A::In {
                 expr,
                 target,
                 negated,
                 ..
-            } => match target {
-                ast::InTarget::List(list) => {
-                    let (x, xt) = self.bind_expr(expr, scope, agg)?;
-                    let mut items = Vec::with_capacity(list.len());
-                    let mut types = vec![xt.clone()];
-                    for item in list {
-                        let (b, t) = self.bind_expr(item, scope, agg)?;
-                        types.push(t.clone());
-                        items.push((b, t));
-                    }
-                    let t = common_type(&types)?;
-                    let x = coerce(x, &xt, &t)?;
-                    let list = items
-                        .into_iter()
-                        .map(|(b, bt)| coerce(b, &bt, &t))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok((
-                        Expr::InList {
-                            expr: Box::new(x),
-                            list,
-                            negated: *negated,
-                        },
-                        DataType::Bool,
-                    ))
-                }
-                ast::InTarget::Subquery(q) => {
-                    self.quantified(expr, BinaryOp::Eq, q, false, *negated, scope, agg)
-                }
-                _ => Err(EngineError::FeatureNotSupported {
-                    feature: "this form of IN".into(),
-                }),
-            },
+            } => self.bind_in(expr, target, *negated, scope, agg),
             A::AnyOp {
                 left,
                 compare_op,
                 right,
                 ..
-            }
-            | A::AllOp {
+            } => self.bind_any_all(left, compare_op, right, false, scope, agg),
+            A::AllOp {
                 left,
                 compare_op,
                 right,
-            } => {
-                let all = matches!(e, A::AllOp { .. });
-                let op = binary_op(compare_op).ok_or_else(|| EngineError::FeatureNotSupported {
-                    feature: format!("operator {compare_op} with ANY/ALL"),
-                })?;
-                match right.as_ref() {
-                    A::Subquery(q) => self.quantified(left, op, q, all, false, scope, agg),
-                    _ => Err(EngineError::FeatureNotSupported {
-                        feature: "ANY/ALL over a non-subquery".into(),
-                    }),
-                }
+            } => self.bind_any_all(left, compare_op, right, true, scope, agg),
+            A::IsUnknown(x) | A::IsNotUnknown(x) => {
+                // On booleans, IS UNKNOWN is IS NULL.
+                let (b, t) = self.bind_expr(x, scope, agg)?;
+                let b = coerce(b, &t, &DataType::Bool).map_err(|e| e.at_span(x.span()))?;
+                Ok((
+                    Expr::IsNull(Box::new(b), matches!(e, A::IsNotUnknown(_))),
+                    DataType::Bool,
+                ))
             }
+            A::Collate { expr, collation } => self.bind_collate(expr, collation, scope, agg),
             A::Exists { subquery, negated } => {
                 let plan = self.bind_subquery(subquery, scope)?.0;
                 Ok((
@@ -432,21 +268,27 @@ impl Binder<'_> {
                 agg,
             ),
             A::Cast {
-                expr, data_type, ..
+                kind,
+                expr,
+                data_type,
+                ..
             } => {
+                let at = match kind {
+                    ast::CastKind::DoubleColon => ErrorLocation::TokenAfter {
+                        from: expr.span().end,
+                        token: "::".into(),
+                    },
+                    _ => ErrorLocation::TokenBefore {
+                        before: expr.span().start,
+                        token: kind_keyword(kind).into(),
+                    },
+                };
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
                 if let DataType::Reg(kind) = to {
                     return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind);
                 }
-                let x = match x {
-                    Expr::Const(Value::Text(s)) if t == DataType::Unknown => {
-                        Expr::Const(Value::parse(&s, &to)?)
-                    }
-                    Expr::Const(v) => Expr::Const(v.cast(&to, CastKind::Explicit)?),
-                    x if t == to => x,
-                    x => Expr::Cast(Box::new(x), to.clone()),
-                };
+                let x = explicit_cast(x, &t, &to).map_err(|e| e.located(at))?;
                 Ok((x, to))
             }
             A::TypedString(ts) => {
@@ -461,14 +303,14 @@ impl Binder<'_> {
                 negated,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
                 any: false,
             }
             | A::ILike {
                 negated,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
                 any: false,
             } => {
                 let ilike = matches!(e, A::ILike { .. });
@@ -478,10 +320,15 @@ impl Binder<'_> {
                     (true, false) => BinaryOp::ILike,
                     (true, true) => BinaryOp::NotILike,
                 };
-                let (x, xt) = self.bind_expr(expr, scope, agg)?;
-                let (p, pt) = self.bind_expr(pattern, scope, agg)?;
-                self.binary(op, x, xt, p, pt)
+                self.bind_like(op, expr, pattern, escape_char.as_deref(), scope, agg)
             }
+            A::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => self.bind_similar(*negated, expr, pattern, escape_char.as_deref(), scope, agg),
+            A::Interval(iv) => self.bind_interval(iv),
             A::Function(f) => self.bind_function(f, scope, agg),
             A::Substring { .. }
             | A::Trim { .. }
@@ -538,6 +385,38 @@ impl Binder<'_> {
         })
     }
 
+    /// `INTERVAL 'text' [unit]`: the text read as an interval; a bare number with a unit
+    /// counts that unit (`INTERVAL '3' DAY`).
+    fn bind_interval(&mut self, iv: &ast::Interval) -> Result<(Expr, DataType)> {
+        let text = match iv.value.as_ref() {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                    s.clone()
+                }
+                _ => return Err(interval_form()),
+            },
+            _ => return Err(interval_form()),
+        };
+        let text = match (
+            &iv.leading_field,
+            &iv.last_field,
+            iv.fractional_seconds_precision,
+        ) {
+            (None, None, None) if iv.leading_precision.is_none() => text,
+            (Some(unit), None, None)
+                if iv.leading_precision.is_none()
+                    && text.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
+            {
+                format!("{} {unit}", text.trim())
+            }
+            _ => return Err(interval_form()),
+        };
+        Ok((
+            Expr::Const(Value::parse(&text, &DataType::Interval)?),
+            DataType::Interval,
+        ))
+    }
+
     /// A parameter of still unknown type used where `to` is expected takes that type (the
     /// type a client is told to send).
     pub fn infer_param(&mut self, e: &Expr, from: &DataType, to: &DataType) {
@@ -568,205 +447,5 @@ impl Binder<'_> {
             return Ok((Expr::Const(crate::types::ops::eval_binary(op, a, b)?), res));
         }
         Ok((Expr::Binary(op, Box::new(l), Box::new(r)), res))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn quantified(
-        &mut self,
-        left: &ast::Expr,
-        op: BinaryOp,
-        q: &ast::Query,
-        all: bool,
-        negated: bool,
-        scope: &Scope,
-        agg: &mut Option<&mut AggCtx>,
-    ) -> Result<(Expr, DataType)> {
-        let (x, xt) = self.bind_expr(left, scope, agg)?;
-        let (mut plan, cols) = self.bind_subquery(q, scope)?;
-        if cols.len() != 1 {
-            return Err(EngineError::Syntax {
-                message: "subquery has too many columns".into(),
-                position: None,
-            });
-        }
-        let st = cols[0].1.clone();
-        let (lt2, rt2, _) = resolve_binary(op, &xt, &st)?;
-        let x = coerce(x, &xt, &lt2)?;
-        if rt2 != st {
-            plan = crate::sql::plan::Plan::Project {
-                input: Box::new(plan),
-                exprs: vec![coerce(Expr::Column { up: 0, index: 0 }, &st, &rt2)?],
-            };
-        }
-        Ok((
-            Expr::Subquery(Box::new(Subquery {
-                plan,
-                kind: SubqueryKind::Quantified {
-                    expr: Box::new(x),
-                    op,
-                    all,
-                    negated,
-                },
-            })),
-            DataType::Bool,
-        ))
-    }
-
-    fn bind_case(
-        &mut self,
-        operand: Option<&ast::Expr>,
-        conditions: &[ast::CaseWhen],
-        else_result: Option<&ast::Expr>,
-        scope: &Scope,
-        agg: &mut Option<&mut AggCtx>,
-    ) -> Result<(Expr, DataType)> {
-        let mut op = None;
-        let mut whens = Vec::new();
-        match operand {
-            Some(o) => {
-                let (o, ot) = self.bind_expr(o, scope, agg)?;
-                let mut types = vec![ot.clone()];
-                let mut bound = Vec::new();
-                for c in conditions {
-                    let (w, wt) = self.bind_expr(&c.condition, scope, agg)?;
-                    types.push(wt.clone());
-                    bound.push((w, wt));
-                }
-                let t = common_type(&types)?;
-                op = Some(Box::new(coerce(o, &ot, &t)?));
-                for (w, wt) in bound {
-                    whens.push(coerce(w, &wt, &t)?);
-                }
-            }
-            None => {
-                for c in conditions {
-                    let (w, wt) = self.bind_expr(&c.condition, scope, agg)?;
-                    whens.push(coerce(w, &wt, &DataType::Bool)?);
-                }
-            }
-        }
-        let mut results = Vec::new();
-        let mut types = Vec::new();
-        for c in conditions {
-            let (r, rt) = self.bind_expr(&c.result, scope, agg)?;
-            types.push(rt.clone());
-            results.push((r, rt));
-        }
-        let otherwise = match else_result {
-            Some(e) => {
-                let (r, rt) = self.bind_expr(e, scope, agg)?;
-                types.push(rt.clone());
-                Some((r, rt))
-            }
-            None => None,
-        };
-        let t = common_type(&types)?;
-        let branches = whens
-            .into_iter()
-            .zip(results)
-            .map(|(w, (r, rt))| Ok((w, coerce(r, &rt, &t)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let otherwise = match otherwise {
-            Some((r, rt)) => Some(Box::new(coerce(r, &rt, &t)?)),
-            None => None,
-        };
-        Ok((
-            Expr::Case {
-                operand: op,
-                branches,
-                otherwise,
-            },
-            t,
-        ))
-    }
-
-    fn function_args<'f>(&self, f: &'f ast::Function) -> Result<(Vec<&'f ast::Expr>, bool, bool)> {
-        match &f.args {
-            ast::FunctionArguments::None => Ok((Vec::new(), false, false)),
-            ast::FunctionArguments::List(list) => {
-                let distinct = matches!(
-                    list.duplicate_treatment,
-                    Some(ast::DuplicateTreatment::Distinct)
-                );
-                let mut args = Vec::new();
-                let mut star = false;
-                for a in &list.args {
-                    match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
-                        other => {
-                            return Err(EngineError::FeatureNotSupported {
-                                feature: format!("function argument {other}"),
-                            })
-                        }
-                    }
-                }
-                Ok((args, distinct, star))
-            }
-            ast::FunctionArguments::Subquery(_) => Err(EngineError::FeatureNotSupported {
-                feature: "subquery as function arguments".into(),
-            }),
-        }
-    }
-
-    fn bind_function(
-        &mut self,
-        f: &ast::Function,
-        scope: &Scope,
-        agg: &mut Option<&mut AggCtx>,
-    ) -> Result<(Expr, DataType)> {
-        let name = object_name(&f.name);
-        let (args, distinct, star) = self.function_args(f)?;
-        if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
-            let Some(ctx) = agg.as_deref_mut() else {
-                return Err(EngineError::Grouping {
-                    column: format!("aggregate {name} in this context"),
-                });
-            };
-            let (func, arg, arg_ty) = match (func, star, args.as_slice()) {
-                (AggFunc::Count, true, []) => (AggFunc::CountStar, None, DataType::Int8),
-                (_, false, [a]) => {
-                    // Aggregate arguments read the input rows, not the grouped ones.
-                    let (x, t) = self.bind_expr(a, &ctx.input_scope.clone(), &mut None)?;
-                    (func, Some((x, t.clone())), t)
-                }
-                _ => {
-                    return Err(EngineError::UndefinedFunction {
-                        signature: format!("{name} with {} arguments", args.len()),
-                    })
-                }
-            };
-            let (cast_to, result) = func.types(&arg_ty)?;
-            let arg = match arg {
-                Some((x, t)) => Some(coerce(x, &t, &cast_to)?),
-                None => None,
-            };
-            let slot = ctx.group_exprs.len() + ctx.aggs.len();
-            ctx.aggs.push(AggCall {
-                func,
-                arg,
-                distinct,
-            });
-            ctx.agg_types.push(result.clone());
-            return Ok((Expr::Column { up: 0, index: slot }, result));
-        }
-        let keyword = matches!(
-            name.as_str(),
-            "current_timestamp" | "localtimestamp" | "localtime" | "current_time"
-        );
-        match (&f.args, args.as_slice()) {
-            (ast::FunctionArguments::None, _) => return self.bind_sql_value_function(&name, None),
-            // CURRENT_TIMESTAMP(p) and friends: a precision, not a function argument.
-            (_, [p]) if keyword => {
-                let (p, _) = self.bind_expr(p, scope, agg)?;
-                return self.bind_sql_value_function(&name, Some(p));
-            }
-            _ => {}
-        }
-        let mut bound = Vec::with_capacity(args.len());
-        for a in &args {
-            bound.push(self.bind_expr(a, scope, agg)?);
-        }
-        self.bind_call(&name, bound)
     }
 }

@@ -9,8 +9,11 @@
 //! joined so far by an equality, hashed), each relation's own conditions filter it first, and
 //! a projection restores FROM order so that the rest of the query binds over one layout.
 
+mod call;
 mod expr;
+mod operators;
 mod select;
+mod walk;
 
 pub use expr::{coerce, object_name};
 pub use select::column_name as output_name;

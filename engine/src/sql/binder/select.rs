@@ -942,7 +942,7 @@ impl Binder<'_> {
 }
 
 fn parse_view(sql: &str) -> Result<ast::Query> {
-    let stmts = crate::sql::parse(sql)?;
+    let stmts = crate::sql::parse_stored(sql)?;
     match stmts.into_iter().next() {
         Some(ast::Statement::Query(q)) => Ok(*q),
         _ => Err(EngineError::CatalogCorrupt {

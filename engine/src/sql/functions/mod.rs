@@ -1,5 +1,6 @@
 //! Built-in functions: scalar functions resolved by name and argument types as PostgreSQL
-//! resolves them (`resolve`), their evaluation (`string`, `math`, `numeric`, `datetime`), and
+//! resolves them (`resolve`), their evaluation (`string`, `pattern`, `math`, `numeric`,
+//! `datetime`), and
 //! aggregates (`agg`).
 //!
 //! A function is bound once its arguments are: [`ScalarFunc::resolve`] picks the overload
@@ -16,6 +17,7 @@ mod extract;
 mod format;
 mod math;
 mod numeric;
+mod pattern;
 mod resolve;
 mod string;
 
@@ -71,6 +73,13 @@ pub enum ScalarFunc {
     Format,
     /// `character` → `text`: drops trailing spaces (an implicit cast, not callable by name).
     BpcharToText,
+    // Pattern matching.
+    LikeEscape,
+    SimilarToEscape,
+    RegexpReplace,
+    RegexpLike,
+    /// Prefix `~` on integers (the operator; not callable by name).
+    BitNot,
     // Numbers.
     Abs,
     Round,
@@ -212,6 +221,9 @@ impl ScalarFunc {
             | F::QuoteIdent
             | F::Format
             | F::BpcharToText => string::call(*self, args),
+            F::LikeEscape | F::SimilarToEscape | F::RegexpReplace | F::RegexpLike | F::BitNot => {
+                pattern::call(*self, args)
+            }
             F::Abs
             | F::Round
             | F::Trunc

@@ -108,6 +108,19 @@ fn signatures(name: &str) -> Vec<Sig> {
         }
         "split_part" => vec![sig(F::SplitPart, &[Text, Text, Int4], Text)],
         "starts_with" => vec![sig(F::StartsWith, &[Text, Text], Bool)],
+        "like_escape" => vec![sig(F::LikeEscape, &[Text, Text], Text)],
+        "similar_to_escape" => vec![
+            sig(F::SimilarToEscape, &[Text], Text),
+            sig(F::SimilarToEscape, &[Text, Text], Text),
+        ],
+        "regexp_replace" => vec![
+            sig(F::RegexpReplace, &[Text, Text, Text], Text),
+            sig(F::RegexpReplace, &[Text, Text, Text, Text], Text),
+        ],
+        "regexp_like" => vec![
+            sig(F::RegexpLike, &[Text, Text], Bool),
+            sig(F::RegexpLike, &[Text, Text, Text], Bool),
+        ],
         "md5" => vec![sig(F::Md5, &[Text], Text), sig(F::Md5, &[Bytea], Text)],
         "chr" => vec![sig(F::Chr, &[Int4], Text)],
         "ascii" => vec![sig(F::Ascii, &[Text], Int4)],

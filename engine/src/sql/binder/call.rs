@@ -1,0 +1,171 @@
+//! Binding calls: CASE, scalar functions by name, aggregate calls into the aggregate
+//! context's slots.
+
+use super::expr::{coerce, object_name};
+use super::{AggCtx, Binder, Scope};
+use crate::error::{EngineError, Result};
+use crate::sql::expr::Expr;
+use crate::sql::functions::AggFunc;
+use crate::sql::plan::AggCall;
+use crate::types::{common_type, DataType};
+use sqlparser::ast;
+
+impl Binder<'_> {
+    pub(super) fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+        scope: &Scope,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, DataType)> {
+        let mut op = None;
+        let mut whens = Vec::new();
+        match operand {
+            Some(o) => {
+                let (o, ot) = self.bind_expr(o, scope, agg)?;
+                let mut types = vec![ot.clone()];
+                let mut bound = Vec::new();
+                for c in conditions {
+                    let (w, wt) = self.bind_expr(&c.condition, scope, agg)?;
+                    types.push(wt.clone());
+                    bound.push((w, wt));
+                }
+                let t = common_type(&types)?;
+                op = Some(Box::new(coerce(o, &ot, &t)?));
+                for (w, wt) in bound {
+                    whens.push(coerce(w, &wt, &t)?);
+                }
+            }
+            None => {
+                for c in conditions {
+                    let (w, wt) = self.bind_expr(&c.condition, scope, agg)?;
+                    whens.push(coerce(w, &wt, &DataType::Bool)?);
+                }
+            }
+        }
+        let mut results = Vec::new();
+        let mut types = Vec::new();
+        for c in conditions {
+            let (r, rt) = self.bind_expr(&c.result, scope, agg)?;
+            types.push(rt.clone());
+            results.push((r, rt));
+        }
+        let otherwise = match else_result {
+            Some(e) => {
+                let (r, rt) = self.bind_expr(e, scope, agg)?;
+                types.push(rt.clone());
+                Some((r, rt))
+            }
+            None => None,
+        };
+        let t = common_type(&types)?;
+        let branches = whens
+            .into_iter()
+            .zip(results)
+            .map(|(w, (r, rt))| Ok((w, coerce(r, &rt, &t)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let otherwise = match otherwise {
+            Some((r, rt)) => Some(Box::new(coerce(r, &rt, &t)?)),
+            None => None,
+        };
+        Ok((
+            Expr::Case {
+                operand: op,
+                branches,
+                otherwise,
+            },
+            t,
+        ))
+    }
+
+    fn function_args<'f>(&self, f: &'f ast::Function) -> Result<(Vec<&'f ast::Expr>, bool, bool)> {
+        match &f.args {
+            ast::FunctionArguments::None => Ok((Vec::new(), false, false)),
+            ast::FunctionArguments::List(list) => {
+                let distinct = matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                let mut args = Vec::new();
+                let mut star = false;
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        other => {
+                            return Err(EngineError::FeatureNotSupported {
+                                feature: format!("function argument {other}"),
+                            })
+                        }
+                    }
+                }
+                Ok((args, distinct, star))
+            }
+            ast::FunctionArguments::Subquery(_) => Err(EngineError::FeatureNotSupported {
+                feature: "subquery as function arguments".into(),
+            }),
+        }
+    }
+
+    pub(super) fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, DataType)> {
+        let name = object_name(&f.name);
+        let (args, distinct, star) = self.function_args(f)?;
+        if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
+            let Some(ctx) = agg.as_deref_mut() else {
+                return Err(EngineError::Grouping {
+                    column: format!("aggregate {name} in this context"),
+                });
+            };
+            let (func, arg, arg_ty) = match (func, star, args.as_slice()) {
+                (AggFunc::Count, true, []) => (AggFunc::CountStar, None, DataType::Int8),
+                (_, false, [a]) => {
+                    // Aggregate arguments read the input rows, not the grouped ones.
+                    let (x, t) = self.bind_expr(a, &ctx.input_scope.clone(), &mut None)?;
+                    (func, Some((x, t.clone())), t)
+                }
+                _ => {
+                    return Err(EngineError::UndefinedFunction {
+                        signature: format!("{name} with {} arguments", args.len()),
+                    })
+                }
+            };
+            let (cast_to, result) = func.types(&arg_ty)?;
+            let arg = match arg {
+                Some((x, t)) => Some(coerce(x, &t, &cast_to)?),
+                None => None,
+            };
+            let slot = ctx.group_exprs.len() + ctx.aggs.len();
+            ctx.aggs.push(AggCall {
+                func,
+                arg,
+                distinct,
+            });
+            ctx.agg_types.push(result.clone());
+            return Ok((Expr::Column { up: 0, index: slot }, result));
+        }
+        let keyword = matches!(
+            name.as_str(),
+            "current_timestamp" | "localtimestamp" | "localtime" | "current_time"
+        );
+        match (&f.args, args.as_slice()) {
+            (ast::FunctionArguments::None, _) => return self.bind_sql_value_function(&name, None),
+            // CURRENT_TIMESTAMP(p) and friends: a precision, not a function argument.
+            (_, [p]) if keyword => {
+                let (p, _) = self.bind_expr(p, scope, agg)?;
+                return self.bind_sql_value_function(&name, Some(p));
+            }
+            _ => {}
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        for a in &args {
+            bound.push(self.bind_expr(a, scope, agg)?);
+        }
+        self.bind_call(&name, bound)
+    }
+}
