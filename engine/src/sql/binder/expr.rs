@@ -286,7 +286,9 @@ impl Binder<'_> {
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
                 if let DataType::Reg(kind) = to {
-                    return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind);
+                    // A name that is not found is reported at the literal, as regclassin does.
+                    return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind)
+                        .map_err(|e| e.at_span(expr.span()));
                 }
                 let x = explicit_cast(x, &t, &to).map_err(|e| e.located(at))?;
                 Ok((x, to))

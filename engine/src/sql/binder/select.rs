@@ -50,7 +50,10 @@ pub fn column_name(e: &ast::Expr) -> String {
     match e {
         ast::Expr::Identifier(i) => ident_name(i),
         ast::Expr::CompoundIdentifier(p) => p.last().map(ident_name).unwrap_or_default(),
-        ast::Expr::Function(f) => object_name(&f.name),
+        // A qualified function is named by its last part (`pg_catalog.format_type`).
+        ast::Expr::Function(f) => crate::sql::syscat::name_parts(&f.name)
+            .pop()
+            .unwrap_or_default(),
         ast::Expr::Case { .. } => "case".into(),
         ast::Expr::Nested(inner) => column_name(inner),
         ast::Expr::Cast {
