@@ -550,7 +550,13 @@ fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
 
 /// Evaluates a catalog function on arguments of its parameter types.
 pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
-    if args.iter().any(Value::is_null) {
+    // Strict, except that format_type takes a NULL typmod (no modifier).
+    let strict_args = if func == F::FormatType {
+        &args[..1.min(args.len())]
+    } else {
+        args
+    };
+    if strict_args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
@@ -615,7 +621,10 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
         F::HasPrivilege => Value::Bool(true),
         F::HasTablePrivilege => {
-            let rel = &args[args.len() - 2];
+            // The relation is the argument before the privilege.
+            let Some(rel) = args.len().checked_sub(2).and_then(|i| args.get(i)) else {
+                return Ok(Value::Null);
+            };
             let exists = match rel {
                 Value::Text(n) => reg_from_text(s, RegKind::Class, n, false).is_ok(),
                 v => s.relation(as_oid(v)).is_some(),
