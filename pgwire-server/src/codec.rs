@@ -86,6 +86,9 @@ pub fn datatype_for_oid(oid: u32) -> Option<DataType> {
         1114 => DataType::Timestamp,
         1184 => DataType::Timestamptz,
         1186 => DataType::Interval,
+        26 => DataType::Oid,
+        19 => DataType::Name,
+        18 => DataType::CharByte,
         _ => return None,
     })
 }
@@ -109,6 +112,10 @@ pub fn cast_name(ty: &DataType) -> Option<&'static str> {
         DataType::Timestamp => "timestamp",
         DataType::Timestamptz => "timestamptz",
         DataType::Interval => "interval",
+        DataType::Oid => "oid",
+        DataType::Name => "name",
+        DataType::CharByte => "\"char\"",
+        DataType::Reg(k) => k.type_name(),
         DataType::Unknown => return None,
     })
 }
@@ -116,9 +123,10 @@ pub fn cast_name(ty: &DataType) -> Option<&'static str> {
 /// `pg_type.typlen` of a type (-1 for variable length).
 pub fn type_size(ty: &DataType) -> i16 {
     match ty {
-        DataType::Bool => 1,
+        DataType::Bool | DataType::CharByte => 1,
         DataType::Int2 => 2,
-        DataType::Int4 | DataType::Float4 | DataType::Date => 4,
+        DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid | DataType::Reg(_) => 4,
+        DataType::Name => 64,
         DataType::Int8
         | DataType::Float8
         | DataType::Time
@@ -170,6 +178,7 @@ fn encode_binary(v: &Value, buf: &mut BytesMut) {
             buf.put_i32(i.months);
         }
         Value::Numeric(n) => encode_numeric(&n.to_string(), buf),
+        Value::Oid(o) | Value::Reg(_, o, _) => buf.put_u32(*o),
     }
 }
 
@@ -311,8 +320,19 @@ pub fn decode_param(
                     let s = decode_numeric(bytes).ok_or_else(|| bad_binary(param))?;
                     Value::parse(&s, &ty.base()).map_err(DecodeError::Type)?
                 }
-                DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+                DataType::Text
+                | DataType::Varchar(_)
+                | DataType::Char(_)
+                | DataType::Name
+                | DataType::CharByte
+                | DataType::Unknown => {
                     Value::parse(&text(bytes)?, &ty.base()).map_err(DecodeError::Type)?
+                }
+                DataType::Oid | DataType::Reg(_) => {
+                    let o = u32::from_be_bytes(be4(fixed(4)?));
+                    Value::Oid(o)
+                        .cast(ty, engine::types::CastKind::Explicit)
+                        .map_err(DecodeError::Type)?
                 }
             })
         }

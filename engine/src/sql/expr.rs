@@ -58,6 +58,8 @@ pub enum Expr {
         right: Vec<Expr>,
     },
     Func(ScalarFunc, Vec<Expr>),
+    /// A catalog function (with the catalog snapshot it reads).
+    Sys(Box<super::syscat::SysCall>),
     Subquery(Box<Subquery>),
 }
 
@@ -249,6 +251,13 @@ impl Expr {
                 }
                 f.call(&vals)
             }
+            Expr::Sys(c) => {
+                let mut vals = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    vals.push(a.eval(row, env)?);
+                }
+                super::syscat::funcs::call(c.func, &c.snapshot, &vals)
+            }
             Expr::Subquery(sq) => sq.eval(row, env),
         }
     }
@@ -424,6 +433,7 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
             }
         }
         Expr::Func(_, args) => args.iter_mut().for_each(|a| map_up(a, depth, f)),
+        Expr::Sys(c) => c.args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
             if let SubqueryKind::Quantified { exprs, .. } = &mut sq.kind {
@@ -468,6 +478,7 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
             left.iter().chain(right).all(|x| columns_used(x, out))
         }
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
+        Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),
         Expr::Subquery(_) => false,
     }
 }

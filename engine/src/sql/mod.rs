@@ -13,6 +13,7 @@ pub mod functions;
 pub mod plan;
 pub mod position;
 mod roles;
+pub mod syscat;
 mod update;
 
 use crate::catalog::{Catalog, CatalogChange};

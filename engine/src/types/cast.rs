@@ -197,6 +197,25 @@ impl Value {
             (V::Interval(i), T::Interval) => V::Interval(*i),
             (V::Interval(i), T::Time) => V::Time(i.micros.rem_euclid(USECS_PER_DAY)),
             (V::Bytea(b), T::Bytea) => V::Bytea(b.clone()),
+            // OIDs: integers convert by value (int4 wraps, as the binary-coercible cast
+            // does); OID alias values made here show their number (the binder turns casts
+            // it can resolve in the catalog into named values).
+            (V::Int2(_) | V::Int4(_) | V::Int8(_) | V::Oid(_) | V::Reg(..), T::Oid | T::Reg(_)) => {
+                let v = self.as_i64().unwrap_or_default();
+                let oid = match self {
+                    V::Int8(_) if !(0..=i64::from(u32::MAX)).contains(&v) => {
+                        return Err(TypeError::IntegerOutOfRange { type_name: "OID" })
+                    }
+                    _ => v as u32,
+                };
+                match (self, ty) {
+                    (V::Reg(k, o, n), T::Reg(k2)) if k == k2 => V::Reg(*k, *o, n.clone()),
+                    (_, T::Reg(k)) => V::Reg(*k, oid, oid.to_string()),
+                    _ => V::Oid(oid),
+                }
+            }
+            (V::Oid(o) | V::Reg(_, o, _), T::Int4) => V::Int4(*o as i32),
+            (V::Oid(o) | V::Reg(_, o, _), T::Int8) => V::Int8(i64::from(*o)),
             _ => return Err(cannot()),
         })
     }

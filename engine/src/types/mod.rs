@@ -34,6 +34,7 @@ mod tests_ops;
 mod tests_prop;
 
 pub use error::TypeError;
+// `RegKind` is defined below, beside `DataType`.
 pub use interval::Interval;
 pub use numeric::Numeric;
 pub use value::Value;
@@ -65,8 +66,48 @@ pub enum DataType {
     Timestamp,
     Timestamptz,
     Interval,
+    /// `oid`: an unsigned 32-bit object identifier.
+    Oid,
+    /// `name`: an identifier of at most 63 bytes (values are `Value::Text`).
+    Name,
+    /// `"char"`: a single character (values are `Value::Text`).
+    CharByte,
+    /// An OID alias type (`regclass`, ...): an OID shown as the object's name.
+    Reg(RegKind),
     /// The type of an untyped literal or NULL before resolution.
     Unknown,
+}
+
+/// The OID alias types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegKind {
+    Class,
+    Type,
+    Proc,
+    Namespace,
+    Role,
+}
+
+impl RegKind {
+    pub fn type_name(self) -> &'static str {
+        match self {
+            RegKind::Class => "regclass",
+            RegKind::Type => "regtype",
+            RegKind::Proc => "regproc",
+            RegKind::Namespace => "regnamespace",
+            RegKind::Role => "regrole",
+        }
+    }
+
+    pub fn oid(self) -> u32 {
+        match self {
+            RegKind::Class => 2205,
+            RegKind::Type => 2206,
+            RegKind::Proc => 24,
+            RegKind::Namespace => 4089,
+            RegKind::Role => 4096,
+        }
+    }
 }
 
 /// PostgreSQL's `typcategory`.
@@ -112,6 +153,10 @@ impl DataType {
             DataType::Timestamp => 1114,
             DataType::Timestamptz => 1184,
             DataType::Interval => 1186,
+            DataType::Oid => 26,
+            DataType::Name => 19,
+            DataType::CharByte => 18,
+            DataType::Reg(k) => k.oid(),
             DataType::Unknown => 705,
         }
     }
@@ -174,6 +219,10 @@ impl DataType {
             DataType::Timestamp => "timestamp without time zone",
             DataType::Timestamptz => "timestamp with time zone",
             DataType::Interval => "interval",
+            DataType::Oid => "oid",
+            DataType::Name => "name",
+            DataType::CharByte => "\"char\"",
+            DataType::Reg(k) => k.type_name(),
             DataType::Unknown => "unknown",
         }
     }
@@ -188,7 +237,12 @@ impl DataType {
             | DataType::Float4
             | DataType::Float8
             | DataType::Numeric { .. } => TypeCategory::Numeric,
-            DataType::Text | DataType::Varchar(_) | DataType::Char(_) => TypeCategory::String,
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Name
+            | DataType::CharByte => TypeCategory::String,
+            DataType::Oid | DataType::Reg(_) => TypeCategory::Numeric,
             DataType::Bytea => TypeCategory::Bytes,
             DataType::Date | DataType::Time | DataType::Timestamp | DataType::Timestamptz => {
                 TypeCategory::DateTime
@@ -248,6 +302,7 @@ impl DataType {
                 Ok(DataType::Char(Some(char_length(len, "char")?.unwrap_or(1))))
             }
             SqlType::Bytea => Ok(DataType::Bytea),
+            SqlType::Regclass => Ok(DataType::Reg(RegKind::Class)),
             SqlType::Date => Ok(DataType::Date),
             SqlType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
                 Ok(DataType::Time)
@@ -285,6 +340,14 @@ impl DataType {
                     "timestamp" => Ok(DataType::Timestamp),
                     "time" => Ok(DataType::Time),
                     "interval" => Ok(DataType::Interval),
+                    "oid" => plain(DataType::Oid),
+                    "name" => plain(DataType::Name),
+                    "char" => plain(DataType::CharByte),
+                    "regclass" => plain(DataType::Reg(RegKind::Class)),
+                    "regtype" => plain(DataType::Reg(RegKind::Type)),
+                    "regproc" => plain(DataType::Reg(RegKind::Proc)),
+                    "regnamespace" => plain(DataType::Reg(RegKind::Namespace)),
+                    "regrole" => plain(DataType::Reg(RegKind::Role)),
                     "bpchar" | "varchar" | "numeric" | "decimal" => {
                         let nums = mods
                             .iter()
@@ -438,6 +501,13 @@ pub fn can_cast(from: &DataType, to: &DataType, kind: CastKind) -> bool {
         (T::Timestamptz, T::Date | T::Time | T::Timestamp) => CastKind::Assignment,
         (T::Time, T::Interval) => CastKind::Implicit,
         (T::Interval, T::Time) => CastKind::Assignment,
+        // Identifiers and OIDs.
+        (T::Name, T::Text | T::Varchar(_) | T::Char(_)) => CastKind::Implicit,
+        (T::Text | T::Varchar(_) | T::Char(_), T::Name) => CastKind::Implicit,
+        (T::CharByte, T::Text) | (T::Text, T::CharByte) => CastKind::Implicit,
+        (T::Int2 | T::Int4 | T::Int8, T::Oid | T::Reg(_)) => CastKind::Implicit,
+        (T::Oid | T::Reg(_), T::Int4 | T::Int8) => CastKind::Assignment,
+        (T::Oid | T::Reg(_), T::Oid | T::Reg(_)) => CastKind::Implicit,
         // Automatic I/O conversions.
         (_, T::Text | T::Varchar(_) | T::Char(_)) if !matches!(f, T::Unknown) => {
             CastKind::Assignment

@@ -192,9 +192,15 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
                 T::Timestamptz,
                 T::Time,
                 T::Interval,
+                T::Oid,
+                T::Name,
+                T::CharByte,
             ] {
                 v.push(c(t.clone(), t, b.clone()));
             }
+            // `name` against `text` (btnametextcmp and friends).
+            v.push(c(T::Name, T::Text, b.clone()));
+            v.push(c(T::Text, T::Name, b.clone()));
             for (l, r) in [
                 (T::Date, T::Timestamp),
                 (T::Date, T::Timestamptz),

@@ -79,6 +79,11 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
                 out.extend_from_slice(&i.days.to_le_bytes());
                 out.extend_from_slice(&i.micros.to_le_bytes());
             }
+            Value::Oid(o) => out.extend_from_slice(&o.to_le_bytes()),
+            Value::Reg(_, o, name) => {
+                out.extend_from_slice(&o.to_le_bytes());
+                put_bytes(&mut out, name.as_bytes());
+            }
         }
     }
     out
@@ -152,7 +157,12 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
             [3] => Value::Numeric(Numeric::infinity(true)),
             _ => return Err(corrupt("invalid numeric kind")),
         },
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Name
+        | DataType::CharByte
+        | DataType::Unknown => {
             let s = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("text is not UTF-8"))?;
             Value::Text(s.to_string())
         }
@@ -166,6 +176,12 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
             days: i32::from_le_bytes(r.array()?),
             micros: i64::from_le_bytes(r.array()?),
         }),
+        DataType::Oid => Value::Oid(u32::from_le_bytes(r.array()?)),
+        DataType::Reg(k) => {
+            let oid = u32::from_le_bytes(r.array()?);
+            let name = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("name is not UTF-8"))?;
+            Value::Reg(*k, oid, name.to_string())
+        }
     })
 }
 

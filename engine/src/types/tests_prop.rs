@@ -106,8 +106,16 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
         DataType::Float4 => Value::Float4(random_f64(rng) as f32),
         DataType::Float8 => Value::Float8(random_f64(rng)),
         DataType::Numeric { .. } => Value::Numeric(random_numeric(rng)),
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
-            Value::Text(random_text(rng))
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Name
+        | DataType::CharByte
+        | DataType::Unknown => Value::Text(random_text(rng)),
+        DataType::Oid => Value::Oid(rng.gen()),
+        DataType::Reg(k) => {
+            let o: u32 = rng.gen();
+            Value::Reg(*k, o, o.to_string())
         }
         DataType::Bytea => Value::Bytea(
             (0..rng.gen_range(0..6))

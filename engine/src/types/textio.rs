@@ -67,6 +67,21 @@ pub fn parse_int(
     Ok(v as i64)
 }
 
+/// `oidin`: an integer from -2147483648 to 4294967295 (negative values wrap, as `strtoul`).
+pub fn parse_oid(input: &str) -> Result<u32, TypeError> {
+    let v = parse_int(input, "oid", i64::from(i32::MIN), i64::from(u32::MAX))?;
+    Ok(v as u32)
+}
+
+/// `namein`: at most 63 bytes (NAMEDATALEN - 1), cut at a character boundary.
+pub fn truncate_name(s: &str) -> String {
+    let mut end = s.len().min(63);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 /// Checks that `s` is a decimal float literal `strtod` would consume entirely.
 fn float_syntax_ok(s: &str) -> bool {
     let b = s.as_bytes();

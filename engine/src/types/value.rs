@@ -38,6 +38,12 @@ pub enum Value {
     /// Microseconds since 2000-01-01 00:00 UTC; `i64::MIN` / `i64::MAX` are the infinities.
     Timestamptz(i64),
     Interval(Interval),
+    /// An `oid`.
+    Oid(u32),
+    /// A value of an OID alias type: the OID and the object's name, looked up in the catalog
+    /// when the value was made (PostgreSQL's output function looks it up when printing; the
+    /// catalog cannot change within a statement, so the two agree).
+    Reg(super::RegKind, u32, String),
 }
 
 /// PostgreSQL's float order: NaN equals NaN and sorts above everything; -0 equals 0.
@@ -87,6 +93,8 @@ impl Value {
             Value::Timestamp(_) => DataType::Timestamp,
             Value::Timestamptz(_) => DataType::Timestamptz,
             Value::Interval(_) => DataType::Interval,
+            Value::Oid(_) => DataType::Oid,
+            Value::Reg(k, _, _) => DataType::Reg(*k),
         }
     }
 
@@ -109,6 +117,8 @@ impl Value {
             Value::Timestamp(t) => format_timestamp(*t, false),
             Value::Timestamptz(t) => format_timestamp(*t, true),
             Value::Interval(i) => i.format(),
+            Value::Oid(o) => o.to_string(),
+            Value::Reg(_, _, name) => name.clone(),
         })
     }
 
@@ -157,6 +167,14 @@ impl Value {
             DataType::Timestamp => Value::Timestamp(dtparse::parse_timestamp(text, false)?),
             DataType::Timestamptz => Value::Timestamptz(dtparse::parse_timestamp(text, true)?),
             DataType::Interval => Value::Interval(Interval::parse(text)?),
+            DataType::Oid => Value::Oid(textio::parse_oid(text)?),
+            DataType::Name => Value::Text(textio::truncate_name(text)),
+            DataType::CharByte => Value::Text(text.chars().take(1).collect()),
+            // Without the catalog only a numeric OID can be read (shown as its number).
+            DataType::Reg(k) => {
+                let oid = textio::parse_oid(text)?;
+                Value::Reg(*k, oid, oid.to_string())
+            }
         })
     }
 
@@ -211,6 +229,7 @@ impl Value {
             Value::Int2(v) => Some(i64::from(*v)),
             Value::Int4(v) => Some(i64::from(*v)),
             Value::Int8(v) => Some(*v),
+            Value::Oid(v) | Value::Reg(_, v, _) => Some(i64::from(*v)),
             _ => None,
         }
     }
@@ -254,6 +273,7 @@ impl Value {
             Value::Int2(v) => KeyValue::Int(i64::from(*v)),
             Value::Int4(v) => KeyValue::Int(i64::from(*v)),
             Value::Int8(v) => KeyValue::Int(*v),
+            Value::Oid(v) | Value::Reg(_, v, _) => KeyValue::Int(i64::from(*v)),
             Value::Float4(v) => KeyValue::Float(f64::from(*v)),
             Value::Float8(v) => KeyValue::Float(*v),
             Value::Numeric(n) => {
@@ -302,6 +322,8 @@ impl PartialEq for Value {
             (V::Timestamp(a), V::Timestamp(b)) => a == b,
             (V::Timestamptz(a), V::Timestamptz(b)) => a == b,
             (V::Interval(a), V::Interval(b)) => a == b,
+            (V::Oid(a), V::Oid(b)) => a == b,
+            (V::Reg(k, a, _), V::Reg(l, b, _)) => k == l && a == b,
             _ => false,
         }
     }

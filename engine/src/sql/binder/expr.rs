@@ -285,6 +285,11 @@ impl Binder<'_> {
                 };
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
+                if let DataType::Reg(kind) = to {
+                    // A name that is not found is reported at the literal, as regclassin does.
+                    return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind)
+                        .map_err(|e| e.at_span(expr.span()));
+                }
                 // A literal that does not read as the type is pointed at; a cast that
                 // does not exist, at the cast.
                 let x = explicit_cast(x, &t, &to).map_err(|e| match e.sqlstate() {

@@ -234,6 +234,10 @@ impl Binder<'_> {
                 Expr::Or(Box::new(l), Box::new(r))
             });
         }
+        // `OPERATOR(pg_catalog.op)` is the operator `op`.
+        if let Some(plain) = crate::sql::syscat::plain_operator(op) {
+            return self.bind_infix(left, &plain, right, scope, agg);
+        }
         let bop = binary_op(op).ok_or_else(|| EngineError::FeatureNotSupported {
             feature: format!("operator {op}"),
         })?;

@@ -50,7 +50,10 @@ pub fn column_name(e: &ast::Expr) -> String {
     match e {
         ast::Expr::Identifier(i) => ident_name(i),
         ast::Expr::CompoundIdentifier(p) => p.last().map(ident_name).unwrap_or_default(),
-        ast::Expr::Function(f) => object_name(&f.name),
+        // A qualified function is named by its last part (`pg_catalog.format_type`).
+        ast::Expr::Function(f) => crate::sql::syscat::name_parts(&f.name)
+            .pop()
+            .unwrap_or_default(),
         ast::Expr::Case { .. } => "case".into(),
         ast::Expr::Nested(inner) => column_name(inner),
         ast::Expr::Cast {
@@ -659,7 +662,6 @@ impl Binder<'_> {
         scope: &mut Scope,
         rels: &mut Vec<Relation>,
     ) -> Result<()> {
-        let offset = scope.cols.len();
         let (plan, alias, cols) = match f {
             // A common table expression of an enclosing WITH shadows a table of that name.
             ast::TableFactor::Table {
@@ -685,10 +687,28 @@ impl Binder<'_> {
                 args: None,
                 ..
             } => {
-                let tname = object_name(name);
+                let parts = crate::sql::syscat::name_parts(name);
+                let tname = match crate::sql::syscat::resolve_relation(self.catalog, &parts)
+                    .map_err(|e| e.at_span(name.span()))?
+                {
+                    crate::sql::syscat::Resolved::User(t) => t,
+                    crate::sql::syscat::Resolved::System { plan, cols } => {
+                        let alias_name = alias
+                            .as_ref()
+                            .map(|a| ident_name(&a.name))
+                            .unwrap_or_else(|| parts.last().cloned().unwrap_or_default());
+                        return self.push_relation(
+                            plan,
+                            (alias_name, alias.clone()),
+                            cols,
+                            scope,
+                            rels,
+                        );
+                    }
+                };
                 let table = self.catalog.get(&tname).ok_or_else(|| {
                     EngineError::UndefinedTable {
-                        name: tname.clone(),
+                        name: object_name(name),
                     }
                     .at_span(name.span())
                 })?;
@@ -726,6 +746,19 @@ impl Binder<'_> {
             }
             _ => return Err(unsupported("this FROM item")),
         };
+        self.push_relation(plan, alias, cols, scope, rels)
+    }
+
+    /// Adds a bound FROM item to `scope` and `rels`.
+    fn push_relation(
+        &mut self,
+        plan: Plan,
+        alias: (String, Option<ast::TableAlias>),
+        cols: Vec<(String, DataType)>,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+    ) -> Result<()> {
+        let offset = scope.cols.len();
         let renamed: Vec<String> = match &alias.1 {
             Some(a) if !a.columns.is_empty() => {
                 a.columns.iter().map(|c| ident_name(&c.name)).collect()

@@ -20,6 +20,11 @@ impl Binder<'_> {
         name: &str,
         args: Vec<(Expr, DataType)>,
     ) -> Result<(Expr, DataType)> {
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        let catalog_funcs = crate::sql::syscat::funcs::lookup(name);
+        if !catalog_funcs.is_empty() {
+            return crate::sql::syscat::funcs::bind(self.catalog, &catalog_funcs, args);
+        }
         let types: Vec<DataType> = args.iter().map(|(_, t)| t.clone()).collect();
         if let ("pg_typeof" | "pg_catalog.pg_typeof", [t]) = (name, types.as_slice()) {
             // The argument's type, named as the `regtype` output names it (this engine has no
@@ -88,6 +93,16 @@ impl Binder<'_> {
                 return Err(EngineError::FeatureNotSupported {
                     feature: "type time with time zone (CURRENT_TIME)".into(),
                 })
+            }
+            // CURRENT_USER, SESSION_USER, USER, CURRENT_ROLE, CURRENT_SCHEMA, CURRENT_CATALOG.
+            "user" | "current_role" if precision.is_none() => {
+                return self.bind_call("current_user", Vec::new())
+            }
+            "current_catalog" if precision.is_none() => {
+                return self.bind_call("current_database", Vec::new())
+            }
+            _ if precision.is_none() && !crate::sql::syscat::funcs::lookup(name).is_empty() => {
+                return self.bind_call(name, Vec::new())
             }
             _ => {
                 return Err(EngineError::UndefinedFunction {

@@ -1,0 +1,663 @@
+//! The catalog functions (`format_type`, `pg_get_indexdef`, `pg_get_constraintdef`,
+//! `pg_get_expr`, `pg_get_userbyid`, `pg_table_is_visible`, `version()`, ...) and the casts
+//! to OID alias types. Bound calls carry a [`Snapshot`] of the catalog taken at bind time,
+//! so evaluation needs nothing else; calls with constant arguments are folded when bound.
+
+use super::rows::{constraint_oid, constraints, ConstraintRef};
+use super::types::{format_type, type_name, type_oid};
+use super::{namespace_name, role_name, RelRef, Snapshot};
+use crate::catalog::{Catalog, TableDef};
+use crate::error::{EngineError, Result};
+use crate::sql::binder::coerce;
+use crate::sql::expr::Expr;
+use crate::types::{DataType, RegKind, Value};
+use std::sync::Arc;
+
+/// The `version()` text: PostgreSQL's format, naming the version in `server_version`.
+pub const VERSION: &str = concat!(
+    "PostgreSQL 15.0 (Quill ",
+    env!("CARGO_PKG_VERSION"),
+    ") on x86_64-pc-linux-gnu, compiled by rustc, 64-bit"
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysFunc {
+    PgGetUserbyid,
+    PgTableIsVisible,
+    PgTypeIsVisible,
+    PgFunctionIsVisible,
+    FormatType,
+    PgGetIndexdef,
+    PgGetConstraintdef,
+    PgGetExpr,
+    PgGetViewdef,
+    ObjDescription,
+    ColDescription,
+    ShobjDescription,
+    PgEncodingToChar,
+    Version,
+    CurrentDatabase,
+    CurrentSchema,
+    CurrentUser,
+    HasPrivilege,
+    HasTablePrivilege,
+    PgRelationIsPublishable,
+    PgGetStatisticsobjdefColumns,
+    PgGetFunctionResult,
+    PgGetFunctionArguments,
+    PgGetSerialSequence,
+    PgIsInRecovery,
+    ToReg(RegKind),
+    /// A cast to an OID alias type.
+    CastReg(RegKind),
+}
+
+/// A catalog function as `pg_proc` lists it.
+pub struct FuncInfo {
+    pub oid: u32,
+    pub name: &'static str,
+    pub func: SysFunc,
+    pub args: &'static [DataType],
+    pub ret: DataType,
+    pub nargs: usize,
+}
+
+const fn f(
+    oid: u32,
+    name: &'static str,
+    func: SysFunc,
+    args: &'static [DataType],
+    ret: DataType,
+) -> FuncInfo {
+    FuncInfo {
+        oid,
+        name,
+        func,
+        args,
+        ret,
+        nargs: args.len(),
+    }
+}
+
+use DataType as T;
+use SysFunc as F;
+
+/// The catalog functions and their overloads (PostgreSQL's OIDs).
+pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
+    f(
+        1642,
+        "pg_get_userbyid",
+        F::PgGetUserbyid,
+        &[T::Oid],
+        T::Name,
+    ),
+    f(
+        2079,
+        "pg_table_is_visible",
+        F::PgTableIsVisible,
+        &[T::Oid],
+        T::Bool,
+    ),
+    f(
+        2080,
+        "pg_type_is_visible",
+        F::PgTypeIsVisible,
+        &[T::Oid],
+        T::Bool,
+    ),
+    f(
+        2081,
+        "pg_function_is_visible",
+        F::PgFunctionIsVisible,
+        &[T::Oid],
+        T::Bool,
+    ),
+    f(
+        1081,
+        "format_type",
+        F::FormatType,
+        &[T::Oid, T::Int4],
+        T::Text,
+    ),
+    f(
+        1643,
+        "pg_get_indexdef",
+        F::PgGetIndexdef,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        2507,
+        "pg_get_indexdef",
+        F::PgGetIndexdef,
+        &[T::Oid, T::Int4, T::Bool],
+        T::Text,
+    ),
+    f(
+        1387,
+        "pg_get_constraintdef",
+        F::PgGetConstraintdef,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        2508,
+        "pg_get_constraintdef",
+        F::PgGetConstraintdef,
+        &[T::Oid, T::Bool],
+        T::Text,
+    ),
+    f(
+        1716,
+        "pg_get_expr",
+        F::PgGetExpr,
+        &[T::Text, T::Oid],
+        T::Text,
+    ),
+    f(
+        2509,
+        "pg_get_expr",
+        F::PgGetExpr,
+        &[T::Text, T::Oid, T::Bool],
+        T::Text,
+    ),
+    f(1641, "pg_get_viewdef", F::PgGetViewdef, &[T::Oid], T::Text),
+    f(
+        2506,
+        "pg_get_viewdef",
+        F::PgGetViewdef,
+        &[T::Oid, T::Bool],
+        T::Text,
+    ),
+    f(
+        1215,
+        "obj_description",
+        F::ObjDescription,
+        &[T::Oid, T::Name],
+        T::Text,
+    ),
+    f(
+        1216,
+        "col_description",
+        F::ColDescription,
+        &[T::Oid, T::Int4],
+        T::Text,
+    ),
+    f(
+        1993,
+        "shobj_description",
+        F::ShobjDescription,
+        &[T::Oid, T::Name],
+        T::Text,
+    ),
+    f(
+        1597,
+        "pg_encoding_to_char",
+        F::PgEncodingToChar,
+        &[T::Int4],
+        T::Name,
+    ),
+    f(89, "version", F::Version, &[], T::Text),
+    f(861, "current_database", F::CurrentDatabase, &[], T::Name),
+    f(1402, "current_schema", F::CurrentSchema, &[], T::Name),
+    f(745, "current_user", F::CurrentUser, &[], T::Name),
+    f(746, "session_user", F::CurrentUser, &[], T::Name),
+    f(
+        1922,
+        "has_table_privilege",
+        F::HasTablePrivilege,
+        &[T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        1923,
+        "has_table_privilege",
+        F::HasTablePrivilege,
+        &[T::Oid, T::Text],
+        T::Bool,
+    ),
+    f(
+        1920,
+        "has_table_privilege",
+        F::HasTablePrivilege,
+        &[T::Name, T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        2268,
+        "has_schema_privilege",
+        F::HasPrivilege,
+        &[T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        2250,
+        "has_database_privilege",
+        F::HasPrivilege,
+        &[T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        6121,
+        "pg_relation_is_publishable",
+        F::PgRelationIsPublishable,
+        &[T::Oid],
+        T::Bool,
+    ),
+    f(
+        6174,
+        "pg_get_statisticsobjdef_columns",
+        F::PgGetStatisticsobjdefColumns,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        2165,
+        "pg_get_function_result",
+        F::PgGetFunctionResult,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        2162,
+        "pg_get_function_arguments",
+        F::PgGetFunctionArguments,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        1665,
+        "pg_get_serial_sequence",
+        F::PgGetSerialSequence,
+        &[T::Text, T::Text],
+        T::Text,
+    ),
+    f(3810, "pg_is_in_recovery", F::PgIsInRecovery, &[], T::Bool),
+    f(
+        3495,
+        "to_regclass",
+        F::ToReg(RegKind::Class),
+        &[T::Text],
+        T::Reg(RegKind::Class),
+    ),
+    f(
+        3493,
+        "to_regtype",
+        F::ToReg(RegKind::Type),
+        &[T::Text],
+        T::Reg(RegKind::Type),
+    ),
+    f(
+        4086,
+        "to_regnamespace",
+        F::ToReg(RegKind::Namespace),
+        &[T::Text],
+        T::Reg(RegKind::Namespace),
+    ),
+];
+
+/// The overloads of a catalog function, if `name` is one.
+pub fn lookup(name: &str) -> Vec<&'static FuncInfo> {
+    CATALOG_FUNCTIONS
+        .iter()
+        .filter(|f| f.name == name)
+        .collect()
+}
+
+/// Binds a call of a catalog function: picks the overload by argument count, casts the
+/// arguments, and folds the call when every argument is a constant.
+pub fn bind(
+    catalog: &Catalog,
+    overloads: &[&'static FuncInfo],
+    args: Vec<(Expr, DataType)>,
+) -> Result<(Expr, DataType)> {
+    let Some(info) = overloads.iter().find(|f| {
+        f.nargs == args.len()
+            && f.args.iter().zip(&args).all(|(p, (_, a))| {
+                *a == DataType::Unknown
+                    || crate::types::can_cast(a, p, crate::types::CastKind::Implicit)
+            })
+    }) else {
+        let types: Vec<String> = args.iter().map(|(_, t)| t.display_name()).collect();
+        let name = overloads.first().map_or("?", |f| f.name);
+        return Err(EngineError::UndefinedFunction {
+            signature: format!("{name}({})", types.join(", ")),
+        });
+    };
+    let mut bound = Vec::with_capacity(args.len());
+    for ((x, from), to) in args.into_iter().zip(info.args) {
+        bound.push(coerce(x, &from, to)?);
+    }
+    make_call(catalog, info.func, bound, info.ret.clone())
+}
+
+/// Binds `x::regclass` (and the other OID alias types): names and OIDs are looked up in
+/// the catalog.
+pub fn bind_reg_cast(
+    catalog: &Catalog,
+    x: Expr,
+    from: &DataType,
+    kind: RegKind,
+) -> Result<(Expr, DataType)> {
+    let to = DataType::Reg(kind);
+    let x = match from {
+        DataType::Unknown | DataType::Text | DataType::Varchar(_) | DataType::Name => x,
+        DataType::Char(_) => coerce(x, from, &DataType::Text)?,
+        t if crate::types::can_cast(t, &DataType::Oid, crate::types::CastKind::Implicit) => {
+            coerce(x, from, &DataType::Oid)?
+        }
+        t => {
+            return Err(EngineError::Type(crate::types::TypeError::CannotCast {
+                from: t.base_name().to_string(),
+                to: kind.type_name().to_string(),
+            }))
+        }
+    };
+    make_call(catalog, SysFunc::CastReg(kind), vec![x], to)
+}
+
+fn make_call(
+    catalog: &Catalog,
+    func: SysFunc,
+    args: Vec<Expr>,
+    ret: DataType,
+) -> Result<(Expr, DataType)> {
+    let snap = Arc::new(Snapshot::new(catalog));
+    if args.iter().all(|a| matches!(a, Expr::Const(_))) {
+        let vals: Vec<Value> = args
+            .into_iter()
+            .map(|a| match a {
+                Expr::Const(v) => v,
+                _ => Value::Null,
+            })
+            .collect();
+        return Ok((Expr::Const(call(func, &snap, &vals)?), ret));
+    }
+    Ok((
+        Expr::Sys(Box::new(SysCall {
+            func,
+            snapshot: snap,
+            args,
+        })),
+        ret,
+    ))
+}
+
+/// A bound catalog function call.
+#[derive(Clone, Debug)]
+pub struct SysCall {
+    pub func: SysFunc,
+    pub snapshot: Arc<Snapshot>,
+    pub args: Vec<Expr>,
+}
+
+fn as_oid(v: &Value) -> u32 {
+    match v {
+        Value::Oid(o) | Value::Reg(_, o, _) => *o,
+        v => v.as_i64().map_or(0, |i| i as u32),
+    }
+}
+
+fn as_str(v: &Value) -> String {
+    v.to_text().unwrap_or_default()
+}
+
+/// PostgreSQL's `quote_ident`: quotes unless the name is a lower-case identifier.
+pub fn quote_ident(s: &str) -> String {
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+fn index_columns(t: &TableDef, i: usize) -> String {
+    t.indexes[i]
+        .columns
+        .iter()
+        .filter_map(|&c| t.columns.get(c))
+        .map(|c| quote_ident(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `pg_get_indexdef`: the CREATE INDEX statement of index `i` of `t`.
+pub fn index_def(t: &TableDef, i: usize) -> String {
+    let ix = &t.indexes[i];
+    format!(
+        "CREATE {}INDEX {} ON public.{} USING btree ({})",
+        if ix.unique || ix.primary {
+            "UNIQUE "
+        } else {
+            ""
+        },
+        quote_ident(&ix.name),
+        quote_ident(&t.name),
+        index_columns(t, i)
+    )
+}
+
+fn constraint_def(s: &Snapshot, con: u32, pretty: bool) -> Option<String> {
+    for t in &s.tables {
+        for k in constraints(t) {
+            if constraint_oid(t, k) != con {
+                continue;
+            }
+            return Some(match k {
+                ConstraintRef::Index(i) => {
+                    let kw = if t.indexes[i].primary {
+                        "PRIMARY KEY"
+                    } else {
+                        "UNIQUE"
+                    };
+                    format!("{kw} ({})", index_columns(t, i))
+                }
+                ConstraintRef::Check(i) if pretty => format!("CHECK ({})", t.checks[i].expr),
+                ConstraintRef::Check(i) => format!("CHECK (({}))", t.checks[i].expr),
+            });
+        }
+    }
+    None
+}
+
+/// Resolves the text of a `regclass`/`regtype`/... value (`regclassin` and friends).
+fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> Result<Value> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|c| c.is_ascii_digit()) {
+        let o = crate::types::Value::parse(text, &DataType::Oid)?;
+        return Ok(reg_from_oid(s, kind, as_oid(&o)));
+    }
+    let parts: Vec<String> = text
+        .split('.')
+        .map(
+            |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(q) => q.replace("\"\"", "\""),
+                None => p.to_lowercase(),
+            },
+        )
+        .collect();
+    let found = match kind {
+        RegKind::Class => match parts.as_slice() {
+            [n] => s.relation_oid(None, n),
+            [sch, n] => s.relation_oid(Some(sch), n),
+            _ => None,
+        },
+        RegKind::Type => type_oid(text),
+        RegKind::Namespace => super::NAMESPACES
+            .iter()
+            .find(|n| parts.len() == 1 && n.1 == parts[0])
+            .map(|n| n.0),
+        RegKind::Role => super::roles()
+            .into_iter()
+            .find(|r| parts.len() == 1 && r.name == parts[0])
+            .map(|r| r.oid),
+        RegKind::Proc => CATALOG_FUNCTIONS
+            .iter()
+            .find(|f| parts.last().is_some_and(|p| p == f.name))
+            .map(|f| f.oid),
+    };
+    match found {
+        Some(o) => Ok(reg_from_oid(s, kind, o)),
+        None if missing_ok => Ok(Value::Null),
+        None => Err(match kind {
+            RegKind::Class => EngineError::UndefinedTable { name: text.into() },
+            RegKind::Type => {
+                EngineError::Type(crate::types::TypeError::UndefinedType { name: text.into() })
+            }
+            RegKind::Namespace => EngineError::UndefinedTable {
+                name: format!("schema \"{text}\""),
+            },
+            RegKind::Role | RegKind::Proc => EngineError::UndefinedFunction {
+                signature: text.into(),
+            },
+        }),
+    }
+}
+
+/// A reg value for an OID: named when the object exists, else its number (as PostgreSQL
+/// prints unknown OIDs).
+fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
+    let named = match kind {
+        RegKind::Class => s.relation_name(o).map(|(n, ns)| match ns {
+            super::PG_CATALOG | super::PUBLIC => quote_ident(&n),
+            ns => format!(
+                "{}.{}",
+                namespace_name(ns).unwrap_or_default(),
+                quote_ident(&n)
+            ),
+        }),
+        RegKind::Type => type_name(o),
+        RegKind::Namespace => namespace_name(o).map(str::to_string),
+        RegKind::Role => role_name(o),
+        RegKind::Proc => CATALOG_FUNCTIONS
+            .iter()
+            .find(|f| f.oid == o)
+            .map(|f| f.name.to_string()),
+    };
+    let shown = if o == 0 {
+        "-".to_string()
+    } else {
+        named.unwrap_or_else(|| o.to_string())
+    };
+    Value::Reg(kind, o, shown)
+}
+
+/// Evaluates a catalog function on arguments of its parameter types.
+pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
+    // Strict, except that format_type takes a NULL typmod (no modifier).
+    let strict_args = if func == F::FormatType {
+        &args[..1.min(args.len())]
+    } else {
+        args
+    };
+    if strict_args.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
+    let text = |v: String| Value::Text(v);
+    Ok(match func {
+        F::PgGetUserbyid => {
+            let o = as_oid(&arg(0));
+            text(role_name(o).unwrap_or_else(|| format!("unknown (OID={o})")))
+        }
+        F::PgTableIsVisible => s
+            .relation_visible(as_oid(&arg(0)))
+            .map_or(Value::Null, Value::Bool),
+        F::PgTypeIsVisible => Value::Bool(type_name(as_oid(&arg(0))).is_some()),
+        F::PgFunctionIsVisible => {
+            Value::Bool(CATALOG_FUNCTIONS.iter().any(|f| f.oid == as_oid(&arg(0))))
+        }
+        F::FormatType => {
+            let typmod = args.get(1).and_then(Value::as_i64).map(|m| m as i32);
+            text(format_type(as_oid(&arg(0)), typmod))
+        }
+        F::PgGetIndexdef => {
+            let column = args.get(1).and_then(Value::as_i64).unwrap_or(0);
+            match s.relation(as_oid(&arg(0))) {
+                Some(RelRef::Index(t, i)) if column == 0 => text(index_def(t, i)),
+                Some(RelRef::Index(t, i)) => {
+                    let col = usize::try_from(column - 1)
+                        .ok()
+                        .and_then(|k| t.indexes[i].columns.get(k))
+                        .and_then(|&c| t.columns.get(c));
+                    col.map_or(Value::Null, |c| text(quote_ident(&c.name)))
+                }
+                _ => Value::Null,
+            }
+        }
+        F::PgGetConstraintdef => {
+            let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+            constraint_def(s, as_oid(&arg(0)), pretty).map_or(Value::Null, text)
+        }
+        // Expressions are kept as their SQL text.
+        F::PgGetExpr => arg(0),
+        F::PgGetViewdef => match s.relation(as_oid(&arg(0))) {
+            Some(RelRef::Table(t)) => t.view.clone().map_or(Value::Null, text),
+            _ => Value::Null,
+        },
+        // No object has a comment.
+        F::ObjDescription
+        | F::ColDescription
+        | F::ShobjDescription
+        | F::PgGetStatisticsobjdefColumns
+        | F::PgGetSerialSequence => Value::Null,
+        F::PgEncodingToChar => text(
+            match arg(0).as_i64() {
+                Some(0) => "SQL_ASCII",
+                Some(6) => "UTF8",
+                _ => "",
+            }
+            .into(),
+        ),
+        F::Version => text(VERSION.into()),
+        F::CurrentDatabase => text(super::database_name().into()),
+        F::CurrentSchema => text("public".into()),
+        F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
+        F::HasPrivilege => Value::Bool(true),
+        F::HasTablePrivilege => {
+            // The relation is the argument before the privilege.
+            let Some(rel) = args.len().checked_sub(2).and_then(|i| args.get(i)) else {
+                return Ok(Value::Null);
+            };
+            let exists = match rel {
+                Value::Text(n) => reg_from_text(s, RegKind::Class, n, false).is_ok(),
+                v => s.relation(as_oid(v)).is_some(),
+            };
+            if !exists {
+                return Err(EngineError::UndefinedTable { name: as_str(rel) });
+            }
+            Value::Bool(true)
+        }
+        F::PgRelationIsPublishable => Value::Bool(
+            matches!(s.relation(as_oid(&arg(0))), Some(RelRef::Table(t)) if t.view.is_none()),
+        ),
+        F::PgGetFunctionResult => CATALOG_FUNCTIONS
+            .iter()
+            .find(|f| f.oid == as_oid(&arg(0)))
+            .map_or(Value::Null, |f| text(f.ret.display_name())),
+        F::PgGetFunctionArguments => CATALOG_FUNCTIONS
+            .iter()
+            .find(|f| f.oid == as_oid(&arg(0)))
+            .map_or(Value::Null, |f| {
+                text(
+                    f.args
+                        .iter()
+                        .map(DataType::display_name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            }),
+        F::PgIsInRecovery => Value::Bool(false),
+        F::ToReg(kind) => reg_from_text(s, kind, &as_str(&arg(0)), true)?,
+        F::CastReg(kind) => match arg(0) {
+            Value::Text(t) => reg_from_text(s, kind, &t, false)?,
+            v => reg_from_oid(s, kind, as_oid(&v)),
+        },
+    })
+}

@@ -1,0 +1,486 @@
+//! The information_schema views (tables, columns, schemata, views, table_constraints,
+//! key_column_usage), the pg_catalog convenience views (pg_tables, pg_views, pg_indexes,
+//! pg_roles, pg_user, pg_settings) and the shared catalogs (pg_database, pg_authid,
+//! pg_tablespace).
+
+use super::columns::{self as c, Col};
+use super::rows::{constraints, ConstraintRef, SYSTEM};
+use super::{
+    b, ch, database_name, fill, funcs, i4, name, namespace_name, oid, roles, text, Snapshot,
+    SysRel, BOOTSTRAP_SUPERUSER, DATABASE_OID, INFORMATION_SCHEMA, NAMESPACES,
+};
+use crate::types::{DataType, Value};
+
+pub const fn view(
+    name: &'static str,
+    oid: u32,
+    cols: &'static [Col],
+    rows: fn(&Snapshot) -> Vec<Vec<Value>>,
+) -> SysRel {
+    SysRel {
+        name,
+        oid,
+        namespace: INFORMATION_SCHEMA,
+        kind: 'v',
+        cols,
+        rows,
+    }
+}
+
+fn yes_no(v: bool) -> Value {
+    text(if v { "YES" } else { "NO" })
+}
+
+pub fn pg_database(_: &Snapshot) -> Vec<Vec<Value>> {
+    vec![fill(
+        c::PG_DATABASE,
+        vec![
+            ("oid", oid(DATABASE_OID)),
+            ("datname", name(database_name())),
+            ("datdba", oid(BOOTSTRAP_SUPERUSER)),
+            ("encoding", i4(6)),
+            ("datlocprovider", ch('c')),
+            ("datistemplate", b(false)),
+            ("datallowconn", b(true)),
+            ("datconnlimit", i4(-1)),
+            ("dattablespace", oid(1663)),
+            ("datcollate", text("C.UTF-8")),
+            ("datctype", text("C.UTF-8")),
+        ],
+    )]
+}
+
+pub fn pg_tablespace(_: &Snapshot) -> Vec<Vec<Value>> {
+    [(1663, "pg_default"), (1664, "pg_global")]
+        .iter()
+        .map(|(o, n)| {
+            fill(
+                c::PG_TABLESPACE,
+                vec![
+                    ("oid", oid(*o)),
+                    ("spcname", name(n)),
+                    ("spcowner", oid(BOOTSTRAP_SUPERUSER)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn role_values(super_: bool, login: bool) -> Vec<(&'static str, Value)> {
+    vec![
+        ("rolsuper", b(super_)),
+        ("rolinherit", b(true)),
+        ("rolcreaterole", b(super_)),
+        ("rolcreatedb", b(super_)),
+        ("rolcanlogin", b(login)),
+        ("rolreplication", b(super_)),
+        ("rolbypassrls", b(super_)),
+        ("rolconnlimit", i4(-1)),
+    ]
+}
+
+pub fn pg_authid(_: &Snapshot) -> Vec<Vec<Value>> {
+    roles()
+        .into_iter()
+        .map(|r| {
+            let mut v = role_values(r.superuser, r.can_login);
+            v.push(("oid", oid(r.oid)));
+            v.push(("rolname", name(&r.name)));
+            fill(c::PG_AUTHID, v)
+        })
+        .collect()
+}
+
+pub fn pg_roles(_: &Snapshot) -> Vec<Vec<Value>> {
+    roles()
+        .into_iter()
+        .map(|r| {
+            let mut v = role_values(r.superuser, r.can_login);
+            v.push(("oid", oid(r.oid)));
+            v.push(("rolname", name(&r.name)));
+            v.push(("rolpassword", text("********")));
+            fill(c::PG_ROLES, v)
+        })
+        .collect()
+}
+
+pub fn pg_user(_: &Snapshot) -> Vec<Vec<Value>> {
+    roles()
+        .into_iter()
+        .filter(|r| r.can_login)
+        .map(|r| {
+            fill(
+                c::PG_USER,
+                vec![
+                    ("usename", name(&r.name)),
+                    ("usesysid", oid(r.oid)),
+                    ("usecreatedb", b(r.superuser)),
+                    ("usesuper", b(r.superuser)),
+                    ("userepl", b(r.superuser)),
+                    ("usebypassrls", b(r.superuser)),
+                    ("passwd", text("********")),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// The settings a session starts with (the server's defaults).
+const SETTINGS: &[(&str, &str, &str)] = &[
+    ("DateStyle", "ISO, MDY", "string"),
+    ("IntervalStyle", "postgres", "enum"),
+    ("TimeZone", "UTC", "string"),
+    ("client_encoding", "UTF8", "string"),
+    ("extra_float_digits", "1", "integer"),
+    ("integer_datetimes", "on", "bool"),
+    ("max_identifier_length", "63", "integer"),
+    ("search_path", "\"$user\", public", "string"),
+    ("server_encoding", "UTF8", "string"),
+    ("server_version", "15.0", "string"),
+    ("server_version_num", "150000", "integer"),
+    ("standard_conforming_strings", "on", "bool"),
+];
+
+pub fn pg_settings(_: &Snapshot) -> Vec<Vec<Value>> {
+    SETTINGS
+        .iter()
+        .map(|(n, v, ty)| {
+            fill(
+                c::PG_SETTINGS,
+                vec![
+                    ("name", text(n)),
+                    ("setting", text(v)),
+                    ("context", text("user")),
+                    ("vartype", text(ty)),
+                    ("source", text("default")),
+                    ("boot_val", text(v)),
+                    ("reset_val", text(v)),
+                    ("pending_restart", b(false)),
+                ],
+            )
+        })
+        .collect()
+}
+
+pub fn pg_tables(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for r in SYSTEM.iter().filter(|r| r.kind == 'r') {
+        out.push(fill(
+            c::PG_TABLES,
+            vec![
+                ("schemaname", name("pg_catalog")),
+                ("tablename", name(r.name)),
+                ("tableowner", name("postgres")),
+                ("hasindexes", b(false)),
+                ("hasrules", b(false)),
+                ("hastriggers", b(false)),
+                ("rowsecurity", b(false)),
+            ],
+        ));
+    }
+    for t in s.tables.iter().filter(|t| t.view.is_none()) {
+        out.push(fill(
+            c::PG_TABLES,
+            vec![
+                ("schemaname", name("public")),
+                ("tablename", name(&t.name)),
+                ("tableowner", name("postgres")),
+                ("hasindexes", b(!t.indexes.is_empty())),
+                ("hasrules", b(false)),
+                ("hastriggers", b(false)),
+                ("rowsecurity", b(false)),
+            ],
+        ));
+    }
+    out
+}
+
+pub fn pg_views(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        if let Some(sql) = &t.view {
+            out.push(fill(
+                c::PG_VIEWS,
+                vec![
+                    ("schemaname", name("public")),
+                    ("viewname", name(&t.name)),
+                    ("viewowner", name("postgres")),
+                    ("definition", text(sql)),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+pub fn pg_indexes(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for (i, ix) in t.indexes.iter().enumerate() {
+            out.push(fill(
+                c::PG_INDEXES,
+                vec![
+                    ("schemaname", name("public")),
+                    ("tablename", name(&t.name)),
+                    ("indexname", name(&ix.name)),
+                    ("indexdef", text(&funcs::index_def(t, i))),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+pub fn schemata(_: &Snapshot) -> Vec<Vec<Value>> {
+    NAMESPACES
+        .iter()
+        .map(|(_, n, owner)| {
+            fill(
+                c::IS_SCHEMATA,
+                vec![
+                    ("catalog_name", name(database_name())),
+                    ("schema_name", name(n)),
+                    (
+                        "schema_owner",
+                        name(&super::role_name(*owner).unwrap_or_default()),
+                    ),
+                ],
+            )
+        })
+        .collect()
+}
+
+pub fn tables(s: &Snapshot) -> Vec<Vec<Value>> {
+    let row = |schema: &str, table: &str, view: bool| {
+        fill(
+            c::IS_TABLES,
+            vec![
+                ("table_catalog", name(database_name())),
+                ("table_schema", name(schema)),
+                ("table_name", name(table)),
+                ("table_type", text(if view { "VIEW" } else { "BASE TABLE" })),
+                ("is_insertable_into", yes_no(!view)),
+                ("is_typed", yes_no(false)),
+            ],
+        )
+    };
+    let mut out: Vec<Vec<Value>> = SYSTEM
+        .iter()
+        .map(|r| {
+            row(
+                namespace_name(r.namespace).unwrap_or(""),
+                r.name,
+                r.kind == 'v',
+            )
+        })
+        .collect();
+    out.extend(
+        s.tables
+            .iter()
+            .map(|t| row("public", &t.name, t.view.is_some())),
+    );
+    out
+}
+
+pub fn views(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.tables
+        .iter()
+        .filter_map(|t| {
+            let sql = t.view.as_ref()?;
+            Some(fill(
+                c::IS_VIEWS,
+                vec![
+                    ("table_catalog", name(database_name())),
+                    ("table_schema", name("public")),
+                    ("table_name", name(&t.name)),
+                    ("view_definition", text(sql)),
+                    ("check_option", text("NONE")),
+                    ("is_updatable", yes_no(false)),
+                    ("is_insertable_into", yes_no(false)),
+                    ("is_trigger_updatable", yes_no(false)),
+                    ("is_trigger_deletable", yes_no(false)),
+                    ("is_trigger_insertable_into", yes_no(false)),
+                ],
+            ))
+        })
+        .collect()
+}
+
+/// information_schema's `data_type`: the SQL standard name, without modifiers.
+fn sql_type_name(t: &DataType) -> String {
+    match t {
+        DataType::Reg(_) | DataType::Oid | DataType::Name | DataType::CharByte => {
+            t.base_name().trim_matches('"').to_string()
+        }
+        _ => t.base_name().to_string(),
+    }
+}
+
+fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec<Value> {
+    let t = col.ty;
+    let (char_len, octets) = match t {
+        DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => {
+            (i4(*n as i32), i4((*n as i32).saturating_mul(4)))
+        }
+        DataType::Varchar(None) | DataType::Text => (Value::Null, i4(1_073_741_824)),
+        _ => (Value::Null, Value::Null),
+    };
+    let (prec, radix, scale) = match t {
+        DataType::Int2 => (i4(16), i4(2), i4(0)),
+        DataType::Int4 => (i4(32), i4(2), i4(0)),
+        DataType::Int8 => (i4(64), i4(2), i4(0)),
+        DataType::Float4 => (i4(24), i4(2), Value::Null),
+        DataType::Float8 => (i4(53), i4(2), Value::Null),
+        DataType::Numeric { precision, scale } => (
+            precision.map_or(Value::Null, |p| i4(p as i32)),
+            i4(10),
+            scale.map_or(Value::Null, |s| i4(s as i32)),
+        ),
+        _ => (Value::Null, Value::Null, Value::Null),
+    };
+    let dt_prec = match t {
+        DataType::Date => i4(0),
+        DataType::Time | DataType::Timestamp | DataType::Timestamptz | DataType::Interval => i4(6),
+        _ => Value::Null,
+    };
+    let udt = super::types::BUILTIN_TYPES
+        .iter()
+        .find(|b| b.oid == t.oid())
+        .map_or("", |b| b.name);
+    fill(
+        c::IS_COLUMNS,
+        vec![
+            ("table_catalog", name(database_name())),
+            ("table_schema", name(schema)),
+            ("table_name", name(table)),
+            ("column_name", name(col.name)),
+            ("ordinal_position", i4(pos as i32)),
+            ("column_default", col.default.map_or(Value::Null, text)),
+            ("is_nullable", yes_no(!col.not_null)),
+            ("data_type", text(&sql_type_name(t))),
+            ("character_maximum_length", char_len),
+            ("character_octet_length", octets),
+            ("numeric_precision", prec),
+            ("numeric_precision_radix", radix),
+            ("numeric_scale", scale),
+            ("datetime_precision", dt_prec),
+            ("udt_catalog", name(database_name())),
+            ("udt_schema", name("pg_catalog")),
+            ("udt_name", name(udt)),
+            ("dtd_identifier", name(&pos.to_string())),
+            ("is_self_referencing", yes_no(false)),
+            ("is_identity", yes_no(false)),
+            ("identity_cycle", yes_no(false)),
+            ("is_generated", text("NEVER")),
+            ("is_updatable", yes_no(col.updatable)),
+        ],
+    )
+}
+
+struct ColumnInfo<'a> {
+    name: &'a str,
+    ty: &'a DataType,
+    not_null: bool,
+    default: Option<&'a str>,
+    updatable: bool,
+}
+
+pub fn columns(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for r in SYSTEM {
+        let schema = namespace_name(r.namespace).unwrap_or("");
+        for (i, (n, t)) in r.cols.iter().enumerate() {
+            let info = ColumnInfo {
+                name: n,
+                ty: t,
+                not_null: r.kind == 'r',
+                default: None,
+                updatable: false,
+            };
+            out.push(column_row(schema, r.name, i + 1, info));
+        }
+    }
+    for t in &s.tables {
+        for (i, col) in t.columns.iter().enumerate() {
+            let info = ColumnInfo {
+                name: &col.name,
+                ty: &col.ty,
+                not_null: col.not_null,
+                default: col.default.as_deref(),
+                updatable: t.view.is_none(),
+            };
+            out.push(column_row("public", &t.name, i + 1, info));
+        }
+    }
+    out
+}
+
+pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for k in constraints(t) {
+            let (cname, ctype) = match k {
+                ConstraintRef::Index(i) => {
+                    let ix = &t.indexes[i];
+                    (
+                        ix.name.as_str(),
+                        if ix.primary { "PRIMARY KEY" } else { "UNIQUE" },
+                    )
+                }
+                ConstraintRef::Check(i) => (t.checks[i].name.as_str(), "CHECK"),
+            };
+            out.push(fill(
+                c::IS_TABLE_CONSTRAINTS,
+                vec![
+                    ("constraint_catalog", name(database_name())),
+                    ("constraint_schema", name("public")),
+                    ("constraint_name", name(cname)),
+                    ("table_catalog", name(database_name())),
+                    ("table_schema", name("public")),
+                    ("table_name", name(&t.name)),
+                    ("constraint_type", text(ctype)),
+                    ("is_deferrable", yes_no(false)),
+                    ("initially_deferred", yes_no(false)),
+                    ("enforced", yes_no(true)),
+                    (
+                        "nulls_distinct",
+                        match k {
+                            ConstraintRef::Index(_) => yes_no(true),
+                            ConstraintRef::Check(_) => Value::Null,
+                        },
+                    ),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+pub fn key_column_usage(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for k in constraints(t) {
+            let ConstraintRef::Index(i) = k else { continue };
+            let ix = &t.indexes[i];
+            for (pos, &ci) in ix.columns.iter().enumerate() {
+                let Some(col) = t.columns.get(ci) else {
+                    continue;
+                };
+                out.push(fill(
+                    c::IS_KEY_COLUMN_USAGE,
+                    vec![
+                        ("constraint_catalog", name(database_name())),
+                        ("constraint_schema", name("public")),
+                        ("constraint_name", name(&ix.name)),
+                        ("table_catalog", name(database_name())),
+                        ("table_schema", name("public")),
+                        ("table_name", name(&t.name)),
+                        ("column_name", name(&col.name)),
+                        ("ordinal_position", i4(pos as i32 + 1)),
+                    ],
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,333 @@
+//! The system catalogs as clients read them: the `pg_catalog` relations and the
+//! `information_schema` views, computed from the catalog when a statement is bound
+//! (read-only; the catalog cannot change within a statement), schema-qualified name
+//! resolution (`pg_catalog.x`, `information_schema.x`, `public.t`), the catalog functions
+//! (`format_type`, `pg_get_indexdef`, ...; see `funcs`) and the OID alias casts.
+//!
+//! OIDs: user relations and indexes carry their catalog OIDs; system relations, namespaces,
+//! types, access methods and roles use PostgreSQL 15's OIDs. Objects the catalog keeps no
+//! OID for get derived ones (see `rows::constraint_oid`, `rows::attrdef_oid`), stable as long
+//! as the definitions are.
+
+mod columns;
+pub mod funcs;
+mod infoschema;
+mod rows;
+mod types;
+
+use crate::catalog::{Catalog, TableDef};
+use crate::error::{EngineError, Result};
+use crate::sql::expr::Expr;
+use crate::sql::plan::Plan;
+use crate::types::{DataType, Value};
+use columns::Col;
+use std::sync::Arc;
+
+pub use funcs::{SysCall, SysFunc};
+
+/// Namespace OIDs (PostgreSQL 15's; information_schema's is assigned at initdb).
+pub const PG_CATALOG: u32 = 11;
+pub const PG_TOAST: u32 = 99;
+pub const PUBLIC: u32 = 2200;
+pub const INFORMATION_SCHEMA: u32 = 13207;
+
+/// The namespaces: OID, name, owner.
+pub const NAMESPACES: &[(u32, &str, u32)] = &[
+    (PG_CATALOG, "pg_catalog", BOOTSTRAP_SUPERUSER),
+    (PG_TOAST, "pg_toast", BOOTSTRAP_SUPERUSER),
+    (PUBLIC, "public", PG_DATABASE_OWNER),
+    (
+        INFORMATION_SCHEMA,
+        "information_schema",
+        BOOTSTRAP_SUPERUSER,
+    ),
+];
+
+/// The bootstrap superuser's OID.
+pub const BOOTSTRAP_SUPERUSER: u32 = 10;
+/// The predefined role owning `public` in PostgreSQL 15.
+pub const PG_DATABASE_OWNER: u32 = 6171;
+/// The one database's OID.
+pub const DATABASE_OID: u32 = 5;
+
+/// A role as `pg_authid` describes it.
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub oid: u32,
+    pub name: String,
+    pub superuser: bool,
+    pub can_login: bool,
+}
+
+/// The roles. Until the catalog stores roles, these are the built-in superuser `postgres`
+/// and the predefined `pg_database_owner` (which owns `public`).
+pub fn roles() -> Vec<Role> {
+    vec![
+        Role {
+            oid: BOOTSTRAP_SUPERUSER,
+            name: "postgres".into(),
+            superuser: true,
+            can_login: true,
+        },
+        Role {
+            oid: PG_DATABASE_OWNER,
+            name: "pg_database_owner".into(),
+            superuser: false,
+            can_login: false,
+        },
+    ]
+}
+
+/// The database's name.
+pub fn database_name() -> &'static str {
+    "postgres"
+}
+
+/// A system relation: where it lives, its columns and how its rows are computed.
+pub struct SysRel {
+    pub name: &'static str,
+    pub oid: u32,
+    pub namespace: u32,
+    /// `r` for catalogs, `v` for views.
+    pub kind: char,
+    pub cols: &'static [Col],
+    pub rows: fn(&Snapshot) -> Vec<Vec<Value>>,
+}
+
+/// What the catalog holds at bind time, with lookups by OID and name.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub tables: Vec<Arc<TableDef>>,
+}
+
+/// A relation found by OID.
+pub enum RelRef<'a> {
+    Table(&'a TableDef),
+    /// An index: its table and position in the table's index list.
+    Index(&'a TableDef, usize),
+    System(&'static SysRel),
+}
+
+impl Snapshot {
+    pub fn new(catalog: &Catalog) -> Snapshot {
+        Snapshot {
+            tables: catalog.tables().cloned().collect(),
+        }
+    }
+
+    pub fn relation(&self, oid: u32) -> Option<RelRef<'_>> {
+        for t in &self.tables {
+            if t.oid == oid {
+                return Some(RelRef::Table(t));
+            }
+            if let Some(i) = t.indexes.iter().position(|ix| ix.oid == oid) {
+                return Some(RelRef::Index(t, i));
+            }
+        }
+        rows::SYSTEM
+            .iter()
+            .find(|r| r.oid == oid)
+            .map(RelRef::System)
+    }
+
+    /// A relation's name and namespace.
+    pub fn relation_name(&self, oid: u32) -> Option<(String, u32)> {
+        Some(match self.relation(oid)? {
+            RelRef::Table(t) => (t.name.clone(), PUBLIC),
+            RelRef::Index(t, i) => (t.indexes[i].name.clone(), PUBLIC),
+            RelRef::System(r) => (r.name.to_string(), r.namespace),
+        })
+    }
+
+    /// Resolves a possibly qualified relation name (PostgreSQL's `regclassin`): an
+    /// unqualified name searches pg_catalog, then public.
+    pub fn relation_oid(&self, schema: Option<&str>, name: &str) -> Option<u32> {
+        let system = |ns: u32| {
+            rows::SYSTEM
+                .iter()
+                .find(|r| r.namespace == ns && r.name == name)
+                .map(|r| r.oid)
+        };
+        let user = || {
+            self.tables.iter().find_map(|t| {
+                if t.name == name {
+                    Some(t.oid)
+                } else {
+                    t.indexes.iter().find(|i| i.name == name).map(|i| i.oid)
+                }
+            })
+        };
+        match schema {
+            None => system(PG_CATALOG).or_else(user),
+            Some("pg_catalog") => system(PG_CATALOG),
+            Some("information_schema") => system(INFORMATION_SCHEMA),
+            Some("public") => user(),
+            Some(_) => None,
+        }
+    }
+
+    /// Whether an unqualified reference to the relation finds it (`pg_table_is_visible`).
+    pub fn relation_visible(&self, oid: u32) -> Option<bool> {
+        let (name, ns) = self.relation_name(oid)?;
+        Some(match ns {
+            PG_CATALOG => true,
+            PUBLIC => self.relation_oid(None, &name) == Some(oid),
+            _ => false,
+        })
+    }
+}
+
+/// The name of a namespace.
+pub fn namespace_name(oid: u32) -> Option<&'static str> {
+    NAMESPACES.iter().find(|n| n.0 == oid).map(|n| n.1)
+}
+
+/// The name of a role.
+pub fn role_name(oid: u32) -> Option<String> {
+    roles().into_iter().find(|r| r.oid == oid).map(|r| r.name)
+}
+
+/// What a FROM-clause name refers to.
+pub enum Resolved {
+    /// A user table or view (by its catalog name).
+    User(String),
+    /// A system relation: its rows, computed now, and its columns.
+    System {
+        plan: Plan,
+        cols: Vec<(String, DataType)>,
+    },
+}
+
+/// Resolves the parts of a relation name in FROM: `pg_catalog.x` and unqualified names of
+/// system relations (pg_catalog is searched first, as PostgreSQL's implicit search path
+/// does), `information_schema.x`, and `public.t` / `t` for user relations.
+pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved> {
+    let (schema, name) = match parts {
+        [name] => (None, name.as_str()),
+        [schema, name] => (Some(schema.as_str()), name.as_str()),
+        [db, schema, name] if db == database_name() => (Some(schema.as_str()), name.as_str()),
+        _ => {
+            return Err(EngineError::UndefinedTable {
+                name: parts.join("."),
+            })
+        }
+    };
+    let ns = match schema {
+        None => None,
+        Some("pg_catalog") => Some(PG_CATALOG),
+        Some("information_schema") => Some(INFORMATION_SCHEMA),
+        Some("public") => return Ok(Resolved::User(name.to_string())),
+        Some(_) => {
+            return Err(EngineError::UndefinedTable {
+                name: parts.join("."),
+            })
+        }
+    };
+    let found = rows::SYSTEM
+        .iter()
+        .find(|r| r.name == name && ns.map_or(r.namespace == PG_CATALOG, |n| r.namespace == n));
+    match found {
+        Some(rel) => {
+            let snap = Snapshot::new(catalog);
+            let rows = (rel.rows)(&snap)
+                .into_iter()
+                .map(|r| r.into_iter().map(Expr::Const).collect())
+                .collect();
+            let cols = rel
+                .cols
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.clone()))
+                .collect();
+            Ok(Resolved::System {
+                plan: Plan::Values { rows },
+                cols,
+            })
+        }
+        None if ns.is_none() => Ok(Resolved::User(name.to_string())),
+        None => Err(EngineError::UndefinedTable {
+            name: parts.join("."),
+        }),
+    }
+}
+
+/// The parts of a qualified name, folded as identifiers are.
+pub fn name_parts(n: &sqlparser::ast::ObjectName) -> Vec<String> {
+    n.0.iter()
+        .map(|p| match p {
+            sqlparser::ast::ObjectNamePart::Identifier(i) => crate::sql::binder::ident_name(i),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// The plain operator that `OPERATOR(pg_catalog.op)` names.
+pub fn plain_operator(
+    op: &sqlparser::ast::BinaryOperator,
+) -> Option<sqlparser::ast::BinaryOperator> {
+    use sqlparser::ast::BinaryOperator as B;
+    let B::PGCustomBinaryOperator(parts) = op else {
+        return None;
+    };
+    let sym = match parts.as_slice() {
+        [schema, sym] if schema == "pg_catalog" => sym.as_str(),
+        [sym] => sym.as_str(),
+        _ => return None,
+    };
+    Some(match sym {
+        "~" => B::PGRegexMatch,
+        "~*" => B::PGRegexIMatch,
+        "!~" => B::PGRegexNotMatch,
+        "!~*" => B::PGRegexNotIMatch,
+        "~~" => B::PGLikeMatch,
+        "!~~" => B::PGNotLikeMatch,
+        "=" => B::Eq,
+        "<>" => B::NotEq,
+        "<" => B::Lt,
+        "<=" => B::LtEq,
+        ">" => B::Gt,
+        ">=" => B::GtEq,
+        "+" => B::Plus,
+        "-" => B::Minus,
+        "||" => B::StringConcat,
+        _ => return None,
+    })
+}
+
+/// Builds a row of `cols` from (column, value) pairs; columns not given are NULL.
+pub(crate) fn fill(cols: &[Col], values: Vec<(&str, Value)>) -> Vec<Value> {
+    let mut row = vec![Value::Null; cols.len()];
+    for (name, v) in values {
+        if let Some(i) = cols.iter().position(|c| c.0 == name) {
+            row[i] = v;
+        } else {
+            debug_assert!(false, "no column {name}");
+        }
+    }
+    row
+}
+
+/// Value constructors for rows.
+pub(crate) fn oid(v: u32) -> Value {
+    Value::Oid(v)
+}
+pub(crate) fn name(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+pub(crate) fn ch(c: char) -> Value {
+    Value::Text(c.to_string())
+}
+pub(crate) fn b(v: bool) -> Value {
+    Value::Bool(v)
+}
+pub(crate) fn i2(v: usize) -> Value {
+    Value::Int2(i16::try_from(v).unwrap_or(i16::MAX))
+}
+pub(crate) fn i4(v: i32) -> Value {
+    Value::Int4(v)
+}
+pub(crate) fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,608 @@
+//! The registry of system relations and the rows of the relation-describing catalogs:
+//! pg_class, pg_namespace, pg_attribute, pg_attrdef, pg_index, pg_constraint, pg_type,
+//! pg_am, pg_proc and the catalogs Quill has nothing in (policies, triggers, inheritance,
+//! publications, ...), which are empty but queryable with their columns.
+
+use super::columns::{self as c, Col};
+use super::infoschema;
+use super::types::BUILTIN_TYPES;
+use super::{
+    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, NAMESPACES,
+    PG_CATALOG,
+};
+use crate::catalog::TableDef;
+use crate::types::{DataType, Value};
+
+/// Access methods: heap (tables) and btree (indexes) are the ones in use.
+pub const HEAP_AM: u32 = 2;
+pub const BTREE_AM: u32 = 403;
+/// The default collation.
+pub const DEFAULT_COLLATION: u32 = 100;
+
+const fn sys(
+    name: &'static str,
+    oid: u32,
+    kind: char,
+    cols: &'static [Col],
+    rows: fn(&Snapshot) -> Vec<Vec<Value>>,
+) -> SysRel {
+    SysRel {
+        name,
+        oid,
+        namespace: PG_CATALOG,
+        kind,
+        cols,
+        rows,
+    }
+}
+
+fn none(_: &Snapshot) -> Vec<Vec<Value>> {
+    Vec::new()
+}
+
+/// Every system relation.
+pub static SYSTEM: &[SysRel] = &[
+    sys("pg_class", 1259, 'r', c::PG_CLASS, pg_class),
+    sys("pg_namespace", 2615, 'r', c::PG_NAMESPACE, pg_namespace),
+    sys("pg_attribute", 1249, 'r', c::PG_ATTRIBUTE, pg_attribute),
+    sys("pg_attrdef", 2604, 'r', c::PG_ATTRDEF, pg_attrdef),
+    sys("pg_index", 2610, 'r', c::PG_INDEX, pg_index),
+    sys("pg_constraint", 2606, 'r', c::PG_CONSTRAINT, pg_constraint),
+    sys("pg_type", 1247, 'r', c::PG_TYPE, pg_type),
+    sys("pg_am", 2601, 'r', c::PG_AM, pg_am),
+    sys("pg_proc", 1255, 'r', c::PG_PROC, pg_proc),
+    sys("pg_collation", 3456, 'r', c::PG_COLLATION, pg_collation),
+    sys(
+        "pg_database",
+        1262,
+        'r',
+        c::PG_DATABASE,
+        infoschema::pg_database,
+    ),
+    sys("pg_authid", 1260, 'r', c::PG_AUTHID, infoschema::pg_authid),
+    sys("pg_auth_members", 1261, 'r', c::PG_AUTH_MEMBERS, none),
+    sys(
+        "pg_tablespace",
+        1213,
+        'r',
+        c::PG_TABLESPACE,
+        infoschema::pg_tablespace,
+    ),
+    sys("pg_description", 2609, 'r', c::PG_DESCRIPTION, none),
+    sys("pg_shdescription", 2396, 'r', c::PG_SHDESCRIPTION, none),
+    sys("pg_inherits", 2611, 'r', c::PG_INHERITS, none),
+    sys("pg_extension", 3079, 'r', c::PG_EXTENSION, none),
+    sys("pg_trigger", 2620, 'r', c::PG_TRIGGER, none),
+    sys("pg_policy", 3256, 'r', c::PG_POLICY, none),
+    sys("pg_statistic_ext", 3381, 'r', c::PG_STATISTIC_EXT, none),
+    sys("pg_publication", 6104, 'r', c::PG_PUBLICATION, none),
+    sys("pg_publication_rel", 6106, 'r', c::PG_PUBLICATION_REL, none),
+    sys(
+        "pg_publication_namespace",
+        6237,
+        'r',
+        c::PG_PUBLICATION_NAMESPACE,
+        none,
+    ),
+    sys(
+        "pg_partitioned_table",
+        3350,
+        'r',
+        c::PG_PARTITIONED_TABLE,
+        none,
+    ),
+    sys("pg_sequence", 2224, 'r', c::PG_SEQUENCE, none),
+    sys("pg_rewrite", 2618, 'r', c::PG_REWRITE, none),
+    sys("pg_enum", 3501, 'r', c::PG_ENUM, none),
+    sys("pg_range", 3541, 'r', c::PG_RANGE, none),
+    sys("pg_opclass", 2616, 'r', c::PG_OPCLASS, none),
+    sys("pg_depend", 2608, 'r', c::PG_DEPEND, none),
+    sys("pg_event_trigger", 3466, 'r', c::PG_EVENT_TRIGGER, none),
+    sys("pg_roles", 12000, 'v', c::PG_ROLES, infoschema::pg_roles),
+    sys("pg_user", 12014, 'v', c::PG_USER, infoschema::pg_user),
+    sys("pg_views", 12028, 'v', c::PG_VIEWS, infoschema::pg_views),
+    sys("pg_tables", 12033, 'v', c::PG_TABLES, infoschema::pg_tables),
+    sys(
+        "pg_indexes",
+        12043,
+        'v',
+        c::PG_INDEXES,
+        infoschema::pg_indexes,
+    ),
+    sys("pg_sequences", 12048, 'v', c::PG_SEQUENCES, none),
+    sys(
+        "pg_settings",
+        12104,
+        'v',
+        c::PG_SETTINGS,
+        infoschema::pg_settings,
+    ),
+    infoschema::view("columns", 13295, c::IS_COLUMNS, infoschema::columns),
+    infoschema::view(
+        "key_column_usage",
+        13329,
+        c::IS_KEY_COLUMN_USAGE,
+        infoschema::key_column_usage,
+    ),
+    infoschema::view("schemata", 13382, c::IS_SCHEMATA, infoschema::schemata),
+    infoschema::view(
+        "table_constraints",
+        13411,
+        c::IS_TABLE_CONSTRAINTS,
+        infoschema::table_constraints,
+    ),
+    infoschema::view("tables", 13425, c::IS_TABLES, infoschema::tables),
+    infoschema::view("views", 13483, c::IS_VIEWS, infoschema::views),
+];
+
+/// The OID of a constraint the catalog keeps no OID for: index-backed constraints
+/// (PRIMARY KEY, UNIQUE) take their index's OID plus 2^30, CHECK constraints 2^31 plus
+/// 64 times the table OID plus their position.
+pub fn constraint_oid(table: &TableDef, kind: ConstraintRef) -> u32 {
+    match kind {
+        ConstraintRef::Index(i) => table.indexes[i].oid.wrapping_add(1 << 30),
+        ConstraintRef::Check(k) => (1u32 << 31)
+            .wrapping_add(table.oid.wrapping_mul(64))
+            .wrapping_add(k as u32),
+    }
+}
+
+/// The OID of a column default: 2^31 + 2^30 plus 1024 times the table OID plus the column.
+pub fn attrdef_oid(table: &TableDef, col: usize) -> u32 {
+    (3u32 << 30)
+        .wrapping_add(table.oid.wrapping_mul(1024))
+        .wrapping_add(col as u32)
+}
+
+/// A constraint of a table: an index-backed one or a CHECK.
+#[derive(Clone, Copy)]
+pub enum ConstraintRef {
+    Index(usize),
+    Check(usize),
+}
+
+/// The constraints of a table: PRIMARY KEY and UNIQUE indexes, then CHECKs.
+pub fn constraints(t: &TableDef) -> Vec<ConstraintRef> {
+    let mut out: Vec<ConstraintRef> = (0..t.indexes.len())
+        .filter(|&i| t.indexes[i].unique || t.indexes[i].primary)
+        .map(ConstraintRef::Index)
+        .collect();
+    out.extend((0..t.checks.len()).map(ConstraintRef::Check));
+    out
+}
+
+fn is_collatable(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name
+    )
+}
+
+fn collation_of(t: &DataType) -> u32 {
+    if is_collatable(t) {
+        DEFAULT_COLLATION
+    } else {
+        0
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn class_row(
+    snap_oid: u32,
+    relname: &str,
+    ns: u32,
+    kind: char,
+    am: u32,
+    natts: usize,
+    checks: usize,
+    has_index: bool,
+) -> Vec<Value> {
+    fill(
+        c::PG_CLASS,
+        vec![
+            ("oid", oid(snap_oid)),
+            ("relname", name(relname)),
+            ("relnamespace", oid(ns)),
+            ("reltype", oid(0)),
+            ("reloftype", oid(0)),
+            ("relowner", oid(BOOTSTRAP_SUPERUSER)),
+            ("relam", oid(am)),
+            ("relfilenode", oid(0)),
+            ("reltablespace", oid(0)),
+            ("relpages", i4(0)),
+            ("reltuples", Value::Float4(-1.0)),
+            ("relallvisible", i4(0)),
+            ("reltoastrelid", oid(0)),
+            ("relhasindex", b(has_index)),
+            ("relisshared", b(false)),
+            ("relpersistence", ch('p')),
+            ("relkind", ch(kind)),
+            ("relnatts", i2(natts)),
+            ("relchecks", i2(checks)),
+            ("relhasrules", b(kind == 'v')),
+            ("relhastriggers", b(false)),
+            ("relhassubclass", b(false)),
+            ("relrowsecurity", b(false)),
+            ("relforcerowsecurity", b(false)),
+            ("relispopulated", b(true)),
+            ("relreplident", ch(if kind == 'r' { 'd' } else { 'n' })),
+            ("relispartition", b(false)),
+            ("relrewrite", oid(0)),
+        ],
+    )
+}
+
+fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for r in SYSTEM {
+        let am = if r.kind == 'r' { HEAP_AM } else { 0 };
+        out.push(class_row(
+            r.oid,
+            r.name,
+            r.namespace,
+            r.kind,
+            am,
+            r.cols.len(),
+            0,
+            false,
+        ));
+    }
+    for t in &s.tables {
+        let (kind, am) = match t.view {
+            Some(_) => ('v', 0),
+            None => ('r', HEAP_AM),
+        };
+        let mut row = class_row(
+            t.oid,
+            &t.name,
+            super::PUBLIC,
+            kind,
+            am,
+            t.columns.len(),
+            t.checks.len(),
+            !t.indexes.is_empty(),
+        );
+        if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
+            row[i] = oid(t.file);
+        }
+        out.push(row);
+        for ix in &t.indexes {
+            let mut row = class_row(
+                ix.oid,
+                &ix.name,
+                super::PUBLIC,
+                'i',
+                BTREE_AM,
+                ix.columns.len(),
+                0,
+                false,
+            );
+            if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
+                row[i] = oid(ix.file);
+            }
+            out.push(row);
+        }
+    }
+    out
+}
+
+fn pg_namespace(_: &Snapshot) -> Vec<Vec<Value>> {
+    NAMESPACES
+        .iter()
+        .map(|(o, n, owner)| {
+            fill(
+                c::PG_NAMESPACE,
+                vec![
+                    ("oid", oid(*o)),
+                    ("nspname", name(n)),
+                    ("nspowner", oid(*owner)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn attribute_row(
+    rel: u32,
+    attname: &str,
+    ty: &DataType,
+    num: usize,
+    not_null: bool,
+    has_def: bool,
+) -> Vec<Value> {
+    let len = match ty {
+        DataType::Bool | DataType::CharByte => 1,
+        DataType::Int2 => 2,
+        DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid | DataType::Reg(_) => 4,
+        DataType::Int8
+        | DataType::Float8
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::Timestamptz => 8,
+        DataType::Interval => 16,
+        DataType::Name => 64,
+        _ => -1,
+    };
+    fill(
+        c::PG_ATTRIBUTE,
+        vec![
+            ("attrelid", oid(rel)),
+            ("attname", name(attname)),
+            ("atttypid", oid(ty.oid())),
+            ("attstattarget", i4(-1)),
+            ("attlen", Value::Int2(len)),
+            ("attnum", i2(num)),
+            ("attndims", i4(0)),
+            ("attcacheoff", i4(-1)),
+            ("atttypmod", i4(ty.typmod())),
+            ("attbyval", b((1..=8).contains(&len))),
+            ("attalign", ch(if len == 8 { 'd' } else { 'i' })),
+            ("attstorage", ch(if len < 0 { 'x' } else { 'p' })),
+            ("attcompression", text("")),
+            ("attnotnull", b(not_null)),
+            ("atthasdef", b(has_def)),
+            ("atthasmissing", b(false)),
+            ("attidentity", text("")),
+            ("attgenerated", text("")),
+            ("attisdropped", b(false)),
+            ("attislocal", b(true)),
+            ("attinhcount", i4(0)),
+            ("attcollation", oid(collation_of(ty))),
+        ],
+    )
+}
+
+fn pg_attribute(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for r in SYSTEM {
+        for (i, (n, t)) in r.cols.iter().enumerate() {
+            out.push(attribute_row(r.oid, n, t, i + 1, r.kind == 'r', false));
+        }
+    }
+    for t in &s.tables {
+        for (i, col) in t.columns.iter().enumerate() {
+            out.push(attribute_row(
+                t.oid,
+                &col.name,
+                &col.ty,
+                i + 1,
+                col.not_null,
+                col.default.is_some(),
+            ));
+        }
+        for ix in &t.indexes {
+            for (k, &ci) in ix.columns.iter().enumerate() {
+                if let Some(col) = t.columns.get(ci) {
+                    out.push(attribute_row(
+                        ix.oid,
+                        &col.name,
+                        &col.ty,
+                        k + 1,
+                        false,
+                        false,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn pg_attrdef(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for (i, col) in t.columns.iter().enumerate() {
+            if let Some(d) = &col.default {
+                out.push(fill(
+                    c::PG_ATTRDEF,
+                    vec![
+                        ("oid", oid(attrdef_oid(t, i))),
+                        ("adrelid", oid(t.oid)),
+                        ("adnum", i2(i + 1)),
+                        ("adbin", text(d)),
+                    ],
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn pg_index(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for ix in &t.indexes {
+            out.push(fill(
+                c::PG_INDEX,
+                vec![
+                    ("indexrelid", oid(ix.oid)),
+                    ("indrelid", oid(t.oid)),
+                    ("indnatts", i2(ix.columns.len())),
+                    ("indnkeyatts", i2(ix.columns.len())),
+                    ("indisunique", b(ix.unique || ix.primary)),
+                    ("indnullsnotdistinct", b(false)),
+                    ("indisprimary", b(ix.primary)),
+                    ("indisexclusion", b(false)),
+                    ("indimmediate", b(true)),
+                    ("indisclustered", b(false)),
+                    ("indisvalid", b(true)),
+                    ("indcheckxmin", b(false)),
+                    ("indisready", b(true)),
+                    ("indislive", b(true)),
+                    ("indisreplident", b(false)),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for k in constraints(t) {
+            let (conname, contype, conindid, conbin) = match k {
+                ConstraintRef::Index(i) => {
+                    let ix = &t.indexes[i];
+                    let ty = if ix.primary { 'p' } else { 'u' };
+                    (ix.name.clone(), ty, ix.oid, None)
+                }
+                ConstraintRef::Check(i) => {
+                    let ck = &t.checks[i];
+                    (ck.name.clone(), 'c', 0, Some(ck.expr.clone()))
+                }
+            };
+            out.push(fill(
+                c::PG_CONSTRAINT,
+                vec![
+                    ("oid", oid(constraint_oid(t, k))),
+                    ("conname", name(&conname)),
+                    ("connamespace", oid(super::PUBLIC)),
+                    ("contype", ch(contype)),
+                    ("condeferrable", b(false)),
+                    ("condeferred", b(false)),
+                    ("convalidated", b(true)),
+                    ("conrelid", oid(t.oid)),
+                    ("contypid", oid(0)),
+                    ("conindid", oid(conindid)),
+                    ("conparentid", oid(0)),
+                    ("confrelid", oid(0)),
+                    ("confupdtype", text(" ")),
+                    ("confdeltype", text(" ")),
+                    ("confmatchtype", text(" ")),
+                    ("conislocal", b(true)),
+                    ("coninhcount", i4(0)),
+                    ("connoinherit", b(false)),
+                    ("conbin", conbin.map_or(Value::Null, Value::Text)),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+fn pg_type(_: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in BUILTIN_TYPES {
+        let byval = (1..=8).contains(&t.len);
+        let common = |oidv: u32, tname: String, len: i16, cat: char, elem: u32, array: u32| {
+            fill(
+                c::PG_TYPE,
+                vec![
+                    ("oid", oid(oidv)),
+                    ("typname", name(&tname)),
+                    ("typnamespace", oid(PG_CATALOG)),
+                    ("typowner", oid(BOOTSTRAP_SUPERUSER)),
+                    ("typlen", Value::Int2(len)),
+                    ("typbyval", b(len > 0 && byval)),
+                    ("typtype", ch(if t.category == 'X' { 'p' } else { 'b' })),
+                    ("typcategory", ch(cat)),
+                    ("typispreferred", b(cat == t.category && t.preferred)),
+                    ("typisdefined", b(true)),
+                    ("typdelim", ch(',')),
+                    ("typrelid", oid(0)),
+                    ("typelem", oid(elem)),
+                    ("typarray", oid(array)),
+                    ("typalign", ch(if len == 8 { 'd' } else { 'i' })),
+                    ("typstorage", ch(if len < 0 { 'x' } else { 'p' })),
+                    ("typnotnull", b(false)),
+                    ("typbasetype", oid(0)),
+                    ("typtypmod", i4(-1)),
+                    ("typndims", i4(0)),
+                    (
+                        "typcollation",
+                        oid(if t.collatable { DEFAULT_COLLATION } else { 0 }),
+                    ),
+                ],
+            )
+        };
+        out.push(common(t.oid, t.name.into(), t.len, t.category, 0, t.array));
+        if t.array != 0 {
+            out.push(common(t.array, format!("_{}", t.name), -1, 'A', t.oid, 0));
+        }
+    }
+    out
+}
+
+fn pg_am(_: &Snapshot) -> Vec<Vec<Value>> {
+    [
+        (HEAP_AM, "heap", 't'),
+        (BTREE_AM, "btree", 'i'),
+        (405, "hash", 'i'),
+        (783, "gist", 'i'),
+        (2742, "gin", 'i'),
+        (4000, "spgist", 'i'),
+        (3580, "brin", 'i'),
+    ]
+    .iter()
+    .map(|(o, n, k)| {
+        fill(
+            c::PG_AM,
+            vec![("oid", oid(*o)), ("amname", name(n)), ("amtype", ch(*k))],
+        )
+    })
+    .collect()
+}
+
+fn pg_proc(_: &Snapshot) -> Vec<Vec<Value>> {
+    super::funcs::CATALOG_FUNCTIONS
+        .iter()
+        .map(|f| {
+            fill(
+                c::PG_PROC,
+                vec![
+                    ("oid", oid(f.oid)),
+                    ("proname", name(f.name)),
+                    ("pronamespace", oid(PG_CATALOG)),
+                    ("proowner", oid(BOOTSTRAP_SUPERUSER)),
+                    ("prolang", oid(12)),
+                    ("procost", Value::Float4(1.0)),
+                    ("prorows", Value::Float4(0.0)),
+                    ("provariadic", oid(0)),
+                    ("prokind", ch('f')),
+                    ("prosecdef", b(false)),
+                    ("proleakproof", b(false)),
+                    ("proisstrict", b(true)),
+                    ("proretset", b(false)),
+                    ("provolatile", ch('s')),
+                    ("proparallel", ch('s')),
+                    ("pronargs", i2(f.nargs)),
+                    ("pronargdefaults", i2(0)),
+                    ("prorettype", oid(f.ret.oid())),
+                    ("prosrc", text(f.name)),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn pg_collation(_: &Snapshot) -> Vec<Vec<Value>> {
+    [
+        (DEFAULT_COLLATION, "default", 'd', "", ""),
+        (950, "C", 'c', "C", "C"),
+        (951, "POSIX", 'c', "POSIX", "POSIX"),
+    ]
+    .iter()
+    .map(|(o, n, p, coll, ctype)| {
+        let (coll, ctype) = if *p == 'd' {
+            (Value::Null, Value::Null)
+        } else {
+            (text(coll), text(ctype))
+        };
+        fill(
+            c::PG_COLLATION,
+            vec![
+                ("oid", oid(*o)),
+                ("collname", name(n)),
+                ("collnamespace", oid(PG_CATALOG)),
+                ("collowner", oid(BOOTSTRAP_SUPERUSER)),
+                ("collprovider", ch(*p)),
+                ("collisdeterministic", b(true)),
+                ("collencoding", i4(-1)),
+                ("collcollate", coll),
+                ("collctype", ctype),
+            ],
+        )
+    })
+    .collect()
+}
