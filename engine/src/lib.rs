@@ -15,6 +15,7 @@
 //! ```
 
 pub mod catalog;
+pub mod copy;
 mod database;
 pub mod error;
 mod session;
@@ -24,7 +25,7 @@ pub mod types;
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
 pub use session::{
-    Column, ColumnRef, FromValue, RowSet, Session, StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, RowSet, Session, StatementResult, TransactionStatus,
 };
 pub use storage;
 pub use types::{DataType, Value};

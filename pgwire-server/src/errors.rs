@@ -15,7 +15,12 @@ pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
         e.to_string(),
     );
     info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
-    match e {
+    info.where_context = e.context();
+    let inner = match e {
+        EngineError::Copy { source, .. } => source.as_ref(),
+        e => e,
+    };
+    match inner {
         EngineError::Syntax {
             position: Some(p), ..
         } => info.position = Some((*p as usize + offset).to_string()),

@@ -428,6 +428,12 @@ impl Binder<'_> {
             } => {
                 let to = DataType::from_sql(data_type)?;
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
+                // `$1::int` tells the parameter's type.
+                self.infer_param(&x, &t, &to.base());
+                let t = match &x {
+                    Expr::Param(i) => self.param_types.get(*i).cloned().unwrap_or(t),
+                    _ => t,
+                };
                 let x = match x {
                     Expr::Const(Value::Text(s)) if t == DataType::Unknown => {
                         Expr::Const(Value::parse(&s, &to)?)
