@@ -402,16 +402,16 @@ fn returning(
     Ok(Outcome::Rows { columns, rows: out })
 }
 
-/// The rows of `table` matching `selection`, with their tids.
+/// The rows of `table` matching `selection`, with their tids: through an index when the
+/// condition fixes leading columns of one (as a query's scan would), else by a full scan.
 fn matching(
     cx: &TxnCx<'_>,
-    table: &TableDef,
+    table: &Arc<TableDef>,
     alias: Option<String>,
     selection: Option<&ast::Expr>,
 ) -> Result<Vec<(Tid, Row)>> {
-    let rows = table_rows(cx.storage, table)?;
     let Some(sel) = selection else {
-        return Ok(rows);
+        return table_rows(cx.storage, table);
     };
     let scope = table_scope(table, alias);
     let (pred, t) =
@@ -425,10 +425,46 @@ fn matching(
         cx: &ecx,
         outer: &[],
     };
+    let mut conds = Vec::new();
+    super::binder::conjuncts(pred.clone(), &mut conds);
+    let candidates = match super::binder::index_access(table, &conds) {
+        Some(super::plan::Plan::IndexScan {
+            index, eq, range, ..
+        }) => index_candidates(cx, table, index, &eq, range.as_ref(), env)?,
+        _ => table_rows(cx.storage, table)?,
+    };
     let mut out = Vec::new();
-    for (tid, row) in rows {
+    for (tid, row) in candidates {
         if pred.test(&row, &env)? {
             out.push((tid, row));
+        }
+    }
+    Ok(out)
+}
+
+/// The rows an index range points at, with their tids.
+fn index_candidates(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    index: usize,
+    eq: &[Expr],
+    range: Option<&(std::ops::Bound<Expr>, std::ops::Bound<Expr>)>,
+    env: Env<'_>,
+) -> Result<Vec<(Tid, Row)>> {
+    let Some((lo, hi)) = super::exec::index_range(eq, range, env)? else {
+        return Ok(Vec::new());
+    };
+    let ix = table.indexes.get(index).ok_or(EngineError::Internal {
+        reason: "index scan of a missing index",
+    })?;
+    let tree = cx.storage.btree(ix.file)?;
+    let heap = cx.storage.heap(table.file);
+    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
+    let mut out = Vec::new();
+    for entry in tree.range(lo, hi, storage::ScanDirection::Forward) {
+        let (_, tid) = entry?;
+        if let Some(bytes) = heap.get(tid)? {
+            out.push((tid, decode_row(&bytes, &types)?));
         }
     }
     Ok(out)

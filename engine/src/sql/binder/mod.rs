@@ -14,6 +14,7 @@ mod select;
 
 pub use expr::{coerce, object_name};
 pub use select::column_name as output_name;
+pub(crate) use select::{conjuncts, index_access};
 
 use crate::catalog::Catalog;
 use crate::error::{EngineError, Result};
