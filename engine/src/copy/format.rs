@@ -128,9 +128,9 @@ impl CopyOptions {
                 format!("COPY {what} available only in CSV mode"),
             ));
         }
-        if !csv
-            && !(o.force_quote.is_empty() && o.force_not_null.is_empty() && o.force_null.is_empty())
-        {
+        let forced =
+            !(o.force_quote.is_empty() && o.force_not_null.is_empty() && o.force_null.is_empty());
+        if !csv && forced {
             return Err(rejected(
                 "0A000",
                 "COPY force options available only in CSV mode",
@@ -142,7 +142,8 @@ impl CopyOptions {
                 "COPY force quote only available using COPY TO",
             ));
         }
-        if !(o.force_not_null.is_empty() && o.force_null.is_empty()) && !from {
+        let forced_in = !o.force_not_null.is_empty() || !o.force_null.is_empty();
+        if forced_in && !from {
             return Err(rejected(
                 "0A000",
                 "COPY force not null and force null only available using COPY FROM",

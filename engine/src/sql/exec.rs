@@ -271,13 +271,16 @@ impl Probe {
     }
 }
 
+/// A range of B+tree keys.
+pub(crate) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// The key range of an index scan: leading columns equal to `eq`, the next within `range`
 /// (`None`: nothing can match).
 pub(crate) fn index_range(
     eq: &[Expr],
     range: Option<&(Bound<Expr>, Bound<Expr>)>,
     env: Env<'_>,
-) -> Result<Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>> {
+) -> Result<Option<KeyRange>> {
     let mut prefix = Vec::new();
     for e in eq {
         let v = e.eval(&[], &env)?;
