@@ -215,6 +215,14 @@ fn maintenance_statements_and_added_keys() {
         err(&mut s, "ALTER TABLE b ADD PRIMARY KEY (x)").sqlstate(),
         "42P16"
     );
+    for bad in [
+        "WITH (fillfactor=5)",
+        "WITH (fillfactor=x)",
+        "WITH (bogus=1)",
+    ] {
+        let sql = format!("CREATE TABLE f (a int) {bad}");
+        assert_eq!(err(&mut s, &sql).sqlstate(), "22023", "{sql}");
+    }
     s.execute("CREATE TABLE n (a int)").unwrap();
     s.execute("INSERT INTO n VALUES (NULL)").unwrap();
     assert_eq!(

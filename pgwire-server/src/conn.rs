@@ -204,7 +204,11 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
             }
         }
     }
-    let application_name = application_name_after_set(s, &items);
+    // A COPY waiting for data must not be disturbed by another statement.
+    let application_name = match items.last() {
+        Some(Item::CopyIn(_)) => None,
+        _ => application_name_after_set(s, &items),
+    };
     Outcome {
         items,
         status: s.transaction_status(),

@@ -66,6 +66,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
             feature: "CREATE TABLE AS".into(),
         });
     }
+    storage_parameters(&ct.table_options)?;
     let mut columns = Vec::new();
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
@@ -283,6 +284,51 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
     Ok(Outcome::Command {
         tag: "CREATE INDEX".into(),
     })
+}
+
+/// Checks `WITH (name = value, …)` storage parameters as PostgreSQL does. Quill's heap has
+/// no use for them, so valid ones are accepted and not kept.
+fn storage_parameters(options: &ast::CreateTableOptions) -> Result<()> {
+    let ast::CreateTableOptions::With(options) = options else {
+        return Ok(());
+    };
+    let invalid = |message: String| EngineError::InvalidParameterValue { message };
+    for o in options {
+        let ast::SqlOption::KeyValue { key, value } = o else {
+            return Err(invalid(format!("invalid storage parameter {o}")));
+        };
+        let name = object_name(key);
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        };
+        match name.as_str() {
+            "fillfactor" => {
+                let n: i64 = text.parse().map_err(|_| {
+                    invalid(format!(
+                        "invalid value for integer option \"fillfactor\": {text}"
+                    ))
+                })?;
+                if !(10..=100).contains(&n) {
+                    return Err(invalid(format!(
+                        "value {n} out of bounds for option \"fillfactor\""
+                    )));
+                }
+            }
+            "autovacuum_enabled"
+            | "toast_tuple_target"
+            | "parallel_workers"
+            | "vacuum_index_cleanup"
+            | "vacuum_truncate"
+            | "user_catalog_table" => {}
+            n if n.starts_with("autovacuum_") || n.starts_with("toast.") => {}
+            _ => return Err(invalid(format!("unrecognized parameter \"{name}\""))),
+        }
+    }
+    Ok(())
 }
 
 /// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: checks the existing rows (no NULL in a primary

@@ -193,20 +193,23 @@ mod tests {
     use crate::types::DataType;
     use crate::Database;
 
-    fn db() -> (tempfile::TempDir, Database) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::open(dir.path()).unwrap();
+    fn db() -> Database {
+        let mut opts = crate::DatabaseOptions::default();
+        opts.storage.checkpoint_interval = None;
+        let fs = std::sync::Arc::new(vfs::SimVfs::new(3));
+        let db = Database::open_with(fs, std::path::Path::new("/db"), opts).unwrap();
         let mut s = db.session();
         s.execute(
             "CREATE TABLE acc (aid int PRIMARY KEY, abalance int, filler char(84), t timestamp)",
         )
         .unwrap();
-        (dir, db)
+        drop(s);
+        db
     }
 
     #[test]
     fn infers_parameters_of_updates_deletes_and_casts() {
-        let (_d, db) = db();
+        let db = db();
         let mut s = db.session();
         let p = |s: &mut crate::Session, sql: &str| s.describe(sql, &[]).unwrap();
         let (params, cols) = p(
