@@ -99,6 +99,20 @@ pub enum EngineError {
     },
     #[error("savepoint \"{name}\" does not exist")]
     NoSuchSavepoint { name: String },
+    #[error("{what} cannot run inside a transaction block")]
+    InTransactionBlock { what: &'static str },
+    /// An error while loading a row of a COPY; `context` is PostgreSQL's CONTEXT field
+    /// (`COPY t, line N`, with the column and value when one is at fault).
+    #[error("{source}")]
+    Copy {
+        source: Box<EngineError>,
+        context: String,
+    },
+    #[error("COPY from stdin failed: {message}")]
+    CopyFailed { message: String },
+    /// A bad COPY option or data framing, with PostgreSQL's SQLSTATE for it.
+    #[error("{message}")]
+    CopyRejected { code: &'static str, message: String },
     #[error("{what} can only be used in transaction blocks")]
     NoTransactionBlock { what: String },
     /// A function's error with the SQLSTATE PostgreSQL gives it (e.g. 2201E for an invalid
@@ -193,6 +207,10 @@ impl EngineError {
             EngineError::Function { code, .. } => code,
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
+            EngineError::InTransactionBlock { .. } => "25001",
+            EngineError::Copy { source, .. } => source.sqlstate(),
+            EngineError::CopyFailed { .. } => "57014",
+            EngineError::CopyRejected { code, .. } => code,
             EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
@@ -305,6 +323,16 @@ fn storage_sqlstate(e: &StorageError) -> &'static str {
         StorageError::Io { source, .. } if source.raw_os_error() == Some(28) => "53100",
         StorageError::Io { .. } | StorageError::Wal(_) | StorageError::Poisoned(_) => "58030",
         _ => "XX000",
+    }
+}
+
+impl EngineError {
+    /// Where the error happened, as PostgreSQL's CONTEXT field words it.
+    pub fn context(&self) -> Option<String> {
+        match self {
+            EngineError::Copy { context, .. } => Some(context.clone()),
+            _ => None,
+        }
     }
 }
 

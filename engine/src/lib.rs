@@ -15,6 +15,7 @@
 //! ```
 
 pub mod catalog;
+pub mod copy;
 mod database;
 pub mod error;
 pub mod interrupt;
@@ -29,7 +30,7 @@ pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, RowSet, Session, StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, RowSet, Session, StatementResult, TransactionStatus,
 };
 pub use storage;
 pub use types::{DataType, Value};

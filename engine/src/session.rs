@@ -6,14 +6,19 @@
 //!
 //! Transactions are serialized database-wide: a session holds the database's transaction
 //! lock from its first statement to COMMIT or ROLLBACK.
+//!
+//! A COPY … FROM STDIN leaves the session in copy mode (its statement's transaction open)
+//! until [`Session::copy_done`] or [`Session::copy_fail`]; data arrives through
+//! [`Session::copy_data`]. Any other call ends the copy as failed.
 
 use crate::catalog::CatalogChange;
+use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::{Database, TxnGuard};
 use crate::error::{EngineError, Result};
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use storage::Transaction;
 
 /// A result column: its name and type.
@@ -35,6 +40,8 @@ impl Column {
 pub struct RowSet {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Value>>,
+    /// The command tag PostgreSQL sends after these rows (`SELECT 2`, `INSERT 0 1`, `SHOW`).
+    pub tag: String,
 }
 
 impl RowSet {
@@ -143,6 +150,60 @@ pub enum StatementResult {
     Rows(RowSet),
     /// The command tag PostgreSQL sends (`INSERT 0 1`, `BEGIN`, ...).
     Command(String),
+    /// COPY … FROM STDIN is waiting for its data: [`Session::copy_data`], then
+    /// [`Session::copy_done`] (or [`Session::copy_fail`]).
+    CopyIn(CopyInfo),
+    /// COPY … TO STDOUT: its data.
+    CopyOut(CopyOutData),
+}
+
+/// A parsed statement with its parameter types and result columns, to run many times.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    stmt: ast::Statement,
+    /// The statement's text, where error positions point.
+    sql: String,
+    /// Parameter types: declared ones, then inferred ones (`text` where nothing tells).
+    pub params: Vec<DataType>,
+    /// Result columns (empty for statements that return no rows).
+    pub columns: Vec<Column>,
+}
+
+impl Prepared {
+    /// COMMIT, ROLLBACK or ROLLBACK TO: what a failed transaction block still accepts.
+    pub fn is_transaction_exit(&self) -> bool {
+        matches!(
+            self.stmt,
+            ast::Statement::Commit { .. } | ast::Statement::Rollback { .. }
+        )
+    }
+}
+
+/// The tag PostgreSQL sends after `n` rows of `stmt`.
+fn rows_tag(stmt: &ast::Statement, n: usize) -> String {
+    use ast::Statement as S;
+    match stmt {
+        S::Insert(_) => format!("INSERT 0 {n}"),
+        S::Update(_) => format!("UPDATE {n}"),
+        S::Delete(_) => format!("DELETE {n}"),
+        S::ShowVariable { .. } => "SHOW".into(),
+        S::Explain { .. } => "EXPLAIN".into(),
+        _ => format!("SELECT {n}"),
+    }
+}
+
+fn no_copy() -> EngineError {
+    EngineError::CopyRejected {
+        code: "08P01",
+        message: "no COPY FROM STDIN is in progress".into(),
+    }
+}
+
+fn copy_in_progress() -> EngineError {
+    EngineError::CopyRejected {
+        code: "08P01",
+        message: "COPY FROM STDIN was in progress: it is ended as failed".into(),
+    }
 }
 
 struct Active {
@@ -157,6 +218,9 @@ struct Active {
     mode: TxnMode,
     /// A statement other than transaction control or SET/SHOW has run in it.
     used: bool,
+    /// Tables created or truncated since the transaction or its last savepoint began (COPY
+    /// FREEZE needs one).
+    fresh: HashSet<String>,
     _guard: TxnGuard,
 }
 
@@ -164,6 +228,8 @@ pub struct Session {
     db: Database,
     active: Option<Active>,
     settings: BTreeMap<String, String>,
+    /// A COPY FROM STDIN waiting for data.
+    copy: Option<Box<CopyIn>>,
     /// The authenticated role (`None`: an embedded session, with all privileges).
     user: Option<String>,
     cancel: crate::interrupt::CancelHandle,
@@ -239,6 +305,7 @@ impl Session {
             user: None,
             cancel: crate::interrupt::CancelHandle::new(),
             default_mode: TxnMode::default(),
+            copy: None,
         }
     }
 
@@ -267,8 +334,10 @@ impl Session {
         }
     }
 
-    /// Runs every statement of `sql` in order, stopping at the first error.
+    /// Runs every statement of `sql` in order, stopping at the first error. A COPY … FROM
+    /// STDIN followed by its data lines (ended by `\.`) loads them, as in a psql script.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        self.end_copy_if_any()?;
         let stmts = sql::parse(sql)?;
         let mut out = Vec::with_capacity(stmts.len());
         for s in &stmts {
@@ -277,23 +346,21 @@ impl Session {
         Ok(out)
     }
 
+    /// Runs exactly one statement with `$1…` parameters (typed values).
+    pub fn execute_one(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
+        self.end_copy_if_any()?;
+        let stmt = one_statement(sql)?;
+        self.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+    }
+
     /// Runs one statement with `$1…` parameters; returns its rows (empty for commands).
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<RowSet> {
-        let stmts = sql::parse(sql)?;
-        let [stmt] = stmts.as_slice() else {
-            return Err(EngineError::Syntax {
-                message: "expected exactly one statement".into(),
-                position: None,
-            });
-        };
-        match self
-            .run(stmt, params)
-            .map_err(|e| e.resolve_position(sql))?
-        {
+        match self.execute_one(sql, params)? {
             StatementResult::Rows(r) => Ok(r),
-            StatementResult::Command(_) => Ok(RowSet {
+            _ => Ok(RowSet {
                 columns: Vec::new(),
                 rows: Vec::new(),
+                tag: String::new(),
             }),
         }
     }
@@ -305,22 +372,181 @@ impl Session {
         sql: &str,
         declared: &[DataType],
     ) -> Result<(Vec<DataType>, Vec<Column>)> {
-        let stmts = sql::parse(sql)?;
-        let [stmt] = stmts.as_slice() else {
-            return Err(EngineError::Syntax {
-                message: "expected exactly one statement".into(),
-                position: None,
-            });
-        };
+        let p = self.prepare(sql, declared)?;
+        Ok((p.params, p.columns))
+    }
+
+    /// Parses and describes one statement, to run with [`Session::execute_prepared`].
+    pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
+        let stmt = one_statement(sql)?;
         let catalog = self.db.catalog();
         let (params, cols) =
-            sql::describe(stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
-        Ok((
+            sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
+        drop(catalog);
+        let p = Prepared {
+            stmt,
+            sql: sql.to_string(),
             params,
-            cols.into_iter()
+            columns: cols
+                .into_iter()
                 .map(|(name, ty)| Column { name, ty })
                 .collect(),
-        ))
+        };
+        if self.transaction_status() == TransactionStatus::Failed && !p.is_transaction_exit() {
+            return Err(EngineError::InFailedTransaction);
+        }
+        Ok(p)
+    }
+
+    /// Runs a prepared statement with parameter values of its parameter types.
+    pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<StatementResult> {
+        self.end_copy_if_any()?;
+        self.run(&p.stmt, params)
+            .map_err(|e| e.resolve_position(&p.sql))
+    }
+
+    /// Puts an open transaction block into the failed state, as an error inside it does
+    /// (for errors found outside the engine, such as a parameter that does not decode).
+    pub fn fail_transaction(&mut self) {
+        self.copy = None;
+        match &mut self.active {
+            Some(a) if a.explicit => a.failed = true,
+            Some(_) => {
+                let _ = self.finish(false);
+            }
+            None => {}
+        }
+    }
+
+    /// Data for the COPY FROM STDIN in progress: its complete lines are loaded now. After an
+    /// error the rest of the data is ignored; [`Session::copy_done`] reports the error.
+    pub fn copy_data(&mut self, data: &[u8]) -> Result<()> {
+        let Some(mut c) = self.copy.take() else {
+            return Err(no_copy());
+        };
+        if c.error.is_none() {
+            if let Err(e) = self.with_cx(&[], |cx| c.feed(data, cx)) {
+                c.error = Some(e);
+            }
+        }
+        self.copy = Some(c);
+        Ok(())
+    }
+
+    /// Ends the COPY FROM STDIN in progress; returns the number of rows loaded. On an
+    /// error nothing the COPY loaded stays.
+    pub fn copy_done(&mut self) -> Result<u64> {
+        let Some(mut c) = self.copy.take() else {
+            return Err(no_copy());
+        };
+        let res = match c.error.take() {
+            Some(e) => Err(e),
+            None => self.with_cx(&[], |cx| c.finish(cx)),
+        };
+        self.end_statement(res.is_ok(), c.implicit)?;
+        res
+    }
+
+    /// Ends the COPY FROM STDIN in progress as failed (the client's CopyFail); returns the
+    /// error to report.
+    pub fn copy_fail(&mut self, message: &str) -> EngineError {
+        let Some(c) = self.copy.take() else {
+            return no_copy();
+        };
+        if let Err(e) = self.end_statement(false, c.implicit) {
+            return e;
+        }
+        EngineError::CopyFailed {
+            message: message.into(),
+        }
+    }
+
+    /// Runs `COPY … FROM STDIN` with the data read from `data`; returns the rows loaded.
+    pub fn copy_in(&mut self, sql: &str, mut data: impl std::io::Read) -> Result<u64> {
+        match self.execute_one(sql, &[])? {
+            StatementResult::CopyIn(_) => {}
+            _ => {
+                return Err(EngineError::InvalidParameterValue {
+                    message: "copy_in needs a COPY ... FROM STDIN statement".into(),
+                })
+            }
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match data.read(&mut buf) {
+                Ok(0) => return self.copy_done(),
+                Ok(n) => self.copy_data(&buf[..n])?,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.copy_fail(&e.to_string())),
+            }
+        }
+    }
+
+    /// Runs `COPY … TO STDOUT`, writing its data to `out`; returns the rows copied.
+    pub fn copy_out(&mut self, sql: &str, mut out: impl std::io::Write) -> Result<u64> {
+        match self.execute_one(sql, &[])? {
+            StatementResult::CopyOut(d) => {
+                for line in &d.lines {
+                    out.write_all(line)
+                        .map_err(|e| EngineError::InvalidParameterValue {
+                            message: format!("could not write COPY data: {e}"),
+                        })?;
+                }
+                Ok(d.rows)
+            }
+            _ => Err(EngineError::InvalidParameterValue {
+                message: "copy_out needs a COPY ... TO STDOUT statement".into(),
+            }),
+        }
+    }
+
+    /// A call other than the COPY ones while a COPY FROM STDIN waits fails that COPY.
+    fn end_copy_if_any(&mut self) -> Result<()> {
+        if self.copy.is_some() {
+            let _ = self.copy_fail("COPY was interrupted by another statement");
+            return Err(copy_in_progress());
+        }
+        Ok(())
+    }
+
+    /// Ends a statement's transaction work: commits or rolls back the statement's own
+    /// transaction, or marks a block failed after an error.
+    fn end_statement(&mut self, ok: bool, implicit: bool) -> Result<()> {
+        match (ok, implicit) {
+            (true, true) => self.finish(true)?,
+            (false, true) => self.finish(false)?,
+            (false, false) => {
+                if let Some(a) = &mut self.active {
+                    a.failed = true;
+                }
+            }
+            (true, false) => {}
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with the open transaction's context.
+    fn with_cx<R>(
+        &mut self,
+        params: &[Value],
+        f: impl FnOnce(&mut TxnCx<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let db = self.db.clone();
+        let a = self
+            .active
+            .as_mut()
+            .ok_or(EngineError::NoActiveTransaction)?;
+        let mut catalog = db.catalog();
+        let mut cx = TxnCx {
+            storage: db.storage(),
+            catalog: &mut catalog,
+            txn: &mut a.txn,
+            changes: &mut a.changes,
+            params,
+            session_user: self.user.as_deref(),
+            settings: Some(&self.settings),
+        };
+        f(&mut cx)
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
@@ -334,6 +560,7 @@ impl Session {
             failed: false,
             mode: self.default_mode.clone(),
             used: false,
+            fresh: HashSet::new(),
             _guard: guard,
         });
         Ok(())
@@ -429,6 +656,7 @@ impl Session {
                     return Err(EngineError::InFailedTransaction);
                 }
                 let a = self.explicit_block("SAVEPOINT")?;
+                a.fresh.clear();
                 let sp = a.txn.savepoint();
                 let at = a.changes.len();
                 a.savepoints
@@ -464,7 +692,12 @@ impl Session {
                         ty: DataType::Text,
                     }],
                     rows: vec![vec![Value::Text(value)]],
+                    tag: "SHOW".into(),
                 }))
+            }
+            S::Vacuum(_) if self.active.as_ref().is_some_and(|a| a.explicit) => {
+                self.end_statement(false, false)?;
+                Err(EngineError::InTransactionBlock { what: "VACUUM" })
             }
             _ => {
                 let implicit = self.active.is_none();
@@ -474,16 +707,14 @@ impl Session {
                 let res = self
                     .check_writable(stmt)
                     .and_then(|()| self.run_in_txn(stmt, params));
-                match (&res, implicit) {
-                    (Ok(_), true) => self.finish(true)?,
-                    (Err(_), true) => self.finish(false)?,
-                    (Err(_), false) => {
-                        if let Some(a) = &mut self.active {
-                            a.failed = true;
-                        }
+                if let Ok(StatementResult::CopyIn(_)) = &res {
+                    // The statement goes on with copy_data / copy_done.
+                    if let Some(c) = &mut self.copy {
+                        c.implicit = implicit;
                     }
-                    (Ok(_), false) => {}
+                    return res;
                 }
+                self.end_statement(res.is_ok(), implicit)?;
                 res
             }
         }
@@ -513,6 +744,7 @@ impl Session {
         let undone = a.changes.split_off(at.min(a.changes.len()));
         db.catalog().revert(undone);
         a.failed = false;
+        a.fresh.clear();
         Ok(StatementResult::Command("ROLLBACK".into()))
     }
 
@@ -531,23 +763,26 @@ impl Session {
     }
 
     fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
-        let db = self.db.clone();
-        let a = self
-            .active
-            .as_mut()
-            .ok_or(EngineError::NoActiveTransaction)?;
-        let mut catalog = db.catalog();
-        let mut cx = TxnCx {
-            storage: db.storage(),
-            catalog: &mut catalog,
-            txn: &mut a.txn,
-            changes: &mut a.changes,
-            params,
-            session_user: self.user.as_deref(),
-            settings: Some(&self.settings),
-        };
-        Ok(match sql::execute(stmt, &mut cx)? {
+        use ast::Statement as S;
+        if let S::Copy { payload, .. } = stmt {
+            return self.start_copy(stmt, payload.as_ref(), params);
+        }
+        let outcome = self.with_cx(params, |cx| sql::execute(stmt, cx))?;
+        if let (S::CreateTable(_) | S::Truncate(_), Some(a)) = (stmt, &mut self.active) {
+            let names: Vec<String> = match stmt {
+                S::CreateTable(ct) => vec![crate::sql::binder::object_name(&ct.name)],
+                S::Truncate(t) => t
+                    .table_names
+                    .iter()
+                    .map(|t| crate::sql::binder::object_name(&t.name))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            a.fresh.extend(names);
+        }
+        Ok(match outcome {
             Outcome::Rows { columns, rows } => StatementResult::Rows(RowSet {
+                tag: rows_tag(stmt, rows.len()),
                 columns: columns
                     .into_iter()
                     .map(|(name, ty)| Column { name, ty })
@@ -556,6 +791,35 @@ impl Session {
             }),
             Outcome::Command { tag } => StatementResult::Command(tag),
         })
+    }
+
+    /// Starts a COPY; a COPY FROM STDIN with its data inline (`payload`) runs to the end.
+    fn start_copy(
+        &mut self,
+        stmt: &ast::Statement,
+        payload: Option<&ast::CopyPayload>,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let fresh = self
+            .active
+            .as_ref()
+            .map(|a| a.fresh.clone())
+            .unwrap_or_default();
+        match self.with_cx(params, |cx| copy::start(stmt, cx, &fresh))? {
+            Started::Out(data) => Ok(StatementResult::CopyOut(data)),
+            Started::In(mut c) => match payload {
+                Some(p) => {
+                    self.with_cx(&[], |cx| c.feed(p.data.as_bytes(), cx))?;
+                    let n = self.with_cx(&[], |cx| c.finish(cx))?;
+                    Ok(StatementResult::Command(format!("COPY {n}")))
+                }
+                None => {
+                    let info = c.info();
+                    self.copy = Some(c);
+                    Ok(StatementResult::CopyIn(info))
+                }
+            },
+        }
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
@@ -634,6 +898,22 @@ impl Session {
                 return Err(EngineError::UndefinedParameter { name: name.into() });
             }
         })
+    }
+}
+
+/// The only statement of `sql`.
+fn one_statement(sql: &str) -> Result<ast::Statement> {
+    let mut stmts = sql::parse(sql)?;
+    match stmts.len() {
+        1 => Ok(stmts.remove(0)),
+        0 => Err(EngineError::Syntax {
+            message: "empty query".into(),
+            position: None,
+        }),
+        _ => Err(EngineError::Syntax {
+            message: "cannot insert multiple commands into a prepared statement".into(),
+            position: None,
+        }),
     }
 }
 

@@ -93,33 +93,6 @@ pub fn datatype_for_oid(oid: u32) -> Option<DataType> {
     })
 }
 
-/// A type name the engine's parser reads back as the same type, for `'…'::name` casts.
-pub fn cast_name(ty: &DataType) -> Option<&'static str> {
-    Some(match ty {
-        DataType::Bool => "boolean",
-        DataType::Int2 => "smallint",
-        DataType::Int4 => "integer",
-        DataType::Int8 => "bigint",
-        DataType::Float4 => "real",
-        DataType::Float8 => "double precision",
-        DataType::Numeric { .. } => "numeric",
-        DataType::Text => "text",
-        DataType::Varchar(_) => "varchar",
-        DataType::Char(_) => "bpchar",
-        DataType::Bytea => "bytea",
-        DataType::Date => "date",
-        DataType::Time => "time",
-        DataType::Timestamp => "timestamp",
-        DataType::Timestamptz => "timestamptz",
-        DataType::Interval => "interval",
-        DataType::Oid => "oid",
-        DataType::Name => "name",
-        DataType::CharByte => "\"char\"",
-        DataType::Reg(k) => k.type_name(),
-        DataType::Unknown => return None,
-    })
-}
-
 /// `pg_type.typlen` of a type (-1 for variable length).
 pub fn type_size(ty: &DataType) -> i16 {
     match ty {

@@ -3,10 +3,12 @@
 //! the connection's session thread (`worker`).
 
 use crate::codec::{encode_row, pg_type, type_size, Format};
+use crate::copy::{send_copy_out, start_copy_in, CopyState};
 use crate::errors::{engine_error_info, fatal};
-use crate::sql_text::{first_keyword, split_statements};
+use crate::sql_text::split_statements;
 use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
+use engine::copy::{CopyInfo, CopyOutData};
 use engine::{Column, Database, Session, StatementResult, TransactionStatus};
 use futures::sink::{Sink, SinkExt};
 use pgwire::api::query::SimpleQueryHandler;
@@ -50,6 +52,7 @@ pub struct Conn {
     pub(crate) login: std::sync::Mutex<Option<crate::startup::Login>>,
     /// The session's backend process id, once it has one (0 before).
     pid: std::sync::atomic::AtomicI32,
+    pub(crate) copy: CopyState,
 }
 
 impl Drop for Conn {
@@ -68,6 +71,7 @@ impl Conn {
             worker: OnceLock::new(),
             login: std::sync::Mutex::new(None),
             pid: std::sync::atomic::AtomicI32::new(0),
+            copy: CopyState::default(),
         }
     }
 
@@ -91,6 +95,9 @@ pub(crate) enum Item {
         tag: String,
     },
     Command(String),
+    /// COPY FROM STDIN waits for data (the session is in copy mode).
+    CopyIn(CopyInfo),
+    CopyOut(CopyOutData),
     Error(Box<ErrorInfo>),
     Empty,
 }
@@ -101,6 +108,8 @@ pub(crate) struct Outcome {
     pub status: TransactionStatus,
     /// application_name after a SET, to report if it changed.
     pub application_name: Option<String>,
+    /// After a COPY FROM STDIN: the statements that follow it in the query string.
+    pub rest: Option<String>,
 }
 
 pub(crate) fn wire_status(s: TransactionStatus) -> WireStatus {
@@ -130,26 +139,21 @@ pub(crate) fn field_descriptions(columns: &[Column], formats: &[Format]) -> Vec<
         .collect()
 }
 
-/// The CommandComplete tag of a statement that returned `n` rows, by its first keyword.
-pub(crate) fn rows_tag(keyword: &str, n: usize) -> String {
-    match keyword {
-        "INSERT" => format!("INSERT 0 {n}"),
-        "UPDATE" | "DELETE" | "MERGE" | "FETCH" | "MOVE" | "COPY" => format!("{keyword} {n}"),
-        "SHOW" | "EXPLAIN" => keyword.to_string(),
-        _ => format!("SELECT {n}"),
-    }
-}
-
-/// Encodes one statement result (all columns in text format).
-pub(crate) fn encode_result(r: StatementResult, keyword: &str, formats: &[Format]) -> Item {
+/// Encodes one statement result (columns in `formats`, text where none is given).
+pub(crate) fn encode_result(r: StatementResult, formats: &[Format]) -> Item {
     match r {
         StatementResult::Rows(set) => {
-            let tag = rows_tag(keyword, set.rows.len());
             let fields = field_descriptions(&set.columns, formats);
             let rows = set.rows.iter().map(|r| encode_row(r, formats)).collect();
-            Item::Rows { fields, rows, tag }
+            Item::Rows {
+                fields,
+                rows,
+                tag: set.tag,
+            }
         }
         StatementResult::Command(tag) => Item::Command(tag),
+        StatementResult::CopyIn(info) => Item::CopyIn(info),
+        StatementResult::CopyOut(data) => Item::CopyOut(data),
     }
 }
 
@@ -174,10 +178,12 @@ pub(crate) fn application_name_after_set(s: &mut Session, items: &[Item]) -> Opt
     }
 }
 
-/// Runs a simple-protocol query string: each statement in order, stopping at the first error.
-fn run_simple(s: &mut Session, sql: &str) -> Outcome {
+/// Runs a simple-protocol query string: each statement in order, stopping at the first error
+/// or at a COPY FROM STDIN (which waits for its data; `rest` keeps what follows it).
+pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
     let pieces = split_statements(sql);
     let mut items = Vec::new();
+    let mut rest = None;
     if pieces.is_empty() {
         items.push(Item::Empty);
     } else {
@@ -185,21 +191,28 @@ fn run_simple(s: &mut Session, sql: &str) -> Outcome {
         match engine::sql::parse(sql) {
             Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
             Ok(stmts) if stmts.len() != pieces.len() => {
-                // The splitter and the parser disagree: run the string as one.
+                // The splitter and the parser disagree (a COPY with inline data): run the
+                // string as one.
                 match s.execute(sql) {
-                    Ok(results) => {
-                        let kw = first_keyword(sql);
-                        items.extend(results.into_iter().map(|r| encode_result(r, &kw, &[])));
-                    }
+                    Ok(results) => items.extend(results.into_iter().map(|r| encode_result(r, &[]))),
                     Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
                 }
             }
             Ok(_) => {
                 for p in pieces {
-                    match s.execute(p.text) {
-                        Ok(results) => {
-                            let kw = first_keyword(p.text);
-                            items.extend(results.into_iter().map(|r| encode_result(r, &kw, &[])));
+                    match s.execute_one(p.text, &[]) {
+                        Ok(r) => {
+                            let item = encode_result(r, &[]);
+                            let copy_in = matches!(item, Item::CopyIn(_));
+                            items.push(item);
+                            if copy_in {
+                                let end = p.start + p.text.len();
+                                let tail = sql.get(end..).unwrap_or("");
+                                if !split_statements(tail).is_empty() {
+                                    rest = Some(tail.to_owned());
+                                }
+                                break;
+                            }
                         }
                         Err(e) => {
                             let offset = sql[..p.start].chars().count();
@@ -211,11 +224,16 @@ fn run_simple(s: &mut Session, sql: &str) -> Outcome {
             }
         }
     }
-    let application_name = application_name_after_set(s, &items);
+    // A COPY waiting for data must not be disturbed by another statement.
+    let application_name = match items.last() {
+        Some(Item::CopyIn(_)) => None,
+        _ => application_name_after_set(s, &items),
+    };
     Outcome {
         items,
         status: s.transaction_status(),
         application_name,
+        rest,
     }
 }
 
@@ -290,18 +308,15 @@ where
                 ))
                 .await?;
         }
+        Item::CopyOut(data) => send_copy_out(client, data).await?,
+        Item::CopyIn(_) => {
+            return Err(fatal(
+                "XX000",
+                "internal error: COPY FROM STDIN reached the result sender",
+            ))
+        }
     }
     Ok(())
-}
-
-/// Puts the session's transaction block into the failed state, as any error in a block does
-/// in PostgreSQL, for errors the engine did not see (a Bind parameter that does not parse, a
-/// missing portal, ...). The engine has no call for this, so it runs a statement that fails
-/// when bound (a reference to a table that cannot exist).
-pub(crate) fn fail_transaction_block(s: &mut Session) {
-    if s.transaction_status() == TransactionStatus::InBlock {
-        let _ = s.execute("SELECT FROM \"quill: fail the transaction block\"");
-    }
 }
 
 impl ErrorHandler for Conn {
@@ -314,7 +329,7 @@ impl ErrorHandler for Conn {
         // statement's.
         if client.transaction_status() == WireStatus::Transaction {
             if let Ok(worker) = self.worker() {
-                worker.post(fail_transaction_block);
+                worker.post(Session::fail_transaction);
             }
         }
     }
@@ -336,7 +351,13 @@ impl SimpleQueryHandler for Conn {
         let sql = query.query;
         tracing::debug!(pid = client.pid_and_secret_key().0, %sql, "simple query");
         let outcome = self.worker()?.run(move |s| run_simple(s, &sql)).await?;
+        let mut rest = outcome.rest;
         for item in outcome.items {
+            if let Item::CopyIn(info) = item {
+                client.set_transaction_status(wire_status(outcome.status));
+                // ReadyForQuery follows CopyDone or CopyFail.
+                return start_copy_in(self, client, &info, false, rest.take()).await;
+            }
             send_item(client, item, true).await?;
         }
         report_application_name(client, outcome.application_name).await?;
@@ -360,19 +381,5 @@ impl SimpleQueryHandler for Conn {
     {
         // `on_query` does all the work; this is never reached.
         Err(fatal("XX000", "internal error: unexpected query path"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tags_for_row_results() {
-        assert_eq!(rows_tag("SELECT", 3), "SELECT 3");
-        assert_eq!(rows_tag("INSERT", 2), "INSERT 0 2");
-        assert_eq!(rows_tag("DELETE", 0), "DELETE 0");
-        assert_eq!(rows_tag("SHOW", 1), "SHOW");
-        assert_eq!(rows_tag("", 1), "SELECT 1");
     }
 }

@@ -15,8 +15,14 @@ pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
         e.to_string(),
     );
     info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
-    info.position = e.position().map(|p| (p as usize + offset).to_string());
-    info.detail = e.detail().map(str::to_owned);
+    info.where_context = e.context();
+    // A COPY error reports its row's error under the COPY context.
+    let inner = match e {
+        EngineError::Copy { source, .. } => source.as_ref(),
+        e => e,
+    };
+    info.position = inner.position().map(|p| (p as usize + offset).to_string());
+    info.detail = inner.detail().map(str::to_owned);
     info
 }
 

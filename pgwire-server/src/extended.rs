@@ -2,21 +2,21 @@
 //! the engine), Bind (parameters decoded from text or binary into the inferred types), Describe,
 //! Execute (with row limits and PortalSuspended), Close and Sync.
 //!
-//! Execution: a row-returning query runs through `Session::query` with typed parameter values.
-//! Other statements need their command tag, which only `Session::execute` returns and which
-//! takes no parameters, so their `$n` are replaced by literals cast to the parameter's type
-//! (`('42'::integer)`); parameters whose type the engine could not infer stay untyped literals,
-//! which the engine resolves as PostgreSQL resolves an unknown-typed parameter.
+//! Parse prepares the statement in the engine (parsed once, re-bound at each execution);
+//! Execute runs it with the bound parameter values, typed as the engine inferred them. A
+//! COPY started by Execute switches the connection to copy mode (see `copy`).
 
-use crate::codec::{cast_name, datatype_for_oid, decode_param, encode_row, pg_type, Format};
+use crate::codec::{datatype_for_oid, decode_param, encode_row, pg_type, Format};
 use crate::conn::{
-    application_name_after_set, encode_result, field_descriptions, report_application_name,
-    send_item, wire_status, Conn, Item,
+    application_name_after_set, field_descriptions, report_application_name, send_item,
+    wire_status, Conn, Item,
 };
+use crate::copy::{send_copy_out, start_copy_in};
 use crate::errors::{decode_error, engine_error, engine_error_info, wire_error};
-use crate::sql_text::{first_keyword, max_param, quote_literal, split_statements};
+use crate::sql_text::{max_param, split_statements};
 use async_trait::async_trait;
-use engine::{Column, DataType, EngineError, Session, TransactionStatus, Value};
+use engine::copy::{CopyInfo, CopyOutData};
+use engine::{Column, DataType, EngineError, Session, StatementResult, TransactionStatus, Value};
 use futures::sink::{Sink, SinkExt};
 use pgwire::api::portal::{Portal, PortalExecutionState};
 use pgwire::api::query::ExtendedQueryHandler;
@@ -41,10 +41,10 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct Prepared {
     sql: String,
-    /// Parameter types (without modifiers); `Unknown` where the engine inferred none.
+    stmt: engine::Prepared,
+    /// Parameter types (without modifiers).
     params: Vec<DataType>,
     columns: Vec<Column>,
-    keyword: String,
 }
 
 /// What the portal store holds: a statement, and for a portal its bound parameters and
@@ -104,60 +104,30 @@ fn in_failed_transaction() -> PgWireError {
     engine_error(&EngineError::InFailedTransaction, 0)
 }
 
-/// Statements allowed in a failed transaction block.
-fn ends_transaction(keyword: &str) -> bool {
-    matches!(keyword, "COMMIT" | "ROLLBACK" | "END" | "ABORT")
-}
-
 fn display_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or("")
 }
 
-/// Describes `sql` on the session thread.
+/// Prepares `sql` on the session thread.
 fn prepare(s: &mut Session, sql: &str, declared: &[DataType]) -> Result<Prepared, EngineError> {
-    let (types, mut columns) = s.describe(sql, declared)?;
-    let keyword = first_keyword(sql);
-    let mut params: Vec<DataType> = types.iter().map(DataType::base).collect();
-    // Parameters the engine did not look at (it infers them for queries and INSERT only).
+    let stmt = s.prepare(sql, declared)?;
+    let mut params: Vec<DataType> = stmt.params.iter().map(DataType::base).collect();
+    // `$n` the engine did not bind (statements it does not describe) are sent as text.
     let referenced = max_param(sql).max(declared.len());
     while params.len() < referenced {
         params.push(
             declared
                 .get(params.len())
                 .cloned()
-                .unwrap_or(DataType::Unknown),
+                .unwrap_or(DataType::Text),
         );
-    }
-    if columns.is_empty() && keyword == "SHOW" {
-        let name = sql
-            .split_whitespace()
-            .skip(1)
-            .map(|w| w.trim_end_matches(';').to_lowercase())
-            .collect::<Vec<_>>()
-            .join(".");
-        columns.push(Column {
-            name,
-            ty: DataType::Text,
-        });
     }
     Ok(Prepared {
         sql: sql.to_owned(),
+        columns: stmt.columns.clone(),
+        stmt,
         params,
-        columns,
-        keyword,
     })
-}
-
-/// The parameter as SQL text for [`substitute`]: a literal cast to its type.
-fn literal(v: &Value, ty: &DataType) -> String {
-    let lit = match v.to_text() {
-        Some(t) => quote_literal(&t),
-        None => "NULL".to_owned(),
-    };
-    match cast_name(ty) {
-        Some(name) => format!("({lit}::{name})"),
-        None => lit,
-    }
 }
 
 /// What executing a portal produced.
@@ -167,6 +137,8 @@ enum Executed {
         tag_prefix: String,
     },
     Command(String),
+    CopyIn(CopyInfo),
+    CopyOut(CopyOutData),
 }
 
 struct ExecOutcome {
@@ -178,54 +150,31 @@ struct ExecOutcome {
 /// Runs a bound statement on the session thread.
 fn execute(s: &mut Session, stmt: &Stmt) -> ExecOutcome {
     let p = &stmt.prepared;
-    let result = if !p.columns.is_empty() && p.keyword != "SHOW" {
-        match s.query(&p.sql, &stmt.values) {
-            Ok(set) if set.columns.len() != p.columns.len() => Err(engine_error_info(
+    let result = match s.execute_prepared(&p.stmt, &stmt.values) {
+        Ok(StatementResult::Rows(set)) if set.columns.len() != p.columns.len() => {
+            Err(engine_error_info(
                 &EngineError::FeatureNotSupported {
                     feature: "cached plan must not change result type: changing".into(),
                 },
                 0,
-            )),
-            Ok(set) => Ok(Executed::Rows {
-                rows: set
-                    .rows
-                    .iter()
-                    .map(|r| encode_row(r, &stmt.formats))
-                    .collect(),
-                tag_prefix: "SELECT".into(),
-            }),
-            Err(e) => Err(engine_error_info(&e, 0)),
+            ))
         }
-    } else {
-        let sql = if p.params.is_empty() {
-            p.sql.clone()
-        } else {
-            crate::sql_text::substitute_params(&p.sql, |n| {
-                let i = n.checked_sub(1)?;
-                Some(literal(stmt.values.get(i)?, p.params.get(i)?))
-            })
-        };
-        match s.execute(&sql) {
-            Ok(mut results) if results.len() == 1 => {
-                match results
-                    .pop()
-                    .map(|r| encode_result(r, &p.keyword, &stmt.formats))
-                {
-                    Some(Item::Rows { rows, tag, .. }) => Ok(Executed::Rows {
-                        rows,
-                        // The row count is appended when the portal completes.
-                        tag_prefix: tag
-                            .rsplit_once(' ')
-                            .map(|(prefix, _)| prefix.to_owned())
-                            .unwrap_or(tag),
-                    }),
-                    Some(Item::Command(tag)) => Ok(Executed::Command(tag)),
-                    _ => Err(engine_error_info(&multiple_commands(), 0)),
-                }
-            }
-            Ok(_) => Err(engine_error_info(&multiple_commands(), 0)),
-            Err(e) => Err(engine_error_info(&e, 0)),
-        }
+        Ok(StatementResult::Rows(set)) => Ok(Executed::Rows {
+            rows: set
+                .rows
+                .iter()
+                .map(|r| encode_row(r, &stmt.formats))
+                .collect(),
+            // The row count is appended when the portal completes.
+            tag_prefix: match set.tag.rsplit_once(' ') {
+                Some((prefix, n)) if n.parse::<u64>().is_ok() => prefix.to_owned(),
+                _ => set.tag,
+            },
+        }),
+        Ok(StatementResult::Command(tag)) => Ok(Executed::Command(tag)),
+        Ok(StatementResult::CopyIn(info)) => Ok(Executed::CopyIn(info)),
+        Ok(StatementResult::CopyOut(data)) => Ok(Executed::CopyOut(data)),
+        Err(e) => Err(engine_error_info(&e, 0)),
     };
     let items = match &result {
         Ok(Executed::Command(tag)) => vec![Item::Command(tag.clone())],
@@ -235,13 +184,6 @@ fn execute(s: &mut Session, stmt: &Stmt) -> ExecOutcome {
         result,
         status: s.transaction_status(),
         application_name: application_name_after_set(s, &items),
-    }
-}
-
-fn multiple_commands() -> EngineError {
-    EngineError::Syntax {
-        message: "cannot insert multiple commands into a prepared statement".into(),
-        position: None,
     }
 }
 
@@ -274,12 +216,6 @@ impl ExtendedQueryHandler for Conn {
         if split_statements(&message.query).is_empty() {
             client.portal_store().put_empty_statement(&name);
         } else {
-            let keyword = first_keyword(&message.query);
-            if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error
-                && !ends_transaction(&keyword)
-            {
-                return Err(in_failed_transaction());
-            }
             let declared = message
                 .type_oids
                 .iter()
@@ -359,7 +295,7 @@ impl ExtendedQueryHandler for Conn {
         };
         let p = &stored.statement.prepared;
         if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error
-            && !ends_transaction(&p.keyword)
+            && !p.stmt.is_transaction_exit()
         {
             return Err(in_failed_transaction());
         }
@@ -450,6 +386,14 @@ impl ExtendedQueryHandler for Conn {
                     *state.lock().await = PortalExecutionState::Finished;
                     send_item(client, Item::Command(tag), false).await?;
                     return Ok(());
+                }
+                Ok(Executed::CopyIn(info)) => {
+                    *state.lock().await = PortalExecutionState::Finished;
+                    return start_copy_in(self, client, &info, true, None).await;
+                }
+                Ok(Executed::CopyOut(data)) => {
+                    *state.lock().await = PortalExecutionState::Finished;
+                    return send_copy_out(client, data).await;
                 }
                 Ok(Executed::Rows { rows, tag_prefix }) => {
                     let mut response = QueryResponse::new(

@@ -8,13 +8,15 @@
 //! connections, backend keys), `conn` (the simple query protocol),
 //! `extended` (the extended query protocol), `worker` (each connection's engine session on
 //! a thread of its own), `codec` (values and parameters in text and binary format),
-//! `sql_text` (statement splitting and `$n` parameters), `errors` (ErrorResponse fields).
+//! `sql_text` (statement splitting and `$n` parameters), `copy` (COPY FROM STDIN / TO
+//! STDOUT), `errors` (ErrorResponse fields).
 
 mod auth;
 mod codec;
 pub mod config;
 mod conn;
 mod connection;
+mod copy;
 mod errors;
 mod extended;
 mod gate;

@@ -91,6 +91,10 @@ impl PgWireServerHandlers for Handlers {
     fn error_handler(&self) -> Arc<impl ErrorHandler> {
         self.0.clone()
     }
+
+    fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
+        self.0.clone()
+    }
 }
 
 /// Serves one connection until it ends. Malformed messages are refused before the

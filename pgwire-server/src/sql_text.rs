@@ -1,6 +1,6 @@
 //! A small SQL lexer for what the wire layer needs before the engine sees a query: splitting
-//! a simple-protocol message into its `;`-separated statements (with their byte offsets), finding
-//! `$n` parameter references, and replacing them with literals. It knows PostgreSQL's
+//! a simple-protocol message into its `;`-separated statements (with their byte offsets) and
+//! finding the highest `$n` parameter reference. It knows PostgreSQL's
 //! quoting rules — `'…'` (with `''`), `E'…'` (with backslash escapes), `"…"`, `$tag$…$tag$`,
 //! `--` and nested `/* */` comments — so that none of those characters inside a string or
 //! comment are mistaken for a separator or a parameter.
@@ -17,8 +17,8 @@ pub struct Piece<'a> {
 /// What the scanner found at a position.
 enum Token {
     Semicolon,
-    /// `$n`, with n as written (0 or more) over the byte range.
-    Param(usize, std::ops::Range<usize>),
+    /// `$n`, with n as written (0 or more).
+    Param(usize),
     /// A token that is neither whitespace nor a comment.
     Content,
     /// Whitespace or a comment.
@@ -86,7 +86,7 @@ fn scan(sql: &str, mut f: impl FnMut(usize, Token)) {
                     let end = i + 1 + digits;
                     let num = sql[i + 1..end].parse().unwrap_or(usize::MAX);
                     i = end;
-                    f(start, Token::Param(num, start..end));
+                    f(start, Token::Param(num));
                 } else if let Some(tag_len) = dollar_tag(&b[i..]) {
                     let tag = &b[i..i + tag_len];
                     i += tag_len;
@@ -176,28 +176,11 @@ pub fn split_statements(sql: &str) -> Vec<Piece<'_>> {
 pub fn max_param(sql: &str) -> usize {
     let mut max = 0;
     scan(sql, |_, tok| {
-        if let Token::Param(n, _) = tok {
+        if let Token::Param(n) = tok {
             max = max.max(n);
         }
     });
     max
-}
-
-/// `sql` with every `$n` replaced by `value(n)` (references it returns `None` for are kept).
-pub fn substitute_params(sql: &str, mut value: impl FnMut(usize) -> Option<String>) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut copied = 0;
-    scan(sql, |_, tok| {
-        if let Token::Param(n, range) = tok {
-            if let Some(v) = value(n) {
-                out.push_str(&sql[copied..range.start]);
-                out.push_str(&v);
-                copied = range.end;
-            }
-        }
-    });
-    out.push_str(&sql[copied..]);
-    out
 }
 
 /// `s` as a SQL string literal (standard_conforming_strings: only `'` needs doubling).
@@ -212,26 +195,6 @@ pub fn quote_literal(s: &str) -> String {
     }
     out.push('\'');
     out
-}
-
-/// The first keyword of a statement, upper-cased (empty if it starts with something else).
-pub fn first_keyword(sql: &str) -> String {
-    let mut word = String::new();
-    let mut done = false;
-    scan(sql, |pos, tok| {
-        if done {
-            return;
-        }
-        if let Token::Content = tok {
-            word = sql[pos..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .collect::<String>()
-                .to_ascii_uppercase();
-            done = true;
-        }
-    });
-    word
 }
 
 #[cfg(test)]
@@ -276,19 +239,14 @@ mod tests {
     }
 
     #[test]
-    fn finds_and_substitutes_params() {
+    fn finds_params() {
         let sql = "select $1, '$2', \"$3\", $10 -- $4\n, a$5, $$ $6 $$";
         assert_eq!(max_param(sql), 10);
-        let out = substitute_params(sql, |n| (n == 1).then(|| "'x'".to_string()));
-        assert_eq!(out, "select 'x', '$2', \"$3\", $10 -- $4\n, a$5, $$ $6 $$");
         assert_eq!(max_param("select 1"), 0);
     }
 
     #[test]
-    fn quotes_and_keywords() {
+    fn quotes_literals() {
         assert_eq!(quote_literal("it's"), "'it''s'");
-        assert_eq!(first_keyword("  /* c */ insert into t"), "INSERT");
-        assert_eq!(first_keyword("(select 1)"), "");
-        assert_eq!(first_keyword("-- x\nUpdate t"), "UPDATE");
     }
 }

@@ -14,6 +14,27 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
+/// A parameter sent as the given bytes whatever its type (to send malformed values).
+#[derive(Debug)]
+struct RawBytes(&'static [u8]);
+
+impl tokio_postgres::types::ToSql for RawBytes {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(self.0);
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
 const LIMIT: Duration = Duration::from_secs(60);
 
 struct TestServer {
@@ -254,14 +275,16 @@ async fn prepared_statements_with_parameters() {
             .unwrap();
         assert!(rows[0].get::<_, bool>(0));
         assert_eq!(rows[0].get::<_, String>(1), "hi!");
-        // UPDATE/DELETE (their parameters are not inferred yet, so they are sent as text).
-        let n = c
-            .execute("UPDATE p SET name = $1 WHERE id = $2", &[&"renamed", &"1"])
+        // UPDATE/DELETE: parameters typed by the columns they meet.
+        let st = c
+            .prepare("UPDATE p SET name = $1 WHERE id = $2")
             .await
             .unwrap();
+        assert_eq!(st.params(), &[Type::TEXT, Type::INT4]);
+        let n = c.execute(&st, &[&"renamed", &1i32]).await.unwrap();
         assert_eq!(n, 1);
         let n = c
-            .execute("DELETE FROM p WHERE id = $1", &[&"0"])
+            .execute("DELETE FROM p WHERE id = $1", &[&0i32])
             .await
             .unwrap();
         assert_eq!(n, 1);
@@ -273,9 +296,12 @@ async fn prepared_statements_with_parameters() {
             .map(|r| r.get(0))
             .collect();
         assert_eq!(names, vec!["renamed", "name 2"]);
-        // A bad text parameter is the type's input error.
+        // `$1::integer` makes $1 an integer (as in PostgreSQL); text cast to integer reports
+        // the type's input error.
+        let st = c.prepare("SELECT $1::integer + 1").await.unwrap();
+        assert_eq!(st.params(), &[Type::INT4]);
         let e = c
-            .query("SELECT $1::integer + 1", &[&"12x"])
+            .query("SELECT $1::text::integer + 1", &[&"12x"])
             .await
             .unwrap_err();
         assert_eq!(code(&e), "22P02");
@@ -320,10 +346,10 @@ async fn transaction_with_an_error_and_sqlstates() {
             .await
             .unwrap();
         let e = c
-            .query("SELECT 1 + $1::integer", &[&"x"])
+            .query("SELECT 1 + $1::integer", &[&RawBytes(b"xx")])
             .await
             .unwrap_err();
-        assert_eq!(code(&e), "22P02");
+        assert_eq!(code(&e), "22P03");
         let e = c.batch_execute("SELECT 1").await.unwrap_err();
         assert_eq!(code(&e), "25P02");
         c.batch_execute("ROLLBACK").await.unwrap();

@@ -67,6 +67,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
             feature: "CREATE TABLE AS".into(),
         });
     }
+    storage_parameters(&ct.table_options)?;
     let mut columns = Vec::new();
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
@@ -289,7 +290,113 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
     })
 }
 
-/// ALTER TABLE: ADD COLUMN, RENAME COLUMN, RENAME TO.
+/// Checks `WITH (name = value, …)` storage parameters as PostgreSQL does. Quill's heap has
+/// no use for them, so valid ones are accepted and not kept.
+fn storage_parameters(options: &ast::CreateTableOptions) -> Result<()> {
+    let ast::CreateTableOptions::With(options) = options else {
+        return Ok(());
+    };
+    let invalid = |message: String| EngineError::InvalidParameterValue { message };
+    for o in options {
+        let ast::SqlOption::KeyValue { key, value } = o else {
+            return Err(invalid(format!("invalid storage parameter {o}")));
+        };
+        let name = object_name(key);
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        };
+        match name.as_str() {
+            "fillfactor" => {
+                let n: i64 = text.parse().map_err(|_| {
+                    invalid(format!(
+                        "invalid value for integer option \"fillfactor\": {text}"
+                    ))
+                })?;
+                if !(10..=100).contains(&n) {
+                    return Err(invalid(format!(
+                        "value {n} out of bounds for option \"fillfactor\""
+                    )));
+                }
+            }
+            "autovacuum_enabled"
+            | "toast_tuple_target"
+            | "parallel_workers"
+            | "vacuum_index_cleanup"
+            | "vacuum_truncate"
+            | "user_catalog_table" => {}
+            n if n.starts_with("autovacuum_") || n.starts_with("toast.") => {}
+            _ => return Err(invalid(format!("unrecognized parameter \"{name}\""))),
+        }
+    }
+    Ok(())
+}
+
+/// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: checks the existing rows (no NULL in a primary
+/// key, no duplicate) while building the constraint's unique index; returns the index.
+fn add_key(
+    cx: &mut TxnCx<'_>,
+    def: &mut TableDef,
+    name: Option<&ast::Ident>,
+    columns: &[ast::IndexColumn],
+    primary: bool,
+) -> Result<IndexDef> {
+    if primary && def.indexes.iter().any(|i| i.primary) {
+        return Err(EngineError::InvalidTableDefinition {
+            message: format!(
+                "multiple primary keys for table \"{}\" are not allowed",
+                def.name
+            ),
+        });
+    }
+    let cols = index_columns(&def.name, &def.columns, columns)?;
+    let iname = name.map(ident_name).unwrap_or_else(|| {
+        if primary {
+            format!("{}_pkey", def.name)
+        } else {
+            let parts: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
+            format!("{}_{}_key", def.name, parts.join("_"))
+        }
+    });
+    if cx.catalog.name_taken(&iname) || def.indexes.iter().any(|i| i.name == iname) {
+        return Err(EngineError::DuplicateTable { name: iname });
+    }
+    let rows = table_rows(cx.storage, def)?;
+    if primary {
+        for &c in &cols {
+            if rows
+                .iter()
+                .any(|(_, r)| r.get(c).is_none_or(|v| v.is_null()))
+            {
+                return Err(EngineError::NotNullViolation {
+                    table: def.name.clone(),
+                    column: def.columns[c].name.clone(),
+                });
+            }
+            def.columns[c].not_null = true;
+        }
+    }
+    let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
+    let tree = cx.storage.create_btree(ifile, true)?;
+    let index = IndexDef {
+        name: iname,
+        oid: ioid,
+        file: ifile,
+        columns: cols,
+        unique: true,
+        primary,
+    };
+    for (tid, row) in rows {
+        tree.insert(cx.txn, &index_key(&index, &row, tid), tid)
+            .map_err(|e| super::dml::index_error(e, &index))?;
+    }
+    Ok(index)
+}
+
+/// ALTER TABLE: ADD COLUMN, ADD PRIMARY KEY / UNIQUE, RENAME COLUMN, RENAME TO.
 pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let name = object_name(&at.name);
     let Some(table) = cx.catalog.get(&name).filter(|t| t.view.is_none()) else {
@@ -339,6 +446,22 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
                     .column_index(&old)
                     .ok_or(EngineError::UndefinedColumn { name: old })?;
                 def.columns[i].name = new;
+            }
+            ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                let index = match constraint {
+                    ast::TableConstraint::PrimaryKey(pk) => {
+                        add_key(cx, &mut def, pk.name.as_ref(), &pk.columns, true)?
+                    }
+                    ast::TableConstraint::Unique(u) => {
+                        add_key(cx, &mut def, u.name.as_ref(), &u.columns, false)?
+                    }
+                    other => {
+                        return Err(EngineError::FeatureNotSupported {
+                            feature: format!("ALTER TABLE ADD {other}"),
+                        })
+                    }
+                };
+                def.indexes.push(index);
             }
             ast::AlterTableOperation::RenameTable { table_name } => {
                 let (ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n)) =

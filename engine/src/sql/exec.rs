@@ -281,22 +281,21 @@ impl Probe {
     }
 }
 
-/// Fetches the rows an index range points at.
-fn index_scan<'a>(
-    table: &'a crate::catalog::TableDef,
-    index: usize,
-    eq: &'a [Expr],
-    range: Option<&'a (Bound<Expr>, Bound<Expr>)>,
-    env: Env<'a>,
-) -> Result<RowIter<'a>> {
-    let ix = table.indexes.get(index).ok_or(EngineError::Internal {
-        reason: "index scan of a missing index",
-    })?;
+/// A range of B+tree keys.
+pub(crate) type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// The key range of an index scan: leading columns equal to `eq`, the next within `range`
+/// (`None`: nothing can match).
+pub(crate) fn index_range(
+    eq: &[Expr],
+    range: Option<&(Bound<Expr>, Bound<Expr>)>,
+    env: Env<'_>,
+) -> Result<Option<KeyRange>> {
     let mut prefix = Vec::new();
     for e in eq {
         let v = e.eval(&[], &env)?;
         if v.is_null() {
-            return Ok(Box::new(std::iter::empty())); // `col = NULL` matches nothing
+            return Ok(None); // `col = NULL` matches nothing
         }
         v.encode_key(&mut prefix, ColumnOrder::ASC);
     }
@@ -338,9 +337,26 @@ fn index_scan<'a>(
         None => (Bound::Included(prefix.clone()), after(&prefix)),
         Some((lo, hi)) => match (bound_key(lo, false)?, bound_key(hi, true)?) {
             (Some(l), Some(h)) => (l, h),
-            _ => return Ok(Box::new(std::iter::empty())),
+            _ => return Ok(None),
         },
     };
+    Ok(Some((lo, hi)))
+}
+
+/// Fetches the rows an index range points at.
+fn index_scan<'a>(
+    table: &'a crate::catalog::TableDef,
+    index: usize,
+    eq: &'a [Expr],
+    range: Option<&'a (Bound<Expr>, Bound<Expr>)>,
+    env: Env<'a>,
+) -> Result<RowIter<'a>> {
+    let Some((lo, hi)) = index_range(eq, range, env)? else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let ix = table.indexes.get(index).ok_or(EngineError::Internal {
+        reason: "index scan of a missing index",
+    })?;
     let tree = env.cx.storage.btree(ix.file)?;
     let heap = env.cx.storage.heap(table.file);
     let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();

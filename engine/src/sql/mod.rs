@@ -4,12 +4,15 @@
 pub mod analyze;
 pub mod binder;
 mod ddl;
-mod dml;
+mod describe;
+pub(crate) mod dml;
 pub mod exec;
 pub mod explain;
 mod explain_stmt;
 pub mod expr;
 pub mod functions;
+mod maintenance;
+mod pgsyntax;
 pub mod plan;
 pub mod position;
 mod roles;
@@ -20,6 +23,7 @@ use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
 use crate::types::{DataType, Value};
 use binder::Binder;
+pub use describe::describe;
 use exec::{run, ExecCx};
 use expr::Row;
 use sqlparser::ast;
@@ -76,7 +80,8 @@ fn syntax_in(sql: &str, e: ParserError) -> EngineError {
     EngineError::Syntax { message, position }
 }
 
-/// Parses one or more `;`-separated statements.
+/// Parses one or more `;`-separated statements (COPY, VACUUM and ANALYZE with PostgreSQL's
+/// grammar, the rest with sqlparser's).
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
     roles::parse_statements(sql, 200).map_err(|e| syntax_in(sql, e))
 }
@@ -92,6 +97,28 @@ fn parse_unlocated<T>(
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
     let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
     f(&mut p).map_err(|e| syntax_in(sql, e))
+}
+
+fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<ast::Statement>, ParserError> {
+    let mut stmts = Vec::new();
+    loop {
+        while p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
+        if p.peek_token_ref().token == sqlparser::tokenizer::Token::EOF {
+            return Ok(stmts);
+        }
+        let stmt = if pgsyntax::handles(p) {
+            pgsyntax::parse(p)?
+        } else {
+            p.parse_statement()?
+        };
+        stmts.push(stmt);
+        if !p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {
+            if p.peek_token_ref().token != sqlparser::tokenizer::Token::EOF {
+                return p.expected_ref("end of statement", p.peek_token_ref());
+            }
+            return Ok(stmts);
+        }
+    }
 }
 
 /// Parses one expression (stored defaults and checks, generated join conditions).
@@ -152,6 +179,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
+        S::Vacuum(v) => maintenance::vacuum(v, cx),
+        S::Analyze(a) => maintenance::analyze(a, cx),
         S::AlterTable(at) => ddl::alter_table(at, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
@@ -171,37 +200,6 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),
     }
-}
-
-/// Binds `stmt` without running it: the types of its `$n` parameters (declared ones first,
-/// the rest inferred from where they are used; `text` when nothing tells) and its result
-/// columns (empty for statements that return no rows).
-pub fn describe(
-    stmt: &ast::Statement,
-    catalog: &Catalog,
-    declared: &[DataType],
-) -> Result<(Vec<DataType>, Columns)> {
-    let mut binder = Binder::new(catalog, declared.to_vec());
-    let columns = match stmt {
-        ast::Statement::Query(q) => binder.bind_query(q)?.1,
-        ast::Statement::Insert(ins) => {
-            dml::describe_insert(ins, &mut binder)?;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    };
-    let params = binder
-        .param_types
-        .into_iter()
-        .map(|t| {
-            if t == DataType::Unknown {
-                DataType::Text
-            } else {
-                t
-            }
-        })
-        .collect();
-    Ok((params, columns))
 }
 
 fn first_words(s: &str) -> String {

@@ -17,7 +17,8 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer, Word};
 use std::sync::Arc;
 
-/// Parses `;`-separated statements, reading `CREATE USER` as CREATE ROLE ... LOGIN.
+/// Parses `;`-separated statements (see [`super::parse`]), reading `CREATE USER` as CREATE
+/// ROLE ... LOGIN.
 pub(crate) fn parse_statements(
     sql: &str,
     recursion_limit: usize,
@@ -25,7 +26,7 @@ pub(crate) fn parse_statements(
     let dialect = PostgreSqlDialect {};
     let parser = Parser::new(&dialect).with_recursion_limit(recursion_limit);
     if !sql.to_ascii_lowercase().contains("user") {
-        return parser.try_with_sql(sql)?.parse_statements();
+        return super::parse_statements(&mut parser.try_with_sql(sql)?);
     }
     let mut tokens = Tokenizer::new(&dialect, sql)
         .with_unescape(true)
@@ -65,9 +66,7 @@ pub(crate) fn parse_statements(
             _ => {}
         }
     }
-    let mut stmts = parser
-        .with_tokens_with_locations(tokens)
-        .parse_statements()?;
+    let mut stmts = super::parse_statements(&mut parser.with_tokens_with_locations(tokens))?;
     let mut flags = from_user.into_iter();
     for s in &mut stmts {
         if let Statement::CreateRole(cr) = s {

@@ -20,6 +20,7 @@ use crate::catalog::TableDef;
 use crate::error::{EngineError, Result};
 use crate::types::{CastKind, DataType, Value};
 use sqlparser::ast::{self, Spanned};
+use std::sync::Arc;
 use storage::Tid;
 
 /// Where an assigned value comes from.
@@ -96,16 +97,17 @@ fn first_match(joined: &Joined, ecx: &ExecCx<'_>, row: &Row) -> Result<Option<Ro
     first
 }
 
-/// Every row of `table` with its tid; when no FROM list decides, only those matching WHERE.
+/// Every row of `table` with its tid; when no FROM list decides, only those matching WHERE,
+/// found through an index when the condition fixes leading columns of one (as a query's
+/// scan would), else by a full scan.
 fn candidates(
     cx: &TxnCx<'_>,
-    table: &TableDef,
+    table: &Arc<TableDef>,
     scope: &Scope,
     selection: Option<&ast::Expr>,
 ) -> Result<Vec<(Tid, Row)>> {
-    let rows = super::dml::table_rows(cx.storage, table)?;
     let Some(sel) = selection else {
-        return Ok(rows);
+        return super::dml::table_rows(cx.storage, table);
     };
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
@@ -118,10 +120,46 @@ fn candidates(
         cx: &ecx,
         outer: &[],
     };
+    let mut conds = Vec::new();
+    super::binder::conjuncts(pred.clone(), &mut conds);
+    let rows = match super::binder::index_access(table, &conds) {
+        Some(super::plan::Plan::IndexScan {
+            index, eq, range, ..
+        }) => index_candidates(cx, table, index, &eq, range.as_ref(), env)?,
+        _ => super::dml::table_rows(cx.storage, table)?,
+    };
     let mut out = Vec::new();
     for (tid, row) in rows {
         if pred.test(&row, &env)? {
             out.push((tid, row));
+        }
+    }
+    Ok(out)
+}
+
+/// The rows an index range points at, with their tids.
+fn index_candidates(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    index: usize,
+    eq: &[Expr],
+    range: Option<&(std::ops::Bound<Expr>, std::ops::Bound<Expr>)>,
+    env: Env<'_>,
+) -> Result<Vec<(Tid, Row)>> {
+    let Some((lo, hi)) = super::exec::index_range(eq, range, env)? else {
+        return Ok(Vec::new());
+    };
+    let ix = table.indexes.get(index).ok_or(EngineError::Internal {
+        reason: "index scan of a missing index",
+    })?;
+    let tree = cx.storage.btree(ix.file)?;
+    let heap = cx.storage.heap(table.file);
+    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
+    let mut out = Vec::new();
+    for entry in tree.range(lo, hi, storage::ScanDirection::Forward) {
+        let (_, tid) = entry?;
+        if let Some(bytes) = heap.get(tid)? {
+            out.push((tid, crate::types::row::decode_row(&bytes, &types)?));
         }
     }
     Ok(out)

@@ -290,6 +290,12 @@ impl Binder<'_> {
                     return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind)
                         .map_err(|e| e.at_span(expr.span()));
                 }
+                // `$1::int` tells the parameter's type.
+                self.infer_param(&x, &t, &to.base());
+                let t = match &x {
+                    Expr::Param(i) => self.param_types.get(*i).cloned().unwrap_or(t),
+                    _ => t,
+                };
                 // A literal that does not read as the type is pointed at; a cast that
                 // does not exist, at the cast.
                 let x = explicit_cast(x, &t, &to).map_err(|e| match e.sqlstate() {

@@ -17,6 +17,7 @@ mod walk;
 
 pub use expr::{coerce, object_name};
 pub use select::column_name as output_name;
+pub(crate) use select::{conjuncts, index_access};
 
 use crate::catalog::Catalog;
 use crate::error::{EngineError, Result};

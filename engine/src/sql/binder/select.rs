@@ -26,7 +26,7 @@ fn unsupported(what: &str) -> EngineError {
 }
 
 /// Splits a condition into its AND-ed parts.
-fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+pub(crate) fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
     match e {
         Expr::And(l, r) => {
             conjuncts(*l, out);
@@ -986,7 +986,10 @@ fn column_test(c: &Expr) -> Option<(usize, BinaryOp, &Expr)> {
 /// The best index access for a table under `conds` (its own conditions, local columns): the
 /// index with the most leading columns fixed by equalities, then one bounded by a range.
 /// The conditions all stay in a filter above it (the scan may return extra rows).
-fn index_access(table: &std::sync::Arc<crate::catalog::TableDef>, conds: &[Expr]) -> Option<Plan> {
+pub(crate) fn index_access(
+    table: &std::sync::Arc<crate::catalog::TableDef>,
+    conds: &[Expr],
+) -> Option<Plan> {
     use std::ops::Bound;
     let tests: Vec<(usize, BinaryOp, &Expr)> = conds.iter().filter_map(column_test).collect();
     let mut best: Option<(usize, Plan)> = None;
