@@ -10,6 +10,7 @@ pub mod expr;
 pub mod functions;
 pub mod plan;
 pub mod position;
+pub(crate) mod symmetric;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
@@ -20,7 +21,7 @@ use expr::Row;
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
 use storage::{Storage, Transaction};
 
 /// Result columns: name and type.
@@ -73,10 +74,14 @@ fn syntax_in(sql: &str, e: ParserError) -> EngineError {
 
 /// Parses one or more `;`-separated statements.
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
     Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
+        .with_tokens_with_locations(symmetric::mark(tokens))
+        .parse_statements()
         .map_err(|e| syntax_in(sql, e))
 }
 
@@ -87,8 +92,11 @@ fn parse_unlocated<T>(
     f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParserError>,
 ) -> Result<T> {
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
         .tokenize()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
+    let tokens = symmetric::mark(tokens.into_iter().map(TokenWithSpan::wrap).collect());
+    let tokens = tokens.into_iter().map(|t| t.token).collect();
     let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
     f(&mut p).map_err(|e| syntax_in(sql, e))
 }
