@@ -16,6 +16,7 @@ mod pgsyntax;
 pub mod plan;
 pub mod position;
 mod roles;
+pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
 
@@ -29,7 +30,7 @@ use expr::Row;
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
 use storage::{Storage, Transaction};
 
 /// Result columns: name and type.
@@ -83,7 +84,18 @@ fn syntax_in(sql: &str, e: ParserError) -> EngineError {
 /// Parses one or more `;`-separated statements (COPY, VACUUM and ANALYZE with PostgreSQL's
 /// grammar, the rest with sqlparser's).
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    roles::parse_statements(sql, 200).map_err(|e| syntax_in(sql, e))
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
+    let mut tokens = symmetric::mark(tokens);
+    let from_user = roles::mark_create_user(&mut tokens);
+    let mut parser = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(200)
+        .with_tokens_with_locations(tokens);
+    let mut stmts = parse_statements(&mut parser).map_err(|e| syntax_in(sql, e))?;
+    roles::apply_create_user(&mut stmts, from_user);
+    Ok(stmts)
 }
 
 /// Parses stored or generated text with `f`, leaving every span empty: errors binding the
@@ -93,8 +105,11 @@ fn parse_unlocated<T>(
     f: impl FnOnce(&mut Parser<'_>) -> Result<T, ParserError>,
 ) -> Result<T> {
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
         .tokenize()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
+    let tokens = symmetric::mark(tokens.into_iter().map(TokenWithSpan::wrap).collect());
+    let tokens = tokens.into_iter().map(|t| t.token).collect();
     let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
     f(&mut p).map_err(|e| syntax_in(sql, e))
 }

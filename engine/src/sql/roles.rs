@@ -1,8 +1,8 @@
 //! Role statements: CREATE ROLE / CREATE USER, ALTER ROLE (attributes, PASSWORD, RENAME
 //! TO) and DROP ROLE [IF EXISTS], with PostgreSQL 15's privilege rules and SQLSTATEs.
 //!
-//! Also the parsing of `CREATE USER`, which sqlparser reads in another dialect's form: at
-//! the start of a statement it is parsed as CREATE ROLE, with LOGIN unless told otherwise.
+//! Also the reading of `CREATE USER`, which sqlparser parses in another dialect's form: at
+//! the start of a statement it is read as CREATE ROLE, with LOGIN unless told otherwise.
 
 use super::binder::{ident_name, object_name};
 use super::{Outcome, TxnCx};
@@ -11,27 +11,14 @@ use crate::error::{EngineError, Result};
 use crate::password;
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
 use sqlparser::ast::{self, AlterRoleOperation, RoleOption, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, Tokenizer, Word};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
 use std::sync::Arc;
 
-/// Parses `;`-separated statements (see [`super::parse`]), reading `CREATE USER` as CREATE
-/// ROLE ... LOGIN.
-pub(crate) fn parse_statements(
-    sql: &str,
-    recursion_limit: usize,
-) -> std::result::Result<Vec<Statement>, ParserError> {
-    let dialect = PostgreSqlDialect {};
-    let parser = Parser::new(&dialect).with_recursion_limit(recursion_limit);
-    if !sql.to_ascii_lowercase().contains("user") {
-        return super::parse_statements(&mut parser.try_with_sql(sql)?);
-    }
-    let mut tokens = Tokenizer::new(&dialect, sql)
-        .with_unescape(true)
-        .tokenize_with_location()?;
-    // For each CREATE ROLE/GROUP/USER at a statement start, in order: whether it was USER.
+/// sqlparser reads `CREATE USER` in another dialect's form: at the start of a statement it is
+/// rewritten to CREATE ROLE here. Returns, for each CREATE ROLE/GROUP/USER at a statement
+/// start in order, whether it was USER (for [`apply_create_user`]).
+pub(crate) fn mark_create_user(tokens: &mut [TokenWithSpan]) -> Vec<bool> {
     let mut from_user = Vec::new();
     let words: Vec<usize> = (0..tokens.len())
         .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
@@ -66,16 +53,19 @@ pub(crate) fn parse_statements(
             _ => {}
         }
     }
-    let mut stmts = super::parse_statements(&mut parser.with_tokens_with_locations(tokens))?;
+    from_user
+}
+
+/// CREATE USER is CREATE ROLE … LOGIN unless the statement says otherwise.
+pub(crate) fn apply_create_user(stmts: &mut [Statement], from_user: Vec<bool>) {
     let mut flags = from_user.into_iter();
-    for s in &mut stmts {
+    for s in stmts {
         if let Statement::CreateRole(cr) = s {
             if flags.next() == Some(true) && cr.login.is_none() {
                 cr.login = Some(true);
             }
         }
     }
-    Ok(stmts)
 }
 
 /// The role running the statement; `None` for an embedded session (all privileges).

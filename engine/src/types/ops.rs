@@ -83,7 +83,8 @@ impl BinaryOp {
         }
     }
 
-    fn is_comparison(self) -> bool {
+    /// `= <> < <= > >=`.
+    pub fn is_comparison(self) -> bool {
         matches!(
             self,
             BinaryOp::Eq

@@ -23,6 +23,8 @@ pub struct RegexOptions {
     pub case_insensitive: bool,
     pub newline_sensitive: bool,
     pub expanded: bool,
+    /// `q`: the pattern is a literal string.
+    pub literal: bool,
 }
 
 impl RegexOptions {
@@ -39,6 +41,7 @@ impl RegexOptions {
                 's' => o.newline_sensitive = false,
                 'x' => o.expanded = true,
                 't' => o.expanded = false,
+                'q' => o.literal = true,
                 'g' if allow_global => global = true,
                 flag => return Err(TypeError::InvalidRegexOption { flag }),
             }
@@ -149,7 +152,12 @@ pub fn compile(pattern: &str, opts: RegexOptions) -> Result<Regex, TypeError> {
     }) {
         return Ok(r);
     }
-    let re = RegexBuilder::new(&translate(pattern)?)
+    let source = if opts.literal {
+        ::regex::escape(pattern)
+    } else {
+        translate(pattern)?
+    };
+    let re = RegexBuilder::new(&source)
         .case_insensitive(opts.case_insensitive)
         .dot_matches_new_line(!opts.newline_sensitive)
         .multi_line(opts.newline_sensitive)
@@ -379,6 +387,7 @@ mod tests {
         );
         assert_eq!(regexp_replace("aaa", "a", "b", "").unwrap(), "baa");
         assert_eq!(regexp_replace("abc", "b", r"[\&]", "").unwrap(), "a[b]c");
-        assert!(regexp_replace("a", "a", "b", "q").is_err());
+        assert!(regexp_replace("a", "a", "b", "z").is_err());
+        assert_eq!(regexp_replace("a.c", ".", "_", "gq").unwrap(), "a_c");
     }
 }

@@ -454,7 +454,16 @@ impl Binder<'_> {
         let (lt2, rt2, res) = resolve_binary(op, &lt, &rt)?;
         self.infer_param(&l, &lt, &lt2);
         self.infer_param(&r, &rt, &rt2);
-        let (l, r) = (coerce(l, &lt, &lt2)?, coerce(r, &rt, &rt2)?);
+        let (mut l, mut r) = (coerce(l, &lt, &lt2)?, coerce(r, &rt, &rt2)?);
+        if op.is_comparison()
+            && matches!(lt2, DataType::Char(_))
+            && matches!(rt2, DataType::Char(_))
+        {
+            // `character` compares without its trailing blanks (PostgreSQL's bpchar
+            // operators), which is comparing the values cast to text.
+            l = strip_padding(l, &lt2, &DataType::Text);
+            r = strip_padding(r, &rt2, &DataType::Text);
+        }
         if let (Expr::Const(a), Expr::Const(b)) = (&l, &r) {
             // Constant folding (errors such as division by zero surface here, as in PG).
             return Ok((Expr::Const(crate::types::ops::eval_binary(op, a, b)?), res));

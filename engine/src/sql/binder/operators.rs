@@ -110,6 +110,60 @@ fn sign_into_power(op: ast::UnaryOperator, operand: &ast::Expr) -> Option<ast::E
     }
 }
 
+/// Whether `op` is one of PostgreSQL's "other" prefix operators (`|/ ||/ @ ~`).
+fn other_prefix(op: ast::UnaryOperator) -> bool {
+    use ast::UnaryOperator as U;
+    matches!(
+        op,
+        U::PGSquareRoot | U::PGCubeRoot | U::PGAbs | U::BitwiseNot
+    )
+}
+
+/// PostgreSQL's other prefix operators take everything that binds tighter than an "other"
+/// operator, `+` and `-` included (`|/ 16 + 9` is `|/ 25`); sqlparser stops their operand
+/// before `+`/`-`. For `left +|- right` whose leftmost operand is such a prefix operator,
+/// returns the expression with the operator moved over the sum.
+fn prefix_over_sum(e: &ast::Expr) -> Option<ast::Expr> {
+    use ast::BinaryOperator as B;
+    let ast::Expr::BinaryOp {
+        left,
+        op: op @ (B::Plus | B::Minus),
+        right,
+    } = e
+    else {
+        return None;
+    };
+    let (prefix, operand) = match left.as_ref() {
+        ast::Expr::UnaryOp { op, expr } if other_prefix(*op) => (*op, expr.clone()),
+        inner => match prefix_over_sum(inner)? {
+            ast::Expr::UnaryOp { op, expr } => (op, expr),
+            _ => return None,
+        },
+    };
+    Some(ast::Expr::UnaryOp {
+        op: prefix,
+        expr: Box::new(ast::Expr::BinaryOp {
+            left: operand,
+            op: op.clone(),
+            right: right.clone(),
+        }),
+    })
+}
+
+/// Whether the leftmost operand of a chain of `+`/`-` is an other prefix operator.
+fn starts_with_prefix(e: &ast::Expr) -> bool {
+    use ast::BinaryOperator as B;
+    match e {
+        ast::Expr::UnaryOp { op, .. } => other_prefix(*op),
+        ast::Expr::BinaryOp {
+            left,
+            op: B::Plus | B::Minus,
+            ..
+        } => starts_with_prefix(left),
+        _ => false,
+    }
+}
+
 fn undefined_prefix(op: &'static str, t: &DataType) -> EngineError {
     if *t == DataType::Unknown {
         TypeError::AmbiguousPrefixOperator {
@@ -223,6 +277,18 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<&mut AggCtx>,
     ) -> Result<Bound> {
+        if matches!(op, ast::BinaryOperator::Plus | ast::BinaryOperator::Minus)
+            && starts_with_prefix(left)
+        {
+            let whole = ast::Expr::BinaryOp {
+                left: Box::new(left.clone()),
+                op: op.clone(),
+                right: Box::new(right.clone()),
+            };
+            if let Some(hoisted) = prefix_over_sum(&whole) {
+                return self.bind_expr(&hoisted, scope, agg);
+            }
+        }
         if matches!(op, ast::BinaryOperator::And | ast::BinaryOperator::Or) {
             let (l, lt) = self.bind_expr(left, scope, agg)?;
             let (r, rt) = self.bind_expr(right, scope, agg)?;
@@ -390,6 +456,16 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<&mut AggCtx>,
     ) -> Result<Bound> {
+        if let Some(low) = crate::sql::symmetric::take_marker(low) {
+            let (a, _) = self.bind_between(expr, negated, &low, high, scope, agg)?;
+            let (b, _) = self.bind_between(expr, negated, high, &low, scope, agg)?;
+            let (a, b) = (Box::new(a), Box::new(b));
+            return bool_result(if negated {
+                Expr::And(a, b)
+            } else {
+                Expr::Or(a, b)
+            });
+        }
         let x = self.bind_expr(expr, scope, agg)?;
         let lo = self.bind_expr(low, scope, agg)?;
         let hi = self.bind_expr(high, scope, agg)?;
