@@ -134,6 +134,10 @@ async fn negotiate(
                 stream.flush().await?;
             }
             CANCEL_REQUEST => {
+                if packet.len() < 16 {
+                    tracing::debug!(%peer, "invalid length of cancel request");
+                    return Ok(None);
+                }
                 let pid = i32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]);
                 let key = match &packet[12..] {
                     [a, b, c, d] => SecretKey::I32(i32::from_be_bytes([*a, *b, *c, *d])),

@@ -72,8 +72,8 @@ impl<S> Gate<S> {
                 return Err(Violation("invalid message length".into()));
             }
             if self.incoming.len() < 1 + len {
-                // Room for the rest of this message (bounded by the limit checked above).
-                self.incoming.reserve(1 + len - self.incoming.len());
+                // Wait for the rest; the buffer grows only as bytes arrive, so a declared
+                // length costs nothing until it is actually sent.
                 return Ok(());
             }
             check_layout(kind, &self.incoming[5..1 + len])?;

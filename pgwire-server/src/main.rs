@@ -178,10 +178,21 @@ fn server_config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>
     Ok(config)
 }
 
+/// The tracing filter for a log_level: a plain level applies to Quill's own crates (the
+/// libraries underneath stay at warn); anything else is a tracing filter as given.
+fn log_filter(level: &str) -> String {
+    match level {
+        "error" | "warn" | "info" | "debug" | "trace" => {
+            format!("warn,quill={level},pgwire_server={level},engine={level},storage={level}")
+        }
+        other => other.to_owned(),
+    }
+}
+
 fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = server_config(args)?;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log_level))
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(log_filter(&config.log_level)))
         .map_err(|e| format!("invalid log_level '{}': {e}", config.log_level))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

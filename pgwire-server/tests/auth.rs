@@ -440,11 +440,17 @@ async fn malformed_and_oversized_input() {
 
         // Startup packets: bad lengths close silently; protocol 2.0 → 0A000; a missing
         // terminator → 08P01; no user → 28000.
-        for packet in [vec![0, 0, 0, 4], vec![0xff, 0xff, 0xff, 0xf0], {
-            let mut p = (20_000u32).to_be_bytes().to_vec();
-            p.extend([0, 3, 0, 0]);
-            p
-        }] {
+        // (The second is a CancelRequest without its process id and key.)
+        for packet in [
+            vec![0, 0, 0, 4],
+            vec![0, 0, 0, 8, 4, 210, 22, 46],
+            vec![0xff, 0xff, 0xff, 0xf0],
+            {
+                let mut p = (20_000u32).to_be_bytes().to_vec();
+                p.extend([0, 3, 0, 0]);
+                p
+            },
+        ] {
             let mut raw = TcpStream::connect(server.addr).await.unwrap();
             raw.write_all(&packet).await.unwrap();
             assert!(read_until_closed(&mut raw).await.is_empty());

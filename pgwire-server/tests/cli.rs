@@ -19,6 +19,16 @@ fn help_documents_every_flag() {
         "--listen",
         "--rows",
         "--help",
+        "--max-connections",
+        "--config",
+        "max_connections",
+        "authentication_timeout",
+        "max_message_size",
+        "hba_file",
+        "ssl_cert_file",
+        "ssl_key_file",
+        "log_level",
+        "scram-sha-256",
         "RUST_LOG",
     ] {
         assert!(help.contains(word), "help lacks {word}:\n{help}");
@@ -34,6 +44,36 @@ fn help_documents_every_flag() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(QUILL)
+        .args(["serve", "--data-dir", "x", "--max-connections", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // A bad configuration file stops the start with a message naming the line.
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("quill.conf");
+    std::fs::write(
+        &conf,
+        "# settings\nmax_connections = 10\nauthentication_timeout = soon\n",
+    )
+    .unwrap();
+    let out = Command::new(QUILL)
+        .args(["serve", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("authentication_timeout"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing created on a bad configuration"
+    );
 }
 
 #[test]
