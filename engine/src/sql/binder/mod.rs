@@ -10,7 +10,10 @@
 //! a projection restores FROM order so that the rest of the query binds over one layout.
 
 mod expr;
+mod from;
+mod join_order;
 mod select;
+mod setops;
 
 pub use expr::{coerce, object_name};
 pub use select::column_name as output_name;

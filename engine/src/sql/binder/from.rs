@@ -1,0 +1,287 @@
+//! Binding the FROM clause: tables, views, CTE references, derived tables, and the join
+//! tree (inner joins flattened into relations plus conditions; outer joins nested). The
+//! entry point for every statement with a FROM list is `Binder::bind_from`.
+
+use super::expr::{coerce, object_name};
+use super::join_order::{and_all, conjuncts, Relation};
+use super::select::unsupported;
+use super::{ident_name, Binder, Scope, ScopeCol};
+use crate::error::{EngineError, Result};
+use crate::sql::plan::{JoinKind, Plan};
+use crate::types::DataType;
+use sqlparser::ast;
+
+impl Binder<'_> {
+    /// Binds FROM (and WHERE, which steers the join order) into a plan over `Scope`.
+    /// Binds FROM (and WHERE, which steers the join order) into a plan over `Scope`.
+    pub(super) fn bind_from(
+        &mut self,
+        from: &[ast::TableWithJoins],
+        selection: Option<&ast::Expr>,
+    ) -> Result<(Plan, Scope)> {
+        let mut scope = Scope::default();
+        let mut rels: Vec<Relation> = Vec::new();
+        let mut on_conditions: Vec<ast::Expr> = Vec::new();
+        for twj in from {
+            self.add_relation(&twj.relation, &mut scope, &mut rels)?;
+            for j in &twj.joins {
+                use ast::JoinOperator as J;
+                let (kind, constraint) = match &j.join_operator {
+                    J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+                    J::CrossJoin(_) => (JoinKind::Inner, None),
+                    J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                    J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
+                    J::FullOuter(c) => (JoinKind::Full, Some(c)),
+                    _ => return Err(unsupported("this kind of join")),
+                };
+                let mut merge: Vec<String> = Vec::new();
+                let (on, using) = match constraint {
+                    None | Some(ast::JoinConstraint::None) => (None, None),
+                    Some(ast::JoinConstraint::On(e)) => (Some(e.clone()), None),
+                    Some(ast::JoinConstraint::Using(cols)) => {
+                        (None, Some(cols.iter().map(object_name).collect::<Vec<_>>()))
+                    }
+                    Some(ast::JoinConstraint::Natural) => (None, Some(Vec::new())),
+                    Some(_) => return Err(unsupported("this join constraint")),
+                };
+                // USING / NATURAL: equalities between the same-named columns of both sides.
+                let on = match using {
+                    None => on,
+                    Some(names) => {
+                        let mut probe = scope.clone();
+                        let mut probe_rels = Vec::new();
+                        self.add_relation(&j.relation, &mut probe, &mut probe_rels)?;
+                        let split = scope.cols.len();
+                        let names = if names.is_empty() {
+                            probe.cols[split..]
+                                .iter()
+                                .filter(|c| {
+                                    scope.cols.iter().any(|l| !l.merged && l.name == c.name)
+                                })
+                                .map(|c| c.name.clone())
+                                .collect()
+                        } else {
+                            names
+                        };
+                        let right_table = probe
+                            .cols
+                            .get(split)
+                            .and_then(|c| c.table.clone())
+                            .unwrap_or_default();
+                        let mut conds = Vec::new();
+                        for n in &names {
+                            let left = scope
+                                .cols
+                                .iter()
+                                .find(|c| !c.merged && c.name == *n)
+                                .and_then(|c| c.table.clone())
+                                .ok_or_else(|| EngineError::UndefinedColumn { name: n.clone() })?;
+                            conds.push(format!("\"{left}\".\"{n}\" = \"{right_table}\".\"{n}\""));
+                        }
+                        merge = names;
+                        if conds.is_empty() {
+                            None
+                        } else {
+                            Some(crate::sql::parse_expr(&conds.join(" AND "))?)
+                        }
+                    }
+                };
+                if kind == JoinKind::Inner {
+                    let split = scope.cols.len();
+                    self.add_relation(&j.relation, &mut scope, &mut rels)?;
+                    mark_merged(&mut scope, split, &merge);
+                    on_conditions.extend(on);
+                } else {
+                    // An outer join: everything so far becomes one relation, joined here.
+                    let left = self.join_relations(
+                        std::mem::take(&mut rels),
+                        Vec::new(),
+                        scope.cols.len(),
+                    )?;
+                    let mut left_conds = Vec::new();
+                    for c in std::mem::take(&mut on_conditions) {
+                        left_conds.push(c);
+                    }
+                    let left = self.filter_by(left, &left_conds, &scope)?;
+                    let left_width = scope.cols.len();
+                    let mut right_rels = Vec::new();
+                    let mut right_scope = scope.clone();
+                    self.add_relation(&j.relation, &mut right_scope, &mut right_rels)?;
+                    mark_merged(&mut right_scope, left_width, &merge);
+                    let right_width = right_scope.cols.len() - left_width;
+                    let right = right_rels
+                        .pop()
+                        .map(|r| r.plan)
+                        .ok_or_else(|| unsupported("empty join"))?;
+                    let on = match on {
+                        Some(e) => {
+                            let (x, t) = self.bind_expr(&e, &right_scope, &mut None)?;
+                            Some(coerce(x, &t, &DataType::Bool)?)
+                        }
+                        None => None,
+                    };
+                    let plan = Plan::Join {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        kind,
+                        keys: Vec::new(),
+                        on,
+                        left_width,
+                        right_width,
+                    };
+                    scope = right_scope;
+                    rels = vec![Relation {
+                        plan,
+                        offset: 0,
+                        width: scope.cols.len(),
+                    }];
+                }
+            }
+        }
+        if rels.is_empty() {
+            rels.push(Relation {
+                plan: Plan::One,
+                offset: 0,
+                width: 0,
+            });
+        }
+        let mut conds = Vec::new();
+        for c in on_conditions.iter().chain(selection) {
+            let (x, t) = self.bind_expr(c, &scope, &mut None)?;
+            conjuncts(coerce(x, &t, &DataType::Bool)?, &mut conds);
+        }
+        let width = scope.cols.len();
+        let plan = self.join_relations(rels, conds, width)?;
+        Ok((plan, scope))
+    }
+
+    fn filter_by(&mut self, plan: Plan, conds: &[ast::Expr], scope: &Scope) -> Result<Plan> {
+        let mut parts = Vec::new();
+        for c in conds {
+            let (x, t) = self.bind_expr(c, scope, &mut None)?;
+            conjuncts(coerce(x, &t, &DataType::Bool)?, &mut parts);
+        }
+        Ok(match and_all(parts) {
+            Some(pred) => Plan::Filter {
+                input: Box::new(plan),
+                pred,
+            },
+            None => plan,
+        })
+    }
+
+    fn add_relation(
+        &mut self,
+        f: &ast::TableFactor,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+    ) -> Result<()> {
+        let offset = scope.cols.len();
+        let (plan, alias, cols) = match f {
+            // A common table expression of an enclosing WITH shadows a table of that name.
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } if self.ctes.iter().any(|(n, _, _)| *n == object_name(name)) => {
+                let tname = object_name(name);
+                let (_, plan, cols) = self
+                    .ctes
+                    .iter()
+                    .rev()
+                    .find(|(n, _, _)| *n == tname)
+                    .cloned()
+                    .ok_or_else(|| unsupported("CTE lookup"))?;
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                (plan, (alias_name, alias.clone()), cols)
+            }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
+                let tname = object_name(name);
+                let table =
+                    self.catalog
+                        .get(&tname)
+                        .ok_or_else(|| EngineError::UndefinedTable {
+                            name: tname.clone(),
+                        })?;
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                let cols: Vec<(String, DataType)> = table
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty.clone()))
+                    .collect();
+                let plan = match &table.view {
+                    // A view is its query, bound where it is used (with no enclosing scope).
+                    Some(sql) => {
+                        let q = parse_view(sql)?;
+                        let saved = std::mem::take(&mut self.outer);
+                        let bound = self.bind_query(&q);
+                        self.outer = saved;
+                        bound?.0
+                    }
+                    None => Plan::Scan { table },
+                };
+                (plan, (alias_name, alias.clone()), cols)
+            }
+            ast::TableFactor::Derived {
+                lateral: false,
+                subquery,
+                alias,
+                ..
+            } => {
+                let (plan, cols) = self.bind_query(subquery)?;
+                let name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_default();
+                (plan, (name, alias.clone()), cols)
+            }
+            _ => return Err(unsupported("this FROM item")),
+        };
+        let renamed: Vec<String> = match &alias.1 {
+            Some(a) if !a.columns.is_empty() => {
+                a.columns.iter().map(|c| ident_name(&c.name)).collect()
+            }
+            _ => Vec::new(),
+        };
+        for (i, (name, ty)) in cols.iter().enumerate() {
+            scope.cols.push(ScopeCol {
+                table: Some(alias.0.clone()),
+                name: renamed.get(i).cloned().unwrap_or_else(|| name.clone()),
+                ty: ty.clone(),
+                merged: false,
+            });
+        }
+        rels.push(Relation {
+            plan,
+            offset,
+            width: cols.len(),
+        });
+        Ok(())
+    }
+}
+
+fn parse_view(sql: &str) -> Result<ast::Query> {
+    let stmts = crate::sql::parse(sql)?;
+    match stmts.into_iter().next() {
+        Some(ast::Statement::Query(q)) => Ok(*q),
+        _ => Err(EngineError::CatalogCorrupt {
+            reason: format!("view query {sql} is not a query"),
+        }),
+    }
+}
+
+/// Marks the columns named in `names` at or after `from` as the merged copies of a USING /
+/// NATURAL join.
+fn mark_merged(scope: &mut Scope, from: usize, names: &[String]) {
+    for c in scope.cols.iter_mut().skip(from) {
+        if names.contains(&c.name) {
+            c.merged = true;
+        }
+    }
+}

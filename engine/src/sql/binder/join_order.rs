@@ -1,0 +1,287 @@
+//! Join ordering and access paths: a greedy order over the FROM relations (next the one
+//! connected by an equality), conditions pushed to the relations they read, and index
+//! selection for a relation's own equality and range conditions.
+
+use super::select::unsupported;
+use super::Binder;
+use crate::error::Result;
+use crate::sql::expr::{columns_used, map_columns, Expr};
+use crate::sql::plan::{JoinKind, Plan};
+use crate::types::ops::BinaryOp;
+
+/// One FROM relation being joined: its plan, its columns, and where they sit in FROM order.
+pub(super) struct Relation {
+    pub plan: Plan,
+    pub offset: usize,
+    pub width: usize,
+}
+
+/// Splits a condition into its AND-ed parts.
+pub(super) fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::And(l, r) => {
+            conjuncts(*l, out);
+            conjuncts(*r, out);
+        }
+        other => out.push(other),
+    }
+}
+
+pub(super) fn and_all(mut parts: Vec<Expr>) -> Option<Expr> {
+    let first = parts.pop()?;
+    Some(
+        parts
+            .into_iter()
+            .fold(first, |acc, p| Expr::And(Box::new(p), Box::new(acc))),
+    )
+}
+
+impl Binder<'_> {
+    /// Joins relations (in FROM order, columns at their offsets) under `conds`, choosing the
+    /// order greedily, and returns a plan producing rows in FROM order.
+    /// Joins relations (in FROM order, columns at their offsets) under `conds`, choosing the
+    /// order greedily, and returns a plan producing rows in FROM order.
+    pub(super) fn join_relations(
+        &mut self,
+        rels: Vec<Relation>,
+        conds: Vec<Expr>,
+        width: usize,
+    ) -> Result<Plan> {
+        let rel_of = |col: usize| {
+            rels.iter()
+                .position(|r| col >= r.offset && col < r.offset + r.width)
+        };
+        // Each condition's relations (None: reads through a subquery; applied at the end).
+        let mut pending: Vec<(Expr, Option<Vec<usize>>)> = conds
+            .into_iter()
+            .map(|c| {
+                let mut used = Vec::new();
+                let known = columns_used(&c, &mut used);
+                let mut rs: Vec<usize> = used.iter().filter_map(|&c| rel_of(c)).collect();
+                rs.sort_unstable();
+                rs.dedup();
+                (c, known.then_some(rs))
+            })
+            .collect();
+        let mut plans: Vec<Option<Plan>> = Vec::with_capacity(rels.len());
+        // Single-relation conditions filter their relation first.
+        for (i, r) in rels.iter().enumerate() {
+            let mut own = Vec::new();
+            pending.retain(|(c, rs)| match rs {
+                Some(rs) if rs.len() == 1 && rs[0] == i => {
+                    let mut c = c.clone();
+                    let off = r.offset;
+                    map_columns(&mut c, &|x| x - off);
+                    own.push(c);
+                    false
+                }
+                _ => true,
+            });
+            let plan = match &r.plan {
+                Plan::Scan { table } => index_access(table, &own).unwrap_or_else(|| r.plan.clone()),
+                other => other.clone(),
+            };
+            plans.push(Some(match and_all(own) {
+                Some(pred) => Plan::Filter {
+                    input: Box::new(plan),
+                    pred,
+                },
+                None => plan,
+            }));
+        }
+        let n = rels.len();
+        let mut joined: Vec<usize> = vec![0];
+        let mut plan = plans[0].take().ok_or_else(|| unsupported("empty FROM"))?;
+        // pos[c] = position of FROM column c in the joined row so far.
+        let mut pos: Vec<Option<usize>> = vec![None; width];
+        for c in 0..rels[0].width {
+            pos[rels[0].offset + c] = Some(c);
+        }
+        let mut joined_width = rels[0].width;
+        while joined.len() < n {
+            let connected = |j: usize| {
+                pending.iter().any(|(c, rs)| {
+                    matches!(c, Expr::Binary(BinaryOp::Eq, ..))
+                        && rs.as_ref().is_some_and(|rs| {
+                            rs.contains(&j) && rs.iter().all(|r| *r == j || joined.contains(r))
+                        })
+                })
+            };
+            let next = (0..n)
+                .filter(|j| !joined.contains(j))
+                .find(|&j| connected(j))
+                .or_else(|| (0..n).find(|j| !joined.contains(j)))
+                .ok_or_else(|| unsupported("join ordering"))?;
+            let r = &rels[next];
+            let mut keys = Vec::new();
+            let mut on = Vec::new();
+            let mut in_set = joined.clone();
+            in_set.push(next);
+            let new_pos = {
+                let mut p = pos.clone();
+                for c in 0..r.width {
+                    p[r.offset + c] = Some(joined_width + c);
+                }
+                p
+            };
+            let mut rest = Vec::new();
+            for (c, rs) in pending.drain(..) {
+                let covered = rs
+                    .as_ref()
+                    .is_some_and(|rs| rs.iter().all(|x| in_set.contains(x)));
+                if !covered {
+                    rest.push((c, rs));
+                    continue;
+                }
+                if let Expr::Binary(BinaryOp::Eq, l, rt) = &c {
+                    let side = |e: &Expr| {
+                        let mut u = Vec::new();
+                        columns_used(e, &mut u);
+                        let rs: Vec<usize> = u.iter().filter_map(|&x| rel_of(x)).collect();
+                        (
+                            !rs.is_empty() && rs.iter().all(|&x| x == next),
+                            !rs.is_empty() && rs.iter().all(|x| joined.contains(x)),
+                        )
+                    };
+                    let (l_new, l_old) = side(l);
+                    let (r_new, r_old) = side(rt);
+                    let pair = if l_old && r_new {
+                        Some(((**l).clone(), (**rt).clone()))
+                    } else if l_new && r_old {
+                        Some(((**rt).clone(), (**l).clone()))
+                    } else {
+                        None
+                    };
+                    if let Some((mut lk, mut rk)) = pair {
+                        let p = pos.clone();
+                        map_columns(&mut lk, &|x| p[x].unwrap_or(x));
+                        let off = r.offset;
+                        map_columns(&mut rk, &|x| x - off);
+                        keys.push((lk, rk));
+                        continue;
+                    }
+                }
+                let mut c = c;
+                let p = new_pos.clone();
+                map_columns(&mut c, &|x| p[x].unwrap_or(x));
+                on.push(c);
+            }
+            pending = rest;
+            let right = plans[next]
+                .take()
+                .ok_or_else(|| unsupported("join ordering"))?;
+            plan = Plan::Join {
+                left: Box::new(plan),
+                right: Box::new(right),
+                kind: JoinKind::Inner,
+                keys,
+                on: and_all(on),
+                left_width: joined_width,
+                right_width: r.width,
+            };
+            joined_width += r.width;
+            pos = new_pos;
+            joined.push(next);
+        }
+        // Back to FROM order, then whatever is left (conditions with subqueries).
+        let in_order = (0..width).all(|c| pos[c] == Some(c));
+        if !in_order {
+            plan = Plan::Project {
+                input: Box::new(plan),
+                exprs: (0..width)
+                    .map(|c| Expr::Column {
+                        up: 0,
+                        index: pos[c].unwrap_or(c),
+                    })
+                    .collect(),
+            };
+        }
+        if let Some(pred) = and_all(pending.into_iter().map(|(c, _)| c).collect()) {
+            plan = Plan::Filter {
+                input: Box::new(plan),
+                pred,
+            };
+        }
+        Ok(plan)
+    }
+}
+
+/// A condition `column op value` on the current row, where `value` reads no column of it
+/// (constants, parameters, enclosing rows): (column, op with the column on the left, value).
+fn column_test(c: &Expr) -> Option<(usize, BinaryOp, &Expr)> {
+    let Expr::Binary(op, l, r) = c else {
+        return None;
+    };
+    let free = |e: &Expr| {
+        let mut used = Vec::new();
+        columns_used(e, &mut used) && used.is_empty()
+    };
+    let flipped = match op {
+        BinaryOp::Eq => BinaryOp::Eq,
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        _ => return None,
+    };
+    match (l.as_ref(), r.as_ref()) {
+        (Expr::Column { up: 0, index }, v) if free(v) => Some((*index, *op, v)),
+        (v, Expr::Column { up: 0, index }) if free(v) => Some((*index, flipped, v)),
+        _ => None,
+    }
+}
+
+/// The best index access for a table under `conds` (its own conditions, local columns): the
+/// index with the most leading columns fixed by equalities, then one bounded by a range.
+/// The conditions all stay in a filter above it (the scan may return extra rows).
+fn index_access(table: &std::sync::Arc<crate::catalog::TableDef>, conds: &[Expr]) -> Option<Plan> {
+    use std::ops::Bound;
+    let tests: Vec<(usize, BinaryOp, &Expr)> = conds.iter().filter_map(column_test).collect();
+    let mut best: Option<(usize, Plan)> = None;
+    for (i, ix) in table.indexes.iter().enumerate() {
+        let mut eq = Vec::new();
+        for col in &ix.columns {
+            match tests
+                .iter()
+                .find(|(c, op, _)| c == col && *op == BinaryOp::Eq)
+            {
+                Some((_, _, v)) => eq.push((*v).clone()),
+                None => break,
+            }
+        }
+        let range = ix.columns.get(eq.len()).and_then(|col| {
+            let lo = tests.iter().find_map(|(c, op, v)| match op {
+                BinaryOp::Gt if c == col => Some(Bound::Excluded((*v).clone())),
+                BinaryOp::GtEq if c == col => Some(Bound::Included((*v).clone())),
+                _ => None,
+            });
+            let hi = tests.iter().find_map(|(c, op, v)| match op {
+                BinaryOp::Lt if c == col => Some(Bound::Excluded((*v).clone())),
+                BinaryOp::LtEq if c == col => Some(Bound::Included((*v).clone())),
+                _ => None,
+            });
+            (lo.is_some() || hi.is_some()).then(|| {
+                (
+                    lo.unwrap_or(Bound::Unbounded),
+                    hi.unwrap_or(Bound::Unbounded),
+                )
+            })
+        });
+        if eq.is_empty() && range.is_none() {
+            continue;
+        }
+        let score = eq.len() * 2 + usize::from(range.is_some());
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((
+                score,
+                Plan::IndexScan {
+                    table: table.clone(),
+                    index: i,
+                    eq,
+                    range,
+                },
+            ));
+        }
+    }
+    best.map(|(_, p)| p)
+}
