@@ -23,12 +23,17 @@ pub enum SetOpKind {
     Except,
 }
 
+/// One aggregate call; its expressions read the aggregate's input row.
 #[derive(Clone, Debug)]
 pub struct AggCall {
     pub func: AggFunc,
-    /// None for count(*).
-    pub arg: Option<Expr>,
+    /// Empty for count(*).
+    pub args: Vec<Expr>,
     pub distinct: bool,
+    /// `FILTER (WHERE …)`: only rows passing it are aggregated.
+    pub filter: Option<Expr>,
+    /// `agg(x ORDER BY …)`: the order rows are fed in.
+    pub order_by: Vec<SortKey>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,9 +158,11 @@ impl Plan {
             } => {
                 groups.iter_mut().for_each(|e| f(e, 0));
                 for a in aggs {
-                    if let Some(e) = &mut a.arg {
+                    a.args.iter_mut().for_each(|e| f(e, 0));
+                    if let Some(e) = &mut a.filter {
                         f(e, 0);
                     }
+                    a.order_by.iter_mut().for_each(|k| f(&mut k.expr, 0));
                 }
                 input.for_each_expr_mut(f);
             }

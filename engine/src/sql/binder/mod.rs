@@ -9,6 +9,7 @@
 //! joined so far by an equality, hashed), each relation's own conditions filter it first, and
 //! a projection restores FROM order so that the rest of the query binds over one layout.
 
+mod aggregate;
 mod expr;
 mod from;
 mod join_order;

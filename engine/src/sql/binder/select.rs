@@ -11,6 +11,10 @@ use sqlparser::ast;
 
 pub type Columns = Vec<(String, DataType)>;
 
+/// A select-list entry: its expression (None for a column a wildcard expanded to), that
+/// column's scope index, and the output name.
+pub(super) type SelectItem = (Option<ast::Expr>, Option<usize>, String);
+
 pub(super) fn unsupported(what: &str) -> EngineError {
     EngineError::FeatureNotSupported {
         feature: what.to_string(),
@@ -181,7 +185,7 @@ impl Binder<'_> {
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
 
         // Output names, and select-list ASTs (wildcards expanded to column references).
-        let mut items: Vec<(Option<ast::Expr>, Option<usize>, String)> = Vec::new();
+        let mut items: Vec<SelectItem> = Vec::new();
         for p in &s.projection {
             match p {
                 ast::SelectItem::UnnamedExpr(e) => {
@@ -229,36 +233,7 @@ impl Binder<'_> {
         let mut ctx_holder;
         let mut agg: Option<&mut AggCtx> = None;
         if aggregated {
-            let mut group_exprs = Vec::new();
-            let mut group_types = Vec::new();
-            for g in &group_asts {
-                // GROUP BY may name an output column by position or alias.
-                let target = match output_item(g, &items, &scope)? {
-                    Some(i) => items[i]
-                        .0
-                        .clone()
-                        .ok_or_else(|| unsupported("GROUP BY of *"))?,
-                    None => g.clone(),
-                };
-                let (x, t) = self.bind_expr(&target, &scope, &mut None)?;
-                group_exprs.push(x);
-                group_types.push(t);
-            }
-            let group_asts = group_asts
-                .iter()
-                .map(|g| match output_item(g, &items, &scope) {
-                    Ok(Some(i)) => items[i].0.clone().unwrap_or_else(|| g.clone()),
-                    _ => g.clone(),
-                })
-                .collect();
-            ctx_holder = AggCtx {
-                input_scope: scope.clone(),
-                group_asts,
-                group_exprs,
-                group_types,
-                aggs: Vec::new(),
-                agg_types: Vec::new(),
-            };
+            ctx_holder = self.grouping(&group_asts, &items, &scope, &s.from)?;
             agg = Some(&mut ctx_holder);
         }
 
@@ -267,7 +242,7 @@ impl Binder<'_> {
         let mut cols = Vec::new();
         for (ast_e, col, name) in &items {
             let (x, t) = match (ast_e, col) {
-                (Some(e), _) => self.bind_expr(e, &scope, &mut agg)?,
+                (Some(e), _) => self.bind_grouped(e, &scope, &mut agg)?,
                 (None, Some(i)) => (Expr::Column { up: 0, index: *i }, scope.cols[*i].ty.clone()),
                 (None, None) => return Err(unsupported("empty select item")),
             };
@@ -282,7 +257,7 @@ impl Binder<'_> {
         // HAVING.
         let having = match &s.having {
             Some(h) => {
-                let (x, t) = self.bind_expr(h, &scope, &mut agg)?;
+                let (x, t) = self.bind_grouped(h, &scope, &mut agg)?;
                 Some(coerce(x, &t, &DataType::Bool)?)
             }
             None => None,
@@ -299,11 +274,10 @@ impl Binder<'_> {
             let index = match output_position(&ob.expr, &cols)? {
                 Some(i) => i,
                 None => {
-                    let (x, _) = self.bind_expr(&ob.expr, &scope, &mut agg)?;
+                    let (x, _) = self.bind_grouped(&ob.expr, &scope, &mut agg)?;
                     if distinct {
-                        return Err(EngineError::Syntax {
+                        return Err(EngineError::InvalidColumnReference {
                             message: "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),
-                            position: None,
                         });
                     }
                     hidden.push(x);
@@ -318,7 +292,7 @@ impl Binder<'_> {
             let index = match output_position(e, &cols)? {
                 Some(i) => i,
                 None => {
-                    let (x, _) = self.bind_expr(e, &scope, &mut agg)?;
+                    let (x, _) = self.bind_grouped(e, &scope, &mut agg)?;
                     hidden.push(x);
                     exprs.len() + hidden.len() - 1
                 }
@@ -376,7 +350,7 @@ impl Binder<'_> {
     }
 }
 
-fn sort_key(expr: Expr, o: &ast::OrderByOptions) -> SortKey {
+pub(super) fn sort_key(expr: Expr, o: &ast::OrderByOptions) -> SortKey {
     let desc = matches!(o.sort, Some(ast::OrderBySort::Desc));
     SortKey {
         expr,
@@ -419,9 +393,9 @@ fn output_position(e: &ast::Expr, cols: &Columns) -> Result<Option<usize>> {
 }
 
 /// `GROUP BY 1` or `GROUP BY alias` (an alias only when it names no input column).
-fn output_item(
+pub(super) fn output_item(
     e: &ast::Expr,
-    items: &[(Option<ast::Expr>, Option<usize>, String)],
+    items: &[SelectItem],
     scope: &Scope,
 ) -> Result<Option<usize>> {
     match e {
