@@ -1,6 +1,8 @@
 //! Plan execution as row streams (pull-based iterators). Joins on equality keys hash their
 //! right input; aggregates hash their groups.
 
+mod dependent;
+
 use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
 use super::plan::{AggCall, JoinKind, Plan, SetOpKind, SortKey};
@@ -123,6 +125,25 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                     Box::new(rows.into_iter().map(Ok))
                 }
             }
+        }
+        Plan::Apply {
+            left,
+            right,
+            kind,
+            on,
+            right_width,
+        } => dependent::apply(left, right, *kind, on.as_ref(), *right_width, env)?,
+        Plan::RecursiveCte {
+            id,
+            base,
+            recursive,
+            all,
+        } => Box::new(dependent::Recursion::new(*id, base, recursive, *all, env)?),
+        Plan::WorkTable { rows, .. } => {
+            let rows = rows.clone().ok_or(EngineError::Internal {
+                reason: "work table scanned outside its recursion",
+            })?;
+            Box::new((0..rows.len()).map(move |i| Ok(rows[i].clone())))
         }
         Plan::Aggregate {
             input,

@@ -375,7 +375,7 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
 }
 
 /// The direct sub-expressions of `e` (not those inside subquery plans).
-fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
+pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
     match e {
         Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => Vec::new(),
         Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {

@@ -109,7 +109,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     use ast::Statement as S;
     match stmt {
         S::Query(q) => {
-            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
+                .with_storage(cx.storage)
+                .bind_query(q)?;
             let ecx = ExecCx {
                 storage: cx.storage,
                 params: cx.params,
@@ -123,7 +125,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             ..
         } => match statement.as_ref() {
             S::Query(q) => {
-                let (plan, _) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+                let (plan, _) = Binder::new(cx.catalog, param_types(cx.params))
+                    .with_storage(cx.storage)
+                    .bind_query(q)?;
                 Ok(Outcome::Rows {
                     columns: vec![("QUERY PLAN".into(), DataType::Text)],
                     rows: explain::explain(&plan)

@@ -7,12 +7,12 @@ use super::join_order::{and_all, conjuncts, Relation};
 use super::select::unsupported;
 use super::{ident_name, Binder, Scope, ScopeCol};
 use crate::error::{EngineError, Result};
+use crate::sql::expr::Expr;
 use crate::sql::plan::{JoinKind, Plan};
 use crate::types::DataType;
 use sqlparser::ast;
 
 impl Binder<'_> {
-    /// Binds FROM (and WHERE, which steers the join order) into a plan over `Scope`.
     /// Binds FROM (and WHERE, which steers the join order) into a plan over `Scope`.
     pub(super) fn bind_from(
         &mut self,
@@ -23,7 +23,7 @@ impl Binder<'_> {
         let mut rels: Vec<Relation> = Vec::new();
         let mut on_conditions: Vec<ast::Expr> = Vec::new();
         for twj in from {
-            self.add_relation(&twj.relation, &mut scope, &mut rels)?;
+            self.add_inner(&twj.relation, &mut scope, &mut rels, &mut on_conditions)?;
             for j in &twj.joins {
                 use ast::JoinOperator as J;
                 let (kind, constraint) = match &j.join_operator {
@@ -88,21 +88,12 @@ impl Binder<'_> {
                 };
                 if kind == JoinKind::Inner {
                     let split = scope.cols.len();
-                    self.add_relation(&j.relation, &mut scope, &mut rels)?;
+                    self.add_inner(&j.relation, &mut scope, &mut rels, &mut on_conditions)?;
                     mark_merged(&mut scope, split, &merge);
                     on_conditions.extend(on);
                 } else {
                     // An outer join: everything so far becomes one relation, joined here.
-                    let left = self.join_relations(
-                        std::mem::take(&mut rels),
-                        Vec::new(),
-                        scope.cols.len(),
-                    )?;
-                    let mut left_conds = Vec::new();
-                    for c in std::mem::take(&mut on_conditions) {
-                        left_conds.push(c);
-                    }
-                    let left = self.filter_by(left, &left_conds, &scope)?;
+                    let left = self.collapse(&mut rels, &mut on_conditions, &scope)?;
                     let left_width = scope.cols.len();
                     let mut right_rels = Vec::new();
                     let mut right_scope = scope.clone();
@@ -120,16 +111,33 @@ impl Binder<'_> {
                         }
                         None => None,
                     };
-                    let plan = Plan::Join {
-                        left: Box::new(left),
-                        right: Box::new(right),
-                        kind,
-                        keys: Vec::new(),
-                        on,
-                        left_width,
-                        right_width,
+                    let plan = if is_lateral(&j.relation) {
+                        if kind != JoinKind::Left {
+                            return Err(EngineError::InvalidColumnReference {
+                                message: "the combining JOIN type must be INNER or LEFT for a LATERAL reference".into(),
+                            });
+                        }
+                        Plan::Apply {
+                            left: Box::new(left),
+                            right: Box::new(right),
+                            kind,
+                            on,
+                            right_width,
+                        }
+                    } else {
+                        Plan::Join {
+                            left: Box::new(left),
+                            right: Box::new(right),
+                            kind,
+                            keys: Vec::new(),
+                            on,
+                            left_width,
+                            right_width,
+                        }
                     };
-                    scope = right_scope;
+                    let (plan, merged_scope) =
+                        merge_using_columns(plan, right_scope, left_width, &merge, kind)?;
+                    scope = merged_scope;
                     rels = vec![Relation {
                         plan,
                         offset: 0,
@@ -155,6 +163,53 @@ impl Binder<'_> {
         Ok((plan, scope))
     }
 
+    /// Adds an inner-joined FROM item. A LATERAL one reads the items before it, so those
+    /// are joined first (into one relation) and it runs once per row of theirs.
+    fn add_inner(
+        &mut self,
+        f: &ast::TableFactor,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+        on_conditions: &mut Vec<ast::Expr>,
+    ) -> Result<()> {
+        if !is_lateral(f) || rels.is_empty() {
+            return self.add_relation(f, scope, rels);
+        }
+        let left = self.collapse(rels, on_conditions, scope)?;
+        let left_width = scope.cols.len();
+        let mut right_rels = Vec::new();
+        self.add_relation(f, scope, &mut right_rels)?;
+        let right = right_rels
+            .pop()
+            .map(|r| r.plan)
+            .ok_or_else(|| unsupported("empty join"))?;
+        rels.push(Relation {
+            plan: Plan::Apply {
+                left: Box::new(left),
+                right: Box::new(right),
+                kind: JoinKind::Inner,
+                on: None,
+                right_width: scope.cols.len() - left_width,
+            },
+            offset: 0,
+            width: scope.cols.len(),
+        });
+        Ok(())
+    }
+
+    /// Joins the relations bound so far into one plan (in FROM order) under the ON
+    /// conditions seen so far, for an item that must be joined to all of them at once.
+    fn collapse(
+        &mut self,
+        rels: &mut Vec<Relation>,
+        on_conditions: &mut Vec<ast::Expr>,
+        scope: &Scope,
+    ) -> Result<Plan> {
+        let plan = self.join_relations(std::mem::take(rels), Vec::new(), scope.cols.len())?;
+        let conds = std::mem::take(on_conditions);
+        self.filter_by(plan, &conds, scope)
+    }
+
     fn filter_by(&mut self, plan: Plan, conds: &[ast::Expr], scope: &Scope) -> Result<Plan> {
         let mut parts = Vec::new();
         for c in conds {
@@ -177,6 +232,30 @@ impl Binder<'_> {
         rels: &mut Vec<Relation>,
     ) -> Result<()> {
         let offset = scope.cols.len();
+        if let ast::TableFactor::NestedJoin {
+            table_with_joins,
+            alias,
+        } = f
+        {
+            // A parenthesized join: its columns keep their own qualifiers unless aliased.
+            let (plan, inner) = self.bind_from(std::slice::from_ref(table_with_joins), None)?;
+            let width = inner.cols.len();
+            for (i, mut c) in inner.cols.into_iter().enumerate() {
+                if let Some(a) = alias {
+                    c.table = Some(ident_name(&a.name));
+                    if let Some(n) = a.columns.get(i) {
+                        c.name = ident_name(&n.name);
+                    }
+                }
+                scope.cols.push(c);
+            }
+            rels.push(Relation {
+                plan,
+                offset,
+                width,
+            });
+            return Ok(());
+        }
         let (plan, alias, cols) = match f {
             // A common table expression of an enclosing WITH shadows a table of that name.
             ast::TableFactor::Table {
@@ -229,12 +308,17 @@ impl Binder<'_> {
                 (plan, (alias_name, alias.clone()), cols)
             }
             ast::TableFactor::Derived {
-                lateral: false,
+                lateral,
                 subquery,
                 alias,
                 ..
             } => {
-                let (plan, cols) = self.bind_query(subquery)?;
+                // A LATERAL subquery sees the FROM items before it as its enclosing row.
+                let (plan, cols) = if *lateral {
+                    self.bind_subquery(subquery, scope)?
+                } else {
+                    self.bind_query(subquery)?
+                };
                 let name = alias
                     .as_ref()
                     .map(|a| ident_name(&a.name))
@@ -284,4 +368,67 @@ fn mark_merged(scope: &mut Scope, from: usize, names: &[String]) {
             c.merged = true;
         }
     }
+}
+
+/// Whether a FROM item may read the items before it.
+fn is_lateral(f: &ast::TableFactor) -> bool {
+    matches!(f, ast::TableFactor::Derived { lateral: true, .. })
+}
+
+/// After a RIGHT or FULL join with USING / NATURAL: the joined columns become new leading
+/// columns (the right side's value, or the non-NULL one for FULL), both sides' copies stay
+/// reachable qualified, as in PostgreSQL. Other joins keep the left copy as the visible one.
+fn merge_using_columns(
+    plan: Plan,
+    scope: Scope,
+    left_width: usize,
+    names: &[String],
+    kind: JoinKind,
+) -> Result<(Plan, Scope)> {
+    if names.is_empty() || !matches!(kind, JoinKind::Right | JoinKind::Full) {
+        return Ok((plan, scope));
+    }
+    let find = |from: usize, to: usize, n: &str| {
+        (from..to).find(|&i| scope.cols[i].name == n && (i >= left_width || !scope.cols[i].merged))
+    };
+    let mut exprs = Vec::new();
+    let mut cols = Vec::new();
+    for n in names {
+        let (Some(l), Some(r)) = (
+            find(0, left_width, n),
+            find(left_width, scope.cols.len(), n),
+        ) else {
+            return Err(EngineError::UndefinedColumn { name: n.clone() });
+        };
+        let (lt, rt) = (scope.cols[l].ty.clone(), scope.cols[r].ty.clone());
+        let ty = crate::types::common_type(&[lt.clone(), rt.clone()])?;
+        let lx = coerce(Expr::Column { up: 0, index: l }, &lt, &ty)?;
+        let rx = coerce(Expr::Column { up: 0, index: r }, &rt, &ty)?;
+        exprs.push(match kind {
+            JoinKind::Full => Expr::Case {
+                operand: None,
+                branches: vec![(Expr::IsNull(Box::new(lx.clone()), true), lx)],
+                otherwise: Some(Box::new(rx)),
+            },
+            _ => rx,
+        });
+        cols.push(ScopeCol {
+            table: None,
+            name: n.clone(),
+            ty,
+            merged: false,
+        });
+    }
+    for (i, c) in scope.cols.into_iter().enumerate() {
+        exprs.push(Expr::Column { up: 0, index: i });
+        let merged = c.merged || names.contains(&c.name);
+        cols.push(ScopeCol { merged, ..c });
+    }
+    Ok((
+        Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        },
+        Scope { cols },
+    ))
 }

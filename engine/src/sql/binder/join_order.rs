@@ -2,12 +2,15 @@
 //! connected by an equality), conditions pushed to the relations they read, and index
 //! selection for a relation's own equality and range conditions.
 
+use super::estimate::PROBE_PAGES;
 use super::select::unsupported;
 use super::Binder;
+use crate::catalog::TableDef;
 use crate::error::Result;
-use crate::sql::expr::{columns_used, map_columns, Expr};
+use crate::sql::expr::{children_mut, columns_used, map_columns, Expr};
 use crate::sql::plan::{JoinKind, Plan};
 use crate::types::ops::BinaryOp;
+use std::sync::Arc;
 
 /// One FROM relation being joined: its plan, its columns, and where they sit in FROM order.
 pub(super) struct Relation {
@@ -39,8 +42,6 @@ pub(super) fn and_all(mut parts: Vec<Expr>) -> Option<Expr> {
 impl Binder<'_> {
     /// Joins relations (in FROM order, columns at their offsets) under `conds`, choosing the
     /// order greedily, and returns a plan producing rows in FROM order.
-    /// Joins relations (in FROM order, columns at their offsets) under `conds`, choosing the
-    /// order greedily, and returns a plan producing rows in FROM order.
     pub(super) fn join_relations(
         &mut self,
         rels: Vec<Relation>,
@@ -64,6 +65,8 @@ impl Binder<'_> {
             })
             .collect();
         let mut plans: Vec<Option<Plan>> = Vec::with_capacity(rels.len());
+        // Each relation's own conditions (over its columns), kept for index joins.
+        let mut owns: Vec<Vec<Expr>> = Vec::with_capacity(rels.len());
         // Single-relation conditions filter their relation first.
         for (i, r) in rels.iter().enumerate() {
             let mut own = Vec::new();
@@ -81,6 +84,7 @@ impl Binder<'_> {
                 Plan::Scan { table } => index_access(table, &own).unwrap_or_else(|| r.plan.clone()),
                 other => other.clone(),
             };
+            owns.push(own.clone());
             plans.push(Some(match and_all(own) {
                 Some(pred) => Plan::Filter {
                     input: Box::new(plan),
@@ -170,14 +174,42 @@ impl Binder<'_> {
             let right = plans[next]
                 .take()
                 .ok_or_else(|| unsupported("join ordering"))?;
-            plan = Plan::Join {
-                left: Box::new(plan),
-                right: Box::new(right),
-                kind: JoinKind::Inner,
-                keys,
-                on: and_all(on),
-                left_width: joined_width,
-                right_width: r.width,
+            // Only a table the join would otherwise scan whole is probed instead.
+            let scanned_whole = match &right {
+                Plan::Scan { .. } => true,
+                Plan::Filter { input, .. } => matches!(**input, Plan::Scan { .. }),
+                _ => false,
+            };
+            let probe = match &r.plan {
+                Plan::Scan { table } if scanned_whole => {
+                    self.index_probe(&plan, table, &owns[next], &keys)
+                }
+                _ => None,
+            };
+            plan = match probe {
+                Some(probe) => {
+                    // The probed keys are re-checked with the rest over the joined row.
+                    for (lk, mut rk) in keys {
+                        map_columns(&mut rk, &|x| x + joined_width);
+                        on.push(Expr::Binary(BinaryOp::Eq, Box::new(lk), Box::new(rk)));
+                    }
+                    Plan::Apply {
+                        left: Box::new(plan),
+                        right: Box::new(probe),
+                        kind: JoinKind::Inner,
+                        on: and_all(on),
+                        right_width: r.width,
+                    }
+                }
+                None => Plan::Join {
+                    left: Box::new(plan),
+                    right: Box::new(right),
+                    kind: JoinKind::Inner,
+                    keys,
+                    on: and_all(on),
+                    left_width: joined_width,
+                    right_width: r.width,
+                },
             };
             joined_width += r.width;
             pos = new_pos;
@@ -203,6 +235,89 @@ impl Binder<'_> {
             };
         }
         Ok(plan)
+    }
+}
+
+impl Binder<'_> {
+    /// The right side of an index nested-loop join of `left` with `table`, when probing one
+    /// of its indexes per left row reads fewer pages than scanning it: the index's leading
+    /// columns are equated by `keys` (left expr over the joined row, right expr a column of
+    /// `table`) and the estimated left rows × `PROBE_PAGES` stay under the table's pages.
+    /// `own` are the table's own conditions, applied to the rows found.
+    fn index_probe(
+        &mut self,
+        left: &Plan,
+        table: &Arc<TableDef>,
+        own: &[Expr],
+        keys: &[(Expr, Expr)],
+    ) -> Option<Plan> {
+        if keys.is_empty() || own.iter().any(|c| !reads_only_current_row(c)) {
+            return None;
+        }
+        let (pages, _) = self.table_size(table)?;
+        let outer_rows = self.estimate_rows(left)?;
+        if outer_rows * PROBE_PAGES >= pages {
+            return None;
+        }
+        // The key value for a table column, as read from the left row (one level out).
+        let key_for = |col: usize| {
+            keys.iter().find_map(|(lk, rk)| match rk {
+                Expr::Column { up: 0, index } if *index == col => lift(lk),
+                _ => None,
+            })
+        };
+        let mut best: Option<(usize, Vec<Expr>)> = None;
+        for (i, ix) in table.indexes.iter().enumerate() {
+            let eq: Vec<Expr> = ix.columns.iter().map_while(|&c| key_for(c)).collect();
+            if !eq.is_empty() && best.as_ref().is_none_or(|(_, b)| eq.len() > b.len()) {
+                best = Some((i, eq));
+            }
+        }
+        let (index, eq) = best?;
+        let scan = Plan::IndexScan {
+            table: table.clone(),
+            index,
+            eq,
+            range: None,
+        };
+        Some(match and_all(own.to_vec()) {
+            Some(pred) => Plan::Filter {
+                input: Box::new(scan),
+                pred,
+            },
+            None => scan,
+        })
+    }
+}
+
+/// Whether `e` reads only the current row (no enclosing rows, no subqueries).
+fn reads_only_current_row(e: &Expr) -> bool {
+    let mut e = e.clone();
+    let mut ok = true;
+    walk(&mut e, &mut |x| match x {
+        Expr::Column { up, .. } if *up > 0 => ok = false,
+        Expr::Subquery(_) => ok = false,
+        _ => {}
+    });
+    ok
+}
+
+/// `e` moved one level out (to be read as the enclosing row), if it has no subqueries.
+fn lift(e: &Expr) -> Option<Expr> {
+    let mut e = e.clone();
+    let mut ok = true;
+    walk(&mut e, &mut |x| match x {
+        Expr::Column { up, .. } => *up += 1,
+        Expr::Subquery(_) => ok = false,
+        _ => {}
+    });
+    ok.then_some(e)
+}
+
+fn walk(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    f(e);
+    for c in children_mut(e) {
+        walk(c, f);
     }
 }
 

@@ -10,6 +10,8 @@
 //! a projection restores FROM order so that the rest of the query binds over one layout.
 
 mod aggregate;
+mod cte;
+mod estimate;
 mod expr;
 mod from;
 mod join_order;
@@ -61,6 +63,12 @@ pub struct Binder<'a> {
     pub param_types: Vec<DataType>,
     /// Common table expressions in scope (WITH), innermost last.
     pub ctes: Vec<Cte>,
+    /// The id the next recursive CTE's work table gets.
+    next_work_table: usize,
+    /// The store, for table sizes when choosing join methods (None: no estimates).
+    storage: Option<&'a storage::Storage>,
+    /// Table sizes looked up so far: heap file → (pages, estimated rows).
+    sizes: std::collections::HashMap<u32, (f64, f64)>,
 }
 
 /// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
@@ -78,7 +86,16 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             param_types,
             ctes: Vec::new(),
+            next_work_table: 0,
+            storage: None,
+            sizes: std::collections::HashMap::new(),
         }
+    }
+
+    /// Lets the planner look at table sizes (to choose index nested-loop joins).
+    pub fn with_storage(mut self, storage: &'a storage::Storage) -> Binder<'a> {
+        self.storage = Some(storage);
+        self
     }
 
     /// Finds a column: (levels up, index, type).

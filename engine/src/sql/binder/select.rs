@@ -64,18 +64,7 @@ impl Binder<'_> {
 
     fn bind_query_body(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
         if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(unsupported("WITH RECURSIVE"));
-            }
-            for cte in &with.cte_tables {
-                let (plan, mut cols) = self.bind_query(&cte.query)?;
-                for (i, c) in cte.alias.columns.iter().enumerate() {
-                    if let Some(col) = cols.get_mut(i) {
-                        col.0 = ident_name(&c.name);
-                    }
-                }
-                self.ctes.push((ident_name(&cte.alias.name), plan, cols));
-            }
+            self.bind_with(with)?;
         }
         let order_by = match &q.order_by {
             Some(ob) => match &ob.kind {
@@ -92,7 +81,12 @@ impl Binder<'_> {
                 (plan, cols)
             }
         };
-        let fetch = q.fetch.as_ref().and_then(|f| f.quantity.as_ref());
+        // FETCH FIRST ROW ONLY: one row.
+        let one_row = ast::Expr::value(ast::Value::Number("1".into(), false));
+        let fetch = q
+            .fetch
+            .as_ref()
+            .map(|f| f.quantity.as_ref().unwrap_or(&one_row));
         if q.fetch.as_ref().is_some_and(|f| f.with_ties || f.percent) {
             return Err(unsupported("FETCH ... WITH TIES / PERCENT"));
         }

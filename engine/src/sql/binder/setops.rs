@@ -104,7 +104,7 @@ impl Binder<'_> {
 }
 
 /// Casts each output column of `plan` to `types` where needed.
-fn conform(plan: Plan, cols: &Columns, types: &[DataType]) -> Result<Plan> {
+pub(super) fn conform(plan: Plan, cols: &Columns, types: &[DataType]) -> Result<Plan> {
     if cols.iter().zip(types).all(|((_, a), b)| a == b) {
         return Ok(plan);
     }
