@@ -125,15 +125,7 @@ impl Binder<'_> {
                             right_width,
                         }
                     } else {
-                        Plan::Join {
-                            left: Box::new(left),
-                            right: Box::new(right),
-                            kind,
-                            keys: Vec::new(),
-                            on,
-                            left_width,
-                            right_width,
-                        }
+                        self.outer_join(left, right, kind, on, left_width, right_width)
                     };
                     let (plan, merged_scope) =
                         merge_using_columns(plan, right_scope, left_width, &merge, kind)?;

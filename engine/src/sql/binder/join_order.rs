@@ -239,6 +239,80 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// An outer join of `left` and `right` under `on` (over the joined row): equalities
+    /// between a left and a right expression become hash keys, and a LEFT join of a small
+    /// left side with a base table may probe the table's index per left row instead.
+    pub(super) fn outer_join(
+        &mut self,
+        left: Plan,
+        right: Plan,
+        kind: JoinKind,
+        on: Option<Expr>,
+        left_width: usize,
+        right_width: usize,
+    ) -> Plan {
+        let mut parts = Vec::new();
+        if let Some(on) = on {
+            conjuncts(on, &mut parts);
+        }
+        let side = |e: &Expr| {
+            let mut used = Vec::new();
+            if !columns_used(e, &mut used) || used.is_empty() || !reads_only_current_row(e) {
+                return None;
+            }
+            if used.iter().all(|&c| c < left_width) {
+                Some(true)
+            } else if used.iter().all(|&c| c >= left_width) {
+                Some(false)
+            } else {
+                None
+            }
+        };
+        let mut keys = Vec::new();
+        let mut rest = Vec::new();
+        for p in parts {
+            if let Expr::Binary(BinaryOp::Eq, l, r) = &p {
+                let pair = match (side(l), side(r)) {
+                    (Some(true), Some(false)) => Some(((**l).clone(), (**r).clone())),
+                    (Some(false), Some(true)) => Some(((**r).clone(), (**l).clone())),
+                    _ => None,
+                };
+                if let Some((lk, mut rk)) = pair {
+                    map_columns(&mut rk, &|x| x - left_width);
+                    keys.push((lk, rk));
+                    continue;
+                }
+            }
+            rest.push(p);
+        }
+        if kind == JoinKind::Left {
+            if let Plan::Scan { table } = &right {
+                if let Some(probe) = self.index_probe(&left, table, &[], &keys) {
+                    for (lk, mut rk) in keys {
+                        map_columns(&mut rk, &|x| x + left_width);
+                        rest.push(Expr::Binary(BinaryOp::Eq, Box::new(lk), Box::new(rk)));
+                    }
+                    return Plan::Apply {
+                        left: Box::new(left),
+                        right: Box::new(probe),
+                        kind,
+                        on: and_all(rest),
+                        right_width,
+                    };
+                }
+            }
+        }
+        Plan::Join {
+            left: Box::new(left),
+            right: Box::new(right),
+            kind,
+            keys,
+            on: and_all(rest),
+            left_width,
+            right_width,
+        }
+    }
+
     /// The right side of an index nested-loop join of `left` with `table`, when probing one
     /// of its indexes per left row reads fewer pages than scanning it: the index's leading
     /// columns are equated by `keys` (left expr over the joined row, right expr a column of
