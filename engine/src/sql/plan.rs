@@ -306,3 +306,33 @@ fn set_work_table_in(e: &mut Expr, id: usize, rows: &Arc<Vec<Row>>) -> bool {
         .into_iter()
         .fold(found, |found, c| set_work_table_in(c, id, rows) | found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+
+    #[test]
+    fn work_tables_are_filled_in_plans_and_subqueries() {
+        let scan = || Plan::WorkTable { id: 7, rows: None };
+        let sub = Expr::Subquery(Box::new(crate::sql::expr::Subquery {
+            plan: scan(),
+            kind: crate::sql::expr::SubqueryKind::Exists { negated: false },
+        }));
+        let mut plan = Plan::Filter {
+            input: Box::new(scan()),
+            pred: sub,
+        };
+        let rows = Arc::new(vec![vec![Value::Int4(1)]]);
+        assert!(!plan.clone().set_work_table(8, &rows));
+        assert!(plan.set_work_table(7, &rows));
+        let Plan::Filter { input, pred } = &plan else {
+            panic!("shape changed")
+        };
+        assert!(matches!(&**input, Plan::WorkTable { rows: Some(r), .. } if r.len() == 1));
+        let Expr::Subquery(sq) = pred else {
+            panic!("shape changed")
+        };
+        assert!(matches!(&sq.plan, Plan::WorkTable { rows: Some(_), .. }));
+    }
+}

@@ -8,6 +8,11 @@
 //! list of conditions; relations are joined greedily (next the one connected to what is
 //! joined so far by an equality, hashed), each relation's own conditions filter it first, and
 //! a projection restores FROM order so that the rest of the query binds over one layout.
+//! An equi-join with a base table the join would scan whole becomes an index nested loop
+//! (a `Plan::Apply` probing the table's index per row) when the estimated rows of what is
+//! joined so far, times the pages of a probe, stay under the table's pages (`estimate`).
+//! Outer joins and LATERAL items are joined to everything before them at once (a LATERAL
+//! item's plan reads those rows as its enclosing row, re-run per row).
 
 mod aggregate;
 mod cte;
