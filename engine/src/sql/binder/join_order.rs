@@ -94,14 +94,17 @@ impl Binder<'_> {
             }));
         }
         let n = rels.len();
-        let mut joined: Vec<usize> = vec![0];
-        let mut plan = plans[0].take().ok_or_else(|| unsupported("empty FROM"))?;
+        let start = self.start_relation(&plans);
+        let mut joined: Vec<usize> = vec![start];
+        let mut plan = plans[start]
+            .take()
+            .ok_or_else(|| unsupported("empty FROM"))?;
         // pos[c] = position of FROM column c in the joined row so far.
         let mut pos: Vec<Option<usize>> = vec![None; width];
-        for c in 0..rels[0].width {
-            pos[rels[0].offset + c] = Some(c);
+        for c in 0..rels[start].width {
+            pos[rels[start].offset + c] = Some(c);
         }
-        let mut joined_width = rels[0].width;
+        let mut joined_width = rels[start].width;
         while joined.len() < n {
             let connected = |j: usize| {
                 pending.iter().any(|(c, rs)| {
@@ -239,6 +242,34 @@ impl Binder<'_> {
 }
 
 impl Binder<'_> {
+    /// The relation to start joining from: the first in FROM order, unless another one is
+    /// estimated to give far fewer rows (so that the large ones can be probed by index).
+    fn start_relation(&mut self, plans: &[Option<Plan>]) -> usize {
+        if plans.len() < 2 {
+            return 0;
+        }
+        let mut estimates = Vec::with_capacity(plans.len());
+        for p in plans.iter().flatten() {
+            match self.estimate_rows(p) {
+                Some(e) => estimates.push(e),
+                None => return 0,
+            }
+        }
+        let Some(&first) = estimates.first() else {
+            return 0;
+        };
+        let (best, rows) =
+            estimates.iter().enumerate().fold(
+                (0, first),
+                |(bi, be), (i, &e)| if e < be { (i, e) } else { (bi, be) },
+            );
+        if rows * 4.0 < first {
+            best
+        } else {
+            0
+        }
+    }
+
     /// An outer join of `left` and `right` under `on` (over the joined row): equalities
     /// between a left and a right expression become hash keys, and a LEFT join of a small
     /// left side with a base table may probe the table's index per left row instead.
