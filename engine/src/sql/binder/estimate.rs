@@ -12,6 +12,10 @@ use crate::types::ops::BinaryOp;
 /// Pages an index probe reads: the B+tree's levels plus a heap page.
 pub const PROBE_PAGES: f64 = 4.0;
 
+/// Tables of fewer pages are never probed by index (one left row would cost as much as a
+/// scan), so joins of such tables need no row estimates.
+pub const MIN_PROBED_PAGES: f64 = PROBE_PAGES + 1.0;
+
 /// Share of rows a condition keeps: equalities few, anything else a third.
 fn selectivity(pred: &Expr) -> f64 {
     match pred {
@@ -22,13 +26,19 @@ fn selectivity(pred: &Expr) -> f64 {
 }
 
 impl Binder<'_> {
+    /// Pages of a table's heap (cheap: no page is read), if a store is at hand.
+    pub(super) fn table_pages(&self, table: &TableDef) -> Option<f64> {
+        let storage = self.storage?;
+        Some(storage.heap_bytes(table.file).ok()? as f64 / storage::page::PAGE_SIZE as f64)
+    }
+
     /// (pages, estimated rows) of a table's heap, if a store is at hand.
     pub(super) fn table_size(&mut self, table: &TableDef) -> Option<(f64, f64)> {
         let storage = self.storage?;
         if let Some(&size) = self.sizes.get(&table.file) {
             return Some(size);
         }
-        let pages = storage.heap_bytes(table.file).ok()? as f64 / storage::page::PAGE_SIZE as f64;
+        let pages = self.table_pages(table)?;
         let first_page = storage
             .heap(table.file)
             .scan()

@@ -2,7 +2,7 @@
 //! connected by an equality), conditions pushed to the relations they read, and index
 //! selection for a relation's own equality and range conditions.
 
-use super::estimate::PROBE_PAGES;
+use super::estimate::{MIN_PROBED_PAGES, PROBE_PAGES};
 use super::select::unsupported;
 use super::Binder;
 use crate::catalog::TableDef;
@@ -245,7 +245,21 @@ impl Binder<'_> {
     /// The relation to start joining from: the first in FROM order, unless another one is
     /// estimated to give far fewer rows (so that the large ones can be probed by index).
     fn start_relation(&mut self, plans: &[Option<Plan>]) -> usize {
-        if plans.len() < 2 {
+        // Only worth it when some table is large enough to be probed.
+        let probed = |p: &Plan| match p {
+            Plan::Scan { table } => Some(table.clone()),
+            Plan::Filter { input, .. } => match &**input {
+                Plan::Scan { table } => Some(table.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let large = plans
+            .iter()
+            .flatten()
+            .filter_map(probed)
+            .any(|t| self.table_pages(&t).is_some_and(|p| p >= MIN_PROBED_PAGES));
+        if plans.len() < 2 || !large {
             return 0;
         }
         let mut estimates = Vec::with_capacity(plans.len());
@@ -357,6 +371,9 @@ impl Binder<'_> {
         keys: &[(Expr, Expr)],
     ) -> Option<Plan> {
         if keys.is_empty() || own.iter().any(|c| !reads_only_current_row(c)) {
+            return None;
+        }
+        if self.table_pages(table)? < MIN_PROBED_PAGES {
             return None;
         }
         let (pages, _) = self.table_size(table)?;
