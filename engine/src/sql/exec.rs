@@ -1,6 +1,8 @@
 //! Plan execution as row streams (pull-based iterators). Joins on equality keys hash their
 //! right input; aggregates hash their groups.
 
+mod dependent;
+
 use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
 use super::plan::{AggCall, JoinKind, Plan, SetOpKind, SortKey};
@@ -133,6 +135,25 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                     Box::new(rows.into_iter().map(Ok))
                 }
             }
+        }
+        Plan::Apply {
+            left,
+            right,
+            kind,
+            on,
+            right_width,
+        } => dependent::apply(left, right, *kind, on.as_ref(), *right_width, env)?,
+        Plan::RecursiveCte {
+            id,
+            base,
+            recursive,
+            all,
+        } => Box::new(dependent::Recursion::new(*id, base, recursive, *all, env)?),
+        Plan::WorkTable { rows, .. } => {
+            let rows = rows.clone().ok_or(EngineError::Internal {
+                reason: "work table scanned outside its recursion",
+            })?;
+            Box::new((0..rows.len()).map(move |i| Ok(rows[i].clone())))
         }
         Plan::Aggregate {
             input,
@@ -447,11 +468,20 @@ fn aggregate(
             }
         };
         for (state, call) in order[slot].1.iter_mut().zip(aggs) {
-            let arg = match &call.arg {
-                Some(e) => Some(e.eval(&row, env)?),
-                None => None,
-            };
-            state.add(arg)?;
+            if let Some(f) = &call.filter {
+                if !f.test(&row, env)? {
+                    continue;
+                }
+            }
+            let mut args = Vec::with_capacity(call.args.len());
+            for e in &call.args {
+                args.push(e.eval(&row, env)?);
+            }
+            let mut keys = Vec::with_capacity(call.order_by.len());
+            for k in &call.order_by {
+                keys.push(k.expr.eval(&row, env)?);
+            }
+            state.add(args, keys)?;
         }
     }
     order
@@ -474,48 +504,16 @@ fn sort(rows: Vec<Row>, keys: &[SortKey], env: &Env<'_>) -> Result<Vec<Row>> {
         }
         keyed.push((k, row));
     }
+    let order: Vec<(bool, bool)> = keys.iter().map(|k| (k.desc, k.nulls_first)).collect();
     let mut failure = None;
     keyed.sort_by(|(a, _), (b, _)| {
-        for (i, key) in keys.iter().enumerate() {
-            let ord = match (a[i].is_null(), b[i].is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => {
-                    if key.nulls_first {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (false, true) => {
-                    if key.nulls_first {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (false, false) => {
-                    let o = match a[i].sql_cmp(&b[i]) {
-                        Ok(o) => o.unwrap_or(Ordering::Equal),
-                        Err(e) => {
-                            failure.get_or_insert(e);
-                            Ordering::Equal
-                        }
-                    };
-                    if key.desc {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
+        cmp_keys(a, b, &order).unwrap_or_else(|e| {
+            failure.get_or_insert(e);
+            Ordering::Equal
+        })
     });
     if let Some(e) = failure {
-        return Err(e.into());
+        return Err(e);
     }
     Ok(keyed.into_iter().map(|(_, r)| r).collect())
 }
@@ -567,4 +565,30 @@ fn set_op(kind: SetOpKind, all: bool, left: Vec<Row>, right: Vec<Row>) -> Result
         }
     }
     Ok(out)
+}
+
+/// Compares two lists of sort key values under (descending, NULLs first) per key.
+pub fn cmp_keys(a: &[Value], b: &[Value], order: &[(bool, bool)]) -> Result<Ordering> {
+    for (i, &(desc, nulls_first)) in order.iter().enumerate() {
+        let (x, y) = (&a[i], &b[i]);
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = x.sql_cmp(y)?.unwrap_or(Ordering::Equal);
+                if desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+        };
+        if ord != Ordering::Equal {
+            return Ok(ord);
+        }
+    }
+    Ok(Ordering::Equal)
 }

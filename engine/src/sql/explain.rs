@@ -27,6 +27,21 @@ fn label(plan: &Plan) -> String {
                 format!("Hash{k} Join ({} keys)", keys.len())
             }
         }
+        Plan::Apply { kind, right, .. } => {
+            let k = if *kind == JoinKind::Left {
+                " Left Join"
+            } else {
+                ""
+            };
+            if reads_index(right) {
+                format!("Nested Loop{k} (index probe per row)")
+            } else {
+                format!("Nested Loop{k} (LATERAL)")
+            }
+        }
+        Plan::RecursiveCte { all: true, .. } => "Recursive Union All".into(),
+        Plan::RecursiveCte { all: false, .. } => "Recursive Union".into(),
+        Plan::WorkTable { .. } => "WorkTable Scan".into(),
         Plan::Aggregate { groups, .. } if groups.is_empty() => "Aggregate".into(),
         Plan::Aggregate { groups, .. } => format!("HashAggregate ({} keys)", groups.len()),
         Plan::Sort { keys, .. } => format!("Sort ({} keys)", keys.len()),
@@ -43,16 +58,12 @@ fn label(plan: &Plan) -> String {
     }
 }
 
-fn children(plan: &Plan) -> Vec<&Plan> {
+/// Whether the right side of a dependent join is an index lookup (an index nested loop).
+fn reads_index(plan: &Plan) -> bool {
     match plan {
-        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } | Plan::One => Vec::new(),
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input, .. }
-        | Plan::Limit { input, .. } => vec![input],
-        Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => vec![left, right],
+        Plan::IndexScan { .. } => true,
+        Plan::Filter { input, .. } | Plan::Project { input, .. } => reads_index(input),
+        _ => false,
     }
 }
 
@@ -90,7 +101,7 @@ fn walk(plan: &Plan, depth: usize, extra: &dyn Fn(&Plan) -> String, out: &mut Ve
     } else {
         out.push(format!("{}->  {}", "      ".repeat(depth - 1), text));
     }
-    for c in children(plan) {
+    for c in plan.children() {
         walk(c, depth + 1, extra, out);
     }
 }

@@ -482,3 +482,59 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
         Expr::Subquery(_) => false,
     }
 }
+
+/// The direct sub-expressions of `e` (not those inside subquery plans).
+pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
+    match e {
+        Expr::Const(_) | Expr::Column { .. } | Expr::Param(_) => Vec::new(),
+        Expr::Binary(_, l, r) | Expr::And(l, r) | Expr::Or(l, r) | Expr::IsDistinct(l, r, _) => {
+            vec![&mut **l, &mut **r]
+        }
+        Expr::Not(x)
+        | Expr::Neg(x)
+        | Expr::Cast(x, _)
+        | Expr::IsNull(x, _)
+        | Expr::IsBool(x, _, _) => vec![&mut **x],
+        Expr::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
+            let mut out: Vec<&mut Expr> = Vec::new();
+            if let Some(o) = operand {
+                out.push(&mut **o);
+            }
+            for (w, t) in branches {
+                out.push(w);
+                out.push(t);
+            }
+            if let Some(o) = otherwise {
+                out.push(&mut **o);
+            }
+            out
+        }
+        Expr::InList { expr, list, .. } | Expr::AnyList { expr, list, .. } => {
+            let mut out: Vec<&mut Expr> = vec![&mut **expr];
+            out.extend(list.iter_mut());
+            out
+        }
+        Expr::RowCompare { left, right, .. } => left.iter_mut().chain(right.iter_mut()).collect(),
+        Expr::Func(_, args) => args.iter_mut().collect(),
+        Expr::Sys(c) => c.args.iter_mut().collect(),
+        Expr::Subquery(sq) => match &mut sq.kind {
+            SubqueryKind::Quantified { exprs, .. } => exprs.iter_mut().collect(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// Rewrites with `f`, inside the subqueries of `e` only, their references to the row `e`
+/// is evaluated over (e.g. when that row becomes a grouped row).
+pub fn map_subquery_refs(e: &mut Expr, f: &dyn Fn(usize) -> usize) {
+    if let Expr::Subquery(sq) = e {
+        map_outer_columns(&mut sq.plan, 1, f);
+    }
+    for c in children_mut(e) {
+        map_subquery_refs(c, f);
+    }
+}

@@ -173,7 +173,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     use ast::Statement as S;
     match stmt {
         S::Query(q) => {
-            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
+                .with_storage(cx.storage)
+                .bind_query(q)?;
             let ecx = ExecCx {
                 storage: cx.storage,
                 params: cx.params,

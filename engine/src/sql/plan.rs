@@ -2,7 +2,7 @@
 //! left row followed by the right row; an aggregate's rows are its group values followed by
 //! its aggregate results.
 
-use super::expr::Expr;
+use super::expr::{children_mut, Expr, Row};
 use super::functions::AggFunc;
 use crate::catalog::TableDef;
 use std::ops::Bound;
@@ -23,12 +23,17 @@ pub enum SetOpKind {
     Except,
 }
 
+/// One aggregate call; its expressions read the aggregate's input row.
 #[derive(Clone, Debug)]
 pub struct AggCall {
     pub func: AggFunc,
-    /// None for count(*).
-    pub arg: Option<Expr>,
+    /// Empty for count(*).
+    pub args: Vec<Expr>,
     pub distinct: bool,
+    /// `FILTER (WHERE …)`: only rows passing it are aggregated.
+    pub filter: Option<Expr>,
+    /// `agg(x ORDER BY …)`: the order rows are fed in.
+    pub order_by: Vec<SortKey>,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +83,31 @@ pub enum Plan {
         right_width: usize,
         left_width: usize,
     },
+    /// A dependent join: `right` runs once per left row, with that row as its innermost
+    /// enclosing row (`up == 1`). LATERAL items, and index nested-loop joins (whose right
+    /// side is an index scan keyed by the left row). Inner or Left; `on` reads the joined row.
+    Apply {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        on: Option<Expr>,
+        right_width: usize,
+    },
+    /// WITH RECURSIVE: the rows of `base`, then rounds of `recursive`, each run over the
+    /// rows the previous round added (its `WorkTable { id }` scans), until a round adds none.
+    /// Without `all`, rows equal to an earlier row are not added.
+    RecursiveCte {
+        id: usize,
+        base: Box<Plan>,
+        recursive: Box<Plan>,
+        all: bool,
+    },
+    /// The previous round's rows of recursive CTE `id`; the executor fills `rows` in on a
+    /// copy of the recursive term before each round.
+    WorkTable {
+        id: usize,
+        rows: Option<Arc<Vec<Row>>>,
+    },
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
@@ -106,10 +136,90 @@ pub enum Plan {
 }
 
 impl Plan {
+    /// The plan's direct inputs.
+    pub fn children(&self) -> Vec<&Plan> {
+        match self {
+            Plan::Scan { .. }
+            | Plan::IndexScan { .. }
+            | Plan::Values { .. }
+            | Plan::One
+            | Plan::WorkTable { .. } => Vec::new(),
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Distinct { input, .. }
+            | Plan::Limit { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::Apply { left, right, .. }
+            | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::RecursiveCte {
+                base, recursive, ..
+            } => vec![base, recursive],
+        }
+    }
+
+    fn children_mut(&mut self) -> Vec<&mut Plan> {
+        match self {
+            Plan::Scan { .. }
+            | Plan::IndexScan { .. }
+            | Plan::Values { .. }
+            | Plan::One
+            | Plan::WorkTable { .. } => Vec::new(),
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Distinct { input, .. }
+            | Plan::Limit { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::Apply { left, right, .. }
+            | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::RecursiveCte {
+                base, recursive, ..
+            } => vec![base, recursive],
+        }
+    }
+
+    /// Points every `WorkTable { id }` scan (subqueries included) at `rows`; whether there
+    /// was one.
+    pub fn set_work_table(&mut self, id: usize, rows: &Arc<Vec<Row>>) -> bool {
+        let mut found = self.set_work_table_nodes(id, rows);
+        self.for_each_expr_mut(&mut |e, _| found |= set_work_table_in(e, id, rows));
+        found
+    }
+
+    fn set_work_table_nodes(&mut self, id: usize, rows: &Arc<Vec<Row>>) -> bool {
+        if let Plan::WorkTable { id: w, rows: r } = self {
+            if *w == id {
+                *r = Some(rows.clone());
+                return true;
+            }
+        }
+        self.children_mut()
+            .into_iter()
+            .fold(false, |found, c| c.set_work_table_nodes(id, rows) | found)
+    }
+
     /// Calls `f` on every expression of this plan and its inputs (not inside subqueries).
     pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr, usize)) {
         match self {
-            Plan::Scan { .. } | Plan::One => {}
+            Plan::Scan { .. } | Plan::One | Plan::WorkTable { .. } => {}
+            Plan::Apply {
+                left, right, on, ..
+            } => {
+                if let Some(on) = on {
+                    f(on, 0);
+                }
+                left.for_each_expr_mut(f);
+                right.for_each_expr_mut(f);
+            }
+            Plan::RecursiveCte {
+                base, recursive, ..
+            } => {
+                base.for_each_expr_mut(f);
+                recursive.for_each_expr_mut(f);
+            }
             Plan::IndexScan { eq, range, .. } => {
                 eq.iter_mut().for_each(|e| f(e, 0));
                 if let Some((lo, hi)) = range {
@@ -153,9 +263,11 @@ impl Plan {
             } => {
                 groups.iter_mut().for_each(|e| f(e, 0));
                 for a in aggs {
-                    if let Some(e) = &mut a.arg {
+                    a.args.iter_mut().for_each(|e| f(e, 0));
+                    if let Some(e) = &mut a.filter {
                         f(e, 0);
                     }
+                    a.order_by.iter_mut().for_each(|k| f(&mut k.expr, 0));
                 }
                 input.for_each_expr_mut(f);
             }
@@ -182,5 +294,45 @@ impl Plan {
                 right.for_each_expr_mut(f);
             }
         }
+    }
+}
+
+fn set_work_table_in(e: &mut Expr, id: usize, rows: &Arc<Vec<Row>>) -> bool {
+    let mut found = false;
+    if let Expr::Subquery(sq) = e {
+        found |= sq.plan.set_work_table(id, rows);
+    }
+    children_mut(e)
+        .into_iter()
+        .fold(found, |found, c| set_work_table_in(c, id, rows) | found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+
+    #[test]
+    fn work_tables_are_filled_in_plans_and_subqueries() {
+        let scan = || Plan::WorkTable { id: 7, rows: None };
+        let sub = Expr::Subquery(Box::new(crate::sql::expr::Subquery {
+            plan: scan(),
+            kind: crate::sql::expr::SubqueryKind::Exists { negated: false },
+        }));
+        let mut plan = Plan::Filter {
+            input: Box::new(scan()),
+            pred: sub,
+        };
+        let rows = Arc::new(vec![vec![Value::Int4(1)]]);
+        assert!(!plan.clone().set_work_table(8, &rows));
+        assert!(plan.set_work_table(7, &rows));
+        let Plan::Filter { input, pred } = &plan else {
+            panic!("shape changed")
+        };
+        assert!(matches!(&**input, Plan::WorkTable { rows: Some(r), .. } if r.len() == 1));
+        let Expr::Subquery(sq) = pred else {
+            panic!("shape changed")
+        };
+        assert!(matches!(&sq.plan, Plan::WorkTable { rows: Some(_), .. }));
     }
 }

@@ -6,7 +6,6 @@ use super::{AggCtx, Binder, Scope};
 use crate::error::{EngineError, Result};
 use crate::sql::expr::Expr;
 use crate::sql::functions::AggFunc;
-use crate::sql::plan::AggCall;
 use crate::types::{common_type, DataType};
 use sqlparser::ast;
 
@@ -117,37 +116,7 @@ impl Binder<'_> {
         let name = object_name(&f.name);
         let (args, distinct, star) = self.function_args(f)?;
         if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
-            let Some(ctx) = agg.as_deref_mut() else {
-                return Err(EngineError::Grouping {
-                    column: format!("aggregate {name} in this context"),
-                });
-            };
-            let (func, arg, arg_ty) = match (func, star, args.as_slice()) {
-                (AggFunc::Count, true, []) => (AggFunc::CountStar, None, DataType::Int8),
-                (_, false, [a]) => {
-                    // Aggregate arguments read the input rows, not the grouped ones.
-                    let (x, t) = self.bind_expr(a, &ctx.input_scope.clone(), &mut None)?;
-                    (func, Some((x, t.clone())), t)
-                }
-                _ => {
-                    return Err(EngineError::UndefinedFunction {
-                        signature: format!("{name} with {} arguments", args.len()),
-                    })
-                }
-            };
-            let (cast_to, result) = func.types(&arg_ty)?;
-            let arg = match arg {
-                Some((x, t)) => Some(coerce(x, &t, &cast_to)?),
-                None => None,
-            };
-            let slot = ctx.group_exprs.len() + ctx.aggs.len();
-            ctx.aggs.push(AggCall {
-                func,
-                arg,
-                distinct,
-            });
-            ctx.agg_types.push(result.clone());
-            return Ok((Expr::Column { up: 0, index: slot }, result));
+            return self.bind_aggregate(f, func, &args, distinct, star, agg);
         }
         let keyword = matches!(
             name.as_str(),

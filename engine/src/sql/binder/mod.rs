@@ -8,16 +8,27 @@
 //! list of conditions; relations are joined greedily (next the one connected to what is
 //! joined so far by an equality, hashed), each relation's own conditions filter it first, and
 //! a projection restores FROM order so that the rest of the query binds over one layout.
+//! An equi-join with a base table the join would scan whole becomes an index nested loop
+//! (a `Plan::Apply` probing the table's index per row) when the estimated rows of what is
+//! joined so far, times the pages of a probe, stay under the table's pages (`estimate`).
+//! Outer joins and LATERAL items are joined to everything before them at once (a LATERAL
+//! item's plan reads those rows as its enclosing row, re-run per row).
 
+mod aggregate;
 mod call;
+mod cte;
+mod estimate;
 mod expr;
+mod from;
+mod join_order;
 mod operators;
 mod select;
+mod setops;
 mod walk;
 
 pub use expr::{coerce, object_name};
+pub(crate) use join_order::{conjuncts, index_access};
 pub use select::column_name as output_name;
-pub(crate) use select::{conjuncts, index_access};
 
 use crate::catalog::Catalog;
 use crate::error::{EngineError, Result};
@@ -61,6 +72,12 @@ pub struct Binder<'a> {
     pub param_types: Vec<DataType>,
     /// Common table expressions in scope (WITH), innermost last.
     pub ctes: Vec<Cte>,
+    /// The id the next recursive CTE's work table gets.
+    next_work_table: usize,
+    /// The store, for table sizes when choosing join methods (None: no estimates).
+    storage: Option<&'a storage::Storage>,
+    /// Table sizes looked up so far: heap file → (pages, estimated rows).
+    sizes: std::collections::HashMap<u32, (f64, f64)>,
 }
 
 /// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
@@ -78,7 +95,16 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             param_types,
             ctes: Vec::new(),
+            next_work_table: 0,
+            storage: None,
+            sizes: std::collections::HashMap::new(),
         }
+    }
+
+    /// Lets the planner look at table sizes (to choose index nested-loop joins).
+    pub fn with_storage(mut self, storage: &'a storage::Storage) -> Binder<'a> {
+        self.storage = Some(storage);
+        self
     }
 
     /// Finds a column: (levels up, index, type).

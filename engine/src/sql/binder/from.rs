@@ -1,0 +1,459 @@
+//! Binding the FROM clause: tables, views, CTE references, derived tables, and the join
+//! tree (inner joins flattened into relations plus conditions; outer joins nested). The
+//! entry point for every statement with a FROM list is `Binder::bind_from`.
+
+use super::expr::{coerce, object_name};
+use super::join_order::{and_all, conjuncts, Relation};
+use super::select::unsupported;
+use super::{ident_name, Binder, Scope, ScopeCol};
+use crate::error::{EngineError, Result};
+use crate::sql::expr::Expr;
+use crate::sql::plan::{JoinKind, Plan};
+use crate::types::DataType;
+use sqlparser::ast::{self, Spanned};
+
+impl Binder<'_> {
+    /// Binds FROM (and WHERE, which steers the join order) into a plan over `Scope`.
+    pub(super) fn bind_from(
+        &mut self,
+        from: &[ast::TableWithJoins],
+        selection: Option<&ast::Expr>,
+    ) -> Result<(Plan, Scope)> {
+        let mut scope = Scope::default();
+        let mut rels: Vec<Relation> = Vec::new();
+        let mut on_conditions: Vec<ast::Expr> = Vec::new();
+        for twj in from {
+            self.add_inner(&twj.relation, &mut scope, &mut rels, &mut on_conditions)?;
+            for j in &twj.joins {
+                use ast::JoinOperator as J;
+                let (kind, constraint) = match &j.join_operator {
+                    J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+                    J::CrossJoin(_) => (JoinKind::Inner, None),
+                    J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                    J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
+                    J::FullOuter(c) => (JoinKind::Full, Some(c)),
+                    _ => return Err(unsupported("this kind of join")),
+                };
+                let mut merge: Vec<String> = Vec::new();
+                let (on, using) = match constraint {
+                    None | Some(ast::JoinConstraint::None) => (None, None),
+                    Some(ast::JoinConstraint::On(e)) => (Some(e.clone()), None),
+                    Some(ast::JoinConstraint::Using(cols)) => {
+                        (None, Some(cols.iter().map(object_name).collect::<Vec<_>>()))
+                    }
+                    Some(ast::JoinConstraint::Natural) => (None, Some(Vec::new())),
+                    Some(_) => return Err(unsupported("this join constraint")),
+                };
+                // USING / NATURAL: equalities between the same-named columns of both sides.
+                let on = match using {
+                    None => on,
+                    Some(names) => {
+                        let mut probe = scope.clone();
+                        let mut probe_rels = Vec::new();
+                        self.add_relation(&j.relation, &mut probe, &mut probe_rels)?;
+                        let split = scope.cols.len();
+                        let names = if names.is_empty() {
+                            probe.cols[split..]
+                                .iter()
+                                .filter(|c| {
+                                    scope.cols.iter().any(|l| !l.merged && l.name == c.name)
+                                })
+                                .map(|c| c.name.clone())
+                                .collect()
+                        } else {
+                            names
+                        };
+                        let right_table = probe
+                            .cols
+                            .get(split)
+                            .and_then(|c| c.table.clone())
+                            .unwrap_or_default();
+                        let mut conds = Vec::new();
+                        for n in &names {
+                            let left = scope
+                                .cols
+                                .iter()
+                                .find(|c| !c.merged && c.name == *n)
+                                .and_then(|c| c.table.clone())
+                                .ok_or_else(|| EngineError::UndefinedColumn { name: n.clone() })?;
+                            conds.push(format!("\"{left}\".\"{n}\" = \"{right_table}\".\"{n}\""));
+                        }
+                        merge = names;
+                        if conds.is_empty() {
+                            None
+                        } else {
+                            Some(crate::sql::parse_expr(&conds.join(" AND "))?)
+                        }
+                    }
+                };
+                if kind == JoinKind::Inner {
+                    let split = scope.cols.len();
+                    self.add_inner(&j.relation, &mut scope, &mut rels, &mut on_conditions)?;
+                    mark_merged(&mut scope, split, &merge);
+                    on_conditions.extend(on);
+                } else {
+                    // An outer join: everything so far becomes one relation, joined here.
+                    let left = self.collapse(&mut rels, &mut on_conditions, &scope)?;
+                    let left_width = scope.cols.len();
+                    let mut right_rels = Vec::new();
+                    let mut right_scope = scope.clone();
+                    self.add_relation(&j.relation, &mut right_scope, &mut right_rels)?;
+                    mark_merged(&mut right_scope, left_width, &merge);
+                    let right_width = right_scope.cols.len() - left_width;
+                    let right = right_rels
+                        .pop()
+                        .map(|r| r.plan)
+                        .ok_or_else(|| unsupported("empty join"))?;
+                    let on = match on {
+                        Some(e) => {
+                            let (x, t) = self.bind_expr(&e, &right_scope, &mut None)?;
+                            Some(coerce(x, &t, &DataType::Bool)?)
+                        }
+                        None => None,
+                    };
+                    let plan = if is_lateral(&j.relation) {
+                        if kind != JoinKind::Left {
+                            return Err(EngineError::InvalidColumnReference {
+                                message: "the combining JOIN type must be INNER or LEFT for a LATERAL reference".into(),
+                            });
+                        }
+                        Plan::Apply {
+                            left: Box::new(left),
+                            right: Box::new(right),
+                            kind,
+                            on,
+                            right_width,
+                        }
+                    } else {
+                        self.outer_join(left, right, kind, on, left_width, right_width)
+                    };
+                    let (plan, merged_scope) =
+                        merge_using_columns(plan, right_scope, left_width, &merge, kind)?;
+                    scope = merged_scope;
+                    rels = vec![Relation {
+                        plan,
+                        offset: 0,
+                        width: scope.cols.len(),
+                    }];
+                }
+            }
+        }
+        if rels.is_empty() {
+            rels.push(Relation {
+                plan: Plan::One,
+                offset: 0,
+                width: 0,
+            });
+        }
+        let mut conds = Vec::new();
+        for c in on_conditions.iter().chain(selection) {
+            let (x, t) = self.bind_expr(c, &scope, &mut None)?;
+            let x = coerce(x, &t, &DataType::Bool).map_err(|e| e.at_span(c.span()))?;
+            conjuncts(x, &mut conds);
+        }
+        let width = scope.cols.len();
+        let plan = self.join_relations(rels, conds, width)?;
+        Ok((plan, scope))
+    }
+
+    /// Adds an inner-joined FROM item. A LATERAL one reads the items before it, so those
+    /// are joined first (into one relation) and it runs once per row of theirs.
+    fn add_inner(
+        &mut self,
+        f: &ast::TableFactor,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+        on_conditions: &mut Vec<ast::Expr>,
+    ) -> Result<()> {
+        if !is_lateral(f) || rels.is_empty() {
+            return self.add_relation(f, scope, rels);
+        }
+        let left = self.collapse(rels, on_conditions, scope)?;
+        let left_width = scope.cols.len();
+        let mut right_rels = Vec::new();
+        self.add_relation(f, scope, &mut right_rels)?;
+        let right = right_rels
+            .pop()
+            .map(|r| r.plan)
+            .ok_or_else(|| unsupported("empty join"))?;
+        rels.push(Relation {
+            plan: Plan::Apply {
+                left: Box::new(left),
+                right: Box::new(right),
+                kind: JoinKind::Inner,
+                on: None,
+                right_width: scope.cols.len() - left_width,
+            },
+            offset: 0,
+            width: scope.cols.len(),
+        });
+        Ok(())
+    }
+
+    /// Joins the relations bound so far into one plan (in FROM order) under the ON
+    /// conditions seen so far, for an item that must be joined to all of them at once.
+    fn collapse(
+        &mut self,
+        rels: &mut Vec<Relation>,
+        on_conditions: &mut Vec<ast::Expr>,
+        scope: &Scope,
+    ) -> Result<Plan> {
+        let plan = self.join_relations(std::mem::take(rels), Vec::new(), scope.cols.len())?;
+        let conds = std::mem::take(on_conditions);
+        self.filter_by(plan, &conds, scope)
+    }
+
+    fn filter_by(&mut self, plan: Plan, conds: &[ast::Expr], scope: &Scope) -> Result<Plan> {
+        let mut parts = Vec::new();
+        for c in conds {
+            let (x, t) = self.bind_expr(c, scope, &mut None)?;
+            let x = coerce(x, &t, &DataType::Bool).map_err(|e| e.at_span(c.span()))?;
+            conjuncts(x, &mut parts);
+        }
+        Ok(match and_all(parts) {
+            Some(pred) => Plan::Filter {
+                input: Box::new(plan),
+                pred,
+            },
+            None => plan,
+        })
+    }
+
+    fn add_relation(
+        &mut self,
+        f: &ast::TableFactor,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+    ) -> Result<()> {
+        let offset = scope.cols.len();
+        if let ast::TableFactor::NestedJoin {
+            table_with_joins,
+            alias,
+        } = f
+        {
+            // A parenthesized join: its columns keep their own qualifiers unless aliased.
+            let (plan, inner) = self.bind_from(std::slice::from_ref(table_with_joins), None)?;
+            let width = inner.cols.len();
+            for (i, mut c) in inner.cols.into_iter().enumerate() {
+                if let Some(a) = alias {
+                    c.table = Some(ident_name(&a.name));
+                    if let Some(n) = a.columns.get(i) {
+                        c.name = ident_name(&n.name);
+                    }
+                }
+                scope.cols.push(c);
+            }
+            rels.push(Relation {
+                plan,
+                offset,
+                width,
+            });
+            return Ok(());
+        }
+        let (plan, alias, cols) = match f {
+            // A common table expression of an enclosing WITH shadows a table of that name.
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } if self.ctes.iter().any(|(n, _, _)| *n == object_name(name)) => {
+                let tname = object_name(name);
+                let (_, plan, cols) = self
+                    .ctes
+                    .iter()
+                    .rev()
+                    .find(|(n, _, _)| *n == tname)
+                    .cloned()
+                    .ok_or_else(|| unsupported("CTE lookup"))?;
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                (plan, (alias_name, alias.clone()), cols)
+            }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
+                let parts = crate::sql::syscat::name_parts(name);
+                let tname = match crate::sql::syscat::resolve_relation(self.catalog, &parts)
+                    .map_err(|e| e.at_span(name.span()))?
+                {
+                    crate::sql::syscat::Resolved::User(t) => t,
+                    crate::sql::syscat::Resolved::System { plan, cols } => {
+                        let alias_name = alias
+                            .as_ref()
+                            .map(|a| ident_name(&a.name))
+                            .unwrap_or_else(|| parts.last().cloned().unwrap_or_default());
+                        return self.push_relation(
+                            plan,
+                            (alias_name, alias.clone()),
+                            cols,
+                            scope,
+                            rels,
+                        );
+                    }
+                };
+                let table = self.catalog.get(&tname).ok_or_else(|| {
+                    EngineError::UndefinedTable {
+                        name: object_name(name),
+                    }
+                    .at_span(name.span())
+                })?;
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                let cols: Vec<(String, DataType)> = table
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty.clone()))
+                    .collect();
+                let plan = match &table.view {
+                    // A view is its query, bound where it is used (with no enclosing scope).
+                    Some(sql) => {
+                        let q = parse_view(sql)?;
+                        let saved = std::mem::take(&mut self.outer);
+                        let bound = self.bind_query(&q);
+                        self.outer = saved;
+                        bound?.0
+                    }
+                    None => Plan::Scan { table },
+                };
+                (plan, (alias_name, alias.clone()), cols)
+            }
+            ast::TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                // A LATERAL subquery sees the FROM items before it as its enclosing row.
+                let (plan, cols) = if *lateral {
+                    self.bind_subquery(subquery, scope)?
+                } else {
+                    self.bind_query(subquery)?
+                };
+                let name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_default();
+                (plan, (name, alias.clone()), cols)
+            }
+            _ => return Err(unsupported("this FROM item")),
+        };
+        self.push_relation(plan, alias, cols, scope, rels)
+    }
+
+    /// Adds a bound FROM item to `scope` and `rels`.
+    fn push_relation(
+        &mut self,
+        plan: Plan,
+        alias: (String, Option<ast::TableAlias>),
+        cols: Vec<(String, DataType)>,
+        scope: &mut Scope,
+        rels: &mut Vec<Relation>,
+    ) -> Result<()> {
+        let offset = scope.cols.len();
+        let renamed: Vec<String> = match &alias.1 {
+            Some(a) if !a.columns.is_empty() => {
+                a.columns.iter().map(|c| ident_name(&c.name)).collect()
+            }
+            _ => Vec::new(),
+        };
+        for (i, (name, ty)) in cols.iter().enumerate() {
+            scope.cols.push(ScopeCol {
+                table: Some(alias.0.clone()),
+                name: renamed.get(i).cloned().unwrap_or_else(|| name.clone()),
+                ty: ty.clone(),
+                merged: false,
+            });
+        }
+        rels.push(Relation {
+            plan,
+            offset,
+            width: cols.len(),
+        });
+        Ok(())
+    }
+}
+
+fn parse_view(sql: &str) -> Result<ast::Query> {
+    let stmts = crate::sql::parse_stored(sql)?;
+    match stmts.into_iter().next() {
+        Some(ast::Statement::Query(q)) => Ok(*q),
+        _ => Err(EngineError::CatalogCorrupt {
+            reason: format!("view query {sql} is not a query"),
+        }),
+    }
+}
+
+/// Marks the columns named in `names` at or after `from` as the merged copies of a USING /
+/// NATURAL join.
+fn mark_merged(scope: &mut Scope, from: usize, names: &[String]) {
+    for c in scope.cols.iter_mut().skip(from) {
+        if names.contains(&c.name) {
+            c.merged = true;
+        }
+    }
+}
+
+/// Whether a FROM item may read the items before it.
+fn is_lateral(f: &ast::TableFactor) -> bool {
+    matches!(f, ast::TableFactor::Derived { lateral: true, .. })
+}
+
+/// After a RIGHT or FULL join with USING / NATURAL: the joined columns become new leading
+/// columns (the right side's value, or the non-NULL one for FULL), both sides' copies stay
+/// reachable qualified, as in PostgreSQL. Other joins keep the left copy as the visible one.
+fn merge_using_columns(
+    plan: Plan,
+    scope: Scope,
+    left_width: usize,
+    names: &[String],
+    kind: JoinKind,
+) -> Result<(Plan, Scope)> {
+    if names.is_empty() || !matches!(kind, JoinKind::Right | JoinKind::Full) {
+        return Ok((plan, scope));
+    }
+    let find = |from: usize, to: usize, n: &str| {
+        (from..to).find(|&i| scope.cols[i].name == n && (i >= left_width || !scope.cols[i].merged))
+    };
+    let mut exprs = Vec::new();
+    let mut cols = Vec::new();
+    for n in names {
+        let (Some(l), Some(r)) = (
+            find(0, left_width, n),
+            find(left_width, scope.cols.len(), n),
+        ) else {
+            return Err(EngineError::UndefinedColumn { name: n.clone() });
+        };
+        let (lt, rt) = (scope.cols[l].ty.clone(), scope.cols[r].ty.clone());
+        let ty = crate::types::common_type(&[lt.clone(), rt.clone()])?;
+        let lx = coerce(Expr::Column { up: 0, index: l }, &lt, &ty)?;
+        let rx = coerce(Expr::Column { up: 0, index: r }, &rt, &ty)?;
+        exprs.push(match kind {
+            JoinKind::Full => Expr::Case {
+                operand: None,
+                branches: vec![(Expr::IsNull(Box::new(lx.clone()), true), lx)],
+                otherwise: Some(Box::new(rx)),
+            },
+            _ => rx,
+        });
+        cols.push(ScopeCol {
+            table: None,
+            name: n.clone(),
+            ty,
+            merged: false,
+        });
+    }
+    for (i, c) in scope.cols.into_iter().enumerate() {
+        exprs.push(Expr::Column { up: 0, index: i });
+        let merged = c.merged || names.contains(&c.name);
+        cols.push(ScopeCol { merged, ..c });
+    }
+    Ok((
+        Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        },
+        Scope { cols },
+    ))
+}
