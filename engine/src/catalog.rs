@@ -150,6 +150,11 @@ impl Catalog {
         self.next_oid = self.next_oid.max(max_oid + 1);
     }
 
+    /// Makes sure OIDs up to `oid` are never handed out (they name sequence state rows).
+    pub fn reserve_oids_through(&mut self, oid: u32) {
+        self.next_oid = self.next_oid.max(oid.saturating_add(1));
+    }
+
     pub fn get(&self, name: &str) -> Option<Arc<TableDef>> {
         self.tables.get(name).map(|(d, _)| d.clone())
     }

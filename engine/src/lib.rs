@@ -17,6 +17,7 @@
 pub mod catalog;
 mod database;
 pub mod error;
+pub mod sequence;
 mod session;
 pub mod sql;
 pub mod types;

@@ -166,6 +166,8 @@ pub struct Session {
     settings: BTreeMap<String, String>,
     /// Characteristics new transactions start with (SET SESSION CHARACTERISTICS).
     default_mode: TxnMode,
+    /// The value each sequence last gave this session (`currval`).
+    currvals: crate::sequence::Currvals,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -234,6 +236,7 @@ impl Session {
             active: None,
             settings: BTreeMap::new(),
             default_mode: TxnMode::default(),
+            currvals: Default::default(),
         }
     }
 
@@ -517,6 +520,8 @@ impl Session {
             txn: &mut a.txn,
             changes: &mut a.changes,
             params,
+            sequences: db.sequences(),
+            currvals: &self.currvals,
         };
         Ok(match sql::execute(stmt, &mut cx)? {
             Outcome::Rows { columns, rows } => StatementResult::Rows(RowSet {

@@ -44,6 +44,8 @@ pub enum Expr {
         negated: bool,
     },
     Func(ScalarFunc, Vec<Expr>),
+    /// `nextval` / `currval` / `setval`: volatile, evaluated through the sequences.
+    Sequence(crate::sequence::SeqOp, Vec<Expr>),
     Subquery(Box<Subquery>),
 }
 
@@ -202,6 +204,16 @@ impl Expr {
                 }
                 f.call(&vals)
             }
+            Expr::Sequence(op, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(a.eval(row, env)?);
+                }
+                let seq = env.cx.seq.ok_or(EngineError::FeatureNotSupported {
+                    feature: "a sequence function here".into(),
+                })?;
+                seq.call(env.cx.storage, *op, &vals)
+            }
             Expr::Subquery(sq) => sq.eval(row, env),
         }
     }
@@ -328,7 +340,9 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
                 map_up(x, depth, f);
             }
         }
-        Expr::Func(_, args) => args.iter_mut().for_each(|a| map_up(a, depth, f)),
+        Expr::Func(_, args) | Expr::Sequence(_, args) => {
+            args.iter_mut().for_each(|a| map_up(a, depth, f))
+        }
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
             if let SubqueryKind::Quantified { expr, .. } = &mut sq.kind {
@@ -370,6 +384,7 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
             columns_used(expr, out) && list.iter().all(|x| columns_used(x, out))
         }
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
-        Expr::Subquery(_) => false,
+        // Volatile: evaluated where it was written.
+        Expr::Subquery(_) | Expr::Sequence(..) => false,
     }
 }

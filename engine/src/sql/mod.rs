@@ -4,13 +4,16 @@
 pub mod analyze;
 pub mod binder;
 mod ddl;
+mod ddl_seq;
 mod dml;
+mod drop_column;
 pub mod exec;
 pub mod explain;
 mod explain_stmt;
 pub mod expr;
 pub mod functions;
 pub mod plan;
+mod seq_bind;
 mod update;
 
 use crate::catalog::{Catalog, CatalogChange};
@@ -105,6 +108,23 @@ pub struct TxnCx<'a> {
     pub txn: &'a mut Transaction,
     pub changes: &'a mut Vec<CatalogChange>,
     pub params: &'a [Value],
+    pub sequences: &'a crate::sequence::Sequences,
+    pub currvals: &'a crate::sequence::Currvals,
+}
+
+impl TxnCx<'_> {
+    /// The execution context of the statement (sequence functions see its catalog).
+    pub fn exec(&self) -> ExecCx<'_> {
+        ExecCx {
+            storage: self.storage,
+            params: self.params,
+            seq: Some(crate::sequence::SeqEnv {
+                sequences: self.sequences,
+                catalog: self.catalog,
+                currvals: self.currvals,
+            }),
+        }
+    }
 }
 
 /// Runs a data or definition statement (transaction control is the session's).
@@ -113,10 +133,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     match stmt {
         S::Query(q) => {
             let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
+            let ecx = cx.exec();
             let rows = run(&plan, &ecx, &[])?;
             Ok(Outcome::Rows { columns, rows })
         }
@@ -132,6 +149,12 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),
+        S::CreateSequence {
+            if_not_exists,
+            name,
+            sequence_options,
+            temporary: false,
+        } => ddl_seq::create_sequence(name, *if_not_exists, sequence_options, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
         S::AlterTable(at) => ddl::alter_table(at, cx),
         S::Drop {

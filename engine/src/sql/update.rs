@@ -110,10 +110,7 @@ fn candidates(
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
     let pred = coerce(pred, &t, &DataType::Bool)?;
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
+    let ecx = cx.exec();
     let env = Env {
         cx: &ecx,
         outer: &[],
@@ -178,8 +175,12 @@ fn assignments<'a>(
         };
         for (col, e) in pairs {
             if sets.iter().any(|(c, _)| *c == col) {
-                return Err(EngineError::DuplicateColumnAssignment {
-                    name: table.columns[col].name.clone(),
+                return Err(EngineError::Syntax {
+                    message: format!(
+                        "multiple assignments to same column \"{}\"",
+                        table.columns[col].name
+                    ),
+                    position: None,
                 });
             }
             if is_default(e) {
@@ -246,10 +247,7 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let targets = candidates(cx, &table, &scope, selection)?;
     let mut changes = Vec::with_capacity(targets.len());
     {
-        let ecx = ExecCx {
-            storage: cx.storage,
-            params: cx.params,
-        };
+        let ecx = cx.exec();
         for (tid, old) in targets {
             let source = match &joined {
                 Some(j) => match first_match(j, &ecx, &old)? {
@@ -319,10 +317,7 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let targets = match &d.using {
         Some(using) => {
             let (joined, _) = bind_joined(cx, &scope, &[], using, d.selection.as_ref())?;
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
+            let ecx = cx.exec();
             let mut keep = Vec::new();
             for (tid, row) in candidates(cx, &table, &scope, None)? {
                 if first_match(&joined, &ecx, &row)?.is_some() {

@@ -739,6 +739,9 @@ impl Binder<'_> {
             ctx.agg_types.push(result.clone());
             return Ok((Expr::Column { up: 0, index: slot }, result));
         }
+        if let Some(op) = crate::sequence::SeqOp::from_name(&name) {
+            return self.bind_sequence_call(op, &args, scope, agg);
+        }
         let keyword = matches!(
             name.as_str(),
             "current_timestamp" | "localtimestamp" | "localtime" | "current_time"
