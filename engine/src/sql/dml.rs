@@ -414,7 +414,8 @@ fn bind_insert_source(
                     continue;
                 }
                 let (x, t) = binder.bind_expr(e, &empty, &mut None)?;
-                if let Some(&c) = targets.get(i) {
+                // A parameter's value is converted when it arrives (clients send text).
+                if let (Some(&c), false) = (targets.get(i), matches!(x, Expr::Param(_))) {
                     assignable(&table.columns[c], &t)?;
                 }
                 let target = targets.get(i).map(|&c| table.columns[c].ty.clone());

@@ -139,11 +139,11 @@ fn is_default(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if ident_name(id) == "default")
 }
 
+/// SET's (column, source) pairs and the value expressions they use.
+type Assignments<'a> = (Vec<(usize, Source)>, Vec<&'a ast::Expr>);
+
 /// The assignments of SET as (column, source) pairs plus the value expressions they use.
-fn assignments<'a>(
-    table: &TableDef,
-    list: &'a [ast::Assignment],
-) -> Result<(Vec<(usize, Source)>, Vec<&'a ast::Expr>)> {
+fn assignments<'a>(table: &TableDef, list: &'a [ast::Assignment]) -> Result<Assignments<'a>> {
     let mut sets: Vec<(usize, Source)> = Vec::new();
     let mut values = Vec::new();
     for a in list {
@@ -232,7 +232,10 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     for (col, src) in &sets {
         if let Source::Value(i) = src {
             let ty = &types[*i];
-            assignable(&table.columns[*col], ty)?;
+            // A parameter's value is converted when it arrives (clients send text).
+            if !matches!(exprs[*i], Expr::Param(_)) {
+                assignable(&table.columns[*col], ty)?;
+            }
             if *ty == DataType::Unknown {
                 let x = std::mem::replace(&mut exprs[*i], Expr::Const(Value::Null));
                 exprs[*i] = coerce(x, ty, &table.columns[*col].ty)?;
