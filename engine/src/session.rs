@@ -628,3 +628,39 @@ pub enum TransactionStatus {
     InBlock,
     Failed,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmt(sql: &str) -> ast::Statement {
+        crate::sql::parse(sql).expect("parses").remove(0)
+    }
+
+    #[test]
+    fn writes_names_changing_statements() {
+        assert_eq!(writes(&stmt("INSERT INTO t VALUES (1)")), Some("INSERT"));
+        assert_eq!(writes(&stmt("DROP TABLE t")), Some("DROP"));
+        assert_eq!(writes(&stmt("CREATE SEQUENCE s")), Some("CREATE SEQUENCE"));
+        assert_eq!(
+            writes(&stmt("EXPLAIN ANALYZE DELETE FROM t")),
+            Some("DELETE")
+        );
+        assert_eq!(writes(&stmt("EXPLAIN DELETE FROM t")), None);
+        assert_eq!(writes(&stmt("SELECT 1")), None);
+    }
+
+    #[test]
+    fn isolation_levels_are_named_as_postgres_shows_them() {
+        use ast::TransactionIsolationLevel as L;
+        assert_eq!(
+            isolation_name(&L::RepeatableRead).ok(),
+            Some("repeatable read")
+        );
+        assert_eq!(
+            isolation_name(&L::ReadUncommitted).ok(),
+            Some("read uncommitted")
+        );
+        assert!(isolation_name(&L::Snapshot).is_err());
+    }
+}
