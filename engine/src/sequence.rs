@@ -263,6 +263,8 @@ pub struct SeqEnv<'a> {
     pub sequences: &'a Sequences,
     pub catalog: &'a Catalog,
     pub currvals: &'a Currvals,
+    /// The statement runs in a READ ONLY transaction: nextval and setval fail (25006).
+    pub read_only: bool,
 }
 
 impl SeqEnv<'_> {
@@ -282,6 +284,11 @@ impl SeqEnv<'_> {
             .get(&name)
             .ok_or_else(|| EngineError::UndefinedTable { name: name.clone() })?;
         definition(&seq)?;
+        if self.read_only && op != SeqOp::Currval {
+            return Err(EngineError::ReadOnlyTransaction {
+                what: format!("{}()", format!("{op:?}").to_lowercase()),
+            });
+        }
         match op {
             SeqOp::Nextval => {
                 let v = self.sequences.next(storage, &seq)?;

@@ -522,6 +522,7 @@ impl Session {
             params,
             sequences: db.sequences(),
             currvals: &self.currvals,
+            read_only: a.mode.read_only,
         };
         Ok(match sql::execute(stmt, &mut cx)? {
             Outcome::Rows { columns, rows } => StatementResult::Rows(RowSet {

@@ -110,6 +110,8 @@ pub struct TxnCx<'a> {
     pub params: &'a [Value],
     pub sequences: &'a crate::sequence::Sequences,
     pub currvals: &'a crate::sequence::Currvals,
+    /// The transaction is READ ONLY.
+    pub read_only: bool,
 }
 
 impl TxnCx<'_> {
@@ -122,6 +124,7 @@ impl TxnCx<'_> {
                 sequences: self.sequences,
                 catalog: self.catalog,
                 currvals: self.currvals,
+                read_only: self.read_only,
             }),
         }
     }

@@ -690,6 +690,9 @@ impl Binder<'_> {
                         .ok_or_else(|| EngineError::UndefinedTable {
                             name: tname.clone(),
                         })?;
+                if table.sequence.is_some() {
+                    return Err(unsupported("reading a sequence as a table"));
+                }
                 let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
                 let cols: Vec<(String, DataType)> = table
                     .columns
