@@ -2,8 +2,9 @@
 //! crash-safe and transactional.
 //!
 //! Every relation is one row of the catalog heap (data file [`CATALOG_FILE`]); the row holds
-//! the whole definition (columns with types, defaults and NOT NULL, indexes with their data
-//! files, CHECK constraints). A CREATE inserts the row and a DROP deletes it in the
+//! the whole definition (columns with types, defaults, NOT NULL and identity, indexes with
+//! their data files, CHECK constraints, a view's query, a sequence's options). A sequence's
+//! current value is not in its row: it changes outside transactions (see `sequence`). A CREATE inserts the row and a DROP deletes it in the
 //! statement's transaction, so a rollback (or a crash before commit) leaves nothing behind.
 //!
 //! The in-memory [`Catalog`] mirrors the committed rows plus the current transaction's
@@ -160,6 +161,11 @@ impl Catalog {
         }
         self.next_file = self.next_file.max(max_file + 1);
         self.next_oid = self.next_oid.max(max_oid + 1);
+    }
+
+    /// Makes sure OIDs up to `oid` are never handed out (they name sequence state rows).
+    pub fn reserve_oids_through(&mut self, oid: u32) {
+        self.next_oid = self.next_oid.max(oid.saturating_add(1));
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<TableDef>> {

@@ -4,6 +4,7 @@
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
+use crate::sequence::Sequences;
 use crate::session::Session;
 use parking_lot::{Mutex, MutexGuard, RawMutex};
 use std::path::Path;
@@ -16,6 +17,7 @@ pub(crate) type TxnGuard = parking_lot::lock_api::ArcMutexGuard<RawMutex, ()>;
 struct Inner {
     storage: Storage,
     catalog: Mutex<Catalog>,
+    sequences: Sequences,
     transactions: Arc<Mutex<()>>,
 }
 
@@ -56,11 +58,14 @@ impl Database {
         opts: DatabaseOptions,
     ) -> Result<Database> {
         let (storage, _) = Storage::open(fs, path, opts.storage)?;
-        let catalog = Catalog::load(&storage)?;
+        let mut catalog = Catalog::load(&storage)?;
+        let (sequences, max_oid) = Sequences::load(&storage)?;
+        catalog.reserve_oids_through(max_oid);
         Ok(Database {
             inner: Arc::new(Inner {
                 storage,
                 catalog: Mutex::new(catalog),
+                sequences,
                 transactions: Arc::new(Mutex::new(())),
             }),
         })
@@ -117,6 +122,10 @@ impl Database {
 
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
         self.inner.catalog.lock()
+    }
+
+    pub(crate) fn sequences(&self) -> &Sequences {
+        &self.inner.sequences
     }
 
     pub(crate) fn lock_transactions(&self) -> TxnGuard {

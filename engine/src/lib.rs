@@ -21,6 +21,7 @@ pub mod error;
 pub mod interrupt;
 pub mod password;
 pub mod roles;
+pub mod sequence;
 mod session;
 pub mod sql;
 pub mod types;

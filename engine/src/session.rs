@@ -235,6 +235,8 @@ pub struct Session {
     cancel: crate::interrupt::CancelHandle,
     /// Characteristics new transactions start with (SET SESSION CHARACTERISTICS).
     default_mode: TxnMode,
+    /// The value each sequence last gave this session (`currval`).
+    currvals: crate::sequence::Currvals,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -306,6 +308,7 @@ impl Session {
             cancel: crate::interrupt::CancelHandle::new(),
             default_mode: TxnMode::default(),
             copy: None,
+            currvals: Default::default(),
         }
     }
 
@@ -545,6 +548,9 @@ impl Session {
             params,
             session_user: self.user.as_deref(),
             settings: Some(&self.settings),
+            sequences: db.sequences(),
+            currvals: &self.currvals,
+            read_only: a.mode.read_only,
         };
         f(&mut cx)
     }
@@ -930,4 +936,40 @@ pub enum TransactionStatus {
     Idle,
     InBlock,
     Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmt(sql: &str) -> ast::Statement {
+        crate::sql::parse(sql).expect("parses").remove(0)
+    }
+
+    #[test]
+    fn writes_names_changing_statements() {
+        assert_eq!(writes(&stmt("INSERT INTO t VALUES (1)")), Some("INSERT"));
+        assert_eq!(writes(&stmt("DROP TABLE t")), Some("DROP"));
+        assert_eq!(writes(&stmt("CREATE SEQUENCE s")), Some("CREATE SEQUENCE"));
+        assert_eq!(
+            writes(&stmt("EXPLAIN ANALYZE DELETE FROM t")),
+            Some("DELETE")
+        );
+        assert_eq!(writes(&stmt("EXPLAIN DELETE FROM t")), None);
+        assert_eq!(writes(&stmt("SELECT 1")), None);
+    }
+
+    #[test]
+    fn isolation_levels_are_named_as_postgres_shows_them() {
+        use ast::TransactionIsolationLevel as L;
+        assert_eq!(
+            isolation_name(&L::RepeatableRead).ok(),
+            Some("repeatable read")
+        );
+        assert_eq!(
+            isolation_name(&L::ReadUncommitted).ok(),
+            Some("read uncommitted")
+        );
+        assert!(isolation_name(&L::Snapshot).is_err());
+    }
 }

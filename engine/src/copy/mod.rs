@@ -12,7 +12,7 @@ pub mod format;
 use crate::catalog::TableDef;
 use crate::error::{EngineError, Result};
 use crate::sql::binder::{ident_name, object_name, Binder};
-use crate::sql::exec::{run, ExecCx};
+use crate::sql::exec::run;
 use crate::sql::{param_types, TxnCx};
 use crate::types::Value;
 pub use format::CopyFormat;
@@ -299,11 +299,10 @@ fn copy_out(source: &CopySource, opts: CopyOptions, cx: &mut TxnCx<'_>) -> Resul
             (names, rows)
         }
         CopySource::Query(q) => {
-            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
+            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
+                .with_storage(cx.storage)
+                .bind_query(q)?;
+            let ecx = cx.exec();
             let rows = run(&plan, &ecx, &[])?;
             (columns.into_iter().map(|(n, _)| n).collect(), rows)
         }

@@ -7,7 +7,7 @@
 use super::binder::ident_name;
 use super::dml::{index_key, table_rows};
 use super::{Outcome, TxnCx};
-use crate::catalog::{CheckDef, ColumnDef, IndexDef, TableDef};
+use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::types::DataType;
 use sqlparser::ast;
@@ -30,26 +30,60 @@ fn index_columns(table: &str, cols: &[ColumnDef], idx: &[ast::IndexColumn]) -> R
         .collect()
 }
 
-/// A column definition with its NULL / NOT NULL / DEFAULT options applied, and the options
-/// left over (constraints, for the caller).
-fn plain_column(c: &ast::ColumnDef) -> Result<(ColumnDef, Vec<&ast::ColumnOptionDef>)> {
+/// A column definition with its NULL / NOT NULL / DEFAULT / identity options applied, the
+/// options left over (constraints, for the caller), and for a serial or identity column
+/// the options of the sequence to create for it.
+type PlainColumn<'a> = (
+    ColumnDef,
+    Vec<&'a ast::ColumnOptionDef>,
+    Option<Vec<ast::SequenceOptions>>,
+);
+
+fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
+    let serial = super::ddl_seq::serial_type(&c.data_type);
     let mut col = ColumnDef {
         name: ident_name(&c.name),
-        ty: DataType::from_sql(&c.data_type)?,
-        not_null: false,
+        ty: match &serial {
+            Some(t) => t.clone(),
+            None => DataType::from_sql(&c.data_type)?,
+        },
+        not_null: serial.is_some(),
         default: None,
         identity: None,
     };
+    let mut sequence = serial.map(|_| Vec::new());
     let mut rest = Vec::new();
     for opt in &c.options {
         match &opt.option {
             ast::ColumnOption::Null => {}
             ast::ColumnOption::NotNull => col.not_null = true,
             ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            ast::ColumnOption::Generated {
+                generated_as,
+                sequence_options,
+                generation_expr: None,
+                ..
+            } if sequence.is_none() => {
+                col.identity = Some(match generated_as {
+                    ast::GeneratedAs::Always => Identity::Always,
+                    _ => Identity::ByDefault,
+                });
+                col.not_null = true;
+                sequence = Some(sequence_options.clone().unwrap_or_default());
+            }
             _ => rest.push(opt),
         }
     }
-    Ok((col, rest))
+    if sequence.is_some() && col.default.is_some() {
+        return Err(EngineError::Syntax {
+            message: format!(
+                "multiple default values specified for column \"{}\"",
+                col.name
+            ),
+            position: None,
+        });
+    }
+    Ok((col, rest, sequence))
 }
 
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
@@ -69,6 +103,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     }
     storage_parameters(&ct.table_options)?;
     let mut columns = Vec::new();
+    // Serial and identity columns, with their sequences' options.
+    let mut serials = Vec::new();
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
     let mut checks = Vec::new();
@@ -77,7 +113,10 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         if columns.iter().any(|x: &ColumnDef| x.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
         }
-        let (mut col, constraints) = plain_column(c)?;
+        let (mut col, constraints, sequence) = plain_column(c)?;
+        if let Some(opts) = sequence {
+            serials.push((i, opts));
+        }
         for opt in constraints {
             match &opt.option {
                 ast::ColumnOption::PrimaryKey(_) => {
@@ -140,6 +179,10 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         });
     }
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
+    for (c, opts) in serials {
+        let seq = super::ddl_seq::create_owned(cx, &name, &columns[c], &opts, oid)?;
+        columns[c].default = Some(format!("nextval('{seq}'::regclass)"));
+    }
     let mut indexes = Vec::new();
     for (cname, cols, primary) in keys {
         let iname = cname.unwrap_or_else(|| {
@@ -396,10 +439,10 @@ fn add_key(
     Ok(index)
 }
 
-/// ALTER TABLE: ADD COLUMN, ADD PRIMARY KEY / UNIQUE, RENAME COLUMN, RENAME TO.
+/// ALTER TABLE: ADD COLUMN, DROP COLUMN, ADD PRIMARY KEY / UNIQUE, RENAME COLUMN, RENAME TO.
 pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let name = object_name(&at.name);
-    let Some(table) = cx.catalog.get(&name).filter(|t| t.view.is_none()) else {
+    let Some(table) = cx.catalog.get(&name).filter(|t| t.kind() == "a table") else {
         if at.if_exists {
             return Ok(Outcome::Command {
                 tag: "ALTER TABLE".into(),
@@ -407,6 +450,41 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
         return Err(EngineError::UndefinedTable { name });
     };
+    let drops = at
+        .operations
+        .iter()
+        .filter(|op| matches!(op, ast::AlterTableOperation::DropColumn { .. }))
+        .count();
+    if drops > 0 {
+        if drops != at.operations.len() {
+            return Err(EngineError::FeatureNotSupported {
+                feature: "DROP COLUMN together with other ALTER TABLE actions".into(),
+            });
+        }
+        for op in &at.operations {
+            if let ast::AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                drop_behavior,
+                ..
+            } = op
+            {
+                let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                for c in column_names {
+                    super::drop_column::drop_column(
+                        cx,
+                        &name,
+                        &ident_name(c),
+                        *if_exists,
+                        cascade,
+                    )?;
+                }
+            }
+        }
+        return Ok(Outcome::Command {
+            tag: "ALTER TABLE".into(),
+        });
+    }
     let mut def = (*table).clone();
     let mut new_name = None;
     let mut added = Vec::new();
@@ -424,7 +502,12 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
                     }
                     return Err(EngineError::DuplicateColumn { name: cname });
                 }
-                let (col, constraints) = plain_column(c)?;
+                let (col, constraints, sequence) = plain_column(c)?;
+                if sequence.is_some() {
+                    return Err(EngineError::FeatureNotSupported {
+                        feature: "ADD COLUMN of a serial or identity column".into(),
+                    });
+                }
                 if let Some(opt) = constraints.first() {
                     return Err(EngineError::FeatureNotSupported {
                         feature: format!("ADD COLUMN with {}", opt.option),
@@ -516,7 +599,7 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     for target in &t.table_names {
         let name = object_name(&target.name);
         let table = match cx.catalog.get(&name) {
-            Some(t) if t.view.is_none() => t,
+            Some(t) if t.kind() == "a table" => t,
             Some(_) => {
                 return Err(EngineError::WrongObjectType {
                     name,
@@ -542,27 +625,37 @@ pub fn drop(
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
     match kind {
-        ast::ObjectType::Table | ast::ObjectType::View => {
-            let view = kind == ast::ObjectType::View;
+        ast::ObjectType::Table | ast::ObjectType::View | ast::ObjectType::Sequence => {
+            let (expected, tag) = match kind {
+                ast::ObjectType::View => ("a view", "DROP VIEW"),
+                ast::ObjectType::Sequence => ("a sequence", "DROP SEQUENCE"),
+                _ => ("a table", "DROP TABLE"),
+            };
             for n in names {
                 let name = object_name(n);
-                match cx.catalog.get(&name) {
+                let oid = match cx.catalog.get(&name) {
                     None if if_exists => continue,
                     None => return Err(EngineError::UndefinedTable { name }),
-                    Some(t) if t.view.is_some() != view => {
-                        return Err(EngineError::WrongObjectType {
-                            name,
-                            expected: if view { "a view" } else { "a table" },
-                        })
+                    Some(t) if t.kind() != expected => {
+                        return Err(EngineError::WrongObjectType { name, expected })
                     }
-                    Some(_) => {}
-                }
+                    Some(t) => t.oid,
+                };
                 let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
                 cx.changes.push(change);
+                // Sequences of the table's serial and identity columns go with it.
+                let owned: Vec<String> = cx
+                    .catalog
+                    .tables()
+                    .filter(|t| t.sequence.as_ref().and_then(|s| s.owned_by) == Some(oid))
+                    .map(|t| t.name.clone())
+                    .collect();
+                for seq in owned {
+                    let change = cx.catalog.drop_table(cx.txn, cx.storage, &seq)?;
+                    cx.changes.push(change);
+                }
             }
-            Ok(Outcome::Command {
-                tag: if view { "DROP VIEW" } else { "DROP TABLE" }.into(),
-            })
+            Ok(Outcome::Command { tag: tag.into() })
         }
         ast::ObjectType::Index => {
             for n in names {

@@ -2,10 +2,10 @@
 //! maintenance (unique indexes report 23505 with the constraint's name).
 
 use super::binder::{coerce, ident_name, object_name, Binder, Scope, ScopeCol};
-use super::exec::{run, ExecCx};
+use super::exec::run;
 use super::expr::{Env, Expr, Row};
 use super::{param_types, Outcome, TxnCx};
-use crate::catalog::{IndexDef, TableDef};
+use crate::catalog::{Identity, IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::types::row::{decode_row, encode_row};
 use crate::types::{can_cast, CastKind, DataType, Value};
@@ -81,10 +81,7 @@ fn check_row(cx: &TxnCx<'_>, table: &TableDef, row: &Row) -> Result<()> {
         return Ok(());
     }
     let scope = table_scope(table, None);
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
+    let ecx = cx.exec();
     let env = Env {
         cx: &ecx,
         outer: &[],
@@ -141,6 +138,12 @@ pub(super) fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<Tab
         .catalog
         .get(&n)
         .ok_or_else(|| EngineError::UndefinedTable { name: n.clone() }.at_span(name.span()))?;
+    if t.sequence.is_some() {
+        return Err(EngineError::WrongObjectType {
+            name: n,
+            expected: "a table",
+        });
+    }
     if t.view.is_some() {
         return Err(EngineError::FeatureNotSupported {
             feature: format!("changing rows of view \"{n}\""),
@@ -157,18 +160,26 @@ pub fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Val
     let ast = parse_expr(d)?;
     let (e, t) =
         Binder::new(cx.catalog, Vec::new()).bind_expr(&ast, &Scope::default(), &mut None)?;
-    let e = coerce(e, &t, &c.ty)?;
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
+    // The default is stored as its column's type by an assignment cast (a bigint
+    // `nextval(...)` into an integer column).
+    assignable(c, &t)?;
+    let e = if t == DataType::Unknown {
+        coerce(e, &t, &c.ty)?
+    } else {
+        e
     };
-    e.eval(
+    let ecx = cx.exec();
+    let v = e.eval(
         &[],
         &Env {
             cx: &ecx,
             outer: &[],
         },
-    )
+    )?;
+    if v.is_null() {
+        return Ok(v);
+    }
+    Ok(v.cast(&c.ty, CastKind::Assignment)?)
 }
 
 /// Runs an INSERT; also returns the number of rows inserted.
@@ -203,19 +214,17 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     for (&c, (_, ty)) in targets.iter().zip(&cols) {
         assignable(&table.columns[c], ty)?;
     }
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
+    let ecx = cx.exec();
     let rows = run(&plan, &ecx, &[])?;
     super::analyze::capture(&plan);
+    let ignored = identity_overrides(&table, &targets, ins.overriding, rows.len(), &defaults)?;
     let mut n = 0u64;
     let mut returned = Vec::new();
     for (ri, src) in rows.iter().enumerate() {
         let mut row = Vec::with_capacity(table.columns.len());
         for c in 0..table.columns.len() {
             row.push(match targets.iter().position(|&t| t == c) {
-                Some(i) if i < src.len() && !defaults.contains(&(ri, i)) => {
+                Some(i) if i < src.len() && !defaults.contains(&(ri, i)) && !ignored[i] => {
                     let v = src[i].clone();
                     let t = &table.columns[c].ty;
                     if v.is_null() {
@@ -243,6 +252,38 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     Ok((out, n))
 }
 
+/// Checks explicit values for identity columns: a GENERATED ALWAYS column takes only
+/// DEFAULT unless OVERRIDING SYSTEM VALUE (428C9); OVERRIDING USER VALUE ignores the values
+/// given for identity columns. Returns, per target, whether its values are ignored.
+fn identity_overrides(
+    table: &TableDef,
+    targets: &[usize],
+    overriding: Option<ast::InsertOverriding>,
+    rows: usize,
+    defaults: &[(usize, usize)],
+) -> Result<Vec<bool>> {
+    let mut ignored = vec![false; targets.len()];
+    for (i, &c) in targets.iter().enumerate() {
+        let col = &table.columns[c];
+        match (col.identity, overriding) {
+            (None, _) | (Some(_), Some(ast::InsertOverriding::System)) => {}
+            (Some(_), Some(ast::InsertOverriding::User)) => ignored[i] = true,
+            (Some(Identity::ByDefault), None) => {}
+            (Some(Identity::Always), None) => {
+                if !(0..rows).all(|r| defaults.contains(&(r, i))) {
+                    return Err(EngineError::GeneratedAlways {
+                        message: format!(
+                            "cannot insert a non-DEFAULT value into column \"{}\"",
+                            col.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(ignored)
+}
+
 /// The plan of an INSERT's source rows (EXPLAIN shows it under the Insert node).
 pub fn insert_source_plan(ins: &ast::Insert, cx: &TxnCx<'_>) -> Result<super::plan::Plan> {
     let ast::TableObject::TableName(name) = &ins.table else {
@@ -261,7 +302,7 @@ pub fn insert_source_plan(ins: &ast::Insert, cx: &TxnCx<'_>) -> Result<super::pl
 /// UPDATE may set a GENERATED ALWAYS identity column only to DEFAULT (428C9).
 pub fn check_identity_update(table: &TableDef, col: usize) -> Result<()> {
     let c = &table.columns[col];
-    if c.identity == Some(crate::catalog::Identity::Always) {
+    if c.identity == Some(Identity::Always) {
         return Err(EngineError::GeneratedAlways {
             message: format!("column \"{}\" can only be updated to DEFAULT", c.name),
         });
@@ -373,7 +414,8 @@ fn bind_insert_source(
                     continue;
                 }
                 let (x, t) = binder.bind_expr(e, &empty, &mut None)?;
-                if let Some(&c) = targets.get(i) {
+                // A parameter's value is converted when it arrives (clients send text).
+                if let (Some(&c), false) = (targets.get(i), matches!(x, Expr::Param(_))) {
                     assignable(&table.columns[c], &t)?;
                 }
                 let target = targets.get(i).map(|&c| table.columns[c].ty.clone());
@@ -442,10 +484,7 @@ fn returning(
             }
         }
     }
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
+    let ecx = cx.exec();
     let env = Env {
         cx: &ecx,
         outer: &[],

@@ -19,6 +19,8 @@ use storage::Storage;
 pub struct ExecCx<'a> {
     pub storage: &'a Storage,
     pub params: &'a [Value],
+    /// What `nextval` and friends need (None where no sequence may be used: 0A000).
+    pub seq: Option<crate::sequence::SeqEnv<'a>>,
 }
 
 /// Bytes identifying a list of values for hashing (equal values, NULLs included, encode

@@ -4,7 +4,7 @@
 
 use super::analyze::{self, suffix};
 use super::binder::{object_name, Binder};
-use super::exec::{run, ExecCx};
+use super::exec::run;
 use super::explain::{as_child, explain, explain_with};
 use super::{dml, param_types, update, Outcome, TxnCx};
 use crate::error::{EngineError, Result};
@@ -101,10 +101,7 @@ pub fn explain_statement(
         if !analyze {
             return Ok(plan_rows(explain(&plan)));
         }
-        let ecx = ExecCx {
-            storage: cx.storage,
-            params: cx.params,
-        };
+        let ecx = cx.exec();
         let start = Instant::now();
         let (rows, stats) = analyze::collect(|| run(&plan, &ecx, &[]));
         rows?;

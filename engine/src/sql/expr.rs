@@ -60,6 +60,8 @@ pub enum Expr {
     Func(ScalarFunc, Vec<Expr>),
     /// A catalog function (with the catalog snapshot it reads).
     Sys(Box<super::syscat::SysCall>),
+    /// `nextval` / `currval` / `setval`: volatile, evaluated through the sequences.
+    Sequence(crate::sequence::SeqOp, Vec<Expr>),
     Subquery(Box<Subquery>),
 }
 
@@ -258,6 +260,16 @@ impl Expr {
                 }
                 super::syscat::funcs::call(c.func, &c.snapshot, &vals)
             }
+            Expr::Sequence(op, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(a.eval(row, env)?);
+                }
+                let seq = env.cx.seq.ok_or(EngineError::FeatureNotSupported {
+                    feature: "a sequence function here".into(),
+                })?;
+                seq.call(env.cx.storage, *op, &vals)
+            }
             Expr::Subquery(sq) => sq.eval(row, env),
         }
     }
@@ -432,7 +444,9 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
                 map_up(x, depth, f);
             }
         }
-        Expr::Func(_, args) => args.iter_mut().for_each(|a| map_up(a, depth, f)),
+        Expr::Func(_, args) | Expr::Sequence(_, args) => {
+            args.iter_mut().for_each(|a| map_up(a, depth, f))
+        }
         Expr::Sys(c) => c.args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
@@ -479,7 +493,8 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
         }
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
         Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),
-        Expr::Subquery(_) => false,
+        // Volatile: evaluated where it was written.
+        Expr::Subquery(_) | Expr::Sequence(..) => false,
     }
 }
 
@@ -519,7 +534,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             out
         }
         Expr::RowCompare { left, right, .. } => left.iter_mut().chain(right.iter_mut()).collect(),
-        Expr::Func(_, args) => args.iter_mut().collect(),
+        Expr::Func(_, args) | Expr::Sequence(_, args) => args.iter_mut().collect(),
         Expr::Sys(c) => c.args.iter_mut().collect(),
         Expr::Subquery(sq) => match &mut sq.kind {
             SubqueryKind::Quantified { exprs, .. } => exprs.iter_mut().collect(),

@@ -4,8 +4,10 @@
 pub mod analyze;
 pub mod binder;
 mod ddl;
+mod ddl_seq;
 mod describe;
 pub(crate) mod dml;
+mod drop_column;
 pub mod exec;
 pub mod explain;
 mod explain_stmt;
@@ -16,6 +18,7 @@ mod pgsyntax;
 pub mod plan;
 pub mod position;
 mod roles;
+mod seq_bind;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
@@ -166,6 +169,26 @@ pub struct TxnCx<'a> {
     pub session_user: Option<&'a str>,
     /// The session's settings (`SET`), when the statement runs in a session.
     pub settings: Option<&'a std::collections::BTreeMap<String, String>>,
+    pub sequences: &'a crate::sequence::Sequences,
+    pub currvals: &'a crate::sequence::Currvals,
+    /// The transaction is READ ONLY.
+    pub read_only: bool,
+}
+
+impl TxnCx<'_> {
+    /// The execution context of the statement (sequence functions see its catalog).
+    pub fn exec(&self) -> ExecCx<'_> {
+        ExecCx {
+            storage: self.storage,
+            params: self.params,
+            seq: Some(crate::sequence::SeqEnv {
+                sequences: self.sequences,
+                catalog: self.catalog,
+                currvals: self.currvals,
+                read_only: self.read_only,
+            }),
+        }
+    }
 }
 
 /// Runs a data or definition statement (transaction control is the session's).
@@ -176,10 +199,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
                 .with_storage(cx.storage)
                 .bind_query(q)?;
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
+            let ecx = cx.exec();
             let rows = run(&plan, &ecx, &[])?;
             Ok(Outcome::Rows { columns, rows })
         }
@@ -195,6 +215,12 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),
+        S::CreateSequence {
+            if_not_exists,
+            name,
+            sequence_options,
+            temporary: false,
+        } => ddl_seq::create_sequence(name, *if_not_exists, sequence_options, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
         S::Vacuum(v) => maintenance::vacuum(v, cx),
         S::Analyze(a) => maintenance::analyze(a, cx),

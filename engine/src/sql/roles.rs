@@ -386,7 +386,7 @@ mod tests {
     use super::*;
 
     fn create(sql: &str) -> ast::CreateRole {
-        match parse_statements(sql, 50).unwrap().pop() {
+        match crate::sql::parse(sql).unwrap().pop() {
             Some(Statement::CreateRole(cr)) => cr,
             other => panic!("not CREATE ROLE: {other:?}"),
         }
@@ -403,10 +403,10 @@ mod tests {
         assert_eq!(object_name(&cr.names[0]), "Bob");
         // Only at a statement start, only the USER keyword.
         let stmts =
-            parse_statements("CREATE ROLE a; CREATE USER b; SELECT 'create user'", 50).unwrap();
+            crate::sql::parse("CREATE ROLE a; CREATE USER b; SELECT 'create user'").unwrap();
         assert!(matches!(&stmts[0], Statement::CreateRole(c) if c.login.is_none()));
         assert!(matches!(&stmts[1], Statement::CreateRole(c) if c.login == Some(true)));
-        assert!(parse_statements("CREATE USER", 50).is_err());
+        assert!(crate::sql::parse("CREATE USER").is_err());
     }
 
     #[test]

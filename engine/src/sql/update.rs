@@ -112,10 +112,7 @@ fn candidates(
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
     let pred = coerce(pred, &t, &DataType::Bool)?;
-    let ecx = ExecCx {
-        storage: cx.storage,
-        params: cx.params,
-    };
+    let ecx = cx.exec();
     let env = Env {
         cx: &ecx,
         outer: &[],
@@ -180,11 +177,11 @@ fn is_default(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if ident_name(id) == "default")
 }
 
+/// SET's (column, source) pairs and the value expressions they use.
+type Assignments<'a> = (Vec<(usize, Source)>, Vec<&'a ast::Expr>);
+
 /// The assignments of SET as (column, source) pairs plus the value expressions they use.
-fn assignments<'a>(
-    table: &TableDef,
-    list: &'a [ast::Assignment],
-) -> Result<(Vec<(usize, Source)>, Vec<&'a ast::Expr>)> {
+fn assignments<'a>(table: &TableDef, list: &'a [ast::Assignment]) -> Result<Assignments<'a>> {
     let mut sets: Vec<(usize, Source)> = Vec::new();
     let mut values = Vec::new();
     for a in list {
@@ -216,8 +213,12 @@ fn assignments<'a>(
         };
         for (col, e) in pairs {
             if sets.iter().any(|(c, _)| *c == col) {
-                return Err(EngineError::DuplicateColumnAssignment {
-                    name: table.columns[col].name.clone(),
+                return Err(EngineError::Syntax {
+                    message: format!(
+                        "multiple assignments to same column \"{}\"",
+                        table.columns[col].name
+                    ),
+                    position: None,
                 });
             }
             if is_default(e) {
@@ -269,7 +270,10 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     for (col, src) in &sets {
         if let Source::Value(i) = src {
             let ty = &types[*i];
-            assignable(&table.columns[*col], ty)?;
+            // A parameter's value is converted when it arrives (clients send text).
+            if !matches!(exprs[*i], Expr::Param(_)) {
+                assignable(&table.columns[*col], ty)?;
+            }
             if *ty == DataType::Unknown {
                 let x = std::mem::replace(&mut exprs[*i], Expr::Const(Value::Null));
                 exprs[*i] = coerce(x, ty, &table.columns[*col].ty)?;
@@ -284,10 +288,7 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let targets = candidates(cx, &table, &scope, selection)?;
     let mut changes = Vec::with_capacity(targets.len());
     {
-        let ecx = ExecCx {
-            storage: cx.storage,
-            params: cx.params,
-        };
+        let ecx = cx.exec();
         for (tid, old) in targets {
             let source = match &joined {
                 Some(j) => match first_match(j, &ecx, &old)? {
@@ -357,10 +358,7 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let targets = match &d.using {
         Some(using) => {
             let (joined, _) = bind_joined(cx, &scope, &[], using, d.selection.as_ref())?;
-            let ecx = ExecCx {
-                storage: cx.storage,
-                params: cx.params,
-            };
+            let ecx = cx.exec();
             let mut keep = Vec::new();
             for (tid, row) in candidates(cx, &table, &scope, None)? {
                 if first_match(&joined, &ecx, &row)?.is_some() {

@@ -3,6 +3,11 @@
 //! into two tables (atomicity is checked across them); every fifth round leaves a
 //! transaction open for a while (uncommitted work in flight when the kill lands).
 //!
+//! Catalog changes too: at start it commits `dc<start-id>_<pid>` (created, filled, one
+//! column dropped) and prints `ddl <name>`; the open transactions also drop a column of it. Each
+//! round draws a value of sequence `ck` and prints `seq <value>` (values must never repeat,
+//! whatever the kills).
+//!
 //! Usage: `sql_child <data-dir> <start-id>`.
 
 use engine::Database;
@@ -23,13 +28,32 @@ fn run() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let out = std::io::stdout();
+    let say = |line: String| -> Result<(), String> {
+        let mut o = out.lock();
+        writeln!(o, "{line}")
+            .and_then(|_| o.flush())
+            .map_err(|e| e.to_string())
+    };
+    // A child killed before its first ack leaves a start id the next child reuses.
+    let dc = format!("dc{start}_{}", std::process::id());
+    s.execute(&format!(
+        "CREATE SEQUENCE IF NOT EXISTS ck;
+         BEGIN;
+         CREATE TABLE {dc} (a bigint PRIMARY KEY, b text, c bigint);
+         INSERT INTO {dc} VALUES (1, 'x', 2);
+         ALTER TABLE {dc} DROP COLUMN b;
+         COMMIT"
+    ))
+    .map_err(|e| e.to_string())?;
+    say(format!("ddl {dc}"))?;
     let mut id = start;
     loop {
         if id % 5 == 0 {
             // In flight: written but never committed before the next kill (ids above 2^40).
             let ghost = id + (1 << 40);
             s.execute(&format!(
-                "BEGIN; INSERT INTO acks VALUES ({ghost}, 'uncommitted'); INSERT INTO mirror VALUES ({ghost})"
+                "BEGIN; INSERT INTO acks VALUES ({ghost}, 'uncommitted'); INSERT INTO mirror VALUES ({ghost});
+                 ALTER TABLE {dc} DROP COLUMN c"
             ))
             .map_err(|e| e.to_string())?;
             std::thread::sleep(std::time::Duration::from_millis(3));
@@ -40,10 +64,12 @@ fn run() -> Result<(), String> {
             "BEGIN; INSERT INTO acks VALUES ({id}, '{payload}'); INSERT INTO mirror VALUES ({id}); COMMIT"
         ))
         .map_err(|e| e.to_string())?;
-        let mut o = out.lock();
-        writeln!(o, "ack {id}")
-            .and_then(|_| o.flush())
+        say(format!("ack {id}"))?;
+        let drawn = s
+            .query("SELECT nextval('ck')", &[])
+            .and_then(|r| r.get::<i64>(0, 0))
             .map_err(|e| e.to_string())?;
+        say(format!("seq {drawn}"))?;
         id += 1;
     }
 }

@@ -118,6 +118,9 @@ impl Binder<'_> {
         if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
             return self.bind_aggregate(f, func, &args, distinct, star, agg);
         }
+        if let Some(op) = crate::sequence::SeqOp::from_name(&name) {
+            return self.bind_sequence_call(op, &args, scope, agg);
+        }
         let keyword = matches!(
             name.as_str(),
             "current_timestamp" | "localtimestamp" | "localtime" | "current_time"

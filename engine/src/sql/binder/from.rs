@@ -300,6 +300,9 @@ impl Binder<'_> {
                     }
                     .at_span(name.span())
                 })?;
+                if table.sequence.is_some() {
+                    return Err(unsupported("reading a sequence as a table"));
+                }
                 let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
                 let cols: Vec<(String, DataType)> = table
                     .columns
