@@ -4,7 +4,7 @@
 
 use crate::codec::{encode_row, pg_type, type_size, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
-use crate::errors::{engine_error_info, fatal};
+use crate::errors::{engine_error_info, error_info, fatal};
 use crate::sql_text::split_statements;
 use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
@@ -53,6 +53,9 @@ pub struct Conn {
     /// The session's backend process id, once it has one (0 before).
     pid: std::sync::atomic::AtomicI32,
     pub(crate) copy: CopyState,
+    /// Names of the named statements Parse created (the store cannot list them), for
+    /// `DEALLOCATE ALL`; Close may have removed some since.
+    pub(crate) prepared: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Drop for Conn {
@@ -65,6 +68,36 @@ impl Drop for Conn {
 }
 
 impl Conn {
+    /// `DEALLOCATE name` / `DEALLOCATE ALL` of statements made by Parse; returns the tag.
+    fn deallocate<C>(&self, client: &C, target: Option<String>) -> Result<String, Box<ErrorInfo>>
+    where
+        C: ClientPortalStore,
+        C::PortalStore: PortalStore,
+    {
+        let store = client.portal_store();
+        let mut names = self
+            .prepared
+            .lock()
+            .map_err(|_| Box::new(error_info("XX000", "statement list poisoned")))?;
+        match target {
+            None => {
+                for n in std::mem::take(&mut *names) {
+                    store.rm_statement(&n);
+                }
+                Ok("DEALLOCATE ALL".into())
+            }
+            Some(n) if store.get_statement(&n).is_some() => {
+                store.rm_statement(&n);
+                names.remove(&n);
+                Ok("DEALLOCATE".into())
+            }
+            Some(n) => Err(Box::new(error_info(
+                "26000",
+                format!("prepared statement \"{n}\" does not exist"),
+            ))),
+        }
+    }
+
     pub fn new(shared: Arc<Shared>) -> Conn {
         Conn {
             shared,
@@ -72,6 +105,7 @@ impl Conn {
             login: std::sync::Mutex::new(None),
             pid: std::sync::atomic::AtomicI32::new(0),
             copy: CopyState::default(),
+            prepared: Default::default(),
         }
     }
 
@@ -108,8 +142,12 @@ pub(crate) struct Outcome {
     pub status: TransactionStatus,
     /// application_name after a SET, to report if it changed.
     pub application_name: Option<String>,
-    /// After a COPY FROM STDIN: the statements that follow it in the query string.
+    /// After a COPY FROM STDIN or a DEALLOCATE: the statements that follow it in the query
+    /// string.
     pub rest: Option<String>,
+    /// A `DEALLOCATE name` (`Some(None)`: ALL) that ended `items`, for the connection to do:
+    /// it holds the prepared statements.
+    pub deallocate: Option<Option<String>>,
 }
 
 pub(crate) fn wire_status(s: TransactionStatus) -> WireStatus {
@@ -184,6 +222,7 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
     let pieces = split_statements(sql);
     let mut items = Vec::new();
     let mut rest = None;
+    let mut deallocate = None;
     if pieces.is_empty() {
         items.push(Item::Empty);
     } else {
@@ -198,8 +237,24 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
                     Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
                 }
             }
-            Ok(_) => {
-                for p in pieces {
+            Ok(stmts) => {
+                for (p, stmt) in pieces.into_iter().zip(stmts) {
+                    if let engine::sql::ast::Statement::Deallocate { name, .. } = stmt {
+                        if s.transaction_status() == TransactionStatus::Failed {
+                            let e = engine::EngineError::InFailedTransaction;
+                            let offset = sql[..p.start].chars().count();
+                            items.push(Item::Error(Box::new(engine_error_info(&e, offset))));
+                            break;
+                        }
+                        let all =
+                            name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all");
+                        deallocate = Some((!all).then_some(name.value));
+                        let tail = sql.get(p.start + p.text.len()..).unwrap_or("");
+                        if !split_statements(tail).is_empty() {
+                            rest = Some(tail.to_owned());
+                        }
+                        break;
+                    }
                     match s.execute_one(p.text, &[]) {
                         Ok(r) => {
                             let item = encode_result(r, &[]);
@@ -234,6 +289,7 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
         status: s.transaction_status(),
         application_name,
         rest,
+        deallocate,
     }
 }
 
@@ -348,20 +404,37 @@ impl SimpleQueryHandler for Conn {
             return Err(PgWireError::NotReadyForQuery);
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let sql = query.query;
+        let mut sql = query.query;
         tracing::debug!(pid = client.pid_and_secret_key().0, %sql, "simple query");
-        let outcome = self.worker()?.run(move |s| run_simple(s, &sql)).await?;
-        let mut rest = outcome.rest;
-        for item in outcome.items {
-            if let Item::CopyIn(info) = item {
-                client.set_transaction_status(wire_status(outcome.status));
-                // ReadyForQuery follows CopyDone or CopyFail.
-                return start_copy_in(self, client, &info, false, rest.take()).await;
+        let outcome = loop {
+            let mut outcome = self.worker()?.run(move |s| run_simple(s, &sql)).await?;
+            let mut rest = outcome.rest.take();
+            for item in std::mem::take(&mut outcome.items) {
+                if let Item::CopyIn(info) = item {
+                    client.set_transaction_status(wire_status(outcome.status));
+                    // ReadyForQuery follows CopyDone or CopyFail.
+                    return start_copy_in(self, client, &info, false, rest.take()).await;
+                }
+                send_item(client, item, true).await?;
             }
-            send_item(client, item, true).await?;
-        }
+            let Some(target) = outcome.deallocate.take() else {
+                break outcome;
+            };
+            match self.deallocate(client, target) {
+                Ok(tag) => send_item(client, Item::Command(tag), true).await?,
+                Err(info) => {
+                    send_item(client, Item::Error(info), true).await?;
+                    self.worker()?.post(|s| s.fail_transaction());
+                    rest = None;
+                }
+            }
+            match rest {
+                Some(next) => sql = next,
+                _ => break outcome,
+            }
+        };
         report_application_name(client, outcome.application_name).await?;
-        let status = wire_status(outcome.status);
+        let status = wire_status(self.worker()?.run(|s| s.transaction_status()).await?);
         client.set_transaction_status(status);
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client

@@ -30,10 +30,15 @@ pub fn engine_error(e: &EngineError, offset: usize) -> PgWireError {
     PgWireError::UserError(Box::new(engine_error_info(e, offset)))
 }
 
-pub fn wire_error(e: WireError) -> PgWireError {
-    let mut info = ErrorInfo::new(SEVERITY_ERROR.to_owned(), e.code.to_owned(), e.message);
+/// ErrorResponse fields of an ERROR with this SQLSTATE and message.
+pub fn error_info(code: &str, message: impl Into<String>) -> ErrorInfo {
+    let mut info = ErrorInfo::new(SEVERITY_ERROR.to_owned(), code.to_owned(), message.into());
     info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
-    PgWireError::UserError(Box::new(info))
+    info
+}
+
+pub fn wire_error(e: WireError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(e.code, e.message)))
 }
 
 pub fn decode_error(e: DecodeError) -> PgWireError {

@@ -241,6 +241,11 @@ impl ExtendedQueryHandler for Conn {
                 values: Arc::new(Vec::new()),
                 formats: Arc::new(Vec::new()),
             };
+            if message.name.is_some() {
+                if let Ok(mut names) = self.prepared.lock() {
+                    names.insert(name.clone());
+                }
+            }
             client
                 .portal_store()
                 .put_statement(Arc::new(StoredStatement::new(name, stmt, types)));

@@ -533,3 +533,32 @@ async fn psql_smoke_test() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deallocate_forgets_prepared_statements() {
+    with_server(|server, _| async move {
+        let c = server.connect().await;
+        let st = c.prepare("SELECT 1").await.unwrap();
+        assert_eq!(c.query(&st, &[]).await.unwrap().len(), 1);
+        let e = c.batch_execute("DEALLOCATE no_such").await.unwrap_err();
+        assert_eq!(code(&e), "26000");
+        // DEALLOCATE runs in order among the other statements of a query string.
+        let msgs = c
+            .simple_query("SELECT 2; DEALLOCATE ALL; SELECT 3")
+            .await
+            .unwrap();
+        assert_eq!(
+            rows_of(&msgs),
+            vec![vec![Some("2".to_owned())], vec![Some("3".to_owned())]]
+        );
+        let e = c.query(&st, &[]).await.unwrap_err();
+        assert_eq!(code(&e), "26000");
+        // In a failed transaction block it is refused like any statement but ROLLBACK.
+        c.batch_execute("BEGIN").await.unwrap();
+        assert!(c.batch_execute("SELECT 1/0").await.is_err());
+        let e = c.batch_execute("DEALLOCATE ALL").await.unwrap_err();
+        assert_eq!(code(&e), "25P02");
+        c.batch_execute("ROLLBACK").await.unwrap();
+    })
+    .await;
+}

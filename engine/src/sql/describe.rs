@@ -105,10 +105,15 @@ fn update(binder: &mut Binder<'_>, u: &ast::Update) -> Result<Columns> {
     let Some((name, alias)) = target(&u.table) else {
         return Ok(Vec::new());
     };
-    if u.from.is_some() {
-        return Ok(Vec::new());
-    }
     let table = table(binder.catalog, name)?;
+    if u.from.is_some() {
+        // Parameters are not inferred through the FROM list (they default to text); RETURNING
+        // reads the target table's columns.
+        return match u.returning.as_deref() {
+            Some(items) => returning(binder, &table, alias, items),
+            None => Ok(Vec::new()),
+        };
+    }
     let sc = scope(&table, alias.clone());
     for a in &u.assignments {
         let ast::AssignmentTarget::ColumnName(c) = &a.target else {
@@ -140,13 +145,20 @@ fn delete(binder: &mut Binder<'_>, d: &ast::Delete) -> Result<Columns> {
     let from = match &d.from {
         ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
     };
-    let ([twj], None) = (from.as_slice(), &d.using) else {
+    let [twj] = from.as_slice() else {
         return Ok(Vec::new());
     };
     let Some((name, alias)) = target(twj) else {
         return Ok(Vec::new());
     };
     let table = table(binder.catalog, name)?;
+    if d.using.is_some() {
+        // As for UPDATE … FROM: no inference through USING; RETURNING reads the target.
+        return match d.returning.as_deref() {
+            Some(items) => returning(binder, &table, alias, items),
+            None => Ok(Vec::new()),
+        };
+    }
     let sc = scope(&table, alias.clone());
     bind_where(binder, d.selection.as_ref(), &sc)?;
     match d.returning.as_deref() {

@@ -391,7 +391,7 @@ fn bind_insert_source(
     table: &TableDef,
     targets: &[usize],
 ) -> Result<InsertSource> {
-    let mut binder = Binder::new(cx.catalog, param_types(cx.params));
+    let mut binder = Binder::new(cx.catalog, param_types(cx.params)).with_storage(cx.storage);
     if let (ast::SetExpr::Values(v), None, None) =
         (source.body.as_ref(), &source.order_by, &source.limit_clause)
     {

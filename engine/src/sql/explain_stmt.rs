@@ -97,7 +97,9 @@ pub fn explain_statement(
 ) -> Result<Outcome> {
     let analyze = wants_analyze(analyze_flag, options);
     if let ast::Statement::Query(q) = stmt {
-        let (plan, _) = Binder::new(cx.catalog, param_types(cx.params)).bind_query(q)?;
+        let (plan, _) = Binder::new(cx.catalog, param_types(cx.params))
+            .with_storage(cx.storage)
+            .bind_query(q)?;
         if !analyze {
             return Ok(plan_rows(explain(&plan)));
         }

@@ -30,7 +30,7 @@ use binder::Binder;
 pub use describe::describe;
 use exec::{run, ExecCx};
 use expr::Row;
-use sqlparser::ast;
+pub use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};

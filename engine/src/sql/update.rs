@@ -79,7 +79,7 @@ fn bind_joined(
             reason: "FROM list did not parse as a query",
         });
     };
-    let mut binder = Binder::new(cx.catalog, param_types(cx.params));
+    let mut binder = Binder::new(cx.catalog, param_types(cx.params)).with_storage(cx.storage);
     let (plan, cols) = binder.bind_subquery(q, scope)?;
     Ok((Joined { plan }, cols.into_iter().map(|(_, t)| t).collect()))
 }
