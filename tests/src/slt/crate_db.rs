@@ -10,8 +10,9 @@
 //! Errors display as `[SQLSTATE] message`, so that a `statement error 22012` record (an inline
 //! regular expression for the crate) matches by SQLSTATE.
 
+use super::quill::slt_value;
 use super::{format, SltValue};
-use engine::{DataType, Database, DatabaseOptions, Session, StatementResult, Value};
+use engine::{DataType, Database, DatabaseOptions, Session, StatementResult};
 use sqllogictest::{DBOutput, DefaultColumnType};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
@@ -108,32 +109,6 @@ pub fn column_letter(ty: &DataType) -> (char, DefaultColumnType) {
         | DataType::Name
         | DataType::CharByte => ('T', DefaultColumnType::Text),
         _ => ('T', DefaultColumnType::Any),
-    }
-}
-
-/// A value as the harness's [`SltValue`], as `QuillBackend` (in [`super::quill`]) reads it.
-fn slt_value(v: &Value) -> SltValue {
-    match v {
-        Value::Null => SltValue::Null,
-        Value::Bool(b) => SltValue::Bool(*b),
-        Value::Int2(i) => SltValue::Int(i64::from(*i)),
-        Value::Int4(i) => SltValue::Int(i64::from(*i)),
-        Value::Int8(i) => SltValue::Int(*i),
-        // Through the shortest decimal form, so that REAL 1.1 reads as 1.1.
-        Value::Float4(f) => SltValue::Float(f.to_string().parse().unwrap_or(f64::from(*f))),
-        Value::Float8(f) => SltValue::Float(*f),
-        Value::Text(s) => SltValue::Text(s.clone()),
-        Value::Numeric(_) => {
-            let t = v.to_text().unwrap_or_default();
-            match t.parse::<i64>() {
-                Ok(i) if !t.contains('.') => SltValue::Int(i),
-                _ => t
-                    .parse::<f64>()
-                    .map(SltValue::Float)
-                    .unwrap_or(SltValue::Text(t)),
-            }
-        }
-        other => SltValue::Text(other.to_text().unwrap_or_default()),
     }
 }
 

@@ -37,7 +37,8 @@ impl Default for QuillBackend {
     }
 }
 
-fn slt_value(v: &Value) -> SltValue {
+/// A value as the harness's [`SltValue`].
+pub(super) fn slt_value(v: &Value) -> SltValue {
     match v {
         Value::Null => SltValue::Null,
         Value::Bool(b) => SltValue::Bool(*b),
