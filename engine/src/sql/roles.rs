@@ -225,6 +225,13 @@ fn create_options(cr: &ast::CreateRole) -> Result<Vec<RoleOption>> {
 }
 
 pub(crate) fn create_role(cr: &ast::CreateRole, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    // PostgreSQL's grammar takes one role name (sqlparser accepts a list).
+    if cr.names.len() != 1 {
+        return Err(EngineError::Syntax {
+            message: "syntax error at or near \",\"".into(),
+            position: None,
+        });
+    }
     if !may_create_roles(cx) {
         return Err(denied("permission denied to create role"));
     }
