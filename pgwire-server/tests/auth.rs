@@ -388,7 +388,7 @@ async fn max_connections_and_startup_timeout() {
         let waited = started.elapsed();
         assert!(waited >= Duration::from_millis(1400), "{waited:?}");
         assert!(waited < Duration::from_secs(8), "{waited:?}");
-        let rules = server.dir.path().join("data/pg_hba.conf");
+        let rules = server.dir.as_ref().unwrap().path().join("data/pg_hba.conf");
         assert!(rules.exists(), "initdb-style rules written on first start");
         a.simple_query("SELECT 1").await.unwrap();
         drop(a);

@@ -3,16 +3,15 @@
 //! SQLSTATEs, restarts), psql (when installed) and raw malformed input. Every test is bounded
 //! in time and stops its server itself.
 
-use pgwire_server::{Server, ServerConfig};
+mod support;
+
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use support::{TestServer, LIMIT};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
 
 /// A parameter sent as the given bytes whatever its type (to send malformed values).
 #[derive(Debug)]
@@ -35,58 +34,6 @@ impl tokio_postgres::types::ToSql for RawBytes {
     tokio_postgres::types::to_sql_checked!();
 }
 
-const LIMIT: Duration = Duration::from_secs(60);
-
-struct TestServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), pgwire_server::ServerError>>,
-}
-
-impl TestServer {
-    async fn start(dir: &Path) -> TestServer {
-        let server = Server::bind(ServerConfig::new(dir, "127.0.0.1:0".parse().unwrap()))
-            .await
-            .expect("server starts");
-        let addr = server.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        TestServer {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    async fn connect(&self) -> Client {
-        let conf = format!(
-            "host=127.0.0.1 port={} user=postgres dbname=postgres application_name=wiretest",
-            self.addr.port()
-        );
-        let (client, connection) = tokio_postgres::connect(&conf, NoTls)
-            .await
-            .expect("connects");
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        client
-    }
-
-    /// Stops the server and waits until the database is closed.
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(30), &mut self.task)
-            .await
-            .expect("server stops in time")
-            .expect("server task")
-            .expect("server ran cleanly");
-    }
-}
-
 /// Runs a test body against a fresh server and data directory, bounded in time.
 async fn with_server<F, Fut>(body: F)
 where
@@ -95,7 +42,7 @@ where
 {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = TestServer::start(&data).await;
+    let server = TestServer::start_at(&data).await;
     tokio::time::timeout(LIMIT, body(server, data))
         .await
         .expect("test finished in time");
@@ -130,7 +77,7 @@ fn tags_of(msgs: &[SimpleQueryMessage]) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simple_protocol_statements_and_results() {
     with_server(|server, _| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         c.batch_execute(
             "CREATE TABLE t (id integer PRIMARY KEY, name text, amount numeric(10,2), ok boolean);
              INSERT INTO t VALUES (1, 'one', 1.5, true), (2, NULL, -2, false);",
@@ -194,7 +141,7 @@ async fn simple_protocol_statements_and_results() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prepared_statements_with_parameters() {
     with_server(|server, _| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         c.batch_execute(
             "CREATE TABLE p (id integer PRIMARY KEY, big bigint, name text, x double precision,
                              flag boolean, at timestamptz, small smallint)",
@@ -323,7 +270,7 @@ async fn prepared_statements_with_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transaction_with_an_error_and_sqlstates() {
     with_server(|server, _| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         c.batch_execute("CREATE TABLE k (id integer PRIMARY KEY)")
             .await
             .unwrap();
@@ -391,7 +338,7 @@ async fn transaction_with_an_error_and_sqlstates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_a_restart() {
     with_server(|server, data| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         c.batch_execute("CREATE TABLE d (id integer PRIMARY KEY, v text)")
             .await
             .unwrap();
@@ -401,7 +348,7 @@ async fn data_survives_a_restart() {
                 .unwrap();
         }
         // Left open at shutdown: rolled back.
-        let open = server.connect().await;
+        let open = server.connect("postgres", None).await;
         open.batch_execute("BEGIN; INSERT INTO d VALUES (1000, 'open')")
             .await
             .unwrap();
@@ -409,8 +356,8 @@ async fn data_survives_a_restart() {
         server.stop().await;
         drop(open);
 
-        let server = TestServer::start(&data).await;
-        let c = server.connect().await;
+        let server = TestServer::start_at(&data).await;
+        let c = server.connect("postgres", None).await;
         let rows = c
             .query("SELECT count(*), max(id) FROM d", &[])
             .await
@@ -430,7 +377,7 @@ async fn data_survives_a_restart() {
 async fn malformed_input_ends_only_that_connection() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     with_server(|server, _| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         // A startup packet claiming a huge length: refused, connection closed.
         let mut raw = tokio::net::TcpStream::connect(server.addr).await.unwrap();
         raw.write_all(b"\x7f\xff\xff\xffgarbage").await.unwrap();
@@ -461,7 +408,7 @@ async fn malformed_input_ends_only_that_connection() {
         // Other sessions are untouched.
         let rows = c.query("SELECT 1", &[]).await.unwrap();
         assert_eq!(rows[0].get::<_, i32>(0), 1);
-        let c2 = server.connect().await;
+        let c2 = server.connect("postgres", None).await;
         assert_eq!(
             c2.query("SELECT 2", &[]).await.unwrap()[0].get::<_, i32>(0),
             2
@@ -537,7 +484,7 @@ async fn psql_smoke_test() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deallocate_forgets_prepared_statements() {
     with_server(|server, _| async move {
-        let c = server.connect().await;
+        let c = server.connect("postgres", None).await;
         let st = c.prepare("SELECT 1").await.unwrap();
         assert_eq!(c.query(&st, &[]).await.unwrap().len(), 1);
         let e = c.batch_execute("DEALLOCATE no_such").await.unwrap_err();

@@ -21,7 +21,8 @@ pub const LIMIT: Duration = Duration::from_secs(60);
 
 pub struct TestServer {
     pub addr: SocketAddr,
-    pub dir: tempfile::TempDir,
+    /// The temporary directory holding the data directory, when the server made it.
+    pub dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), pgwire_server::ServerError>>,
 }
@@ -33,6 +34,20 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = ServerConfig::new(dir.path().join("data"), "127.0.0.1:0".parse().unwrap());
         configure(&mut config, dir.path());
+        Self::launch(config, Some(dir)).await
+    }
+
+    /// Starts a server with the default configuration over the data directory `data` (which
+    /// outlives it, e.g. to restart on it).
+    pub async fn start_at(data: &Path) -> TestServer {
+        Self::launch(
+            ServerConfig::new(data, "127.0.0.1:0".parse().unwrap()),
+            None,
+        )
+        .await
+    }
+
+    async fn launch(config: ServerConfig, dir: Option<tempfile::TempDir>) -> TestServer {
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
