@@ -197,6 +197,7 @@ impl Value {
             (V::Interval(i), T::Interval) => V::Interval(*i),
             (V::Interval(i), T::Time) => V::Time(i.micros.rem_euclid(USECS_PER_DAY)),
             (V::Bytea(b), T::Bytea) => V::Bytea(b.clone()),
+            (V::Array(a), T::Array(e)) => V::Array(Box::new(a.cast_elements(e, kind)?)),
             // OIDs: integers convert by value (int4 wraps, as the binary-coercible cast
             // does); OID alias values made here show their number (the binder turns casts
             // it can resolve in the catalog into named values).

@@ -158,6 +158,15 @@ pub enum TypeError {
     /// 0A000.
     #[error("{feature} is not supported")]
     FeatureNotSupported { feature: String },
+    /// 22P02: text that is not an array literal.
+    #[error("malformed array literal: \"{input}\"")]
+    MalformedArray { input: String, detail: String },
+    /// 54000.
+    #[error("number of array dimensions exceeds the maximum allowed (6)")]
+    ArrayTooManyDims,
+    /// 2202E: arrays of different shapes where one shape is required.
+    #[error("{message}")]
+    ArraySubscript { message: String },
     /// XX001: stored row bytes that do not decode.
     #[error("corrupt row data: {reason}")]
     CorruptRow { reason: &'static str },
@@ -203,6 +212,9 @@ impl TypeError {
             E::TypesCannotBeMatched { .. } | E::DatatypeMismatch { .. } => "42804",
             E::UndefinedType { .. } => "42704",
             E::CorruptRow { .. } => "XX001",
+            E::MalformedArray { .. } => "22P02",
+            E::ArrayTooManyDims => "54000",
+            E::ArraySubscript { .. } => "2202E",
         }
     }
 
@@ -210,6 +222,7 @@ impl TypeError {
     pub fn detail(&self) -> Option<&str> {
         match self {
             TypeError::NumericFieldOverflow { detail } => Some(detail),
+            TypeError::MalformedArray { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@
 //! `tests_io` (replaying `testdata/pg_reference.tsv`, recorded from PostgreSQL 15),
 //! `tests_ops` and `tests_prop`.
 
+pub mod array;
 mod arith;
 mod bitops;
 mod cast;
@@ -74,6 +75,9 @@ pub enum DataType {
     CharByte,
     /// An OID alias type (`regclass`, ...): an OID shown as the object's name.
     Reg(RegKind),
+    /// An array of the element type (which is never itself an array: dimensions are part of
+    /// the value, as in PostgreSQL).
+    Array(Box<DataType>),
     /// The type of an untyped literal or NULL before resolution.
     Unknown,
 }
@@ -119,6 +123,7 @@ pub enum TypeCategory {
     DateTime,
     Timespan,
     Bytes,
+    Array,
     Unknown,
 }
 
@@ -157,6 +162,7 @@ impl DataType {
             DataType::Name => 19,
             DataType::CharByte => 18,
             DataType::Reg(k) => k.oid(),
+            DataType::Array(e) => array::array_type_oid(e).unwrap_or(2277),
             DataType::Unknown => 705,
         }
     }
@@ -169,6 +175,7 @@ impl DataType {
                 precision: Some(p),
                 scale,
             } => (((*p as i32) << 16) | (scale.unwrap_or(0) as i32 & 0xFFFF)) + 4,
+            DataType::Array(e) => e.typmod(),
             _ => -1,
         }
     }
@@ -182,6 +189,7 @@ impl DataType {
             },
             DataType::Varchar(_) => DataType::Varchar(None),
             DataType::Char(_) => DataType::Char(None),
+            DataType::Array(e) => DataType::Array(Box::new(e.base())),
             t => t.clone(),
         }
     }
@@ -196,13 +204,15 @@ impl DataType {
             DataType::Varchar(Some(n)) => format!("character varying({n})"),
             DataType::Char(Some(n)) => format!("character({n})"),
             DataType::Char(None) => "bpchar".to_string(),
+            DataType::Array(e) => format!("{}[]", e.display_name()),
             t => t.base_name().to_string(),
         }
     }
 
     /// The name without modifier, as in error messages (`format_type_be`).
-    pub fn base_name(&self) -> &'static str {
-        match self {
+    pub fn base_name(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(match self {
+            DataType::Array(e) => return std::borrow::Cow::Owned(format!("{}[]", e.base_name())),
             DataType::Bool => "boolean",
             DataType::Int2 => "smallint",
             DataType::Int4 => "integer",
@@ -224,6 +234,14 @@ impl DataType {
             DataType::CharByte => "\"char\"",
             DataType::Reg(k) => k.type_name(),
             DataType::Unknown => "unknown",
+        })
+    }
+
+    /// The element type of an array type.
+    pub fn element(&self) -> Option<&DataType> {
+        match self {
+            DataType::Array(e) => Some(e),
+            _ => None,
         }
     }
 
@@ -248,6 +266,7 @@ impl DataType {
                 TypeCategory::DateTime
             }
             DataType::Interval => TypeCategory::Timespan,
+            DataType::Array(_) => TypeCategory::Array,
             DataType::Unknown => TypeCategory::Unknown,
         }
     }
@@ -314,6 +333,14 @@ impl DataType {
                 Ok(DataType::Timestamptz)
             }
             SqlType::Interval { .. } => Ok(DataType::Interval),
+            // `int[]`, `int[][]` and `int ARRAY` are all the one array type.
+            SqlType::Array(
+                sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+                | sqlparser::ast::ArrayElemTypeDef::Qualified(inner, _),
+            ) => Ok(match DataType::from_sql(inner)? {
+                DataType::Array(e) => DataType::Array(e),
+                e => DataType::Array(Box::new(e)),
+            }),
             SqlType::Custom(name, mods) => {
                 let ident = match name.0.last() {
                     Some(ObjectNamePart::Identifier(i)) => i.value.to_ascii_lowercase(),
@@ -348,6 +375,21 @@ impl DataType {
                     "regproc" => plain(DataType::Reg(RegKind::Proc)),
                     "regnamespace" => plain(DataType::Reg(RegKind::Namespace)),
                     "regrole" => plain(DataType::Reg(RegKind::Role)),
+                    // The catalog's vector types behave as arrays here.
+                    "int2vector" => plain(DataType::Array(Box::new(DataType::Int2))),
+                    "oidvector" => plain(DataType::Array(Box::new(DataType::Oid))),
+                    _ if ident.starts_with('_') && mods.is_empty() => {
+                        let elem = SqlType::Custom(
+                            sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(
+                                &ident[1..],
+                            )]),
+                            vec![],
+                        );
+                        match DataType::from_sql(&elem) {
+                            Ok(DataType::Array(_) | DataType::Unknown) | Err(_) => Err(undefined()),
+                            Ok(e) => Ok(DataType::Array(Box::new(e))),
+                        }
+                    }
                     "bpchar" | "varchar" | "numeric" | "decimal" => {
                         let nums = mods
                             .iter()
@@ -474,6 +516,10 @@ pub fn can_cast(from: &DataType, to: &DataType, kind: CastKind) -> bool {
         return true;
     }
     let context = match (&f, &t) {
+        // Arrays convert element by element.
+        (T::Array(a), T::Array(b)) => {
+            return can_cast(a, b, kind);
+        }
         // Integers and floats.
         (T::Int2, T::Int4 | T::Int8 | T::Float4 | T::Float8 | T::Numeric { .. }) => {
             CastKind::Implicit

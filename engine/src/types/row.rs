@@ -84,6 +84,14 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
                 out.extend_from_slice(&o.to_le_bytes());
                 put_bytes(&mut out, name.as_bytes());
             }
+            Value::Array(a) => {
+                put_varint(&mut out, a.dims.len() as u64);
+                for d in &a.dims {
+                    out.extend_from_slice(&d.len.to_le_bytes());
+                    out.extend_from_slice(&d.lower.to_le_bytes());
+                }
+                put_bytes(&mut out, &encode_row(&a.items));
+            }
         }
     }
     out
@@ -182,7 +190,40 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
             let name = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("name is not UTF-8"))?;
             Value::Reg(*k, oid, name.to_string())
         }
+        DataType::Array(elem) => decode_array(r, elem)?,
     })
+}
+
+/// An array: the dimension count, each dimension's length and lower bound, then the elements
+/// as a nested row.
+fn decode_array(r: &mut Reader<'_>, elem: &DataType) -> Result<Value, TypeError> {
+    let ndims = usize::try_from(r.varint()?).map_err(|_| corrupt("array dimensions"))?;
+    if ndims > super::array::MAX_DIMS {
+        return Err(corrupt("too many array dimensions"));
+    }
+    let mut dims = Vec::with_capacity(ndims);
+    let mut count: usize = if ndims == 0 { 0 } else { 1 };
+    for _ in 0..ndims {
+        let len = i32::from_le_bytes(r.array()?);
+        let lower = i32::from_le_bytes(r.array()?);
+        let n = usize::try_from(len).map_err(|_| corrupt("negative array dimension"))?;
+        count = count
+            .checked_mul(n)
+            .ok_or_else(|| corrupt("array size overflow"))?;
+        dims.push(super::array::Dim { len, lower });
+    }
+    let body = r.bytes()?;
+    // Each element takes at least one bitmap bit, so a count beyond 8 × the body's length
+    // cannot be right (and must not size an allocation).
+    if count > body.len().saturating_mul(8) {
+        return Err(corrupt("array element count"));
+    }
+    let items = decode_row(body, &vec![elem.clone(); count])?;
+    Ok(Value::Array(Box::new(super::array::ArrayValue {
+        elem: elem.clone(),
+        dims,
+        items,
+    })))
 }
 
 /// Decodes a row written by [`encode_row`] as values of `types`.

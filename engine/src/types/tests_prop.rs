@@ -4,6 +4,7 @@
 
 use super::ops::{eval_binary, BinaryOp};
 use super::row::{decode_row, encode_row};
+use super::array::ArrayValue;
 use super::{CastKind, DataType, Interval, Numeric, Value};
 use bigdecimal::num_bigint::BigInt;
 use rand::rngs::StdRng;
@@ -147,6 +148,18 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
                 rng.gen_range(-(1i64 << 60)..(1i64 << 60))
             },
         }),
+        DataType::Array(elem) => {
+            let items = (0..rng.gen_range(0..5))
+                .map(|_| {
+                    if rng.gen_range(0..5) == 0 {
+                        Value::Null
+                    } else {
+                        random_value(rng, elem)
+                    }
+                })
+                .collect();
+            Value::Array(Box::new(ArrayValue::from_items((**elem).clone(), items)))
+        }
     }
 }
 
@@ -322,6 +335,39 @@ fn text_output_parses_back_to_the_same_value() {
             let text = v.to_text().unwrap();
             let back = Value::parse(&text, ty).unwrap_or_else(|e| panic!("{ty:?} {text:?}: {e}"));
             assert_eq!(back, v, "{ty:?} {text:?}");
+        }
+    }
+}
+
+#[test]
+fn arrays_round_trip_through_text_rows_and_keys() {
+    let mut rng = StdRng::seed_from_u64(7);
+    for elem in [
+        DataType::Int4,
+        DataType::Text,
+        DataType::Float8,
+        DataType::Numeric {
+            precision: None,
+            scale: None,
+        },
+        DataType::Bool,
+        DataType::Timestamptz,
+    ] {
+        let ty = DataType::Array(Box::new(elem.clone()));
+        for _ in 0..500 {
+            let v = random_value(&mut rng, &ty);
+            let w = random_value(&mut rng, &ty);
+            let text = v.to_text().unwrap_or_default();
+            let back = Value::parse(&text, &ty).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(back, v, "{ty:?} {text:?}");
+            let row = encode_row(&[v.clone(), w.clone()]);
+            let decoded = decode_row(&row, &[ty.clone(), ty.clone()]).unwrap_or_default();
+            assert_eq!(decoded, vec![v.clone(), w.clone()]);
+            let (mut kv, mut kw) = (Vec::new(), Vec::new());
+            v.encode_key(&mut kv, ColumnOrder::ASC);
+            w.encode_key(&mut kw, ColumnOrder::ASC);
+            let by_cmp = v.sql_cmp(&w).ok().flatten();
+            assert_eq!(Some(kv.cmp(&kw)), by_cmp, "{text:?} vs {:?}", w.to_text());
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum Value {
     /// when the value was made (PostgreSQL's output function looks it up when printing; the
     /// catalog cannot change within a statement, so the two agree).
     Reg(super::RegKind, u32, String),
+    /// An array (boxed: arrays are rare and `Value` stays small).
+    Array(Box<super::array::ArrayValue>),
 }
 
 /// PostgreSQL's float order: NaN equals NaN and sorts above everything; -0 equals 0.
@@ -95,6 +97,7 @@ impl Value {
             Value::Interval(_) => DataType::Interval,
             Value::Oid(_) => DataType::Oid,
             Value::Reg(k, _, _) => DataType::Reg(*k),
+            Value::Array(a) => DataType::Array(Box::new(a.elem.clone())),
         }
     }
 
@@ -119,6 +122,7 @@ impl Value {
             Value::Interval(i) => i.format(),
             Value::Oid(o) => o.to_string(),
             Value::Reg(_, _, name) => name.clone(),
+            Value::Array(a) => a.format(),
         })
     }
 
@@ -175,6 +179,9 @@ impl Value {
                 let oid = textio::parse_oid(text)?;
                 Value::Reg(*k, oid, oid.to_string())
             }
+            DataType::Array(elem) => {
+                Value::Array(Box::new(super::array::ArrayValue::parse(text, elem)?))
+            }
         })
     }
 
@@ -205,6 +212,7 @@ impl Value {
                 i128::from(*a).cmp(&date_as_timestamp(*b))
             }
             (V::Interval(a), V::Interval(b)) => a.cmp_key().cmp(&b.cmp_key()),
+            (V::Array(a), V::Array(b)) => a.cmp(b)?,
             (a, b) => {
                 if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
                     x.cmp(&y)
@@ -289,6 +297,7 @@ impl Value {
                 scratch.extend_from_slice(&k.to_be_bytes());
                 KeyValue::Bytes(&scratch)
             }
+            Value::Array(a) => return a.encode_key(out, order),
         };
         keycode::encode_value(out, &kv, order);
     }
@@ -324,6 +333,7 @@ impl PartialEq for Value {
             (V::Interval(a), V::Interval(b)) => a == b,
             (V::Oid(a), V::Oid(b)) => a == b,
             (V::Reg(k, a, _), V::Reg(l, b, _)) => k == l && a == b,
+            (V::Array(a), V::Array(b)) => a.same(b),
             _ => false,
         }
     }
