@@ -152,7 +152,96 @@ fn encode_binary(v: &Value, buf: &mut BytesMut) {
         }
         Value::Numeric(n) => encode_numeric(&n.to_string(), buf),
         Value::Oid(o) | Value::Reg(_, o, _) => buf.put_u32(*o),
+        Value::Array(a) => encode_array(a, buf),
     }
+}
+
+/// array_send: dimension count, a has-NULLs flag, the element type OID, each dimension's
+/// length and lower bound, then each element as a length-prefixed binary value (-1 for NULL).
+fn encode_array(a: &engine::types::array::ArrayValue, buf: &mut BytesMut) {
+    buf.put_i32(a.dims.len() as i32);
+    buf.put_i32(i32::from(a.items.iter().any(Value::is_null)));
+    buf.put_u32(a.elem.oid());
+    for d in &a.dims {
+        buf.put_i32(d.len);
+        buf.put_i32(d.lower);
+    }
+    for v in &a.items {
+        if v.is_null() {
+            buf.put_i32(-1);
+            continue;
+        }
+        let at = buf.len();
+        buf.put_i32(0);
+        encode_binary(v, buf);
+        let len = (buf.len() - at - 4) as i32;
+        buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+}
+
+/// array_recv for an array of `elem`: the layout [`encode_array`] writes, with the element
+/// type checked and each element decoded as a parameter of type `elem`.
+fn decode_array(bytes: &[u8], elem: &DataType, param: usize) -> Result<Value, DecodeError> {
+    let mut pos = 0usize;
+    let take = |pos: &mut usize, n: usize| -> Result<&[u8], WireError> {
+        let b = bytes
+            .get(*pos..pos.saturating_add(n))
+            .ok_or_else(|| bad_binary(param))?;
+        *pos += n;
+        Ok(b)
+    };
+    let int = |pos: &mut usize| -> Result<i32, WireError> {
+        let b = take(pos, 4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let ndims = int(&mut pos)?;
+    let _has_nulls = int(&mut pos)?;
+    let elem_oid = int(&mut pos)? as u32;
+    if !(0..=6).contains(&ndims) {
+        return Err(WireError::new(
+            "54000",
+            format!("number of array dimensions ({ndims}) exceeds the maximum allowed (6)"),
+        )
+        .into());
+    }
+    if elem_oid != elem.oid() {
+        return Err(WireError::new(
+            "42804",
+            "binary data has array element type ".to_string()
+                + &format!("{elem_oid} instead of expected {}", elem.oid()),
+        )
+        .into());
+    }
+    let mut dims = Vec::new();
+    let mut count: usize = usize::from(ndims > 0);
+    for _ in 0..ndims {
+        let (len, lower) = (int(&mut pos)?, int(&mut pos)?);
+        let n = usize::try_from(len).map_err(|_| bad_binary(param))?;
+        count = count.checked_mul(n).ok_or_else(|| bad_binary(param))?;
+        dims.push(engine::types::array::Dim { len, lower });
+    }
+    // Every element takes at least its 4-byte length.
+    if count > bytes.len() / 4 {
+        return Err(bad_binary(param).into());
+    }
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = int(&mut pos)?;
+        if len < 0 {
+            items.push(Value::Null);
+            continue;
+        }
+        let b = take(&mut pos, len as usize)?;
+        items.push(decode_param(Some(b), Format::Binary, elem, param)?);
+    }
+    if pos != bytes.len() {
+        return Err(bad_binary(param).into());
+    }
+    Ok(Value::Array(Box::new(engine::types::array::ArrayValue {
+        elem: elem.base(),
+        dims,
+        items,
+    })))
 }
 
 const NUMERIC_NEG: u16 = 0x4000;
@@ -301,6 +390,7 @@ pub fn decode_param(
                 | DataType::Unknown => {
                     Value::parse(&text(bytes)?, &ty.base()).map_err(DecodeError::Type)?
                 }
+                DataType::Array(elem) => decode_array(bytes, elem, param)?,
                 DataType::Oid | DataType::Reg(_) => {
                     let o = u32::from_be_bytes(be4(fixed(4)?));
                     Value::Oid(o)

@@ -90,6 +90,16 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             Box::new(out.into_iter())
         }
         Plan::One => Box::new(std::iter::once(Ok(Vec::new()))),
+        Plan::Function { func, args } => {
+            let vals = args
+                .iter()
+                .map(|e| e.eval(&[], &env))
+                .collect::<Result<Vec<_>>>()?;
+            Box::new(func.rows(vals)?.map(|v| {
+                crate::interrupt::check()?;
+                Ok(vec![v?])
+            }))
+        }
         Plan::Filter { input, pred } => keep_if(stream(input, env)?, pred, env),
         Plan::Project { input, exprs } => Box::new(stream(input, env)?.map(move |r| {
             let row = r?;

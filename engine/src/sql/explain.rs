@@ -11,6 +11,7 @@ fn label(plan: &Plan) -> String {
             format!("Index Scan using {name} on {}", table.name)
         }
         Plan::Values { rows } => format!("Values Scan ({} rows)", rows.len()),
+        Plan::Function { func, .. } => format!("Function Scan on {func:?}"),
         Plan::One => "Result".into(),
         Plan::Filter { .. } => "Filter".into(),
         Plan::Project { exprs, .. } => format!("Project ({} columns)", exprs.len()),

@@ -50,6 +50,19 @@ pub enum Expr {
         all: bool,
         list: Vec<Expr>,
     },
+    /// `ARRAY[items]`: items of the element type (or, for a multi-dimensional array, arrays
+    /// of it, which must have equal shapes).
+    Array {
+        elem: DataType,
+        items: Vec<Expr>,
+    },
+    /// `expr op ANY/ALL (array)` over an array value.
+    AnyArray {
+        expr: Box<Expr>,
+        op: BinaryOp,
+        all: bool,
+        array: Box<Expr>,
+    },
     /// A comparison of two row constructors of equal length, operands pairwise of one type:
     /// `=` and `<>` combine the pairs; `<` `<=` `>` `>=` decide at the first unequal pair.
     RowCompare {
@@ -85,6 +98,10 @@ pub enum SubqueryKind {
         op: BinaryOp,
         all: bool,
         negated: bool,
+    },
+    /// `ARRAY(subquery)`: the single column's values as an array of `elem`.
+    Array {
+        elem: DataType,
     },
 }
 
@@ -235,6 +252,39 @@ impl Expr {
                     Value::Bool(*all)
                 })
             }
+            Expr::Array { elem, items } => {
+                let mut vals = Vec::with_capacity(items.len());
+                for e in items {
+                    vals.push(e.eval(row, env)?);
+                }
+                Ok(crate::types::array::construct(elem, vals)?)
+            }
+            Expr::AnyArray {
+                expr,
+                op,
+                all,
+                array,
+            } => {
+                let v = expr.eval(row, env)?;
+                let arr = match array.eval(row, env)? {
+                    Value::Array(a) => a,
+                    _ => return Ok(Value::Null),
+                };
+                let mut unknown = false;
+                for item in &arr.items {
+                    match truth(&eval_binary(*op, &v, item)?)? {
+                        Some(true) if !*all => return Ok(Value::Bool(true)),
+                        Some(false) if *all => return Ok(Value::Bool(false)),
+                        None => unknown = true,
+                        _ => {}
+                    }
+                }
+                Ok(if unknown {
+                    Value::Null
+                } else {
+                    Value::Bool(*all)
+                })
+            }
             Expr::RowCompare { op, left, right } => {
                 let l = left
                     .iter()
@@ -351,6 +401,13 @@ impl Subquery {
                 _ => Err(EngineError::CardinalityViolation),
             },
             SubqueryKind::Exists { negated } => Ok(Value::Bool(rows.is_empty() == *negated)),
+            SubqueryKind::Array { elem } => {
+                let items = rows
+                    .into_iter()
+                    .map(|r| r.into_iter().next().unwrap_or(Value::Null))
+                    .collect();
+                Ok(crate::types::array::construct(elem, items)?)
+            }
             SubqueryKind::Quantified {
                 exprs,
                 op,
@@ -444,6 +501,11 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
                 map_up(x, depth, f);
             }
         }
+        Expr::Array { items, .. } => items.iter_mut().for_each(|a| map_up(a, depth, f)),
+        Expr::AnyArray { expr, array, .. } => {
+            map_up(expr, depth, f);
+            map_up(array, depth, f);
+        }
         Expr::Func(_, args) | Expr::Sequence(_, args) => {
             args.iter_mut().for_each(|a| map_up(a, depth, f))
         }
@@ -491,6 +553,8 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
         Expr::RowCompare { left, right, .. } => {
             left.iter().chain(right).all(|x| columns_used(x, out))
         }
+        Expr::Array { items, .. } => items.iter().all(|x| columns_used(x, out)),
+        Expr::AnyArray { expr, array, .. } => columns_used(expr, out) && columns_used(array, out),
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
         Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),
         // Volatile: evaluated where it was written.
@@ -534,6 +598,8 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             out
         }
         Expr::RowCompare { left, right, .. } => left.iter_mut().chain(right.iter_mut()).collect(),
+        Expr::Array { items, .. } => items.iter_mut().collect(),
+        Expr::AnyArray { expr, array, .. } => vec![&mut **expr, &mut **array],
         Expr::Func(_, args) | Expr::Sequence(_, args) => args.iter_mut().collect(),
         Expr::Sys(c) => c.args.iter_mut().collect(),
         Expr::Subquery(sq) => match &mut sq.kind {

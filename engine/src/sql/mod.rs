@@ -19,6 +19,7 @@ pub mod plan;
 pub mod position;
 mod roles;
 mod seq_bind;
+pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;

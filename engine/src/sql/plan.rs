@@ -34,6 +34,8 @@ pub struct AggCall {
     pub filter: Option<Expr>,
     /// `agg(x ORDER BY …)`: the order rows are fed in.
     pub order_by: Vec<SortKey>,
+    /// The result type.
+    pub result: crate::types::DataType,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +66,11 @@ pub enum Plan {
     },
     /// One row with no columns (SELECT without FROM).
     One,
+    /// A set-returning function in FROM: one column; arguments evaluated once per run.
+    Function {
+        func: crate::sql::setfunc::SetFunc,
+        args: Vec<Expr>,
+    },
     Filter {
         input: Box<Plan>,
         pred: Expr,
@@ -142,6 +149,7 @@ impl Plan {
             Plan::Scan { .. }
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
+            | Plan::Function { .. }
             | Plan::One
             | Plan::WorkTable { .. } => Vec::new(),
             Plan::Filter { input, .. }
@@ -164,6 +172,7 @@ impl Plan {
             Plan::Scan { .. }
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
+            | Plan::Function { .. }
             | Plan::One
             | Plan::WorkTable { .. } => Vec::new(),
             Plan::Filter { input, .. }
@@ -231,6 +240,7 @@ impl Plan {
                 }
             }
             Plan::Values { rows } => rows.iter_mut().flatten().for_each(|e| f(e, 0)),
+            Plan::Function { args, .. } => args.iter_mut().for_each(|e| f(e, 0)),
             Plan::Filter { input, pred } => {
                 f(pred, 0);
                 input.for_each_expr_mut(f);

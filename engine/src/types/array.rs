@@ -246,6 +246,94 @@ impl ArrayValue {
     }
 }
 
+/// `ARRAY[vals]` / `ARRAY(subquery)` with elements of type `elem`: a one-dimensional array
+/// of the values, or — when the values are arrays — an array of one more dimension, which
+/// requires every sub-array to have the same dimensions (all empty gives an empty array).
+pub fn construct(elem: &DataType, vals: Vec<Value>) -> Result<Value, TypeError> {
+    if !vals.iter().any(|v| matches!(v, Value::Array(_))) {
+        return Ok(Value::Array(Box::new(ArrayValue::from_items(
+            elem.clone(),
+            vals,
+        ))));
+    }
+    let mismatch = || TypeError::ArraySubscript {
+        message: "multidimensional arrays must have array expressions with matching dimensions"
+            .to_string(),
+    };
+    let mut subs = Vec::with_capacity(vals.len());
+    for v in vals {
+        match v {
+            Value::Array(a) => subs.push(a),
+            _ => return Err(mismatch()),
+        }
+    }
+    let first_dims = subs.first().map(|a| a.dims.clone()).unwrap_or_default();
+    if subs.iter().any(|a| a.dims != first_dims) {
+        return Err(mismatch());
+    }
+    if first_dims.is_empty() {
+        return Ok(Value::Array(Box::new(ArrayValue::from_items(
+            elem.clone(),
+            Vec::new(),
+        ))));
+    }
+    if first_dims.len() + 1 > MAX_DIMS {
+        return Err(TypeError::ArrayTooManyDims);
+    }
+    let mut dims = vec![Dim {
+        len: i32::try_from(subs.len()).unwrap_or(i32::MAX),
+        lower: 1,
+    }];
+    dims.extend(first_dims);
+    let items = subs.into_iter().flat_map(|a| a.items).collect();
+    Ok(Value::Array(Box::new(ArrayValue {
+        elem: elem.clone(),
+        dims,
+        items,
+    })))
+}
+
+/// `a @> b` (every element of `b` is in `a`), `a <@ b`, `a && b` (an element in common).
+/// NULL elements equal nothing, as in PostgreSQL's `array_contain_compare`.
+pub fn containment(
+    op: super::ops::BinaryOp,
+    a: &ArrayValue,
+    b: &ArrayValue,
+) -> Result<bool, TypeError> {
+    use super::ops::BinaryOp;
+    let member = |v: &Value, set: &ArrayValue| -> Result<bool, TypeError> {
+        if v.is_null() {
+            return Ok(false);
+        }
+        for w in &set.items {
+            if !w.is_null() && v.sql_cmp(w)? == Some(Ordering::Equal) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    let all_in = |x: &ArrayValue, y: &ArrayValue| -> Result<bool, TypeError> {
+        for v in &x.items {
+            if !member(v, y)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    match op {
+        BinaryOp::Contains => all_in(b, a),
+        BinaryOp::ContainedBy => all_in(a, b),
+        _ => {
+            for v in &a.items {
+                if member(v, b)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+    }
+}
+
 /// An element's text as `array_out` prints it (booleans as `t`/`f`).
 fn element_text(v: &Value) -> Option<String> {
     v.to_text()
@@ -323,7 +411,10 @@ impl Parser<'_> {
             };
             self.skip_space();
             if self.bump() != Some(']') {
-                return Err(malformed(self.input, "Missing \"]\" after array dimensions."));
+                return Err(malformed(
+                    self.input,
+                    "Missing \"]\" after array dimensions.",
+                ));
             }
             if upper < lower.saturating_sub(1) {
                 return Err(TypeError::InvalidParameterValue {
@@ -340,7 +431,10 @@ impl Parser<'_> {
         }
         self.skip_space();
         if self.bump() != Some('=') {
-            return Err(malformed(self.input, "Missing \"=\" after array dimensions."));
+            return Err(malformed(
+                self.input,
+                "Missing \"=\" after array dimensions.",
+            ));
         }
         Ok(dims)
     }
@@ -566,7 +660,18 @@ mod tests {
 
     #[test]
     fn malformed_literals_are_rejected() {
-        for bad in ["", "1,2", "{1,2", "{1,{2}}", "{{1},{2,3}}", "{{1},{{3}}}", "{{1,2},3}", "{1}x", "{,}", "{a\"b}"] {
+        for bad in [
+            "",
+            "1,2",
+            "{1,2",
+            "{1,{2}}",
+            "{{1},{2,3}}",
+            "{{1},{{3}}}",
+            "{{1,2},3}",
+            "{1}x",
+            "{,}",
+            "{a\"b}",
+        ] {
             assert!(
                 ArrayValue::parse(bad, &DataType::Text).is_err(),
                 "{bad:?} should be rejected"

@@ -9,8 +9,8 @@
 //! `tests_io` (replaying `testdata/pg_reference.tsv`, recorded from PostgreSQL 15),
 //! `tests_ops` and `tests_prop`.
 
-pub mod array;
 mod arith;
+pub mod array;
 mod bitops;
 mod cast;
 pub(crate) mod datetime;

@@ -45,6 +45,12 @@ pub enum BinaryOp {
     BitXor,
     ShiftLeft,
     ShiftRight,
+    /// `@>` (arrays)
+    Contains,
+    /// `<@` (arrays)
+    ContainedBy,
+    /// `&&` (arrays)
+    Overlap,
 }
 
 impl BinaryOp {
@@ -80,6 +86,9 @@ impl BinaryOp {
             BinaryOp::BitXor => "#",
             BinaryOp::ShiftLeft => "<<",
             BinaryOp::ShiftRight => ">>",
+            BinaryOp::Contains => "@>",
+            BinaryOp::ContainedBy => "<@",
+            BinaryOp::Overlap => "&&",
         }
     }
 
@@ -318,7 +327,11 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
                 v.push(c(t.clone(), T::Int4, t));
             }
         }
-        BinaryOp::And | BinaryOp::Or => {}
+        BinaryOp::And
+        | BinaryOp::Or
+        | BinaryOp::Contains
+        | BinaryOp::ContainedBy
+        | BinaryOp::Overlap => {}
     }
     v
 }
@@ -475,6 +488,9 @@ pub fn resolve_binary(
         return Ok((DataType::Bool, DataType::Bool, DataType::Bool));
     }
     let (lb, rb) = (left.base(), right.base());
+    if let Some(r) = resolve_array_op(op, &lb, &rb) {
+        return r;
+    }
     let all = candidates(op);
     let finish = |c: &Candidate| {
         Ok((
@@ -529,6 +545,68 @@ pub fn resolve_binary(
     }
 }
 
+/// The array operators (`anycompatiblearray` operands): comparisons, `@>`, `<@`, `&&` and
+/// `||`. An untyped literal against an array is an array of the same type; `||` with one
+/// array side takes an element on the other. `None` when neither side is an array.
+fn resolve_array_op(
+    op: BinaryOp,
+    l: &DataType,
+    r: &DataType,
+) -> Option<Result<(DataType, DataType, DataType), TypeError>> {
+    use DataType as T;
+    let array_op = matches!(
+        op,
+        BinaryOp::Contains | BinaryOp::ContainedBy | BinaryOp::Overlap
+    );
+    if !array_op && !matches!(l, T::Array(_)) && !matches!(r, T::Array(_)) {
+        return None;
+    }
+    let undefined = || TypeError::UndefinedOperator {
+        op: op.symbol(),
+        left: l.base_name().to_string(),
+        right: r.base_name().to_string(),
+    };
+    let arr = |e: DataType| T::Array(Box::new(e));
+    let common = |a: &DataType, b: &DataType| {
+        super::common_type_for("operator", &[a.clone(), b.clone()]).map_err(|_| undefined())
+    };
+    Some((|| {
+        let (le, re) = match (l, r) {
+            (T::Array(a), T::Array(b)) => (Some(&**a), Some(&**b)),
+            (T::Array(a), T::Unknown) => (Some(&**a), Some(&**a)),
+            (T::Unknown, T::Array(b)) => (Some(&**b), Some(&**b)),
+            (T::Array(a), _) => (Some(&**a), None),
+            (_, T::Array(b)) => (None, Some(&**b)),
+            _ => (None, None),
+        };
+        if op == BinaryOp::Concat {
+            return match (le, re) {
+                (Some(a), Some(b)) => {
+                    let e = common(a, b)?;
+                    Ok((arr(e.clone()), arr(e.clone()), arr(e)))
+                }
+                (Some(a), None) => {
+                    let e = common(a, r)?;
+                    Ok((arr(e.clone()), e.clone(), arr(e)))
+                }
+                (None, Some(b)) => {
+                    let e = common(l, b)?;
+                    Ok((e.clone(), arr(e.clone()), arr(e)))
+                }
+                (None, None) => Err(undefined()),
+            };
+        }
+        let comparable = op.is_comparison() || array_op;
+        match (le, re) {
+            (Some(a), Some(b)) if comparable => {
+                let e = common(a, b)?;
+                Ok((arr(e.clone()), arr(e), T::Bool))
+            }
+            _ => Err(undefined()),
+        }
+    })())
+}
+
 /// The result type of unary minus on `ty` (`- unknown` is ambiguous, as in PostgreSQL).
 pub fn resolve_negate(ty: &DataType) -> Result<DataType, TypeError> {
     match ty.base() {
@@ -575,6 +653,12 @@ pub fn eval_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, TypeErro
         return Ok(Value::Bool(compare_result(op, ord)));
     }
     match op {
+        BinaryOp::Contains | BinaryOp::ContainedBy | BinaryOp::Overlap => match (l, r) {
+            (Value::Array(a), Value::Array(b)) => {
+                Ok(Value::Bool(super::array::containment(op, a, b)?))
+            }
+            _ => Err(undefined(op, l, r)),
+        },
         BinaryOp::Concat => concat(l, r),
         BinaryOp::Like | BinaryOp::NotLike | BinaryOp::ILike | BinaryOp::NotILike => {
             let ci = matches!(op, BinaryOp::ILike | BinaryOp::NotILike);

@@ -2,9 +2,9 @@
 //! order, the row codec round-trips and never panics on corrupt bytes, text output parses
 //! back to the same value, and parsing, casting and operators never panic on arbitrary input.
 
+use super::array::ArrayValue;
 use super::ops::{eval_binary, BinaryOp};
 use super::row::{decode_row, encode_row};
-use super::array::ArrayValue;
 use super::{CastKind, DataType, Interval, Numeric, Value};
 use bigdecimal::num_bigint::BigInt;
 use rand::rngs::StdRng;

@@ -251,6 +251,7 @@ impl Binder<'_> {
             distinct,
             filter,
             order_by,
+            result: result.clone(),
         });
         ctx.agg_types.push(result.clone());
         Ok((Expr::Column { up: 0, index: slot }, result))

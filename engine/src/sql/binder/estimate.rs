@@ -69,6 +69,8 @@ impl Binder<'_> {
                 }
             }
             Plan::Values { rows } => rows.len() as f64,
+            // PostgreSQL's default estimate for a function scan.
+            Plan::Function { .. } => 1000.0,
             Plan::One | Plan::WorkTable { .. } => 1.0,
             Plan::Filter { input, pred } => self.estimate_rows(input)? * selectivity(pred),
             Plan::Project { input, .. }

@@ -284,7 +284,13 @@ impl Binder<'_> {
                     },
                 };
                 let to = DataType::from_sql(data_type)?;
-                let (x, t) = self.bind_expr(expr, scope, agg)?;
+                let (x, t) = match (&**expr, &to) {
+                    // `ARRAY[]::int[]`: the cast gives the constructor its type.
+                    (A::Array(arr), DataType::Array(_)) => {
+                        self.bind_array_ctor(arr, Some(&to), scope, agg)?
+                    }
+                    _ => self.bind_expr(expr, scope, agg)?,
+                };
                 if let DataType::Reg(kind) = to {
                     // A name that is not found is reported at the literal, as regclassin does.
                     return crate::sql::syscat::funcs::bind_reg_cast(self.catalog, x, &t, kind)
@@ -342,7 +348,16 @@ impl Binder<'_> {
                 escape_char,
             } => self.bind_similar(*negated, expr, pattern, escape_char.as_deref(), scope, agg),
             A::Interval(iv) => self.bind_interval(iv),
-            A::Function(f) => self.bind_function(f, scope, agg),
+            A::Function(f) => match (&f.args, super::expr::object_name(&f.name).as_str()) {
+                (ast::FunctionArguments::Subquery(q), "array") => {
+                    self.bind_array_subquery(q, scope)
+                }
+                _ => self.bind_function(f, scope, agg),
+            },
+            A::Array(arr) => self.bind_array_ctor(arr, None, scope, agg),
+            A::CompoundFieldAccess { root, access_chain } => {
+                self.bind_subscripts(root, access_chain, scope, agg)
+            }
             A::Substring { .. }
             | A::Trim { .. }
             | A::Position { .. }
@@ -455,6 +470,21 @@ impl Binder<'_> {
         self.infer_param(&l, &lt, &lt2);
         self.infer_param(&r, &rt, &rt2);
         let (mut l, mut r) = (coerce(l, &lt, &lt2)?, coerce(r, &rt, &rt2)?);
+        if op == BinaryOp::Concat && matches!(res, DataType::Array(_)) {
+            // Array `||` is array_cat / array_append / array_prepend, which treat a NULL
+            // operand as an empty array or a NULL element rather than giving NULL.
+            use crate::sql::functions::ScalarFunc as F;
+            let f = match (&lt2, &rt2) {
+                (DataType::Array(_), DataType::Array(_)) => F::ArrayCat,
+                (DataType::Array(_), _) => F::ArrayAppend,
+                _ => F::ArrayPrepend,
+            };
+            let args = vec![l, r];
+            if let [Expr::Const(a), Expr::Const(b)] = args.as_slice() {
+                return Ok((Expr::Const(f.call(&[a.clone(), b.clone()])?), res));
+            }
+            return Ok((Expr::Func(f, args), res));
+        }
         if op.is_comparison()
             && matches!(lt2, DataType::Char(_))
             && matches!(rt2, DataType::Char(_))

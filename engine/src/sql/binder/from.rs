@@ -322,6 +322,45 @@ impl Binder<'_> {
                 };
                 (plan, (alias_name, alias.clone()), cols)
             }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(fargs),
+                ..
+            } => {
+                let fname = object_name(name);
+                let mut bound = Vec::with_capacity(fargs.args.len());
+                for a in &fargs.args {
+                    let e = match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => e,
+                        _ => return Err(unsupported("this function argument in FROM")),
+                    };
+                    // Arguments see enclosing queries' rows, not this FROM list's.
+                    bound.push(self.bind_expr(e, &Scope::default(), &mut None)?);
+                }
+                let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+                let r = crate::sql::setfunc::SetFunc::resolve(&fname, &types)
+                    .unwrap_or_else(|| {
+                        Err(EngineError::FeatureNotSupported {
+                            feature: format!("function {fname} in FROM"),
+                        })
+                    })
+                    .map_err(|e| e.at_span(name.span()))?;
+                let mut args = Vec::with_capacity(bound.len());
+                for ((x, t), to) in bound.into_iter().zip(&r.arg_types) {
+                    self.infer_param(&x, &t, to);
+                    args.push(coerce(x, &t, to)?);
+                }
+                let short = fname.rsplit('.').next().unwrap_or(&fname).to_string();
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
+                // A scalar function's column is named after the alias, else the function.
+                let col = alias_name.clone().unwrap_or_else(|| short.clone());
+                (
+                    Plan::Function { func: r.func, args },
+                    (alias_name.unwrap_or(short), alias.clone()),
+                    vec![(col, r.column)],
+                )
+            }
             ast::TableFactor::Derived {
                 lateral,
                 subquery,

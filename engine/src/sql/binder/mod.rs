@@ -15,6 +15,7 @@
 //! item's plan reads those rows as its enclosing row, re-run per row).
 
 mod aggregate;
+mod array;
 mod call;
 mod cte;
 mod estimate;

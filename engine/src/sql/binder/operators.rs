@@ -49,6 +49,9 @@ pub(super) fn binary_op(op: &ast::BinaryOperator) -> Option<BinaryOp> {
         B::PGBitwiseXor => BinaryOp::BitXor,
         B::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
         B::PGBitwiseShiftRight => BinaryOp::ShiftRight,
+        B::AtArrow => BinaryOp::Contains,
+        B::ArrowAt => BinaryOp::ContainedBy,
+        B::PGOverlap => BinaryOp::Overlap,
         _ => return None,
     })
 }
@@ -593,10 +596,7 @@ impl Binder<'_> {
                 })
             }
             ast::Expr::Nested(inner) => self.bind_any_all(left, compare_op, inner, all, scope, agg),
-            _ => Err(EngineError::FeatureNotSupported {
-                feature: "array values (ANY/ALL takes a subquery or an ARRAY[...] constructor)"
-                    .into(),
-            }),
+            _ => self.bind_any_array(left, op, right, all, scope, agg),
         }
     }
 

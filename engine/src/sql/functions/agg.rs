@@ -25,6 +25,7 @@ pub enum AggFunc {
     BoolAnd,
     BoolOr,
     StringAgg,
+    ArrayAgg,
     VarSamp,
     VarPop,
     StddevSamp,
@@ -42,6 +43,7 @@ impl AggFunc {
             "bool_and" | "every" => AggFunc::BoolAnd,
             "bool_or" => AggFunc::BoolOr,
             "string_agg" => AggFunc::StringAgg,
+            "array_agg" => AggFunc::ArrayAgg,
             "variance" | "var_samp" => AggFunc::VarSamp,
             "var_pop" => AggFunc::VarPop,
             "stddev" | "stddev_samp" => AggFunc::StddevSamp,
@@ -79,7 +81,8 @@ impl AggFunc {
         };
         if *self == AggFunc::StringAgg {
             return match args.as_slice() {
-                [DataType::Text | DataType::Varchar(_) | DataType::Char(_), DataType::Text | DataType::Varchar(_) | DataType::Char(_)] => {
+                // Any string type converts to text implicitly.
+                [a, d] if a.is_string() && d.is_string() => {
                     Ok((vec![DataType::Text, DataType::Text], DataType::Text))
                 }
                 _ => Err(undefined()),
@@ -90,6 +93,13 @@ impl AggFunc {
         };
         let arg = arg.clone();
         match self {
+            AggFunc::ArrayAgg => {
+                let elem = match &arg {
+                    DataType::Array(e) => (**e).clone(),
+                    t => t.clone(),
+                };
+                one(arg, DataType::Array(Box::new(elem)))
+            }
             AggFunc::CountStar | AggFunc::Count => one(arg, DataType::Int8),
             AggFunc::Min | AggFunc::Max => one(arg.clone(), arg),
             AggFunc::Sum => match arg {
@@ -149,6 +159,8 @@ pub struct AggState {
     count: i64,
     acc: Value,
     moments: Option<Moments>,
+    /// array_agg: the element type and the values so far.
+    items: Option<(DataType, Vec<Value>)>,
 }
 
 impl AggState {
@@ -168,6 +180,12 @@ impl AggState {
             count: 0,
             acc: Value::Null,
             moments: None,
+            items: (call.func == AggFunc::ArrayAgg).then(|| {
+                (
+                    call.result.element().cloned().unwrap_or(DataType::Unknown),
+                    Vec::new(),
+                )
+            }),
         }
     }
 
@@ -187,10 +205,11 @@ impl AggState {
             self.count += 1;
             return Ok(());
         }
-        // Every aggregate but string_agg (whose delimiter may be NULL) ignores rows with a
-        // NULL argument.
+        // Every aggregate but string_agg (whose delimiter may be NULL) and array_agg (which
+        // keeps NULLs) ignores rows with a NULL argument.
         let skip = match self.func {
             AggFunc::StringAgg => args.first().is_none_or(Value::is_null),
+            AggFunc::ArrayAgg => false,
             _ => args.iter().any(Value::is_null),
         };
         if skip {
@@ -206,8 +225,12 @@ impl AggState {
             reason: "aggregate without its argument",
         })?;
         self.count += 1;
+        if let Some((_, items)) = &mut self.items {
+            items.push(v);
+            return Ok(());
+        }
         self.acc = match self.func {
-            AggFunc::CountStar | AggFunc::Count => Value::Null,
+            AggFunc::CountStar | AggFunc::Count | AggFunc::ArrayAgg => Value::Null,
             AggFunc::Sum | AggFunc::Avg => {
                 if self.acc.is_null() {
                     v
@@ -319,6 +342,13 @@ impl AggState {
         if self.func.is_variance() {
             return self.finish_variance();
         }
+        if let Some((elem, items)) = self.items.take() {
+            // No input rows: NULL, not an empty array.
+            if items.is_empty() {
+                return Ok(Value::Null);
+            }
+            return Ok(crate::types::array::construct(&elem, items)?);
+        }
         Ok(match self.func {
             AggFunc::CountStar | AggFunc::Count => Value::Int8(self.count),
             AggFunc::Avg if !self.acc.is_null() => {
@@ -382,6 +412,7 @@ mod tests {
         AggCall {
             func,
             args: Vec::new(),
+            result: DataType::Unknown,
             distinct,
             filter: None,
             order_by: desc

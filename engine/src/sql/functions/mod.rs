@@ -11,6 +11,7 @@
 //! and `format` are not.
 
 mod agg;
+mod array;
 mod bind;
 mod datetime;
 mod extract;
@@ -117,6 +118,24 @@ pub enum ScalarFunc {
     MakeDate,
     Age,
     ToTimestamp,
+    // Arrays.
+    /// `a[i][j]...` (arguments: the array, then lower and upper per dimension).
+    ArraySubscript,
+    /// `a[l:u]...` (arguments as for `ArraySubscript`).
+    ArraySlice,
+    ArrayLength,
+    ArrayLower,
+    ArrayUpper,
+    ArrayNdims,
+    ArrayDims,
+    Cardinality,
+    ArrayToString,
+    StringToArray,
+    ArrayAppend,
+    ArrayPrepend,
+    ArrayCat,
+    ArrayPosition,
+    ArrayRemove,
 }
 
 impl ScalarFunc {
@@ -145,7 +164,7 @@ impl ScalarFunc {
                 | ScalarFunc::Concat
                 | ScalarFunc::ConcatWs
                 | ScalarFunc::Format
-        )
+        ) && array::is_strict(*self)
     }
 
     /// Evaluates the function on arguments already cast to the types `resolve` chose.
@@ -256,6 +275,21 @@ impl ScalarFunc {
             | F::MakeDate
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
+            F::ArraySubscript
+            | F::ArraySlice
+            | F::ArrayLength
+            | F::ArrayLower
+            | F::ArrayUpper
+            | F::ArrayNdims
+            | F::ArrayDims
+            | F::Cardinality
+            | F::ArrayToString
+            | F::StringToArray
+            | F::ArrayAppend
+            | F::ArrayPrepend
+            | F::ArrayCat
+            | F::ArrayPosition
+            | F::ArrayRemove => array::call(*self, args),
         }
     }
 }

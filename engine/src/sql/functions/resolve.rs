@@ -236,6 +236,9 @@ pub fn resolve(name: &str, types: &[DataType]) -> Result<Option<Resolved>> {
             ret,
         }))
     };
+    if let Some(r) = super::array::resolve(name, types) {
+        return r.map(Some);
+    }
     // Functions with variadic or polymorphic arguments.
     match (name, types) {
         ("coalesce" | "greatest" | "least", ts) if !ts.is_empty() => {

@@ -1,5 +1,7 @@
-//! Column lists of the system relations, in PostgreSQL 15's order. Columns of types Quill
-//! does not have (arrays, `aclitem`, `xid`, `int2vector`, `oidvector`) are left out;
+//! Column lists of the system relations, in PostgreSQL 15's order. A name ending in `[]`
+//! declares an array column of the given element type (arrays cannot be constants; see
+//! [`column`]); `int2vector` / `oidvector` columns are `int2[]` / `oid[]`, `aclitem[]`
+//! columns `text[]`. Columns of other types Quill does not have (`xid`, ...) are left out;
 //! `pg_node_tree` columns hold the expression's SQL text as `text`; information_schema's
 //! domains are their base types (`sql_identifier` = name, `cardinal_number` = integer,
 //! `character_data` = varchar, `yes_or_no` = varchar(3)).
@@ -8,6 +10,14 @@ use crate::types::{DataType as T, RegKind};
 
 /// A column: name and type.
 pub type Col = (&'static str, T);
+
+/// A declared column's name and type (an array type for a name declared with `[]`).
+pub fn column(c: &Col) -> (&'static str, T) {
+    match c.0.strip_suffix("[]") {
+        Some(n) => (n, T::Array(Box::new(c.1.clone()))),
+        None => (c.0, c.1.clone()),
+    }
+}
 
 pub const IS_COLUMNS: &[Col] = &[
     ("table_catalog", T::Name),
@@ -158,6 +168,7 @@ pub const PG_CLASS: &[Col] = &[
     ("relreplident", T::CharByte),
     ("relispartition", T::Bool),
     ("relrewrite", T::Oid),
+    ("reloptions[]", T::Text),
     ("relpartbound", T::Text),
 ];
 
@@ -211,6 +222,7 @@ pub const PG_DATABASE: &[Col] = &[
     ("datctype", T::Text),
     ("daticulocale", T::Text),
     ("datcollversion", T::Text),
+    ("datacl[]", T::Text),
 ];
 
 pub const PG_DEPEND: &[Col] = &[
@@ -271,6 +283,10 @@ pub const PG_INDEX: &[Col] = &[
     ("indisready", T::Bool),
     ("indislive", T::Bool),
     ("indisreplident", T::Bool),
+    ("indkey[]", T::Int2),
+    ("indcollation[]", T::Oid),
+    ("indclass[]", T::Oid),
+    ("indoption[]", T::Int2),
     ("indexprs", T::Text),
     ("indpred", T::Text),
 ];
@@ -318,6 +334,7 @@ pub const PG_POLICY: &[Col] = &[
     ("polrelid", T::Oid),
     ("polcmd", T::CharByte),
     ("polpermissive", T::Bool),
+    ("polroles[]", T::Oid),
     ("polqual", T::Text),
     ("polwithcheck", T::Text),
 ];
@@ -368,6 +385,7 @@ pub const PG_PUBLICATION_REL: &[Col] = &[
     ("prpubid", T::Oid),
     ("prrelid", T::Oid),
     ("prqual", T::Text),
+    ("prattrs[]", T::Int2),
 ];
 
 pub const PG_RANGE: &[Col] = &[
@@ -403,6 +421,7 @@ pub const PG_ROLES: &[Col] = &[
     ("rolpassword", T::Text),
     ("rolvaliduntil", T::Timestamptz),
     ("rolbypassrls", T::Bool),
+    ("rolconfig[]", T::Text),
     ("oid", T::Oid),
 ];
 
@@ -463,6 +482,8 @@ pub const PG_STATISTIC_EXT: &[Col] = &[
     ("stxnamespace", T::Oid),
     ("stxowner", T::Oid),
     ("stxstattarget", T::Int4),
+    ("stxkeys[]", T::Int2),
+    ("stxkind[]", T::CharByte),
     ("stxexprs", T::Text),
 ];
 

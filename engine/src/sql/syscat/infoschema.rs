@@ -389,10 +389,11 @@ pub fn columns(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for r in SYSTEM {
         let schema = namespace_name(r.namespace).unwrap_or("");
-        for (i, (n, t)) in r.cols.iter().enumerate() {
+        for (i, col) in r.cols.iter().enumerate() {
+            let (n, t) = super::columns::column(col);
             let info = ColumnInfo {
                 name: n,
-                ty: t,
+                ty: &t,
                 not_null: r.kind == 'r',
                 default: None,
                 updatable: false,

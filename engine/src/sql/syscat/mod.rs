@@ -236,7 +236,10 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
             let cols = rel
                 .cols
                 .iter()
-                .map(|(n, t)| (n.to_string(), t.clone()))
+                .map(|c| {
+                    let (n, t) = columns::column(c);
+                    (n.to_string(), t)
+                })
                 .collect();
             Ok(Resolved::System {
                 plan: Plan::Values { rows },
@@ -297,7 +300,7 @@ pub fn plain_operator(
 pub(crate) fn fill(cols: &[Col], values: Vec<(&str, Value)>) -> Vec<Value> {
     let mut row = vec![Value::Null; cols.len()];
     for (name, v) in values {
-        if let Some(i) = cols.iter().position(|c| c.0 == name) {
+        if let Some(i) = cols.iter().position(|c| columns::column(c).0 == name) {
             row[i] = v;
         } else {
             debug_assert!(false, "no column {name}");

@@ -355,8 +355,9 @@ fn attribute_row(
 fn pg_attribute(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for r in SYSTEM {
-        for (i, (n, t)) in r.cols.iter().enumerate() {
-            out.push(attribute_row(r.oid, n, t, i + 1, r.kind == 'r', false));
+        for (i, c) in r.cols.iter().enumerate() {
+            let (n, t) = c::column(c);
+            out.push(attribute_row(r.oid, n, &t, i + 1, r.kind == 'r', false));
         }
     }
     for t in &s.tables {

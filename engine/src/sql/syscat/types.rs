@@ -95,7 +95,10 @@ pub fn data_type(oid: u32, typmod: i32) -> Option<DataType> {
         2206 => DataType::Reg(RegKind::Type),
         4089 => DataType::Reg(RegKind::Namespace),
         4096 => DataType::Reg(RegKind::Role),
-        _ => return None,
+        _ => {
+            let elem = BUILTIN_TYPES.iter().find(|t| t.array == oid && oid != 0)?;
+            DataType::Array(Box::new(data_type(elem.oid, typmod)?))
+        }
     })
 }
 

@@ -1,0 +1,155 @@
+//! Set-returning functions in FROM: `generate_series` (integers, numerics, timestamps with an
+//! interval step) and `unnest(array)`. Each yields one column; rows are produced lazily, so
+//! `generate_series(1, 1000000000) LIMIT 3` reads three.
+
+use crate::error::{EngineError, Result};
+use crate::types::ops::{eval_binary, BinaryOp};
+use crate::types::{common_type_for, DataType, Value};
+use std::cmp::Ordering;
+
+/// A set-returning function, resolved for its argument types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetFunc {
+    GenerateSeries,
+    Unnest,
+}
+
+/// A resolved call: the function, the types its arguments are cast to, the column type.
+pub struct ResolvedSet {
+    pub func: SetFunc,
+    pub arg_types: Vec<DataType>,
+    pub column: DataType,
+}
+
+fn undefined(name: &str, types: &[DataType]) -> EngineError {
+    let args: Vec<String> = types.iter().map(|t| t.base_name().into_owned()).collect();
+    EngineError::UndefinedFunction {
+        signature: format!("{name}({})", args.join(", ")),
+    }
+}
+
+impl SetFunc {
+    /// Resolves `name(types)`; `None` if `name` is not a set-returning function.
+    pub fn resolve(name: &str, types: &[DataType]) -> Option<Result<ResolvedSet>> {
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        Some(match name {
+            "generate_series" => resolve_series(types),
+            "unnest" => match types {
+                [DataType::Array(e)] => Ok(ResolvedSet {
+                    func: SetFunc::Unnest,
+                    arg_types: vec![DataType::Array(e.clone())],
+                    column: (**e).clone(),
+                }),
+                [DataType::Unknown] => Err(EngineError::Function {
+                    code: "42725",
+                    message: "function unnest(unknown) is not unique".into(),
+                }),
+                _ => Err(undefined(name, types)),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The rows (one value each) for arguments cast to the resolved types.
+    pub fn rows(self, args: Vec<Value>) -> Result<Box<dyn Iterator<Item = Result<Value>>>> {
+        if args.iter().any(Value::is_null) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        match self {
+            SetFunc::Unnest => match args.into_iter().next() {
+                Some(Value::Array(a)) => Ok(Box::new(a.items.into_iter().map(Ok))),
+                _ => Err(EngineError::Internal {
+                    reason: "unnest of a non-array",
+                }),
+            },
+            SetFunc::GenerateSeries => series(args),
+        }
+    }
+}
+
+fn resolve_series(types: &[DataType]) -> Result<ResolvedSet> {
+    use DataType as T;
+    let found = |t: DataType, step: DataType| {
+        let mut arg_types = vec![t.clone(), t.clone()];
+        if types.len() == 3 {
+            arg_types.push(step);
+        }
+        Ok(ResolvedSet {
+            func: SetFunc::GenerateSeries,
+            arg_types,
+            column: t,
+        })
+    };
+    if !(2..=3).contains(&types.len()) {
+        return Err(undefined("generate_series", types));
+    }
+    let ends = common_type_for("generate_series", &types[..2])
+        .map_err(|_| undefined("generate_series", types))?;
+    let step = types.get(2).cloned().unwrap_or(T::Unknown);
+    let is_time = |t: &DataType| matches!(t, T::Timestamp | T::Timestamptz | T::Date);
+    match ends.base() {
+        T::Int2 | T::Int4 if matches!(step, T::Int2 | T::Int4 | T::Unknown) => {
+            found(T::Int4, T::Int4)
+        }
+        T::Int2 | T::Int4 | T::Int8 if matches!(step, T::Int2 | T::Int4 | T::Int8 | T::Unknown) => {
+            found(T::Int8, T::Int8)
+        }
+        T::Int2 | T::Int4 | T::Int8 | T::Numeric { .. }
+            if !matches!(step, T::Float4 | T::Float8) && !is_time(&step) =>
+        {
+            let n = T::Numeric {
+                precision: None,
+                scale: None,
+            };
+            found(n.clone(), n)
+        }
+        T::Timestamp if types.len() == 3 && matches!(step, T::Interval | T::Unknown) => {
+            found(T::Timestamp, T::Interval)
+        }
+        T::Timestamptz | T::Date
+            if types.len() == 3 && matches!(step, T::Interval | T::Unknown) =>
+        {
+            found(T::Timestamptz, T::Interval)
+        }
+        _ => Err(undefined("generate_series", types)),
+    }
+}
+
+/// `start, start + step, ...` while not past `stop` (in the step's direction).
+fn series(args: Vec<Value>) -> Result<Box<dyn Iterator<Item = Result<Value>>>> {
+    let mut it = args.into_iter();
+    let (Some(start), Some(stop)) = (it.next(), it.next()) else {
+        return Err(EngineError::Internal {
+            reason: "generate_series without its bounds",
+        });
+    };
+    let step = match it.next() {
+        Some(s) => s,
+        None => match &start {
+            Value::Int4(_) => Value::Int4(1),
+            Value::Int8(_) => Value::Int8(1),
+            _ => Value::Numeric(crate::types::Numeric::from_i64(1)),
+        },
+    };
+    let direction = match &step {
+        Value::Interval(i) => i.cmp_key().cmp(&0),
+        s => s.sql_cmp(&Value::Int4(0))?.unwrap_or(Ordering::Equal),
+    };
+    if direction == Ordering::Equal {
+        return Err(EngineError::InvalidParameterValue {
+            message: "step size cannot equal zero".into(),
+        });
+    }
+    let mut next = Some(start);
+    Ok(Box::new(std::iter::from_fn(move || {
+        let cur = next.take()?;
+        match cur.sql_cmp(&stop) {
+            Ok(Some(o)) if o == direction => return None,
+            Ok(_) => {}
+            Err(e) => return Some(Err(e.into())),
+        }
+        // Overflow past the type's range ends the series, as in PostgreSQL.
+        next = eval_binary(BinaryOp::Add, &cur, &step).ok();
+        Some(Ok(cur))
+    })))
+}
