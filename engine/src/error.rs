@@ -254,6 +254,19 @@ impl EngineError {
         }
     }
 
+    /// PostgreSQL's HINT line for this error, if it has one.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.unlocated() {
+            EngineError::Type(TypeError::UndefinedOperator { .. }) => Some(
+                "No operator matches the given name and argument types. You might need to add explicit type casts.",
+            ),
+            EngineError::UndefinedFunction { .. } => Some(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether PostgreSQL reports this error with the position of the construct that raised
     /// it (unknown names, operators without a match, type mismatches, bad literals).
     fn takes_position(&self) -> bool {

@@ -159,11 +159,13 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
                 false,
             )),
             ast::TableConstraint::Check(ck) => checks.push(CheckDef {
-                name: ck
-                    .name
-                    .as_ref()
-                    .map(ident_name)
-                    .unwrap_or_else(|| format!("{name}_check")),
+                // PostgreSQL names a table CHECK after its column when it reads just one.
+                name: ck.name.as_ref().map(ident_name).unwrap_or_else(|| {
+                    match single_column(&ck.expr, &columns) {
+                        Some(col) => format!("{name}_{col}_check"),
+                        None => format!("{name}_check"),
+                    }
+                }),
                 expr: ck.expr.to_string(),
             }),
             other => {
@@ -678,5 +680,33 @@ pub fn drop(
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("DROP {other}"),
         }),
+    }
+}
+
+/// The one column of `columns` an expression reads, if it reads exactly one (by the
+/// identifiers among its tokens).
+fn single_column(expr: &ast::Expr, columns: &[crate::catalog::ColumnDef]) -> Option<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let text = expr.to_string();
+    let tokens = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, &text)
+        .tokenize()
+        .ok()?;
+    let mut found: Vec<&str> = Vec::new();
+    for t in &tokens {
+        if let Token::Word(w) = t {
+            let n = match w.quote_style {
+                Some(_) => w.value.clone(),
+                None => w.value.to_lowercase(),
+            };
+            if let Some(c) = columns.iter().find(|c| c.name == n) {
+                if !found.contains(&c.name.as_str()) {
+                    found.push(&c.name);
+                }
+            }
+        }
+    }
+    match found.as_slice() {
+        [one] => Some((*one).to_string()),
+        _ => None,
     }
 }

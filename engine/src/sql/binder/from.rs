@@ -322,44 +322,31 @@ impl Binder<'_> {
                 };
                 (plan, (alias_name, alias.clone()), cols)
             }
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } if array_exprs.len() == 1 => {
+                let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
+                let args: Vec<&ast::Expr> = array_exprs.iter().collect();
+                self.bind_set_function(&name, &args, alias)?
+            }
             ast::TableFactor::Table {
                 name,
                 alias,
                 args: Some(fargs),
                 ..
             } => {
-                let fname = object_name(name);
-                let mut bound = Vec::with_capacity(fargs.args.len());
+                let mut args = Vec::with_capacity(fargs.args.len());
                 for a in &fargs.args {
-                    let e = match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => e,
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
                         _ => return Err(unsupported("this function argument in FROM")),
-                    };
-                    // Arguments see enclosing queries' rows, not this FROM list's.
-                    bound.push(self.bind_expr(e, &Scope::default(), &mut None)?);
+                    }
                 }
-                let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
-                let r = crate::sql::setfunc::SetFunc::resolve(&fname, &types)
-                    .unwrap_or_else(|| {
-                        Err(EngineError::FeatureNotSupported {
-                            feature: format!("function {fname} in FROM"),
-                        })
-                    })
-                    .map_err(|e| e.at_span(name.span()))?;
-                let mut args = Vec::with_capacity(bound.len());
-                for ((x, t), to) in bound.into_iter().zip(&r.arg_types) {
-                    self.infer_param(&x, &t, to);
-                    args.push(coerce(x, &t, to)?);
-                }
-                let short = fname.rsplit('.').next().unwrap_or(&fname).to_string();
-                let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
-                // A scalar function's column is named after the alias, else the function.
-                let col = alias_name.clone().unwrap_or_else(|| short.clone());
-                (
-                    Plan::Function { func: r.func, args },
-                    (alias_name.unwrap_or(short), alias.clone()),
-                    vec![(col, r.column)],
-                )
+                self.bind_set_function(name, &args, alias)?
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -382,6 +369,48 @@ impl Binder<'_> {
             _ => return Err(unsupported("this FROM item")),
         };
         self.push_relation(plan, alias, cols, scope, rels)
+    }
+
+    /// A set-returning function in FROM: its plan, alias and single column (named after the
+    /// alias if there is one, else after the function, as PostgreSQL names it).
+    fn bind_set_function(
+        &mut self,
+        name: &ast::ObjectName,
+        arg_exprs: &[&ast::Expr],
+        alias: &Option<ast::TableAlias>,
+    ) -> Result<(
+        Plan,
+        (String, Option<ast::TableAlias>),
+        Vec<(String, DataType)>,
+    )> {
+        let fname = object_name(name);
+        let mut bound = Vec::with_capacity(arg_exprs.len());
+        for e in arg_exprs {
+            // Arguments see enclosing queries' rows, not this FROM list's.
+            bound.push(self.bind_expr(e, &Scope::default(), &mut None)?);
+        }
+        let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        let r = crate::sql::setfunc::SetFunc::resolve(&fname, &types)
+            .unwrap_or_else(|| {
+                Err(EngineError::FeatureNotSupported {
+                    feature: format!("function {fname} in FROM"),
+                })
+            })
+            .map_err(|e| e.at_span(name.span()))?;
+        let mut args = Vec::with_capacity(bound.len());
+        for ((x, t), to) in bound.into_iter().zip(&r.arg_types) {
+            self.infer_param(&x, &t, to);
+            args.push(coerce(x, &t, to)?);
+        }
+        let short = fname.rsplit('.').next().unwrap_or(&fname).to_string();
+        let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
+        // A scalar function's column is named after the alias, else the function.
+        let col = alias_name.clone().unwrap_or_else(|| short.clone());
+        Ok((
+            Plan::Function { func: r.func, args },
+            (alias_name.unwrap_or(short), alias.clone()),
+            vec![(col, r.column)],
+        ))
     }
 
     /// Adds a bound FROM item to `scope` and `rels`.

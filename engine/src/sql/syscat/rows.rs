@@ -91,7 +91,7 @@ pub static SYSTEM: &[SysRel] = &[
         c::PG_PARTITIONED_TABLE,
         none,
     ),
-    sys("pg_sequence", 2224, 'r', c::PG_SEQUENCE, none),
+    sys("pg_sequence", 2224, 'r', c::PG_SEQUENCE, pg_sequence),
     sys("pg_rewrite", 2618, 'r', c::PG_REWRITE, none),
     sys("pg_enum", 3501, 'r', c::PG_ENUM, none),
     sys("pg_range", 3541, 'r', c::PG_RANGE, none),
@@ -248,9 +248,10 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
         ));
     }
     for t in &s.tables {
-        let (kind, am) = match t.view {
-            Some(_) => ('v', 0),
-            None => ('r', HEAP_AM),
+        let (kind, am) = match (&t.view, &t.sequence) {
+            (Some(_), _) => ('v', 0),
+            (None, Some(_)) => ('S', 0),
+            (None, None) => ('r', HEAP_AM),
         };
         let mut row = class_row(
             t.oid,
@@ -284,6 +285,28 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
         }
     }
     out
+}
+
+fn pg_sequence(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.tables
+        .iter()
+        .filter_map(|t| {
+            let q = t.sequence.as_ref()?;
+            Some(fill(
+                c::PG_SEQUENCE,
+                vec![
+                    ("seqrelid", oid(t.oid)),
+                    ("seqtypid", oid(q.ty.oid())),
+                    ("seqstart", Value::Int8(q.start)),
+                    ("seqincrement", Value::Int8(q.increment)),
+                    ("seqmax", Value::Int8(q.max)),
+                    ("seqmin", Value::Int8(q.min)),
+                    ("seqcache", Value::Int8(1)),
+                    ("seqcycle", b(q.cycle)),
+                ],
+            ))
+        })
+        .collect()
 }
 
 fn pg_namespace(_: &Snapshot) -> Vec<Vec<Value>> {
@@ -337,7 +360,15 @@ fn attribute_row(
             ("atttypmod", i4(ty.typmod())),
             ("attbyval", b((1..=8).contains(&len))),
             ("attalign", ch(if len == 8 { 'd' } else { 'i' })),
-            ("attstorage", ch(if len < 0 { 'x' } else { 'p' })),
+            // numeric's typstorage is 'm' (main); other varlena types 'x', fixed-length 'p'.
+            (
+                "attstorage",
+                ch(match ty {
+                    DataType::Numeric { .. } => 'm',
+                    _ if len < 0 => 'x',
+                    _ => 'p',
+                }),
+            ),
             ("attcompression", text("")),
             ("attnotnull", b(not_null)),
             ("atthasdef", b(has_def)),
