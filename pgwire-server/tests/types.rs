@@ -341,3 +341,95 @@ async fn transactions_and_their_sqlstates() {
     .await
     .expect("in time");
 }
+
+/// Arrays: bound as parameters in binary (tokio-postgres' array encoder) and text, with the
+/// parameter type inferred from `= ANY($1)` and from the column, read back in binary into
+/// vectors (NULL elements included) and as PostgreSQL's text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrays_in_binary_and_text() {
+    tokio::time::timeout(LIMIT, async {
+        let server = TestServer::start(|_, _| {}).await;
+        let client = server.connect("postgres", None).await;
+        client
+            .batch_execute("CREATE TABLE arr (id int PRIMARY KEY, ints int[], words text[], big int8[], flags bool[])")
+            .await
+            .unwrap();
+        let insert = client
+            .prepare("INSERT INTO arr VALUES ($1, $2, $3, $4, $5)")
+            .await
+            .unwrap();
+        assert_eq!(
+            insert.params(),
+            [Type::INT4, Type::INT4_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::BOOL_ARRAY]
+        );
+        let words: Vec<Option<String>> = vec![Some("a b".into()), None, Some("c,\"d\"".into())];
+        client
+            .execute(
+                &insert,
+                &[&1i32, &vec![1i32, -2, 3], &words, &vec![i64::MAX], &vec![true, false]],
+            )
+            .await
+            .unwrap();
+        client
+            .execute(
+                &insert,
+                &[&Txt("2"), &Txt("{}"), &Txt("{x,NULL}"), &Txt("{{1,2},{3,4}}"), &Txt("{t}")],
+            )
+            .await
+            .unwrap();
+        let rows = client
+            .query("SELECT ints, words, flags FROM arr WHERE id = 1", &[])
+            .await
+            .unwrap();
+        assert_eq!(rows[0].get::<_, Vec<i32>>(0), vec![1, -2, 3]);
+        assert_eq!(rows[0].get::<_, Vec<Option<String>>>(1), words);
+        assert_eq!(rows[0].get::<_, Vec<bool>>(2), vec![true, false]);
+        let find = client
+            .prepare("SELECT id FROM arr WHERE $1 = ANY (words) ORDER BY id")
+            .await
+            .unwrap();
+        assert_eq!(find.params(), [Type::TEXT]);
+        let ids: Vec<i32> = client
+            .query(&find, &[&"x"])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(ids, vec![2]);
+        let any = client
+            .prepare("SELECT count(*) FROM arr WHERE id = ANY ($1)")
+            .await
+            .unwrap();
+        assert_eq!(any.params(), [Type::INT4_ARRAY]);
+        let n: i64 = client.query_one(&any, &[&vec![1i32, 2, 9]]).await.unwrap().get(0);
+        assert_eq!(n, 2);
+        let text: Vec<String> = client
+            .simple_query("SELECT words::text || ' ' || big::text FROM arr ORDER BY id")
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            text,
+            vec![
+                r#"{"a b",NULL,"c,\"d\""} {9223372036854775807}"#.to_string(),
+                "{x,NULL} {{1,2},{3,4}}".to_string()
+            ]
+        );
+        // A malformed literal is 22P02; an element of the wrong binary type is refused.
+        let e = client
+            .execute(&insert, &[&Txt("3"), &Txt("{1,"), &Txt("{}"), &Txt("{}"), &Txt("{}")])
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "22P02");
+        drop(client);
+        server.stop().await;
+    })
+    .await
+    .expect("in time");
+}

@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 /// The records (file, line) that fail only because the file declares a type letter other than
 /// the one of the engine's result type; every other record must pass.
 const CONVENTION_DIFFERENCES: &[(&str, u32)] = &[
+    // `query T` over numeric: `1.5` and `2.5`, not `1.500` and `2.500`.
+    ("arrays.slt", 524),
     // `query IT` over (text, integer): expected `0` for the text, rendered as `I`.
     ("distinct.slt", 91),
     // `query ITIT` over (int, text, int, numeric(8,2)): the numeric expected as `T`, `2.5`,

@@ -598,9 +598,9 @@ fn resolve_array_op(
         }
         let comparable = op.is_comparison() || array_op;
         match (le, re) {
-            (Some(a), Some(b)) if comparable => {
-                let e = common(a, b)?;
-                Ok((arr(e.clone()), arr(e), T::Bool))
+            // `anyarray` operands: both sides of one array type (no coercion between them).
+            (Some(a), Some(b)) if comparable && a.base() == b.base() => {
+                Ok((arr(a.base()), arr(a.base()), T::Bool))
             }
             _ => Err(undefined()),
         }

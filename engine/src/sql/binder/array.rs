@@ -220,11 +220,9 @@ impl Binder<'_> {
             t => (a, t),
         };
         let DataType::Array(elem) = &at else {
-            return Err(EngineError::DatatypeMismatch {
-                message: format!(
-                    "op ANY/ALL (array) requires array on right side, not type {}",
-                    at.base_name()
-                ),
+            return Err(EngineError::Function {
+                code: "42809",
+                message: "op ANY/ALL (array) requires array on right side".into(),
             });
         };
         let (lt2, rt2, res) = resolve_binary(op, &xt, elem)?;
