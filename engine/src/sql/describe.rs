@@ -80,6 +80,7 @@ fn scope(table: &TableDef, alias: Option<String>) -> Scope {
                 merged: false,
             })
             .collect(),
+        star: None,
     }
 }
 

@@ -64,6 +64,7 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
                 merged: false,
             })
             .collect(),
+        star: None,
     }
 }
 

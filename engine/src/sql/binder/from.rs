@@ -23,6 +23,7 @@ impl Binder<'_> {
         let mut rels: Vec<Relation> = Vec::new();
         let mut on_conditions: Vec<ast::Expr> = Vec::new();
         for twj in from {
+            let chain_start = scope.cols.len();
             self.add_inner(&twj.relation, &mut scope, &mut rels, &mut on_conditions)?;
             for j in &twj.joins {
                 use ast::JoinOperator as J;
@@ -90,6 +91,7 @@ impl Binder<'_> {
                     let split = scope.cols.len();
                     self.add_inner(&j.relation, &mut scope, &mut rels, &mut on_conditions)?;
                     mark_merged(&mut scope, split, &merge);
+                    using_columns_first(&mut scope, chain_start, split, &merge);
                     on_conditions.extend(on);
                 } else {
                     // An outer join: everything so far becomes one relation, joined here.
@@ -130,6 +132,9 @@ impl Binder<'_> {
                     let (plan, merged_scope) =
                         merge_using_columns(plan, right_scope, left_width, &merge, kind)?;
                     scope = merged_scope;
+                    if kind == JoinKind::Left {
+                        using_columns_first(&mut scope, chain_start, left_width, &merge);
+                    }
                     rels = vec![Relation {
                         plan,
                         offset: 0,
@@ -466,6 +471,35 @@ fn mark_merged(scope: &mut Scope, from: usize, names: &[String]) {
     }
 }
 
+/// After an inner or left join with USING / NATURAL of the chain starting at column
+/// `chain_start` (its left side ending at `split`): `*` lists the join columns (the left
+/// side's copies) first, then the left side's other columns, then the right side's.
+fn using_columns_first(scope: &mut Scope, chain_start: usize, split: usize, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let order = scope.star_order();
+    let cols = &scope.cols;
+    let left: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| (chain_start..split).contains(&i))
+        .collect();
+    let using: Vec<usize> = names
+        .iter()
+        .filter_map(|n| {
+            left.iter()
+                .copied()
+                .find(|&i| cols[i].name == *n && !cols[i].merged)
+        })
+        .collect();
+    let mut new: Vec<usize> = order.iter().copied().filter(|&i| i < chain_start).collect();
+    new.extend(&using);
+    new.extend(left.iter().filter(|i| !using.contains(i)));
+    new.extend(order.iter().copied().filter(|&i| i >= split));
+    scope.star = Some(new);
+}
+
 /// Whether a FROM item may read the items before it.
 fn is_lateral(f: &ast::TableFactor) -> bool {
     matches!(f, ast::TableFactor::Derived { lateral: true, .. })
@@ -525,6 +559,6 @@ fn merge_using_columns(
             input: Box::new(plan),
             exprs,
         },
-        Scope { cols },
+        Scope { cols, star: None },
     ))
 }

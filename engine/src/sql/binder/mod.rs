@@ -50,6 +50,27 @@ pub struct ScopeCol {
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     pub cols: Vec<ScopeCol>,
+    /// The order `*` lists the columns in, when it is not `cols`' order (after a join with
+    /// USING / NATURAL, whose join columns come first, as in PostgreSQL).
+    pub star: Option<Vec<usize>>,
+}
+
+impl Scope {
+    /// Every column index in `*` order (`star` orders a prefix of the columns; columns
+    /// added after it follow in their own order).
+    pub fn star_order(&self) -> Vec<usize> {
+        let mut order = self.star.clone().unwrap_or_default();
+        order.extend(order.len()..self.cols.len());
+        order
+    }
+
+    /// The columns `*` expands to, in order (merged copies left out).
+    pub fn star_columns(&self) -> Vec<usize> {
+        self.star_order()
+            .into_iter()
+            .filter(|&i| self.cols.get(i).is_some_and(|c| !c.merged))
+            .collect()
+    }
 }
 
 /// Aggregation state while binding a grouped query's SELECT list, HAVING and ORDER BY.

@@ -142,6 +142,7 @@ impl Binder<'_> {
                     merged: false,
                 })
                 .collect(),
+            star: None,
         };
         let mut keys = Vec::new();
         for ob in order_by {
@@ -195,10 +196,8 @@ impl Binder<'_> {
                     if aggregated {
                         return Err(unsupported("* with aggregates"));
                     }
-                    for (i, c) in scope.cols.iter().enumerate() {
-                        if !c.merged {
-                            items.push((None, Some(i), c.name.clone()));
-                        }
+                    for i in scope.star_columns() {
+                        items.push((None, Some(i), scope.cols[i].name.clone()));
                     }
                 }
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
