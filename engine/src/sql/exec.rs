@@ -90,6 +90,9 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             Box::new(out.into_iter())
         }
         Plan::One => Box::new(std::iter::once(Ok(Vec::new()))),
+        Plan::ProjectSet { input, funcs } => {
+            super::setfunc::project_set(stream(input, env)?, funcs, env)
+        }
         Plan::Function { func, args } => {
             let vals = args
                 .iter()

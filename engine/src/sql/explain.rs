@@ -12,6 +12,7 @@ fn label(plan: &Plan) -> String {
         }
         Plan::Values { rows } => format!("Values Scan ({} rows)", rows.len()),
         Plan::Function { func, .. } => format!("Function Scan on {func:?}"),
+        Plan::ProjectSet { .. } => "ProjectSet".to_string(),
         Plan::One => "Result".into(),
         Plan::Filter { .. } => "Filter".into(),
         Plan::Project { exprs, .. } => format!("Project ({} columns)", exprs.len()),

@@ -66,6 +66,12 @@ pub enum Plan {
     },
     /// One row with no columns (SELECT without FROM).
     One,
+    /// Set-returning calls of a select list: each input row followed by one value per call,
+    /// as many rows as the longest call gives (see [`crate::sql::setfunc::project_set`]).
+    ProjectSet {
+        input: Box<Plan>,
+        funcs: Vec<(crate::sql::setfunc::SetFunc, Vec<Expr>)>,
+    },
     /// A set-returning function in FROM: one column; arguments evaluated once per run.
     Function {
         func: crate::sql::setfunc::SetFunc,
@@ -154,6 +160,7 @@ impl Plan {
             | Plan::WorkTable { .. } => Vec::new(),
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Distinct { input, .. }
@@ -177,6 +184,7 @@ impl Plan {
             | Plan::WorkTable { .. } => Vec::new(),
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Distinct { input, .. }
@@ -247,6 +255,10 @@ impl Plan {
             }
             Plan::Project { input, exprs } => {
                 exprs.iter_mut().for_each(|e| f(e, 0));
+                input.for_each_expr_mut(f);
+            }
+            Plan::ProjectSet { input, funcs } => {
+                funcs.iter_mut().flat_map(|(_, a)| a).for_each(|e| f(e, 0));
                 input.for_each_expr_mut(f);
             }
             Plan::Join {

@@ -153,3 +153,62 @@ fn series(args: Vec<Value>) -> Result<Box<dyn Iterator<Item = Result<Value>>>> {
         Some(Ok(cur))
     })))
 }
+
+/// A select list's set-returning calls over `input` (PostgreSQL's ProjectSet): for each input
+/// row the calls run in lockstep, giving as many rows as the longest (the others' values NULL
+/// once exhausted), each the input row followed by one value per call. An input row for which
+/// every call is empty gives no row.
+pub fn project_set<'a>(
+    input: crate::sql::exec::RowIter<'a>,
+    funcs: &'a [(SetFunc, Vec<crate::sql::expr::Expr>)],
+    env: crate::sql::expr::Env<'a>,
+) -> crate::sql::exec::RowIter<'a> {
+    type Series = Box<dyn Iterator<Item = Result<Value>>>;
+    let mut current: Option<(Vec<Value>, Vec<Option<Series>>)> = None;
+    let mut input = input;
+    Box::new(std::iter::from_fn(move || loop {
+        if let Some((row, iters)) = &mut current {
+            let mut out = Vec::with_capacity(iters.len());
+            let mut any = false;
+            for it in iters.iter_mut() {
+                match it.as_mut().and_then(Iterator::next) {
+                    Some(Ok(v)) => {
+                        any = true;
+                        out.push(v);
+                    }
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => {
+                        *it = None;
+                        out.push(Value::Null);
+                    }
+                }
+            }
+            if any {
+                let mut full = row.clone();
+                full.extend(out);
+                return Some(Ok(full));
+            }
+            current = None;
+        }
+        let row = match input.next()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut iters = Vec::with_capacity(funcs.len());
+        for (f, args) in funcs {
+            let vals = match args
+                .iter()
+                .map(|a| a.eval(&row, &env))
+                .collect::<Result<Vec<_>>>()
+            {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
+            };
+            match f.rows(vals) {
+                Ok(it) => iters.push(Some(it)),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        current = Some((row, iters));
+    }))
+}

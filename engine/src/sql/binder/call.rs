@@ -116,7 +116,11 @@ impl Binder<'_> {
         let name = object_name(&f.name);
         let (args, distinct, star) = self.function_args(f)?;
         if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
-            return self.bind_aggregate(f, func, &args, distinct, star, agg);
+            // An aggregate's arguments cannot hold set-returning calls.
+            let saved = self.srfs.take();
+            let r = self.bind_aggregate(f, func, &args, distinct, star, agg);
+            self.srfs = saved;
+            return r;
         }
         if let Some(op) = crate::sequence::SeqOp::from_name(&name) {
             return self.bind_sequence_call(op, &args, scope, agg);
@@ -137,6 +141,23 @@ impl Binder<'_> {
         let mut bound = Vec::with_capacity(args.len());
         for a in &args {
             bound.push(self.bind_expr(a, scope, agg)?);
+        }
+        let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        if let Some(r) = crate::sql::setfunc::SetFunc::resolve(&name, &types) {
+            let r = r?;
+            let mut call_args = Vec::with_capacity(bound.len());
+            for ((x, t), to) in bound.into_iter().zip(&r.arg_types) {
+                self.infer_param(&x, &t, to);
+                call_args.push(coerce(x, &t, to)?);
+            }
+            let Some(sink) = self.srfs.as_mut() else {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: format!("set-returning function {name} here"),
+                });
+            };
+            sink.push((r.func, call_args));
+            let index = super::SRF_SLOT + sink.len() - 1;
+            return Ok((Expr::Column { up: 0, index }, r.column));
         }
         self.bind_call(&name, bound)
     }

@@ -73,6 +73,7 @@ impl Binder<'_> {
             Plan::Function { .. } => 1000.0,
             Plan::One | Plan::WorkTable { .. } => 1.0,
             Plan::Filter { input, pred } => self.estimate_rows(input)? * selectivity(pred),
+            Plan::ProjectSet { input, .. } => self.estimate_rows(input)? * 10.0,
             Plan::Project { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Distinct { input, .. }

@@ -100,7 +100,13 @@ pub struct Binder<'a> {
     storage: Option<&'a storage::Storage>,
     /// Table sizes looked up so far: heap file → (pages, estimated rows).
     sizes: std::collections::HashMap<u32, (f64, f64)>,
+    /// While a select list is bound: its set-returning calls, each read back through a
+    /// column reference `SRF_SLOT + n` that the select binder renumbers.
+    srfs: Option<Vec<(crate::sql::setfunc::SetFunc, Vec<crate::sql::expr::Expr>)>>,
 }
+
+/// The first placeholder column index of a select list's set-returning calls.
+pub(crate) const SRF_SLOT: usize = usize::MAX / 2;
 
 /// An identifier's name: unquoted ones fold to lower case, as in PostgreSQL.
 pub fn ident_name(i: &ast::Ident) -> String {
@@ -120,6 +126,7 @@ impl<'a> Binder<'a> {
             next_work_table: 0,
             storage: None,
             sizes: std::collections::HashMap::new(),
+            srfs: None,
         }
     }
 

@@ -163,6 +163,18 @@ impl Binder<'_> {
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<(Plan, Columns)> {
+        // Set-returning calls register only from this query's own select list.
+        let saved = self.srfs.take();
+        let r = self.bind_select_inner(s, order_by);
+        self.srfs = saved;
+        r
+    }
+
+    fn bind_select_inner(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<(Plan, Columns)> {
         if s.having.is_some()
             && matches!(&s.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty())
         {
@@ -226,6 +238,7 @@ impl Binder<'_> {
             }
         }
 
+        let mut srfs = Vec::new();
         let mut ctx_holder;
         let mut agg: Option<&mut AggCtx> = None;
         if aggregated {
@@ -238,7 +251,12 @@ impl Binder<'_> {
         let mut cols = Vec::new();
         for (ast_e, col, name) in &items {
             let (x, t) = match (ast_e, col) {
-                (Some(e), _) => self.bind_grouped(e, &scope, &mut agg)?,
+                (Some(e), _) => {
+                    self.srfs = Some(std::mem::take(&mut srfs));
+                    let bound = self.bind_grouped(e, &scope, &mut agg);
+                    srfs = self.srfs.take().unwrap_or_default();
+                    bound?
+                }
                 (None, Some(i)) => (Expr::Column { up: 0, index: *i }, scope.cols[*i].ty.clone()),
                 (None, None) => return Err(unsupported("empty select item")),
             };
@@ -312,6 +330,29 @@ impl Binder<'_> {
         let width = exprs.len();
         let with_hidden = !hidden.is_empty();
         exprs.extend(hidden);
+        if !srfs.is_empty() {
+            // The calls' values follow the input row (the grouped row when aggregated).
+            let input_width = match &plan {
+                Plan::Aggregate { groups, aggs, .. } => groups.len() + aggs.len(),
+                Plan::Filter { input, .. } => match &**input {
+                    Plan::Aggregate { groups, aggs, .. } => groups.len() + aggs.len(),
+                    _ => scope.cols.len(),
+                },
+                _ => scope.cols.len(),
+            };
+            for e in &mut exprs {
+                renumber_srf_slots(e, input_width);
+            }
+            for (_, args) in &mut srfs {
+                for a in args {
+                    renumber_srf_slots(a, input_width);
+                }
+            }
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                funcs: srfs,
+            };
+        }
         plan = Plan::Project {
             input: Box::new(plan),
             exprs,
@@ -425,5 +466,19 @@ pub(super) fn output_item(
             _ => Ok(None),
         },
         _ => Ok(None),
+    }
+}
+
+/// Points the placeholder references to a select list's set-returning calls
+/// (`SRF_SLOT + n`) at their columns after an input row of `input_width` columns.
+fn renumber_srf_slots(e: &mut Expr, input_width: usize) {
+    if let Expr::Column { up: 0, index } = e {
+        if *index >= super::SRF_SLOT {
+            *index = input_width + (*index - super::SRF_SLOT);
+        }
+        return;
+    }
+    for c in crate::sql::expr::children_mut(e) {
+        renumber_srf_slots(c, input_width);
     }
 }
