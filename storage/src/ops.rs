@@ -67,6 +67,10 @@ pub enum PageOp {
     MetaSetRoot { root: u32, height: u16 },
     /// Several operations on one page, in order (one page's part of a multi-page record).
     Batch(Vec<PageOp>),
+    /// The page was built whole in memory (a bulk index build); the record's full-page image
+    /// is its content and redo restores it from there. Redo-only; it has no meaning without
+    /// the image, so applying it as an operation fails.
+    NewPage,
 }
 
 /// Why an operation could not be applied.
@@ -107,6 +111,9 @@ impl PageOp {
                 *page = copy;
                 Ok(())
             }
+            PageOp::NewPage => Err(OpError::Invalid(
+                "a built page is redone from its record's full-page image, which is missing".into(),
+            )),
             bt => crate::btree::apply_op(bt, id, page),
         }
     }
@@ -239,6 +246,7 @@ impl PageOp {
                 out.extend_from_slice(&root.to_le_bytes());
                 out.extend_from_slice(&height.to_le_bytes());
             }
+            PageOp::NewPage => out.push(40),
             PageOp::Batch(ops) => {
                 out.push(30);
                 out.extend_from_slice(&(ops.len() as u32).to_le_bytes());
@@ -322,6 +330,7 @@ impl PageOp {
                 }
                 PageOp::Batch(ops)
             }
+            40 => PageOp::NewPage,
             _ => return Err("unknown page operation"),
         };
         if r.pos != bytes.len() {
@@ -452,6 +461,7 @@ mod tests {
                 },
                 PageOp::MetaSetRoot { root: 7, height: 3 },
             ]),
+            PageOp::NewPage,
         ];
         for op in ops {
             let enc = op.encode();
