@@ -65,7 +65,9 @@ pub enum PageOp {
     MetaInit { unique: bool, root: u32 },
     /// B+tree meta page: point at a new root.
     MetaSetRoot { root: u32, height: u16 },
-    /// Several operations on one page, in order (one page's part of a multi-page record).
+    /// Several operations on one page, in order: one page's part of a multi-page record, or
+    /// a multi-row heap insert. Undo: the compensations in reverse order, if every operation
+    /// has a physical one.
     Batch(Vec<PageOp>),
     /// The page was built whole in memory (a bulk index build); the record's full-page image
     /// is its content and redo restores it from there. Redo-only; it has no meaning without
@@ -147,6 +149,20 @@ impl PageOp {
                 new_txn: *old_txn,
                 new_deleted: *old_deleted,
             }),
+            // A batch of physical changes to one page (a multi-row heap insert) is undone
+            // by their compensations in reverse order, all at once.
+            PageOp::Batch(ops) => ops
+                .iter()
+                .rev()
+                .map(|op| {
+                    if op.is_logical() {
+                        None
+                    } else {
+                        op.compensation()
+                    }
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(PageOp::Batch),
             _ => None,
         }
     }
@@ -406,6 +422,37 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_compensation_reverses_physical_ops_only() {
+        let ins = |slot| PageOp::HeapInsert {
+            slot,
+            xmin: TxnId(3),
+            data: vec![1, 2],
+        };
+        let batch = PageOp::Batch(vec![ins(4), ins(5)]);
+        assert_eq!(
+            batch.compensation(),
+            Some(PageOp::Batch(vec![
+                PageOp::HeapRemove { slot: 5 },
+                PageOp::HeapRemove { slot: 4 },
+            ]))
+        );
+        let logical = PageOp::Batch(vec![
+            ins(1),
+            PageOp::BtInsert {
+                key: b"k".to_vec(),
+                tid_page: 1,
+                tid_slot: 1,
+                txn: TxnId(3),
+            },
+        ]);
+        assert_eq!(logical.compensation(), None);
+        assert_eq!(
+            PageOp::Batch(vec![PageOp::BtInit { level: 0 }]).compensation(),
+            None
+        );
+    }
 
     #[test]
     fn encode_decode_roundtrip_and_garbage() {
