@@ -4,7 +4,8 @@
 //! logged insert per row.
 //!
 //! Errors follow PostgreSQL: a NULL in a primary key column is 23502 `column "b" of relation
-//! "n" contains null values` (checked on the whole table before duplicates), two equal keys in a unique index are 23505 `could not create
+//! "n" contains null values` (reported only when there is no duplicate, as PostgreSQL checks
+//! after building), two equal keys in a unique index are 23505 `could not create
 //! unique index "…"` with DETAIL `Key (a, b)=(…) is duplicated.`
 
 use super::dml::index_key;
@@ -37,20 +38,24 @@ pub(super) fn build_index(
         }
         entries.push((index_key(index, &row, tid), tid));
     }
-    if let Some(k) = null_in.iter().position(|&n| n) {
-        let c = index.columns[k];
-        return Err(EngineError::NullsInColumn {
-            table: table.name.clone(),
-            column: table.columns[c].name.clone(),
-        });
-    }
+    // PostgreSQL builds the index (finding duplicates) before it checks for NULLs; the
+    // tree written when only the NULL check fails stays unreachable, as the statement fails.
     match cx
         .storage
         .build_btree(index.file, index.unique, &*cx.txn, entries)
     {
-        Ok(_) => Ok(()),
-        Err(StorageError::DuplicateKey { first, .. }) => Err(duplicated(cx, table, index, first)),
-        Err(e) => Err(e.into()),
+        Ok(_) => {}
+        Err(StorageError::DuplicateKey { first, .. }) => {
+            return Err(duplicated(cx, table, index, first))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    match null_in.iter().position(|&n| n) {
+        Some(k) => Err(EngineError::NullsInColumn {
+            table: table.name.clone(),
+            column: table.columns[index.columns[k]].name.clone(),
+        }),
+        None => Ok(()),
     }
 }
 
