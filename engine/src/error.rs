@@ -52,10 +52,17 @@ pub enum EngineError {
     ObjectNotInState { message: String },
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String },
+    /// 23505 from building a unique index over rows with equal keys; `detail` is
+    /// PostgreSQL's `Key (a)=(5) is duplicated.`
+    #[error("could not create unique index \"{index}\"")]
+    UniqueIndexBuild { index: String, detail: String },
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
     )]
     NotNullViolation { table: String, column: String },
+    /// 23502 from ALTER TABLE … ADD PRIMARY KEY over rows with a NULL in a key column.
+    #[error("column \"{column}\" of relation \"{table}\" contains null values")]
+    NullsInColumn { table: String, column: String },
     #[error("new row for relation \"{table}\" violates check constraint \"{constraint}\"")]
     CheckViolation { table: String, constraint: String },
     #[error("current transaction is aborted, commands ignored until end of transaction block")]
@@ -184,8 +191,8 @@ impl EngineError {
             EngineError::GeneratedAlways { .. } => "428C9",
             EngineError::SequenceLimit { .. } => "2200H",
             EngineError::ObjectNotInState { .. } => "55000",
-            EngineError::UniqueViolation { .. } => "23505",
-            EngineError::NotNullViolation { .. } => "23502",
+            EngineError::UniqueViolation { .. } | EngineError::UniqueIndexBuild { .. } => "23505",
+            EngineError::NotNullViolation { .. } | EngineError::NullsInColumn { .. } => "23502",
             EngineError::CheckViolation { .. } => "23514",
             EngineError::InFailedTransaction => "25P02",
             EngineError::SerializationFailure => "40001",
@@ -250,6 +257,7 @@ impl EngineError {
     pub fn detail(&self) -> Option<&str> {
         match self.unlocated() {
             EngineError::Type(t) => t.detail(),
+            EngineError::UniqueIndexBuild { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -236,3 +236,58 @@ fn maintenance_statements_and_added_keys() {
     );
     assert_eq!(rows(&mut s, "SELECT x FROM b WHERE bid = 2"), vec!["2"]);
 }
+
+/// Into a table without indexes rows are stored in batches of `COPY_BATCH_ROWS`; every
+/// check still fails at its own line, a failing COPY leaves no row of any earlier batch,
+/// and rows of a batch roll back with their transaction.
+#[test]
+fn batched_load_keeps_line_errors_and_all_or_nothing() {
+    let db = open();
+    let mut s = db.session();
+    s.execute("CREATE TABLE b (id int NOT NULL, v int CHECK (v >= 0), pad text)")
+        .unwrap();
+    let data = |n: usize, bad: Option<usize>| -> Vec<u8> {
+        let mut out = String::new();
+        for i in 1..=n {
+            let v = if Some(i) == bad { -1 } else { i as i64 };
+            out.push_str(&format!("{i}\t{v}\t{}\n", "p".repeat(i % 50)));
+        }
+        out.into_bytes()
+    };
+    let batch = engine::copy::COPY_BATCH_ROWS;
+    let n = s
+        .copy_in("COPY b FROM STDIN", &data(2 * batch + 500, None)[..])
+        .unwrap();
+    assert_eq!(n as usize, 2 * batch + 500);
+    let total = 2 * batch + 500;
+    let sum = total * (total + 1) / 2;
+    assert_eq!(
+        rows(&mut s, "SELECT count(*), sum(v), max(length(pad)) FROM b"),
+        vec![format!("{total}|{sum}|49")]
+    );
+    let bad = batch + 300;
+    let err = s
+        .copy_in("COPY b FROM STDIN", &data(2 * batch, Some(bad))[..])
+        .unwrap_err();
+    assert_eq!(err.sqlstate(), "23514");
+    assert_eq!(
+        err.context().as_deref(),
+        Some(&*format!("COPY b, line {bad}"))
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM b"),
+        vec![total.to_string()]
+    );
+    s.execute("BEGIN").unwrap();
+    s.copy_in("COPY b FROM STDIN", &data(batch + 1, None)[..])
+        .unwrap();
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM b"),
+        vec![(total + batch + 1).to_string()]
+    );
+    s.execute("ROLLBACK").unwrap();
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM b"),
+        vec![total.to_string()]
+    );
+}

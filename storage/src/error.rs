@@ -57,6 +57,16 @@ pub enum StorageError {
     NoSuchTree { file: u32 },
     #[error("duplicate key in unique index (file {file})")]
     UniqueViolation { file: u32 },
+    /// A unique tree being built from existing entries found two with one user key.
+    #[error(
+        "could not build unique index in file {file}: entries {first} and {second} have equal keys"
+    )]
+    DuplicateKey {
+        file: u32,
+        key: Vec<u8>,
+        first: crate::Tid,
+        second: crate::Tid,
+    },
     #[error("index entry already present (file {file})")]
     DuplicateEntry { file: u32 },
     #[error("index entry not found (file {file})")]

@@ -22,7 +22,10 @@ mod recovery;
 mod store;
 mod txn;
 
-pub use btree::{BTree, BTreeCursor, ScanDirection, TreeCheck, MAX_USER_KEY};
+pub use btree::{
+    BTree, BTreeCursor, ScanDirection, TreeCheck, INTERNAL_FILL_PERCENT, LEAF_FILL_PERCENT,
+    MAX_USER_KEY,
+};
 pub use checkpoint::CheckpointTicket;
 pub use error::{Result, StorageError};
 pub use heap::{Heap, HeapScan, Tid};

@@ -130,6 +130,33 @@ pub(crate) fn log_multi(inner: &Inner, pages: &mut [(&mut PageWrite<'_>, PageOp)
     Ok(lsn)
 }
 
+/// Replaces the latched page (a freshly allocated one) with `page`, built whole in memory,
+/// and logs it as a redo-only system record whose full-page image is the content: the
+/// recipe of [`log_change`] with the image as the operation. Redo restores the image, so
+/// a torn write of the page is repaired like any full-page write.
+pub(crate) fn log_new_page(
+    inner: &Inner,
+    w: &mut PageWrite<'_>,
+    page: crate::page::Page,
+) -> Result<Lsn> {
+    *w.page_mut() = page;
+    w.mark_dirty(inner.log.end_lsn());
+    let change = PageChange {
+        page: w.id(),
+        op: PageOp::NewPage.encode(),
+        image: Some(PageImage {
+            bytes: encode_image(w.page()),
+            restore: true,
+        }),
+        redo_only: true,
+    };
+    let lsn = inner
+        .log
+        .append(Lsn::NONE, TxnId::NONE, &RecordBody::Update(change))?;
+    w.page_mut().set_lsn(lsn);
+    Ok(lsn)
+}
+
 /// The image a change carries: a full-page write when it dirtied a clean page, else an
 /// after-image for consistency checking when that is on.
 fn image_for(inner: &Inner, was_clean: bool, w: &PageWrite<'_>) -> Option<PageImage> {

@@ -65,8 +65,14 @@ pub enum PageOp {
     MetaInit { unique: bool, root: u32 },
     /// B+tree meta page: point at a new root.
     MetaSetRoot { root: u32, height: u16 },
-    /// Several operations on one page, in order (one page's part of a multi-page record).
+    /// Several operations on one page, in order: one page's part of a multi-page record, or
+    /// a multi-row heap insert. Undo: the compensations in reverse order, if every operation
+    /// has a physical one.
     Batch(Vec<PageOp>),
+    /// The page was built whole in memory (a bulk index build); the record's full-page image
+    /// is its content and redo restores it from there. Redo-only; it has no meaning without
+    /// the image, so applying it as an operation fails.
+    NewPage,
 }
 
 /// Why an operation could not be applied.
@@ -107,6 +113,9 @@ impl PageOp {
                 *page = copy;
                 Ok(())
             }
+            PageOp::NewPage => Err(OpError::Invalid(
+                "a built page is redone from its record's full-page image, which is missing".into(),
+            )),
             bt => crate::btree::apply_op(bt, id, page),
         }
     }
@@ -140,6 +149,20 @@ impl PageOp {
                 new_txn: *old_txn,
                 new_deleted: *old_deleted,
             }),
+            // A batch of physical changes to one page (a multi-row heap insert) is undone
+            // by their compensations in reverse order, all at once.
+            PageOp::Batch(ops) => ops
+                .iter()
+                .rev()
+                .map(|op| {
+                    if op.is_logical() {
+                        None
+                    } else {
+                        op.compensation()
+                    }
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(PageOp::Batch),
             _ => None,
         }
     }
@@ -239,6 +262,7 @@ impl PageOp {
                 out.extend_from_slice(&root.to_le_bytes());
                 out.extend_from_slice(&height.to_le_bytes());
             }
+            PageOp::NewPage => out.push(40),
             PageOp::Batch(ops) => {
                 out.push(30);
                 out.extend_from_slice(&(ops.len() as u32).to_le_bytes());
@@ -322,6 +346,7 @@ impl PageOp {
                 }
                 PageOp::Batch(ops)
             }
+            40 => PageOp::NewPage,
             _ => return Err("unknown page operation"),
         };
         if r.pos != bytes.len() {
@@ -399,6 +424,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn batch_compensation_reverses_physical_ops_only() {
+        let ins = |slot| PageOp::HeapInsert {
+            slot,
+            xmin: TxnId(3),
+            data: vec![1, 2],
+        };
+        let batch = PageOp::Batch(vec![ins(4), ins(5)]);
+        assert_eq!(
+            batch.compensation(),
+            Some(PageOp::Batch(vec![
+                PageOp::HeapRemove { slot: 5 },
+                PageOp::HeapRemove { slot: 4 },
+            ]))
+        );
+        let logical = PageOp::Batch(vec![
+            ins(1),
+            PageOp::BtInsert {
+                key: b"k".to_vec(),
+                tid_page: 1,
+                tid_slot: 1,
+                txn: TxnId(3),
+            },
+        ]);
+        assert_eq!(logical.compensation(), None);
+        assert_eq!(
+            PageOp::Batch(vec![PageOp::BtInit { level: 0 }]).compensation(),
+            None
+        );
+    }
+
+    #[test]
     fn encode_decode_roundtrip_and_garbage() {
         let ops = vec![
             PageOp::HeapInit,
@@ -452,6 +508,7 @@ mod tests {
                 },
                 PageOp::MetaSetRoot { root: 7, height: 3 },
             ]),
+            PageOp::NewPage,
         ];
         for op in ops {
             let enc = op.encode();

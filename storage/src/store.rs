@@ -261,6 +261,21 @@ impl Storage {
         BTree::create(self, file, unique)
     }
 
+    /// Builds a B+tree in data file `file` (which must hold nothing yet) from existing
+    /// entries (user key, tid), bottom-up; the entries belong to `txn` as if it had inserted
+    /// them. Not transactional, like [`Storage::create_btree`]: the layer above makes the
+    /// tree reachable in `txn`. A unique tree with two equal keys fails with
+    /// [`StorageError::DuplicateKey`] before anything is written.
+    pub fn build_btree(
+        &self,
+        file: u32,
+        unique: bool,
+        txn: &Transaction,
+        entries: Vec<(Vec<u8>, crate::Tid)>,
+    ) -> Result<BTree> {
+        crate::btree::build(self, file, unique, txn, entries)
+    }
+
     /// Opens the B+tree stored in data file `file`.
     pub fn btree(&self, file: u32) -> Result<BTree> {
         BTree::open(self, file)

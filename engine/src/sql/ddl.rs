@@ -5,7 +5,7 @@
 //! stays behind unused (its number is never handed out again).
 
 use super::binder::ident_name;
-use super::dml::{index_key, table_rows};
+use super::dml::table_rows;
 use super::{Outcome, TxnCx};
 use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, TableDef};
 use crate::error::{EngineError, Result};
@@ -311,7 +311,6 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         return Err(EngineError::DuplicateTable { name: iname });
     }
     let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
-    let tree = cx.storage.create_btree(ifile, ci.unique)?;
     let index = IndexDef {
         name: iname,
         oid: ioid,
@@ -320,12 +319,8 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         unique: ci.unique,
         primary: false,
     };
-    // Fill it from the table's rows.
-    for (tid, row) in table_rows(cx.storage, &table)? {
-        let key = index_key(&index, &row, tid);
-        tree.insert(cx.txn, &key, tid)
-            .map_err(|e| super::dml::index_error(e, &index))?;
-    }
+    // Built bottom-up from the table's rows.
+    super::index_build::build_index(cx, &table, &index, false)?;
     let mut def = (*table).clone();
     def.indexes.push(index);
     let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
@@ -409,23 +404,7 @@ fn add_key(
     if cx.catalog.name_taken(&iname) || def.indexes.iter().any(|i| i.name == iname) {
         return Err(EngineError::DuplicateTable { name: iname });
     }
-    let rows = table_rows(cx.storage, def)?;
-    if primary {
-        for &c in &cols {
-            if rows
-                .iter()
-                .any(|(_, r)| r.get(c).is_none_or(|v| v.is_null()))
-            {
-                return Err(EngineError::NotNullViolation {
-                    table: def.name.clone(),
-                    column: def.columns[c].name.clone(),
-                });
-            }
-            def.columns[c].not_null = true;
-        }
-    }
     let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
-    let tree = cx.storage.create_btree(ifile, true)?;
     let index = IndexDef {
         name: iname,
         oid: ioid,
@@ -434,9 +413,11 @@ fn add_key(
         unique: true,
         primary,
     };
-    for (tid, row) in rows {
-        tree.insert(cx.txn, &index_key(&index, &row, tid), tid)
-            .map_err(|e| super::dml::index_error(e, &index))?;
+    super::index_build::build_index(cx, def, &index, primary)?;
+    if primary {
+        for &c in &index.columns {
+            def.columns[c].not_null = true;
+        }
     }
     Ok(index)
 }

@@ -69,7 +69,7 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
 }
 
 /// Checks NOT NULL and CHECK constraints of a row about to be stored.
-fn check_row(cx: &TxnCx<'_>, table: &TableDef, row: &Row) -> Result<()> {
+pub(crate) fn check_row(cx: &TxnCx<'_>, table: &TableDef, row: &Row) -> Result<()> {
     for (c, v) in table.columns.iter().zip(row) {
         if c.not_null && v.is_null() {
             return Err(EngineError::NotNullViolation {

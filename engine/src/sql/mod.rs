@@ -13,6 +13,7 @@ pub mod explain;
 mod explain_stmt;
 pub mod expr;
 pub mod functions;
+mod index_build;
 mod maintenance;
 mod pgsyntax;
 pub mod plan;

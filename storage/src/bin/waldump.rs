@@ -823,6 +823,12 @@ fn describe_op(op: &PageOp) -> (String, String) {
     if let PageOp::BtInit { level } = op {
         return named("btree init", format!("btree init level {level}"));
     }
+    if let PageOp::NewPage = op {
+        return named(
+            "new page",
+            "new page (built whole; content in the image)".into(),
+        );
+    }
     if let PageOp::BtInsert {
         key,
         tid_page,

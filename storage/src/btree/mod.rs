@@ -33,12 +33,15 @@
 //! pruning when an insert finds a leaf full.
 
 mod apply;
+mod build;
 mod check;
 mod cursor;
 mod meta;
 mod smo;
 
 pub(crate) use apply::apply_op;
+pub(crate) use build::build;
+pub use build::{INTERNAL_FILL_PERCENT, LEAF_FILL_PERCENT};
 pub use check::TreeCheck;
 pub use cursor::{BTreeCursor, ScanDirection};
 
