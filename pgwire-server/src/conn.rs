@@ -134,6 +134,8 @@ pub(crate) enum Item {
     CopyOut(CopyOutData),
     Error(Box<ErrorInfo>),
     Empty,
+    /// A NOTICE or WARNING the statement raised (sent before its result).
+    Notice(engine::Notice),
 }
 
 /// What a simple query produced.
@@ -232,7 +234,9 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
             Ok(stmts) if stmts.len() != pieces.len() => {
                 // The splitter and the parser disagree (a COPY with inline data): run the
                 // string as one.
-                match s.execute(sql) {
+                let res = s.execute(sql);
+                items.extend(s.take_notices().into_iter().map(Item::Notice));
+                match res {
                     Ok(results) => items.extend(results.into_iter().map(|r| encode_result(r, &[]))),
                     Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
                 }
@@ -255,7 +259,9 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
                         }
                         break;
                     }
-                    match s.execute_one(p.text, &[]) {
+                    let res = s.execute_one(p.text, &[]);
+                    items.extend(s.take_notices().into_iter().map(Item::Notice));
+                    match res {
                         Ok(r) => {
                             let item = encode_result(r, &[]);
                             let copy_in = matches!(item, Item::CopyIn(_));
@@ -361,6 +367,13 @@ where
             client
                 .feed(PgWireBackendMessage::EmptyQueryResponse(
                     EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+        Item::Notice(n) => {
+            client
+                .feed(PgWireBackendMessage::NoticeResponse(
+                    crate::errors::notice_info(&n).into(),
                 ))
                 .await?;
         }
