@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod copy;
 mod database;
 pub mod error;
+pub mod guc;
 pub mod interrupt;
 pub mod notice;
 pub mod password;

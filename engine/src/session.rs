@@ -15,6 +15,7 @@ use crate::catalog::CatalogChange;
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::{Database, TxnGuard};
 use crate::error::{EngineError, Result};
+use crate::guc;
 use crate::notice::{Notice, Severity};
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
@@ -240,6 +241,8 @@ pub struct Session {
     currvals: crate::sequence::Currvals,
     /// Notices raised since the latest `execute*` call began.
     notices: Vec<Notice>,
+    /// statement_timeout in milliseconds (0: none).
+    statement_timeout: u32,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -313,6 +316,7 @@ impl Session {
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
+            statement_timeout: 0,
         }
     }
 
@@ -571,7 +575,7 @@ impl Session {
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
-        let guard = self.db.lock_transactions();
+        let guard = self.db.lock_transactions_interruptibly()?;
         let txn = self.db.storage().begin()?;
         self.active = Some(Active {
             txn,
@@ -640,7 +644,9 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
-        let _interruptible = crate::interrupt::Scope::enter(&self.cancel);
+        let timeout = (self.statement_timeout > 0)
+            .then(|| std::time::Duration::from_millis(self.statement_timeout.into()));
+        let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
             S::StartTransaction { modes, .. } => {
@@ -875,6 +881,17 @@ impl Session {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
+                let value = if name == guc::STATEMENT_TIMEOUT {
+                    let ms = if value.eq_ignore_ascii_case("default") {
+                        0
+                    } else {
+                        guc::parse_milliseconds(&name, &value)?
+                    };
+                    self.statement_timeout = ms;
+                    guc::show_milliseconds(ms)
+                } else {
+                    value
+                };
                 self.settings.insert(name, value);
                 Ok(StatementResult::Command("SET".into()))
             }
@@ -937,6 +954,7 @@ impl Session {
             "timezone" => "UTC".into(),
             "standard_conforming_strings" => "on".into(),
             "integer_datetimes" => "on".into(),
+            guc::STATEMENT_TIMEOUT => guc::show_milliseconds(self.statement_timeout),
             _ => {
                 return Err(EngineError::UndefinedParameter { name: name.into() });
             }

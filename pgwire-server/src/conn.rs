@@ -42,6 +42,8 @@ pub struct Shared {
     pub hba: crate::hba::Rules,
     /// Admitted connections and the backend keys of their sessions.
     pub registry: Arc<crate::registry::Registry>,
+    /// Sessions' initial statement_timeout in milliseconds (0: none).
+    pub statement_timeout: u32,
 }
 
 /// The protocol handlers of one connection.

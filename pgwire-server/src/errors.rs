@@ -24,6 +24,7 @@ pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
     };
     info.position = inner.position().map(|p| (p as usize + offset).to_string());
     info.detail = inner.detail().map(str::to_owned);
+    info.hint = inner.hint().map(str::to_owned);
     info
 }
 

@@ -51,6 +51,9 @@ CONFIGURATION FILE (key = value lines as in postgresql.conf; # comments; 'quoted
     ssl_cert_file = 'FILE'           TLS certificate chain (PEM)
     ssl_key_file = 'FILE'            TLS private key (PEM)
     log_level = info                 error, warn, info, debug, trace or a tracing filter
+    statement_timeout = 0            sessions' initial statement_timeout (ms, or with a unit:
+                                     250ms, 2s, 1min); 0 = none. SET and the client's startup
+                                     options (PGOPTIONS='-c statement_timeout=5s') override it
 
 AUTHENTICATION RULES (pg_hba.conf format; the first matching line decides):
     TYPE(local|host|hostssl|hostnossl) DATABASE USER [ADDRESS] METHOD

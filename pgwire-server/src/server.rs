@@ -213,6 +213,7 @@ impl Server {
             keys: RandomPidSecretKeyGenerator::default(),
             hba,
             registry: Arc::new(Registry::new(config.max_connections)),
+            statement_timeout: config.statement_timeout,
         });
         tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
             max_connections = config.max_connections, tls = tls.is_some(), "listening");

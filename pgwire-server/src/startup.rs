@@ -331,7 +331,12 @@ impl Conn {
             self.shared.alive.clone(),
         )
         .map_err(|e| fatal("53000", format!("could not start a session thread: {e}")))?;
-        let settings = startup_settings(client.metadata());
+        let mut settings = startup_settings(client.metadata());
+        // The configured default first: the client's own settings override it.
+        let timeout = self.shared.statement_timeout;
+        if timeout > 0 {
+            settings.insert(0, ("statement_timeout".to_owned(), format!("{timeout}ms")));
+        }
         let session_user = user.clone();
         let (rejected, cancel) = worker
             .run(move |s| {

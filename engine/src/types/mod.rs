@@ -76,6 +76,9 @@ pub enum DataType {
     Reg(RegKind),
     /// The type of an untyped literal or NULL before resolution.
     Unknown,
+    /// `void`: the result of a function that returns nothing (`pg_sleep`); its one value
+    /// is shown as the empty string.
+    Void,
 }
 
 /// The OID alias types.
@@ -120,6 +123,8 @@ pub enum TypeCategory {
     Timespan,
     Bytes,
     Unknown,
+    /// `void` and the other pseudo-types.
+    Pseudo,
 }
 
 /// The context a cast is applied in (`pg_cast.castcontext`).
@@ -158,6 +163,7 @@ impl DataType {
             DataType::CharByte => 18,
             DataType::Reg(k) => k.oid(),
             DataType::Unknown => 705,
+            DataType::Void => 2278,
         }
     }
 
@@ -224,6 +230,7 @@ impl DataType {
             DataType::CharByte => "\"char\"",
             DataType::Reg(k) => k.type_name(),
             DataType::Unknown => "unknown",
+            DataType::Void => "void",
         }
     }
 
@@ -249,6 +256,7 @@ impl DataType {
             }
             DataType::Interval => TypeCategory::Timespan,
             DataType::Unknown => TypeCategory::Unknown,
+            DataType::Void => TypeCategory::Pseudo,
         }
     }
 
