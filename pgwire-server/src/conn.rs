@@ -58,6 +58,8 @@ pub struct Conn {
     /// Names of the named statements Parse created (the store cannot list them), for
     /// `DEALLOCATE ALL`; Close may have removed some since.
     pub(crate) prepared: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The session's place among its role's sessions (CONNECTION LIMIT), once logged in.
+    pub(crate) role_slot: std::sync::Mutex<Option<crate::registry::RoleSlot>>,
 }
 
 impl Drop for Conn {
@@ -108,6 +110,7 @@ impl Conn {
             pid: std::sync::atomic::AtomicI32::new(0),
             copy: CopyState::default(),
             prepared: Default::default(),
+            role_slot: Default::default(),
         }
     }
 

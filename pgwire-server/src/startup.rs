@@ -311,6 +311,15 @@ impl Conn {
                 format!("role \"{user}\" is not permitted to log in"),
             ));
         }
+        // The role's CONNECTION LIMIT (superusers are exempt), checked before the database
+        // as PostgreSQL's InitializeSessionUserId does.
+        let slot =
+            self.shared.registry.admit_role(&role).ok_or_else(|| {
+                fatal("53300", format!("too many connections for role \"{user}\""))
+            })?;
+        if let Ok(mut s) = self.role_slot.lock() {
+            *s = Some(slot);
+        }
         if database != DATABASE {
             return Err(fatal(
                 "3D000",
