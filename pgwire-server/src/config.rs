@@ -4,7 +4,8 @@
 //!
 //! Keys: `listen` (address:port), `max_connections`, `authentication_timeout`,
 //! `max_message_size`, `hba_file`, `ssl_cert_file`, `ssl_key_file`, `log_level`,
-//! `statement_timeout` (milliseconds without a unit, as in PostgreSQL).
+//! `statement_timeout` (milliseconds without a unit, as in PostgreSQL), `socket_dir` (also
+//! spelled `unix_socket_directories`, one directory).
 //! Command-line flags override the file.
 
 use std::net::SocketAddr;
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     /// Every session's initial statement_timeout in milliseconds (0: none); a client's
     /// startup options or SET override it.
     pub statement_timeout: u32,
+    /// Directory of the Unix-domain socket `.s.PGSQL.<port>` (none: TCP only).
+    pub socket_dir: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -57,6 +60,7 @@ impl ServerConfig {
             ssl_key_file: None,
             log_level: "info".into(),
             statement_timeout: 0,
+            socket_dir: None,
         }
     }
 
@@ -97,6 +101,12 @@ impl ServerConfig {
             "ssl_cert_file" => self.ssl_cert_file = Some(value.into()),
             "ssl_key_file" => self.ssl_key_file = Some(value.into()),
             "log_level" => self.log_level = value.to_owned(),
+            "socket_dir" | "unix_socket_directories" => {
+                if value.contains(',') {
+                    return Err(bad("one directory only"));
+                }
+                self.socket_dir = (!value.trim().is_empty()).then(|| value.trim().into());
+            }
             "statement_timeout" => {
                 self.statement_timeout =
                     engine::guc::parse_milliseconds(key, value).map_err(|e| {
@@ -246,7 +256,8 @@ mod tests {
              max_message_size = 1MB\n\
              ssl_cert_file = '/x/server#1.crt'\n\
              log_level debug\n\
-             statement_timeout = '2s'\n",
+             statement_timeout = '2s'\n\
+             unix_socket_directories = '/run/q'\n",
         )
         .unwrap();
         assert_eq!(c.listen.port(), 6000);
@@ -259,6 +270,7 @@ mod tests {
         );
         assert_eq!(c.log_level, "debug");
         assert_eq!(c.statement_timeout, 2000);
+        assert_eq!(c.socket_dir.as_deref(), Some(Path::new("/run/q")));
         assert_eq!(c.hba_path(), Path::new("d/pg_hba.conf"));
         for bad in [
             "max_connections = 0",

@@ -60,6 +60,8 @@ pub struct Conn {
     pub(crate) prepared: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// The session's place among its role's sessions (CONNECTION LIMIT), once logged in.
     pub(crate) role_slot: std::sync::Mutex<Option<crate::registry::RoleSlot>>,
+    /// The client came through the Unix-domain socket (pg_hba `local` lines apply).
+    pub(crate) local: bool,
 }
 
 impl Drop for Conn {
@@ -102,7 +104,8 @@ impl Conn {
         }
     }
 
-    pub fn new(shared: Arc<Shared>) -> Conn {
+    /// The handlers of a new connection; `local` for one through the Unix-domain socket.
+    pub fn new(shared: Arc<Shared>, local: bool) -> Conn {
         Conn {
             shared,
             worker: OnceLock::new(),
@@ -111,6 +114,7 @@ impl Conn {
             copy: CopyState::default(),
             prepared: Default::default(),
             role_slot: Default::default(),
+            local,
         }
     }
 
