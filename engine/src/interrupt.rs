@@ -142,11 +142,19 @@ type TimerKey = (Instant, u64);
 
 /// The process-wide timer: deadlines in order, served by one thread.
 struct Timers {
-    /// Armed timers → the handle to cancel and the statement generation they belong to.
-    armed: Mutex<BTreeMap<TimerKey, (CancelHandle, u64)>>,
-    /// Signalled when a timer is armed (the earliest deadline may have changed).
+    state: Mutex<TimerState>,
+    /// Signalled when a timer is armed earlier than the thread is waiting for.
     changed: Condvar,
     next_id: AtomicU64,
+}
+
+struct TimerState {
+    /// Armed timers → the handle to cancel and the statement generation they belong to.
+    armed: BTreeMap<TimerKey, (CancelHandle, u64)>,
+    /// When the timer thread wakes next (`None`: only when signalled). A timer armed later
+    /// than that needs no signal, so statements that end before their deadline (the usual
+    /// case) do not wake the thread at all.
+    wakes_at: Option<Instant>,
 }
 
 static TIMERS: OnceLock<Arc<Timers>> = OnceLock::new();
@@ -162,7 +170,10 @@ fn timers() -> Result<&'static Arc<Timers>> {
         return Ok(t);
     }
     let t = Arc::new(Timers {
-        armed: Mutex::new(BTreeMap::new()),
+        state: Mutex::new(TimerState {
+            armed: BTreeMap::new(),
+            wakes_at: None,
+        }),
         changed: Condvar::new(),
         next_id: AtomicU64::new(0),
     });
@@ -187,42 +198,46 @@ impl Timers {
             .checked_add(after)
             .unwrap_or(now + Duration::from_secs(1 << 32));
         let key = (deadline, self.next_id.fetch_add(1, Ordering::Relaxed));
-        if let Ok(mut armed) = self.armed.lock() {
-            armed.insert(key, (handle, generation));
+        if let Ok(mut state) = self.state.lock() {
+            state.armed.insert(key, (handle, generation));
+            if state.wakes_at.is_none_or(|at| deadline < at) {
+                state.wakes_at = Some(deadline);
+                self.changed.notify_one();
+            }
         }
-        self.changed.notify_one();
         key
     }
 
     fn disarm(&self, key: TimerKey) {
-        if let Ok(mut armed) = self.armed.lock() {
-            armed.remove(&key);
+        if let Ok(mut state) = self.state.lock() {
+            state.armed.remove(&key);
         }
     }
 
     /// The timer thread: fires each deadline as it passes.
     fn serve(&self) {
-        let Ok(mut armed) = self.armed.lock() else {
+        let Ok(mut state) = self.state.lock() else {
             return;
         };
         loop {
             let now = Instant::now();
-            let wait = match armed.first_key_value() {
+            let next = match state.armed.first_key_value() {
                 Some((&(deadline, _), _)) if deadline <= now => {
-                    if let Some((_, (handle, generation))) = armed.pop_first() {
+                    if let Some((_, (handle, generation))) = state.armed.pop_first() {
                         handle.time_out(generation);
                     }
                     continue;
                 }
-                Some((&(deadline, _), _)) => Some(deadline - now),
+                Some((&(deadline, _), _)) => Some(deadline),
                 None => None,
             };
-            armed = match wait {
-                Some(d) => match self.changed.wait_timeout(armed, d) {
+            state.wakes_at = next;
+            state = match next {
+                Some(deadline) => match self.changed.wait_timeout(state, deadline - now) {
                     Ok((guard, _)) => guard,
                     Err(_) => return,
                 },
-                None => match self.changed.wait(armed) {
+                None => match self.changed.wait(state) {
                     Ok(guard) => guard,
                     Err(_) => return,
                 },
@@ -279,5 +294,31 @@ mod tests {
         // A stale timer of an earlier generation cannot cancel the current statement.
         assert!(!h.time_out(0));
         assert!(check().is_ok());
+    }
+
+    #[test]
+    fn a_short_timeout_fires_while_a_long_one_is_armed() {
+        // Another session's long timeout keeps the timer thread asleep until far away; a
+        // shorter one armed after it must wake the thread.
+        let other = CancelHandle::new();
+        let t = timers().unwrap();
+        let long = t.arm(
+            other.clone(),
+            other.next_generation(),
+            Duration::from_secs(3600),
+        );
+        let h = CancelHandle::new();
+        let started = Instant::now();
+        let fired = {
+            let _s = Scope::enter(&h, Some(Duration::from_millis(30))).unwrap();
+            while check().is_ok() && started.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            check()
+        };
+        t.disarm(long);
+        assert!(matches!(fired, Err(EngineError::StatementTimeout)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(other.reason(), NOT_CANCELLED);
     }
 }
