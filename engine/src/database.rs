@@ -131,4 +131,20 @@ impl Database {
     pub(crate) fn lock_transactions(&self) -> TxnGuard {
         self.inner.transactions.lock_arc()
     }
+
+    /// Waits for the transaction lock like [`Database::lock_transactions`], but gives up with
+    /// 57014 when the running statement is cancelled or times out (PostgreSQL's lock waits
+    /// are interruptible too).
+    pub(crate) fn lock_transactions_interruptibly(&self) -> crate::Result<TxnGuard> {
+        loop {
+            if let Some(g) = self
+                .inner
+                .transactions
+                .try_lock_arc_for(std::time::Duration::from_millis(10))
+            {
+                return Ok(g);
+            }
+            crate::interrupt::check()?;
+        }
+    }
 }

@@ -145,9 +145,19 @@ pub enum EngineError {
     /// 55006: e.g. dropping the current user.
     #[error("{message}")]
     ObjectInUse { message: String },
-    /// 57014: a CancelRequest (or a timeout) interrupted the statement.
+    /// 22023: a setting's value that does not parse (with PostgreSQL's hint, if any).
+    #[error("invalid value for parameter \"{name}\": \"{value}\"")]
+    InvalidSetting {
+        name: String,
+        value: String,
+        hint: Option<&'static str>,
+    },
+    /// 57014: a CancelRequest interrupted the statement.
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 57014: the statement ran longer than statement_timeout.
+    #[error("canceling statement due to statement timeout")]
+    StatementTimeout,
     /// An error with the place in the statement text it points at.
     #[error("{error}")]
     Located {
@@ -196,7 +206,9 @@ impl EngineError {
             EngineError::CheckViolation { .. } => "23514",
             EngineError::InFailedTransaction => "25P02",
             EngineError::SerializationFailure => "40001",
-            EngineError::InvalidParameterValue { .. } => "22023",
+            EngineError::InvalidParameterValue { .. } | EngineError::InvalidSetting { .. } => {
+                "22023"
+            }
             EngineError::UndefinedParameter { .. } => "42704",
             EngineError::CardinalityViolation => "21000",
             EngineError::Grouping { .. } => "42803",
@@ -227,7 +239,7 @@ impl EngineError {
             EngineError::InsufficientPrivilege { .. } => "42501",
             EngineError::ReservedName { .. } => "42939",
             EngineError::ObjectInUse { .. } => "55006",
-            EngineError::QueryCanceled => "57014",
+            EngineError::QueryCanceled | EngineError::StatementTimeout => "57014",
             EngineError::Located { error, .. } => error.sqlstate(),
         }
     }
@@ -271,6 +283,7 @@ impl EngineError {
             EngineError::UndefinedFunction { .. } => Some(
                 "No function matches the given name and argument types. You might need to add explicit type casts.",
             ),
+            EngineError::InvalidSetting { hint, .. } => *hint,
             _ => None,
         }
     }

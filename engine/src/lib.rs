@@ -18,7 +18,9 @@ pub mod catalog;
 pub mod copy;
 mod database;
 pub mod error;
+pub mod guc;
 pub mod interrupt;
+pub mod notice;
 pub mod password;
 pub mod roles;
 pub mod sequence;
@@ -29,6 +31,7 @@ pub mod types;
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
+pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
     Column, ColumnRef, FromValue, Prepared, RowSet, Session, StatementResult, TransactionStatus,

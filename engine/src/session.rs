@@ -15,6 +15,8 @@ use crate::catalog::CatalogChange;
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::{Database, TxnGuard};
 use crate::error::{EngineError, Result};
+use crate::guc;
+use crate::notice::{Notice, Severity};
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
@@ -237,6 +239,10 @@ pub struct Session {
     default_mode: TxnMode,
     /// The value each sequence last gave this session (`currval`).
     currvals: crate::sequence::Currvals,
+    /// Notices raised since the latest `execute*` call began.
+    notices: Vec<Notice>,
+    /// statement_timeout in milliseconds (0: none).
+    statement_timeout: u32,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -309,6 +315,8 @@ impl Session {
             default_mode: TxnMode::default(),
             copy: None,
             currvals: Default::default(),
+            notices: Vec::new(),
+            statement_timeout: 0,
         }
     }
 
@@ -328,6 +336,13 @@ impl Session {
         self.cancel.clone()
     }
 
+    /// The notices (NOTICE, WARNING) raised by the statements of the latest `execute`,
+    /// `execute_one`, `query` or `execute_prepared` call, in order, including those raised
+    /// before an error; each such call starts a new list. Taking them empties the list.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
     /// Whether a BEGIN block is open (and whether it has failed).
     pub fn transaction_status(&self) -> TransactionStatus {
         match &self.active {
@@ -340,6 +355,7 @@ impl Session {
     /// Runs every statement of `sql` in order, stopping at the first error. A COPY … FROM
     /// STDIN followed by its data lines (ended by `\.`) loads them, as in a psql script.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        self.notices.clear();
         self.end_copy_if_any()?;
         let stmts = sql::parse(sql)?;
         let mut out = Vec::with_capacity(stmts.len());
@@ -351,6 +367,7 @@ impl Session {
 
     /// Runs exactly one statement with `$1…` parameters (typed values).
     pub fn execute_one(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
+        self.notices.clear();
         self.end_copy_if_any()?;
         let stmt = one_statement(sql)?;
         self.run(&stmt, params).map_err(|e| e.resolve_position(sql))
@@ -403,6 +420,7 @@ impl Session {
 
     /// Runs a prepared statement with parameter values of its parameter types.
     pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<StatementResult> {
+        self.notices.clear();
         self.end_copy_if_any()?;
         self.run(&p.stmt, params)
             .map_err(|e| e.resolve_position(&p.sql))
@@ -551,12 +569,13 @@ impl Session {
             sequences: db.sequences(),
             currvals: &self.currvals,
             read_only: a.mode.read_only,
+            notices: &mut self.notices,
         };
         f(&mut cx)
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
-        let guard = self.db.lock_transactions();
+        let guard = self.db.lock_transactions_interruptibly()?;
         let txn = self.db.storage().begin()?;
         self.active = Some(Active {
             txn,
@@ -625,7 +644,9 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
-        let _interruptible = crate::interrupt::Scope::enter(&self.cancel);
+        let timeout = (self.statement_timeout > 0)
+            .then(|| std::time::Duration::from_millis(self.statement_timeout.into()));
+        let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
             S::StartTransaction { modes, .. } => {
@@ -638,18 +659,26 @@ impl Session {
                         self.finish(false)?;
                         return Err(e);
                     }
+                } else {
+                    // BEGIN inside a block only warns in PostgreSQL.
+                    self.notices.push(Notice::already_in_transaction());
                 }
-                // BEGIN inside a block only warns in PostgreSQL.
-                Ok(StatementResult::Command("BEGIN".into()))
+                let tag = match stmt {
+                    S::StartTransaction { begin: false, .. } => "START TRANSACTION",
+                    _ => "BEGIN",
+                };
+                Ok(StatementResult::Command(tag.into()))
             }
             S::Commit { .. } => {
                 let tag = if failed { "ROLLBACK" } else { "COMMIT" };
+                self.warn_if_no_block();
                 self.finish(true)?;
                 Ok(StatementResult::Command(tag.into()))
             }
             S::Rollback {
                 savepoint: None, ..
             } => {
+                self.warn_if_no_block();
                 self.finish(false)?;
                 Ok(StatementResult::Command("ROLLBACK".into()))
             }
@@ -723,6 +752,13 @@ impl Session {
                 self.end_statement(res.is_ok(), implicit)?;
                 res
             }
+        }
+    }
+
+    /// COMMIT and ROLLBACK outside a BEGIN block only warn (25P01), as in PostgreSQL.
+    fn warn_if_no_block(&mut self) {
+        if !self.active.as_ref().is_some_and(|a| a.explicit) {
+            self.notices.push(Notice::no_transaction());
         }
     }
 
@@ -845,6 +881,17 @@ impl Session {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
+                let value = if name == guc::STATEMENT_TIMEOUT {
+                    let ms = if value.eq_ignore_ascii_case("default") {
+                        0
+                    } else {
+                        guc::parse_milliseconds(&name, &value)?
+                    };
+                    self.statement_timeout = ms;
+                    guc::show_milliseconds(ms)
+                } else {
+                    value
+                };
                 self.settings.insert(name, value);
                 Ok(StatementResult::Command("SET".into()))
             }
@@ -871,6 +918,13 @@ impl Session {
                 snapshot: None,
                 ..
             } => {
+                if !self.active.as_ref().is_some_and(|a| a.explicit) {
+                    self.notices.push(Notice::new(
+                        Severity::Warning,
+                        "25P01",
+                        "SET TRANSACTION can only be used in transaction blocks",
+                    ));
+                }
                 self.set_transaction(modes)?;
                 Ok(StatementResult::Command("SET".into()))
             }
@@ -900,6 +954,7 @@ impl Session {
             "timezone" => "UTC".into(),
             "standard_conforming_strings" => "on".into(),
             "integer_datetimes" => "on".into(),
+            guc::STATEMENT_TIMEOUT => guc::show_milliseconds(self.statement_timeout),
             _ => {
                 return Err(EngineError::UndefinedParameter { name: name.into() });
             }

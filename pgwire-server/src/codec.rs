@@ -107,6 +107,7 @@ pub fn type_size(ty: &DataType) -> i16 {
         | DataType::Timestamptz => 8,
         DataType::Interval => 16,
         DataType::Unknown => -2,
+        DataType::Void => 4,
         _ => -1,
     }
 }
@@ -387,6 +388,7 @@ pub fn decode_param(
                 | DataType::Char(_)
                 | DataType::Name
                 | DataType::CharByte
+                | DataType::Void
                 | DataType::Unknown => {
                     Value::parse(&text(bytes)?, &ty.base()).map_err(DecodeError::Type)?
                 }

@@ -3,7 +3,9 @@
 //! PostgreSQL's units `ms`, `s`, `min`, `h`; sizes `B`, `kB`, `MB`, `GB`).
 //!
 //! Keys: `listen` (address:port), `max_connections`, `authentication_timeout`,
-//! `max_message_size`, `hba_file`, `ssl_cert_file`, `ssl_key_file`, `log_level`.
+//! `max_message_size`, `hba_file`, `ssl_cert_file`, `ssl_key_file`, `log_level`,
+//! `statement_timeout` (milliseconds without a unit, as in PostgreSQL), `socket_dir` (also
+//! spelled `unix_socket_directories`, one directory).
 //! Command-line flags override the file.
 
 use std::net::SocketAddr;
@@ -37,6 +39,11 @@ pub struct ServerConfig {
     pub ssl_key_file: Option<PathBuf>,
     /// Log filter (`error`, `warn`, `info`, `debug`, `trace`, or a tracing filter).
     pub log_level: String,
+    /// Every session's initial statement_timeout in milliseconds (0: none); a client's
+    /// startup options or SET override it.
+    pub statement_timeout: u32,
+    /// Directory of the Unix-domain socket `.s.PGSQL.<port>` (none: TCP only).
+    pub socket_dir: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -52,6 +59,8 @@ impl ServerConfig {
             ssl_cert_file: None,
             ssl_key_file: None,
             log_level: "info".into(),
+            statement_timeout: 0,
+            socket_dir: None,
         }
     }
 
@@ -92,6 +101,20 @@ impl ServerConfig {
             "ssl_cert_file" => self.ssl_cert_file = Some(value.into()),
             "ssl_key_file" => self.ssl_key_file = Some(value.into()),
             "log_level" => self.log_level = value.to_owned(),
+            "socket_dir" | "unix_socket_directories" => {
+                if value.contains(',') {
+                    return Err(bad("one directory only"));
+                }
+                self.socket_dir = (!value.trim().is_empty()).then(|| value.trim().into());
+            }
+            "statement_timeout" => {
+                self.statement_timeout =
+                    engine::guc::parse_milliseconds(key, value).map_err(|e| {
+                        bad(e
+                            .hint()
+                            .unwrap_or("not a duration such as 100, 250ms or 2s"))
+                    })?;
+            }
             _ => {
                 return Err(ConfigError::UnknownKey {
                     key: key.to_owned(),
@@ -232,7 +255,9 @@ mod tests {
              authentication_timeout = 2s\n\
              max_message_size = 1MB\n\
              ssl_cert_file = '/x/server#1.crt'\n\
-             log_level debug\n",
+             log_level debug\n\
+             statement_timeout = '2s'\n\
+             unix_socket_directories = '/run/q'\n",
         )
         .unwrap();
         assert_eq!(c.listen.port(), 6000);
@@ -244,6 +269,8 @@ mod tests {
             Some(Path::new("/x/server#1.crt"))
         );
         assert_eq!(c.log_level, "debug");
+        assert_eq!(c.statement_timeout, 2000);
+        assert_eq!(c.socket_dir.as_deref(), Some(Path::new("/run/q")));
         assert_eq!(c.hba_path(), Path::new("d/pg_hba.conf"));
         for bad in [
             "max_connections = 0",
@@ -253,6 +280,8 @@ mod tests {
             "max_message_size = 2GB",
             "justakey",
             "listen = 'unterminated",
+            "statement_timeout = -5",
+            "statement_timeout = 5 weeks",
         ] {
             assert!(c.apply_text(bad).is_err(), "{bad}");
         }

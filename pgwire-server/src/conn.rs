@@ -42,6 +42,8 @@ pub struct Shared {
     pub hba: crate::hba::Rules,
     /// Admitted connections and the backend keys of their sessions.
     pub registry: Arc<crate::registry::Registry>,
+    /// Sessions' initial statement_timeout in milliseconds (0: none).
+    pub statement_timeout: u32,
 }
 
 /// The protocol handlers of one connection.
@@ -56,6 +58,10 @@ pub struct Conn {
     /// Names of the named statements Parse created (the store cannot list them), for
     /// `DEALLOCATE ALL`; Close may have removed some since.
     pub(crate) prepared: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The session's place among its role's sessions (CONNECTION LIMIT), once logged in.
+    pub(crate) role_slot: std::sync::Mutex<Option<crate::registry::RoleSlot>>,
+    /// The client came through the Unix-domain socket (pg_hba `local` lines apply).
+    pub(crate) local: bool,
 }
 
 impl Drop for Conn {
@@ -98,7 +104,8 @@ impl Conn {
         }
     }
 
-    pub fn new(shared: Arc<Shared>) -> Conn {
+    /// The handlers of a new connection; `local` for one through the Unix-domain socket.
+    pub fn new(shared: Arc<Shared>, local: bool) -> Conn {
         Conn {
             shared,
             worker: OnceLock::new(),
@@ -106,6 +113,8 @@ impl Conn {
             pid: std::sync::atomic::AtomicI32::new(0),
             copy: CopyState::default(),
             prepared: Default::default(),
+            role_slot: Default::default(),
+            local,
         }
     }
 
@@ -134,6 +143,8 @@ pub(crate) enum Item {
     CopyOut(CopyOutData),
     Error(Box<ErrorInfo>),
     Empty,
+    /// A NOTICE or WARNING the statement raised (sent before its result).
+    Notice(engine::Notice),
 }
 
 /// What a simple query produced.
@@ -232,7 +243,9 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
             Ok(stmts) if stmts.len() != pieces.len() => {
                 // The splitter and the parser disagree (a COPY with inline data): run the
                 // string as one.
-                match s.execute(sql) {
+                let res = s.execute(sql);
+                items.extend(s.take_notices().into_iter().map(Item::Notice));
+                match res {
                     Ok(results) => items.extend(results.into_iter().map(|r| encode_result(r, &[]))),
                     Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
                 }
@@ -255,7 +268,9 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
                         }
                         break;
                     }
-                    match s.execute_one(p.text, &[]) {
+                    let res = s.execute_one(p.text, &[]);
+                    items.extend(s.take_notices().into_iter().map(Item::Notice));
+                    match res {
                         Ok(r) => {
                             let item = encode_result(r, &[]);
                             let copy_in = matches!(item, Item::CopyIn(_));
@@ -361,6 +376,13 @@ where
             client
                 .feed(PgWireBackendMessage::EmptyQueryResponse(
                     EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+        Item::Notice(n) => {
+            client
+                .feed(PgWireBackendMessage::NoticeResponse(
+                    crate::errors::notice_info(&n).into(),
                 ))
                 .await?;
         }

@@ -2,7 +2,7 @@
 //!
 //! Before the protocol decoder sees anything, the connection reads the untyped packets
 //! that open it: SSLRequest (answered `S` and followed by a TLS handshake when a
-//! certificate is configured, else `N`), GSSENCRequest (`N`), CancelRequest (cancels the
+//! certificate is configured and the connection is TCP, else `N`), GSSENCRequest (`N`), CancelRequest (cancels the
 //! statement of the session with that backend key, then closes), and the startup packet,
 //! whose length (8 to 10,000 bytes), protocol version (3.x; else FATAL 0A000) and layout
 //! (08P01) are checked here. Then the connection takes a slot among `max_connections`
@@ -28,7 +28,6 @@ use pgwire::tokio::server::{process_error, process_message, PgWireMessageServerC
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::{Framed, FramedParts};
@@ -101,11 +100,10 @@ fn check_startup_layout(params: &[u8]) -> Result<(), &'static str> {
 /// The packets before the startup message; returns the stream and the startup packet, or
 /// `None` when the connection ends here (CancelRequest, bad packet).
 async fn negotiate(
-    socket: TcpStream,
+    mut stream: Transport,
     peer: SocketAddr,
     cx: &Context,
 ) -> std::io::Result<Option<(Transport, Vec<u8>)>> {
-    let mut stream = Transport::Plain(socket);
     loop {
         let Some(packet) = read_packet(&mut stream).await? else {
             tracing::debug!(%peer, "invalid length of startup packet");
@@ -123,6 +121,12 @@ async fn negotiate(
                     tcp.write_all(b"N").await?;
                     tcp.flush().await?;
                     stream = Transport::Plain(tcp);
+                }
+                // PostgreSQL does not encrypt Unix-domain connections.
+                (Transport::Unix(mut unix), _) => {
+                    unix.write_all(b"N").await?;
+                    unix.flush().await?;
+                    stream = Transport::Unix(unix);
                 }
                 (Transport::Tls(_), _) => {
                     tracing::debug!(%peer, "SSLRequest inside TLS");
@@ -166,14 +170,17 @@ async fn negotiate(
     }
 }
 
-/// Serves one connection until it ends.
+/// Serves one connection until it ends. `peer` is the client's address (for a Unix-domain
+/// connection, which has none, a placeholder: the handlers know it is local).
 pub async fn serve<H: PgWireServerHandlers>(
-    socket: TcpStream,
+    socket: Transport,
     peer: SocketAddr,
     cx: Arc<Context>,
     handlers: H,
 ) {
-    let _ = socket.set_nodelay(true);
+    if let Transport::Plain(tcp) = &socket {
+        let _ = tcp.set_nodelay(true);
+    }
     let deadline = Instant::now() + cx.config.authentication_timeout;
     let (mut stream, packet) =
         match tokio::time::timeout_at(deadline, negotiate(socket, peer, &cx)).await {

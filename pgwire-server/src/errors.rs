@@ -1,5 +1,6 @@
 //! Errors as the client sees them: engine errors, wire-level errors and lost sessions turned
-//! into ErrorResponse fields (severity, SQLSTATE, message, detail, position).
+//! into ErrorResponse fields (severity, SQLSTATE, message, detail, position), and engine
+//! notices into NoticeResponse fields.
 
 use crate::codec::{DecodeError, WireError};
 use crate::worker::WorkerGone;
@@ -29,6 +30,16 @@ pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
 
 pub fn engine_error(e: &EngineError, offset: usize) -> PgWireError {
     PgWireError::UserError(Box::new(engine_error_info(e, offset)))
+}
+
+/// NoticeResponse fields of an engine notice (NOTICE or WARNING).
+pub fn notice_info(n: &engine::Notice) -> ErrorInfo {
+    let severity = n.severity.as_str().to_owned();
+    let mut info = ErrorInfo::new(severity.clone(), n.code.to_owned(), n.message.clone());
+    info.severity_nonlocalized = Some(severity);
+    info.detail = n.detail.clone();
+    info.hint = n.hint.clone();
+    info
 }
 
 /// ErrorResponse fields of an ERROR with this SQLSTATE and message.

@@ -143,6 +143,8 @@ enum Executed {
 
 struct ExecOutcome {
     result: Result<Executed, ErrorInfo>,
+    /// Notices the statement raised, sent before its result or error.
+    notices: Vec<engine::Notice>,
     status: TransactionStatus,
     application_name: Option<String>,
 }
@@ -176,12 +178,14 @@ fn execute(s: &mut Session, stmt: &Stmt) -> ExecOutcome {
         Ok(StatementResult::CopyOut(data)) => Ok(Executed::CopyOut(data)),
         Err(e) => Err(engine_error_info(&e, 0)),
     };
+    let notices = s.take_notices();
     let items = match &result {
         Ok(Executed::Command(tag)) => vec![Item::Command(tag.clone())],
         _ => Vec::new(),
     };
     ExecOutcome {
         result,
+        notices,
         status: s.transaction_status(),
         application_name: application_name_after_set(s, &items),
     }
@@ -385,6 +389,9 @@ impl ExtendedQueryHandler for Conn {
             let out = self.worker()?.run(move |s| execute(s, &stmt)).await?;
             client.set_transaction_status(wire_status(out.status));
             report_application_name(client, out.application_name).await?;
+            for n in out.notices {
+                send_item(client, Item::Notice(n), false).await?;
+            }
             match out.result {
                 Err(info) => return Err(PgWireError::UserError(Box::new(info))),
                 Ok(Executed::Command(tag)) => {

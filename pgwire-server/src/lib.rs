@@ -4,8 +4,9 @@
 //! Modules: `server` (listening, shutdown), `config` (settings and their file),
 //! `connection` (one connection: SSL/GSS/cancel negotiation, limits, the message loop),
 //! `gate` (message framing checks), `startup` (authentication and session start), `hba`
-//! (authentication rules), `auth` (password exchanges), `tls`, `registry` (admitted
-//! connections, backend keys), `conn` (the simple query protocol),
+//! (authentication rules), `auth` (password exchanges), `tls`, `unix_socket` (the
+//! `.s.PGSQL.<port>` socket file), `registry` (admitted connections per server and per
+//! role, backend keys), `conn` (the simple query protocol),
 //! `extended` (the extended query protocol), `worker` (each connection's engine session on
 //! a thread of its own), `codec` (values and parameters in text and binary format),
 //! `sql_text` (statement splitting and `$n` parameters), `copy` (COPY FROM STDIN / TO
@@ -26,6 +27,7 @@ mod server;
 mod sql_text;
 mod startup;
 mod tls;
+pub mod unix_socket;
 mod worker;
 
 pub use config::{ConfigError, ServerConfig};

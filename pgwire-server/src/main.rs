@@ -15,7 +15,8 @@ const HELP: &str = "\
 quill — a PostgreSQL-compatible SQL engine
 
 USAGE:
-    quill serve --data-dir DIR [--listen ADDR] [--max-connections N] [--config FILE]
+    quill serve --data-dir DIR [--listen ADDR] [--socket-dir DIR] [--max-connections N]
+                [--config FILE]
     quill demo [--data-dir DIR] [--rows N]
     quill --help
 
@@ -24,8 +25,12 @@ COMMANDS:
             pgbench and PostgreSQL drivers connect as to PostgreSQL 15). DIR is created on
             first start with the superuser role postgres, the database postgres, and
             DIR/pg_hba.conf trusting local and loopback connections (as initdb does); it is
-            recovered on every start. Roles: CREATE ROLE/USER ... PASSWORD, ALTER ROLE,
-            DROP ROLE. Authentication per pg_hba.conf rules: trust, reject, password, md5,
+            recovered on every start. With --socket-dir it also listens on the Unix-domain
+            socket SOCKDIR/.s.PGSQL.<port> (psql -h SOCKDIR -p PORT; pg_hba.conf `local`
+            lines apply to it), replacing a stale socket file and removing its own at exit.
+            Roles: CREATE ROLE/USER ... PASSWORD, ALTER ROLE, DROP ROLE; a role's CONNECTION
+            LIMIT refuses its further logins with 53300 (superusers are exempt).
+            Authentication per pg_hba.conf rules: trust, reject, password, md5,
             scram-sha-256. TLS when ssl_cert_file and ssl_key_file are configured. Stops
             cleanly on SIGINT or SIGTERM: running statements are cancelled, open
             transactions rolled back and the database checkpointed.
@@ -37,6 +42,7 @@ COMMANDS:
 OPTIONS:
     --data-dir DIR         data directory (required for serve; demo default: ./quill-data)
     --listen ADDR          serve: address and port to listen on (default: 127.0.0.1:5432)
+    --socket-dir DIR       serve: also listen on the Unix socket DIR/.s.PGSQL.<port of --listen>
     --max-connections N    serve: sessions at once; more get 53300 (default: 100)
     --config FILE          serve: configuration file (below); flags override it
     --rows N               demo: rows to insert (default: 10000)
@@ -51,6 +57,10 @@ CONFIGURATION FILE (key = value lines as in postgresql.conf; # comments; 'quoted
     ssl_cert_file = 'FILE'           TLS certificate chain (PEM)
     ssl_key_file = 'FILE'            TLS private key (PEM)
     log_level = info                 error, warn, info, debug, trace or a tracing filter
+    socket_dir = '/tmp'              Unix socket directory (unix_socket_directories works too)
+    statement_timeout = 0            sessions' initial statement_timeout (ms, or with a unit:
+                                     250ms, 2s, 1min); 0 = none. SET and the client's startup
+                                     options (PGOPTIONS='-c statement_timeout=5s') override it
 
 AUTHENTICATION RULES (pg_hba.conf format; the first matching line decides):
     TYPE(local|host|hostssl|hostnossl) DATABASE USER [ADDRESS] METHOD
@@ -70,6 +80,7 @@ struct Args {
     command: Command,
     data_dir: Option<PathBuf>,
     listen: Option<SocketAddr>,
+    socket_dir: Option<PathBuf>,
     max_connections: Option<usize>,
     config: Option<PathBuf>,
     rows: u64,
@@ -86,6 +97,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
         command,
         data_dir: None,
         listen: None,
+        socket_dir: None,
         max_connections: None,
         config: None,
         rows: 10_000,
@@ -101,6 +113,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
                     v.parse()
                         .map_err(|_| format!("--listen: not an address:port: {v}"))?,
                 );
+            }
+            "--socket-dir" => {
+                args.socket_dir = Some(argv.next().ok_or("--socket-dir needs a value")?.into());
             }
             "--max-connections" => {
                 let v = argv.next().ok_or("--max-connections needs a value")?;
@@ -175,6 +190,9 @@ fn server_config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>
     if let Some(n) = args.max_connections {
         config.max_connections = n;
     }
+    if let Some(dir) = &args.socket_dir {
+        config.socket_dir = Some(dir.clone());
+    }
     Ok(config)
 }
 
@@ -213,6 +231,9 @@ fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             pgwire_server::SERVER_VERSION,
             server.local_addr()
         );
+        if let Some(path) = server.socket_path() {
+            tracing::info!("listening on Unix socket {}", path.display());
+        }
         server.run(shutdown_signal()).await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })

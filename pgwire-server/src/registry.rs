@@ -1,6 +1,7 @@
 //! The server's table of sessions: how many connections are admitted (against
-//! max_connections), and each authenticated session's backend key with the handle that
-//! cancels its running statement (for CancelRequest).
+//! max_connections), how many sessions each role has (against its CONNECTION LIMIT), and
+//! each authenticated session's backend key with the handle that cancels its running
+//! statement (for CancelRequest).
 
 use engine::CancelHandle;
 use pgwire::messages::startup::SecretKey;
@@ -13,6 +14,27 @@ pub struct Registry {
     admitted: AtomicUsize,
     /// Backend process id → (secret key, cancel handle).
     sessions: Mutex<HashMap<i32, (SecretKey, CancelHandle)>>,
+    /// Role OID → its sessions now (entries are removed when they reach 0).
+    per_role: Mutex<HashMap<u32, usize>>,
+}
+
+/// One session counted against its role, given back when dropped.
+pub struct RoleSlot {
+    registry: Arc<Registry>,
+    role: u32,
+}
+
+impl Drop for RoleSlot {
+    fn drop(&mut self) {
+        if let Ok(mut counts) = self.registry.per_role.lock() {
+            if let Some(n) = counts.get_mut(&self.role) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    counts.remove(&self.role);
+                }
+            }
+        }
+    }
 }
 
 /// A connection's place among the admitted ones, given back when dropped.
@@ -30,7 +52,30 @@ impl Registry {
             max_connections,
             admitted: AtomicUsize::new(0),
             sessions: Mutex::new(HashMap::new()),
+            per_role: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Counts one more session of `role`, unless that would exceed its CONNECTION LIMIT
+    /// (`None`). As in PostgreSQL, a limit of -1 means none and superusers are not limited
+    /// (their sessions are still counted).
+    pub fn admit_role(self: &Arc<Self>, role: &engine::Role) -> Option<RoleSlot> {
+        let mut counts = self.per_role.lock().ok()?;
+        let n = counts.entry(role.oid).or_insert(0);
+        let limited = role.connection_limit >= 0 && !role.superuser;
+        // PostgreSQL counts the new session with the others: refused when the count
+        // would be above the limit.
+        if limited && *n + 1 > role.connection_limit as usize {
+            if *n == 0 {
+                counts.remove(&role.oid);
+            }
+            return None;
+        }
+        *n += 1;
+        Some(RoleSlot {
+            registry: self.clone(),
+            role: role.oid,
+        })
     }
 
     /// Admits one more connection unless `max_connections` are in already.
@@ -110,5 +155,31 @@ mod tests {
         ));
         r.remove(7);
         assert!(!r.cancel(7, &SecretKey::I32(42)));
+    }
+
+    #[test]
+    fn role_connection_limits() {
+        let r = Arc::new(Registry::new(100));
+        let mut alice = engine::Role::new(20, "alice".into());
+        alice.connection_limit = 2;
+        let a1 = r.admit_role(&alice).unwrap();
+        let _a2 = r.admit_role(&alice).unwrap();
+        assert!(r.admit_role(&alice).is_none());
+        drop(a1);
+        let _a3 = r.admit_role(&alice).unwrap();
+        assert!(r.admit_role(&alice).is_none());
+        // Another role is counted apart; no limit (-1) means none.
+        let bob = engine::Role::new(21, "bob".into());
+        let bobs: Vec<_> = (0..50).map(|_| r.admit_role(&bob).unwrap()).collect();
+        // Limit 0 refuses every session; a superuser is never refused.
+        let mut zero = engine::Role::new(22, "zero".into());
+        zero.connection_limit = 0;
+        assert!(r.admit_role(&zero).is_none());
+        zero.superuser = true;
+        let _z = (0..3)
+            .map(|_| r.admit_role(&zero).unwrap())
+            .collect::<Vec<_>>();
+        drop(bobs);
+        assert!(r.per_role.lock().unwrap().get(&21).is_none());
     }
 }

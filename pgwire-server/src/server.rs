@@ -1,5 +1,6 @@
-//! The server: opens (creating and recovering) the database, accepts connections and serves
-//! each with the PostgreSQL protocol until told to stop; then closes every connection (their
+//! The server: opens (creating and recovering) the database, accepts connections (TCP, and
+//! the Unix-domain socket when a socket directory is configured) and serves each with the
+//! PostgreSQL protocol until told to stop; then closes every connection (their
 //! open transactions roll back), waits for the session threads to end and closes the
 //! database, which writes a checkpoint.
 //!
@@ -11,7 +12,8 @@ use crate::conn::{Conn, Shared};
 use crate::connection::Context;
 use crate::hba::{HbaError, Rules, DEFAULT_RULES};
 use crate::registry::Registry;
-use crate::tls::TlsError;
+use crate::tls::{TlsError, Transport};
+use crate::unix_socket::UnixSocket;
 use engine::{Database, EngineError};
 use futures::FutureExt;
 use pgwire::api::auth::StartupHandler;
@@ -25,6 +27,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+
+/// The address a Unix-domain connection is given (it has none; `Conn::local` marks it).
+const LOCAL_PEER: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
 
 /// How long shutdown waits for session threads to finish their current statement.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -61,11 +67,15 @@ pub enum ServerError {
     TlsHalfConfigured,
     #[error("could not create the bootstrap superuser: {0}")]
     Bootstrap(EngineError),
+    #[error(transparent)]
+    Socket(#[from] crate::unix_socket::SocketError),
 }
 
 /// A server bound to its address with its database open; [`Server::run`] serves it.
 pub struct Server {
     listener: TcpListener,
+    /// The Unix-domain socket, when `socket_dir` is set (its file goes with it).
+    unix: Option<UnixSocket>,
     db: Database,
     config: ServerConfig,
     hba: Rules,
@@ -101,7 +111,7 @@ impl PgWireServerHandlers for Handlers {
 /// protocol decoder sees them ([`crate::gate`]); should the decoder or a handler still
 /// panic, the panic ends only this connection, whose session is dropped with it.
 async fn serve_connection(
-    socket: tokio::net::TcpStream,
+    socket: Transport,
     peer: SocketAddr,
     cx: Arc<Context>,
     handlers: Handlers,
@@ -183,8 +193,17 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        // The socket file is named after the port actually bound (port 0 picks one).
+        let port = listener
+            .local_addr()
+            .map_or(config.listen.port(), |a| a.port());
+        let unix = match &config.socket_dir {
+            Some(dir) => Some(UnixSocket::bind(dir, port)?),
+            None => None,
+        };
         Ok(Server {
             listener,
+            unix,
             db,
             config,
             hba,
@@ -197,10 +216,16 @@ impl Server {
         self.listener.local_addr().unwrap_or(self.config.listen)
     }
 
+    /// The Unix-domain socket's path, when the server listens on one.
+    pub fn socket_path(&self) -> Option<&Path> {
+        self.unix.as_ref().map(UnixSocket::path)
+    }
+
     /// Serves connections until `shutdown` completes, then stops cleanly.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         let Server {
             listener,
+            unix,
             db,
             config,
             hba,
@@ -213,8 +238,10 @@ impl Server {
             keys: RandomPidSecretKeyGenerator::default(),
             hba,
             registry: Arc::new(Registry::new(config.max_connections)),
+            statement_timeout: config.statement_timeout,
         });
         tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            socket = %unix.as_ref().map(|u| u.path().display().to_string()).unwrap_or_default(),
             max_connections = config.max_connections, tls = tls.is_some(), "listening");
         let cx = Arc::new(Context {
             shared: shared.clone(),
@@ -223,14 +250,34 @@ impl Server {
         });
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
+        let accept_local = || async {
+            match &unix {
+                Some(u) => u.accept().await,
+                None => std::future::pending().await,
+            }
+        };
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
                     Ok((socket, peer)) => {
                         tracing::debug!(%peer, "connection accepted");
-                        let handlers = Handlers(Arc::new(Conn::new(shared.clone())));
-                        connections.spawn(serve_connection(socket, peer, cx.clone(), handlers));
+                        let handlers = Handlers(Arc::new(Conn::new(shared.clone(), false)));
+                        connections.spawn(serve_connection(Transport::Plain(socket), peer,
+                            cx.clone(), handlers));
+                    }
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                },
+                accepted = accept_local() => match accepted {
+                    Ok(socket) => {
+                        tracing::debug!(peer = "[local]", "connection accepted");
+                        let handlers = Handlers(Arc::new(Conn::new(shared.clone(), true)));
+                        connections.spawn(serve_connection(Transport::Unix(socket),
+                            LOCAL_PEER, cx.clone(), handlers));
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -247,6 +294,8 @@ impl Server {
             "shutting down: closing connections (open transactions roll back)"
         );
         drop(listener);
+        // Removes the socket file.
+        drop(unix);
         shared.registry.cancel_all();
         connections.abort_all();
         while connections.join_next().await.is_some() {}

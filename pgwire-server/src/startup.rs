@@ -170,9 +170,14 @@ impl Conn {
     {
         let addr = client.socket_addr();
         let ssl = client.is_secure();
-        let peer = Peer::Tcp {
-            addr: addr.ip(),
-            ssl,
+        let (peer, host) = if self.local {
+            (Peer::Local, "[local]".to_owned())
+        } else {
+            let peer = Peer::Tcp {
+                addr: addr.ip(),
+                ssl,
+            };
+            (peer, addr.ip().to_string())
         };
         let encryption = if ssl {
             "SSL encryption"
@@ -184,8 +189,7 @@ impl Conn {
             fatal(
                 "28000",
                 format!(
-                    "no pg_hba.conf entry for host \"{}\", user \"{user}\", database \"{database}\", {encryption}",
-                    addr.ip()
+                    "no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"
                 ),
             )
         })?;
@@ -195,8 +199,7 @@ impl Conn {
                 return Err(fatal(
                     "28000",
                     format!(
-                        "pg_hba.conf rejects connection for host \"{}\", user \"{user}\", database \"{database}\", {encryption}",
-                        addr.ip()
+                        "pg_hba.conf rejects connection for host \"{host}\", user \"{user}\", database \"{database}\", {encryption}"
                     ),
                 ))
             }
@@ -220,7 +223,7 @@ impl Conn {
                 Authentication::SASL(vec!["SCRAM-SHA-256".to_owned()])
             }
         };
-        tracing::debug!(%user, method = method.name(), peer = %addr, "authentication requested");
+        tracing::debug!(%user, method = method.name(), peer = %host, "authentication requested");
         self.put_login(login);
         client.set_state(PgWireConnectionState::AuthenticationInProgress);
         client
@@ -311,6 +314,15 @@ impl Conn {
                 format!("role \"{user}\" is not permitted to log in"),
             ));
         }
+        // The role's CONNECTION LIMIT (superusers are exempt), checked before the database
+        // as PostgreSQL's InitializeSessionUserId does.
+        let slot =
+            self.shared.registry.admit_role(&role).ok_or_else(|| {
+                fatal("53300", format!("too many connections for role \"{user}\""))
+            })?;
+        if let Ok(mut s) = self.role_slot.lock() {
+            *s = Some(slot);
+        }
         if database != DATABASE {
             return Err(fatal(
                 "3D000",
@@ -331,7 +343,12 @@ impl Conn {
             self.shared.alive.clone(),
         )
         .map_err(|e| fatal("53000", format!("could not start a session thread: {e}")))?;
-        let settings = startup_settings(client.metadata());
+        let mut settings = startup_settings(client.metadata());
+        // The configured default first: the client's own settings override it.
+        let timeout = self.shared.statement_timeout;
+        if timeout > 0 {
+            settings.insert(0, ("statement_timeout".to_owned(), format!("{timeout}ms")));
+        }
         let session_user = user.clone();
         let (rejected, cancel) = worker
             .run(move |s| {
@@ -354,8 +371,13 @@ impl Conn {
         if self.worker.set(worker).is_ok() {
             self.set_pid(pid);
         }
+        let peer = if self.local {
+            "[local]".to_owned()
+        } else {
+            client.socket_addr().to_string()
+        };
         tracing::info!(pid, %user, %database, application_name = %application_name,
-            peer = %client.socket_addr(), tls = client.is_secure(), "connection authorized");
+            %peer, tls = client.is_secure(), "connection authorized");
 
         client
             .feed(PgWireBackendMessage::Authentication(Authentication::Ok))

@@ -1,6 +1,7 @@
 //! TLS: the rustls acceptor built from the configured certificate chain and private key
 //! (PEM files, as PostgreSQL's ssl_cert_file and ssl_key_file), and the stream a
-//! connection runs over, plain or encrypted.
+//! connection runs over: plain or encrypted TCP, or a Unix-domain socket (never encrypted,
+//! as in PostgreSQL).
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -10,7 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 
@@ -54,6 +55,7 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
 pub enum Transport {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Unix(UnixStream),
 }
 
 impl Transport {
@@ -67,6 +69,7 @@ macro_rules! each {
         match $self.get_mut() {
             Transport::Plain($io) => $e,
             Transport::Tls($io) => $e,
+            Transport::Unix($io) => $e,
         }
     };
 }

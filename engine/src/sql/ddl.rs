@@ -9,6 +9,7 @@ use super::dml::table_rows;
 use super::{Outcome, TxnCx};
 use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, TableDef};
 use crate::error::{EngineError, Result};
+use crate::notice::{Notice, Severity};
 use crate::types::DataType;
 use sqlparser::ast;
 
@@ -90,6 +91,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     let name = object_name(&ct.name);
     if cx.catalog.name_taken(&name) {
         if ct.if_not_exists {
+            cx.notices.push(Notice::relation_exists_skipped(&name));
             return Ok(Outcome::Command {
                 tag: "CREATE TABLE".into(),
             });
@@ -304,6 +306,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
     };
     if cx.catalog.name_taken(&iname) {
         if ci.if_not_exists {
+            cx.notices.push(Notice::relation_exists_skipped(&iname));
             return Ok(Outcome::Command {
                 tag: "CREATE INDEX".into(),
             });
@@ -427,6 +430,9 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
     let name = object_name(&at.name);
     let Some(table) = cx.catalog.get(&name).filter(|t| t.kind() == "a table") else {
         if at.if_exists {
+            if cx.catalog.get(&name).is_none() {
+                cx.notices.push(Notice::missing_skipped("relation", &name));
+            }
             return Ok(Outcome::Command {
                 tag: "ALTER TABLE".into(),
             });
@@ -481,6 +487,13 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
                 let cname = ident_name(&c.name);
                 if def.column_index(&cname).is_some() {
                     if *if_not_exists {
+                        cx.notices.push(Notice::new(
+                            Severity::Notice,
+                            "42701",
+                            format!(
+                                "column \"{cname}\" of relation \"{name}\" already exists, skipping"
+                            ),
+                        ));
                         continue;
                     }
                     return Err(EngineError::DuplicateColumn { name: cname });
@@ -609,15 +622,18 @@ pub fn drop(
 ) -> Result<Outcome> {
     match kind {
         ast::ObjectType::Table | ast::ObjectType::View | ast::ObjectType::Sequence => {
-            let (expected, tag) = match kind {
-                ast::ObjectType::View => ("a view", "DROP VIEW"),
-                ast::ObjectType::Sequence => ("a sequence", "DROP SEQUENCE"),
-                _ => ("a table", "DROP TABLE"),
+            let (expected, tag, noun) = match kind {
+                ast::ObjectType::View => ("a view", "DROP VIEW", "view"),
+                ast::ObjectType::Sequence => ("a sequence", "DROP SEQUENCE", "sequence"),
+                _ => ("a table", "DROP TABLE", "table"),
             };
             for n in names {
                 let name = object_name(n);
                 let oid = match cx.catalog.get(&name) {
-                    None if if_exists => continue,
+                    None if if_exists => {
+                        cx.notices.push(Notice::missing_skipped(noun, &name));
+                        continue;
+                    }
                     None => return Err(EngineError::UndefinedTable { name }),
                     Some(t) if t.kind() != expected => {
                         return Err(EngineError::WrongObjectType { name, expected })
@@ -645,6 +661,7 @@ pub fn drop(
                 let name = object_name(n);
                 let Some(table) = cx.catalog.index_owner(&name) else {
                     if if_exists {
+                        cx.notices.push(Notice::missing_skipped("index", &name));
                         continue;
                     }
                     return Err(EngineError::UndefinedIndex { name });

@@ -141,6 +141,8 @@ pub fn create_sequence(
     };
     if cx.catalog.name_taken(&name) {
         if if_not_exists {
+            cx.notices
+                .push(crate::notice::Notice::relation_exists_skipped(&name));
             return Ok(done);
         }
         return Err(EngineError::DuplicateTable { name });

@@ -86,6 +86,11 @@ pub fn drop_column(
         })?;
     let Some(col) = table.column_index(name) else {
         if if_exists {
+            cx.notices.push(crate::notice::Notice::new(
+                crate::notice::Severity::Notice,
+                "00000",
+                format!("column \"{name}\" of relation \"{table_name}\" does not exist, skipping"),
+            ));
             return Ok(false);
         }
         return Err(EngineError::UndefinedColumn {

@@ -123,15 +123,12 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                     let probe = Probe::build(r, keys, env)?;
                     let (lw, rw, kind, on) = (*left_width, *right_width, *kind, on.as_ref());
                     Box::new(stream(left, env)?.flat_map(move |l| match l {
-                        Ok(_) if crate::interrupt::check().is_err() => {
-                            vec![Err(EngineError::QueryCanceled)]
-                        }
-                        Ok(lrow) => {
-                            match probe.matches(&lrow, keys, on, kind, lw, rw, &env, &mut []) {
-                                Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
-                                Err(e) => vec![Err(e)],
-                            }
-                        }
+                        Ok(lrow) => match crate::interrupt::check().and_then(|()| {
+                            probe.matches(&lrow, keys, on, kind, lw, rw, &env, &mut [])
+                        }) {
+                            Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                            Err(e) => vec![Err(e)],
+                        },
                         Err(e) => vec![Err(e)],
                     }))
                 }

@@ -75,6 +75,9 @@ pub enum Expr {
     Sys(Box<super::syscat::SysCall>),
     /// `nextval` / `currval` / `setval`: volatile, evaluated through the sequences.
     Sequence(crate::sequence::SeqOp, Vec<Expr>),
+    /// `pg_sleep(seconds)`: volatile; waits, stopping early with 57014 when the statement is
+    /// cancelled or times out. Its value is `void` (NULL for a NULL argument).
+    Sleep(Box<Expr>),
     Subquery(Box<Subquery>),
 }
 
@@ -320,6 +323,17 @@ impl Expr {
                 })?;
                 seq.call(env.cx.storage, *op, &vals)
             }
+            Expr::Sleep(secs) => match secs.eval(row, env)? {
+                Value::Null => Ok(Value::Null),
+                v => {
+                    let secs = v.as_f64_lossy().unwrap_or(0.0);
+                    // Beyond what a Duration holds: as good as forever, until cancelled.
+                    let d = std::time::Duration::try_from_secs_f64(secs.max(0.0))
+                        .unwrap_or(std::time::Duration::MAX);
+                    crate::interrupt::sleep(d)?;
+                    Ok(Value::Text(String::new()))
+                }
+            },
             Expr::Subquery(sq) => sq.eval(row, env),
         }
     }
@@ -509,6 +523,7 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
         Expr::Func(_, args) | Expr::Sequence(_, args) => {
             args.iter_mut().for_each(|a| map_up(a, depth, f))
         }
+        Expr::Sleep(x) => map_up(x, depth, f),
         Expr::Sys(c) => c.args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
@@ -558,7 +573,7 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
         Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),
         // Volatile: evaluated where it was written.
-        Expr::Subquery(_) | Expr::Sequence(..) => false,
+        Expr::Subquery(_) | Expr::Sequence(..) | Expr::Sleep(_) => false,
     }
 }
 
@@ -601,6 +616,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         Expr::Array { items, .. } => items.iter_mut().collect(),
         Expr::AnyArray { expr, array, .. } => vec![&mut **expr, &mut **array],
         Expr::Func(_, args) | Expr::Sequence(_, args) => args.iter_mut().collect(),
+        Expr::Sleep(x) => vec![&mut **x],
         Expr::Sys(c) => c.args.iter_mut().collect(),
         Expr::Subquery(sq) => match &mut sq.kind {
             SubqueryKind::Quantified { exprs, .. } => exprs.iter_mut().collect(),

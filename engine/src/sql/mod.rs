@@ -175,6 +175,8 @@ pub struct TxnCx<'a> {
     pub currvals: &'a crate::sequence::Currvals,
     /// The transaction is READ ONLY.
     pub read_only: bool,
+    /// Notices the statement raises, for the session to report.
+    pub notices: &'a mut Vec<crate::notice::Notice>,
 }
 
 impl TxnCx<'_> {

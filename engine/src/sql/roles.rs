@@ -358,6 +358,8 @@ pub(crate) fn drop_roles(
         let name = object_name(n);
         let Some(role) = cx.catalog.roles().get(&name) else {
             if if_exists {
+                cx.notices
+                    .push(crate::notice::Notice::missing_skipped("role", &name));
                 continue;
             }
             return Err(EngineError::UndefinedRole { name });

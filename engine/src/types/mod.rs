@@ -80,6 +80,9 @@ pub enum DataType {
     Array(Box<DataType>),
     /// The type of an untyped literal or NULL before resolution.
     Unknown,
+    /// `void`: the result of a function that returns nothing (`pg_sleep`); its one value
+    /// is shown as the empty string.
+    Void,
 }
 
 /// The OID alias types.
@@ -125,6 +128,8 @@ pub enum TypeCategory {
     Bytes,
     Array,
     Unknown,
+    /// `void` and the other pseudo-types.
+    Pseudo,
 }
 
 /// The context a cast is applied in (`pg_cast.castcontext`).
@@ -164,6 +169,7 @@ impl DataType {
             DataType::Reg(k) => k.oid(),
             DataType::Array(e) => array::array_type_oid(e).unwrap_or(2277),
             DataType::Unknown => 705,
+            DataType::Void => 2278,
         }
     }
 
@@ -234,6 +240,7 @@ impl DataType {
             DataType::CharByte => "\"char\"",
             DataType::Reg(k) => k.type_name(),
             DataType::Unknown => "unknown",
+            DataType::Void => "void",
         })
     }
 
@@ -268,6 +275,7 @@ impl DataType {
             DataType::Interval => TypeCategory::Timespan,
             DataType::Array(_) => TypeCategory::Array,
             DataType::Unknown => TypeCategory::Unknown,
+            DataType::Void => TypeCategory::Pseudo,
         }
     }
 

@@ -170,6 +170,7 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
         | DataType::Char(_)
         | DataType::Name
         | DataType::CharByte
+        | DataType::Void
         | DataType::Unknown => {
             let s = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("text is not UTF-8"))?;
             Value::Text(s.to_string())

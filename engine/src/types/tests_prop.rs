@@ -113,6 +113,8 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
         | DataType::Name
         | DataType::CharByte
         | DataType::Unknown => Value::Text(random_text(rng)),
+        // void has one value, shown as the empty string.
+        DataType::Void => Value::Text(String::new()),
         DataType::Oid => Value::Oid(rng.gen()),
         DataType::Reg(k) => {
             let o: u32 = rng.gen();

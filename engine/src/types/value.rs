@@ -154,6 +154,8 @@ impl Value {
                 })
             }
             DataType::Text | DataType::Unknown => Value::Text(text.to_string()),
+            // void_in accepts anything; the value is shown as the empty string.
+            DataType::Void => Value::Text(String::new()),
             DataType::Varchar(None) | DataType::Char(None) => Value::Text(text.to_string()),
             DataType::Varchar(Some(n)) => {
                 Value::Text(textio::apply_length(text, *n, false, false, || {

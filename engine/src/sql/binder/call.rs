@@ -125,6 +125,16 @@ impl Binder<'_> {
         if let Some(op) = crate::sequence::SeqOp::from_name(&name) {
             return self.bind_sequence_call(op, &args, scope, agg);
         }
+        if matches!(name.as_str(), "pg_sleep" | "pg_catalog.pg_sleep") {
+            let [secs] = args.as_slice() else {
+                return Err(EngineError::UndefinedFunction {
+                    signature: format!("pg_sleep with {} arguments", args.len()),
+                });
+            };
+            let (x, t) = self.bind_expr(secs, scope, agg)?;
+            let x = coerce(x, &t, &DataType::Float8)?;
+            return Ok((Expr::Sleep(Box::new(x)), DataType::Void));
+        }
         let keyword = matches!(
             name.as_str(),
             "current_timestamp" | "localtimestamp" | "localtime" | "current_time"

@@ -1,0 +1,21 @@
+-- statement_timeout: SET and SHOW, and statements cancelled when they run too long.
+SHOW statement_timeout;
+SET statement_timeout = 100;
+SHOW statement_timeout;
+SET statement_timeout = '2s';
+SHOW statement_timeout;
+SET statement_timeout = '60000';
+SHOW statement_timeout;
+SET statement_timeout = 'abc';
+SET statement_timeout = '5 weeks';
+SET statement_timeout = -1;
+SET statement_timeout = 150;
+SELECT pg_sleep(0.01);
+SELECT pg_sleep(5);
+SELECT 1 AS still_usable;
+BEGIN;
+SELECT pg_sleep(5);
+SELECT 1;
+ROLLBACK;
+SET statement_timeout = 0;
+SHOW statement_timeout;
