@@ -175,7 +175,7 @@ impl ArrayValue {
 
     /// `array_cmp`: element by element (a NULL element sorts after any value), then the
     /// number of elements, then the number of dimensions, then the dimensions and bounds.
-    pub fn cmp(&self, other: &ArrayValue) -> Result<Ordering, TypeError> {
+    pub fn compare(&self, other: &ArrayValue) -> Result<Ordering, TypeError> {
         for (a, b) in self.items.iter().zip(&other.items) {
             let o = match (a.is_null(), b.is_null()) {
                 (true, true) => Ordering::Equal,
@@ -205,7 +205,7 @@ impl ArrayValue {
     }
 
     /// The key bytes of the array (the elements' keys, each preceded by a 1 byte, then a 0
-    /// byte, then the dimensions), ordered as [`ArrayValue::cmp`] orders arrays.
+    /// byte, then the dimensions), ordered as [`ArrayValue::compare`] orders arrays.
     pub fn encode_key(&self, out: &mut Vec<u8>, order: ColumnOrder) {
         let mut body = Vec::new();
         for v in &self.items {
@@ -693,7 +693,7 @@ mod tests {
             ("{}", "{1}", Ordering::Less),
         ];
         for (x, y, want) in cases {
-            assert_eq!(a(x).cmp(&a(y)).ok(), Some(want), "{x} vs {y}");
+            assert_eq!(a(x).compare(&a(y)).ok(), Some(want), "{x} vs {y}");
             let (mut kx, mut ky) = (Vec::new(), Vec::new());
             a(x).encode_key(&mut kx, ColumnOrder::ASC);
             a(y).encode_key(&mut ky, ColumnOrder::ASC);

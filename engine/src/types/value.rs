@@ -214,7 +214,7 @@ impl Value {
                 i128::from(*a).cmp(&date_as_timestamp(*b))
             }
             (V::Interval(a), V::Interval(b)) => a.cmp_key().cmp(&b.cmp_key()),
-            (V::Array(a), V::Array(b)) => a.cmp(b)?,
+            (V::Array(a), V::Array(b)) => a.compare(b)?,
             (a, b) => {
                 if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
                     x.cmp(&y)

@@ -383,11 +383,7 @@ impl Binder<'_> {
         name: &ast::ObjectName,
         arg_exprs: &[&ast::Expr],
         alias: &Option<ast::TableAlias>,
-    ) -> Result<(
-        Plan,
-        (String, Option<ast::TableAlias>),
-        Vec<(String, DataType)>,
-    )> {
+    ) -> Result<BoundItem> {
         let fname = object_name(name);
         let mut bound = Vec::with_capacity(arg_exprs.len());
         for e in arg_exprs {
@@ -499,6 +495,13 @@ fn using_columns_first(scope: &mut Scope, chain_start: usize, split: usize, name
     new.extend(order.iter().copied().filter(|&i| i >= split));
     scope.star = Some(new);
 }
+
+/// A bound FROM item: its plan, (alias, alias clause) and columns.
+type BoundItem = (
+    Plan,
+    (String, Option<ast::TableAlias>),
+    Vec<(String, DataType)>,
+);
 
 /// Whether a FROM item may read the items before it.
 fn is_lateral(f: &ast::TableFactor) -> bool {
