@@ -24,6 +24,7 @@ pub mod roles;
 pub mod sequence;
 mod session;
 pub mod sql;
+mod temp;
 pub mod types;
 
 pub use database::{Database, DatabaseOptions};

@@ -237,6 +237,9 @@ pub struct Session {
     default_mode: TxnMode,
     /// The value each sequence last gave this session (`currval`).
     currvals: crate::sequence::Currvals,
+    /// The session's temp namespace number N (`pg_temp_N`); 0 until its first temporary
+    /// relation. Its relations are dropped when the session is.
+    temp_ns: u32,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -309,6 +312,7 @@ impl Session {
             default_mode: TxnMode::default(),
             copy: None,
             currvals: Default::default(),
+            temp_ns: 0,
         }
     }
 
@@ -382,7 +386,7 @@ impl Session {
     /// Parses and describes one statement, to run with [`Session::execute_prepared`].
     pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
         let stmt = one_statement(sql)?;
-        let catalog = self.db.catalog();
+        let catalog = self.db.catalog_as(self.temp_ns);
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
@@ -539,7 +543,7 @@ impl Session {
             .active
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
-        let mut catalog = db.catalog();
+        let mut catalog = db.catalog_as(self.temp_ns);
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog: &mut catalog,
@@ -552,7 +556,10 @@ impl Session {
             currvals: &self.currvals,
             read_only: a.mode.read_only,
         };
-        f(&mut cx)
+        let res = f(&mut cx);
+        // The statement may have claimed the session's temp namespace.
+        self.temp_ns = catalog.viewer();
+        res
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
@@ -609,6 +616,14 @@ impl Session {
     }
 
     fn finish(&mut self, commit: bool) -> Result<()> {
+        let healthy = self.active.as_ref().is_some_and(|a| !a.failed);
+        if commit && healthy && self.temp_ns != 0 {
+            let ns = self.temp_ns;
+            if let Err(e) = self.with_cx(&[], |cx| crate::temp::at_commit(cx, ns)) {
+                self.finish(false)?;
+                return Err(e);
+            }
+        }
         let Some(a) = self.active.take() else {
             return Ok(());
         };
@@ -923,10 +938,29 @@ fn one_statement(sql: &str) -> Result<ast::Statement> {
     }
 }
 
+impl Session {
+    /// Drops the session's temporary relations in a transaction of their own and frees its
+    /// temp namespace. On failure they stay until the database is next opened.
+    fn drop_temp_relations(&mut self) -> Result<()> {
+        let ns = self.temp_ns;
+        if ns == 0 {
+            return Ok(());
+        }
+        self.begin(false)?;
+        let res = self.with_cx(&[], |cx| crate::temp::drop_all(cx, ns));
+        self.finish(res.is_ok())?;
+        res?;
+        self.db.catalog().release_temp_space(ns);
+        self.temp_ns = 0;
+        Ok(())
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
-        // An open transaction dies with its session.
+        // An open transaction dies with its session, and so do its temporary relations.
         let _ = self.finish(false);
+        let _ = self.drop_temp_relations();
     }
 }
 

@@ -7,7 +7,7 @@
 use super::binder::ident_name;
 use super::dml::{index_key, table_rows};
 use super::{Outcome, TxnCx};
-use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, TableDef};
+use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, OnCommit, TableDef};
 use crate::error::{EngineError, Result};
 use crate::types::DataType;
 use sqlparser::ast;
@@ -87,8 +87,18 @@ fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
 }
 
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    let name = object_name(&ct.name);
-    if cx.catalog.name_taken(&name) {
+    let (ns, name) = crate::temp::creation_target(cx, &object_name(&ct.name), ct.temporary)?;
+    let on_commit = match ct.on_commit {
+        None | Some(ast::OnCommit::PreserveRows) => OnCommit::PreserveRows,
+        Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
+        Some(ast::OnCommit::Drop) => OnCommit::Drop,
+    };
+    if ct.on_commit.is_some() && ns == 0 {
+        return Err(EngineError::InvalidTableDefinition {
+            message: "ON COMMIT can only be used on temporary tables".into(),
+        });
+    }
+    if cx.catalog.name_taken(ns, &name) {
         if ct.if_not_exists {
             return Ok(Outcome::Command {
                 tag: "CREATE TABLE".into(),
@@ -96,10 +106,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         }
         return Err(EngineError::DuplicateTable { name });
     }
-    if ct.query.is_some() {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "CREATE TABLE AS".into(),
-        });
+    if let Some(q) = &ct.query {
+        return super::ctas::create_table_as(ct, q, ns, name, on_commit, cx);
     }
     storage_parameters(&ct.table_options)?;
     let mut columns = Vec::new();
@@ -180,7 +188,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     }
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     for (c, opts) in serials {
-        let seq = super::ddl_seq::create_owned(cx, &name, &columns[c], &opts, oid)?;
+        let seq = super::ddl_seq::create_owned(cx, ns, &name, &columns[c], &opts, oid)?;
         columns[c].default = Some(format!("nextval('{seq}'::regclass)"));
     }
     let mut indexes = Vec::new();
@@ -213,6 +221,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         checks,
         view: None,
         sequence: None,
+        temp: ns,
+        on_commit,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -227,8 +237,12 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             feature: "materialized views".into(),
         });
     }
-    let name = object_name(&cv.name);
-    let existing = cx.catalog.get(&name);
+    let (ns, name) = crate::temp::creation_target(cx, &object_name(&cv.name), cv.temporary)?;
+    let existing = cx
+        .catalog
+        .get(&name)
+        .filter(|t| t.temp == ns)
+        .or_else(|| (ns == 0).then(|| cx.catalog.get(&format!("public.{name}"))).flatten());
     match &existing {
         Some(t) if t.view.is_none() || !cv.or_replace => {
             if cv.if_not_exists {
@@ -259,8 +273,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             identity: None,
         })
         .collect();
-    if existing.is_some() {
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+    if let Some(old) = &existing {
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, old)?;
         cx.changes.push(change);
     }
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
@@ -273,6 +287,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         checks: Vec::new(),
         view: Some(cv.query.to_string()),
         sequence: None,
+        temp: ns,
+        on_commit: OnCommit::PreserveRows,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -291,7 +307,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         })?;
     let cols = index_columns(&tname, &table.columns, &ci.columns)?;
     let iname = match &ci.name {
-        Some(n) => object_name(n),
+        Some(n) => crate::temp::creation_target(cx, &object_name(n), false)?.1,
         None => {
             let parts: Vec<&str> = cols
                 .iter()
@@ -300,7 +316,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
             format!("{tname}_{}_idx", parts.join("_"))
         }
     };
-    if cx.catalog.name_taken(&iname) {
+    if cx.catalog.name_taken(table.temp, &iname) {
         if ci.if_not_exists {
             return Ok(Outcome::Command {
                 tag: "CREATE INDEX".into(),
@@ -404,7 +420,7 @@ fn add_key(
             format!("{}_{}_key", def.name, parts.join("_"))
         }
     });
-    if cx.catalog.name_taken(&iname) || def.indexes.iter().any(|i| i.name == iname) {
+    if cx.catalog.name_taken(def.temp, &iname) || def.indexes.iter().any(|i| i.name == iname) {
         return Err(EngineError::DuplicateTable { name: iname });
     }
     let rows = table_rows(cx.storage, def)?;
@@ -580,10 +596,10 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
     }
     if let Some(new) = new_name {
-        if cx.catalog.name_taken(&new) {
+        if cx.catalog.name_taken(def.temp, &new) {
             return Err(EngineError::DuplicateTable { name: new });
         }
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def.name)?;
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def)?;
         cx.changes.push(change);
         def.name = new;
         let change = cx.catalog.create(cx.txn, cx.storage, def)?;
@@ -633,22 +649,22 @@ pub fn drop(
             };
             for n in names {
                 let name = object_name(n);
-                let oid = match cx.catalog.get(&name) {
+                let table = match cx.catalog.get(&name) {
                     None if if_exists => continue,
                     None => return Err(EngineError::UndefinedTable { name }),
                     Some(t) if t.kind() != expected => {
                         return Err(EngineError::WrongObjectType { name, expected })
                     }
-                    Some(t) => t.oid,
+                    Some(t) => t,
                 };
-                let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+                let change = cx.catalog.drop_table(cx.txn, cx.storage, &table)?;
                 cx.changes.push(change);
                 // Sequences of the table's serial and identity columns go with it.
-                let owned: Vec<String> = cx
+                let owned: Vec<_> = cx
                     .catalog
                     .tables()
-                    .filter(|t| t.sequence.as_ref().and_then(|s| s.owned_by) == Some(oid))
-                    .map(|t| t.name.clone())
+                    .filter(|t| t.sequence.as_ref().and_then(|s| s.owned_by) == Some(table.oid))
+                    .cloned()
                     .collect();
                 for seq in owned {
                     let change = cx.catalog.drop_table(cx.txn, cx.storage, &seq)?;

@@ -266,7 +266,10 @@ impl Binder<'_> {
                     .find(|(n, _, _)| *n == tname)
                     .cloned()
                     .ok_or_else(|| unsupported("CTE lookup"))?;
-                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or(tname);
                 (plan, (alias_name, alias.clone()), cols)
             }
             ast::TableFactor::Table {
@@ -303,7 +306,10 @@ impl Binder<'_> {
                 if table.sequence.is_some() {
                     return Err(unsupported("reading a sequence as a table"));
                 }
-                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_else(|| table.name.clone());
                 let cols: Vec<(String, DataType)> = table
                     .columns
                     .iter()
