@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod copy;
+pub mod cursor;
 mod database;
 pub mod error;
 pub mod interrupt;

@@ -11,6 +11,8 @@
 //! until [`Session::copy_done`] or [`Session::copy_fail`]; data arrives through
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
+mod cursors;
+
 use crate::catalog::CatalogChange;
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::{Database, TxnGuard};
@@ -240,6 +242,8 @@ pub struct Session {
     /// The session's temp namespace number N (`pg_temp_N`); 0 until its first temporary
     /// relation. Its relations are dropped when the session is.
     temp_ns: u32,
+    /// Open cursors (DECLARE … CURSOR).
+    cursors: crate::cursor::Cursors,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -313,6 +317,7 @@ impl Session {
             copy: None,
             currvals: Default::default(),
             temp_ns: 0,
+            cursors: Default::default(),
         }
     }
 
@@ -390,6 +395,17 @@ impl Session {
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
+        // A FETCH returns its cursor's columns.
+        let cols = match &stmt {
+            ast::Statement::Fetch { name, into, .. } if !sql::cursor_syntax::is_move(into) => self
+                .cursors
+                .get(&crate::sql::binder::ident_name(name))?
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect(),
+            _ => cols,
+        };
         let p = Prepared {
             stmt,
             sql: sql.to_string(),
@@ -628,8 +644,11 @@ impl Session {
             return Ok(());
         };
         if commit && !a.failed {
-            a.txn.commit()?;
+            let res = a.txn.commit();
+            self.cursors.transaction_ended(res.is_ok());
+            res?;
         } else {
+            self.cursors.transaction_ended(false);
             let changes = a.changes;
             let res = a.txn.abort();
             self.db.catalog().revert(changes);
@@ -696,9 +715,36 @@ impl Session {
                     .rposition(|(n, _, _)| *n == name)
                     .ok_or(EngineError::NoSuchSavepoint { name })?;
                 a.savepoints.truncate(pos);
+                self.cursors.released_to(pos);
                 Ok(StatementResult::Command("RELEASE".into()))
             }
             _ if failed => Err(EngineError::InFailedTransaction),
+            S::Declare { stmts, .. } => {
+                let res = self.declare(stmts, params);
+                self.fail_block_on(res)
+            }
+            S::Fetch {
+                name,
+                direction,
+                into,
+                ..
+            } => {
+                let res = self.fetch(name, direction, sql::cursor_syntax::is_move(into));
+                self.fail_block_on(res)
+            }
+            S::Close { cursor } => {
+                let res = match cursor {
+                    ast::CloseCursor::All => {
+                        self.cursors.close_all();
+                        Ok(())
+                    }
+                    ast::CloseCursor::Specific { name } => {
+                        self.cursors.close(&crate::sql::binder::ident_name(name))
+                    }
+                };
+                let res = res.map(|()| StatementResult::Command("CLOSE CURSOR".into()));
+                self.fail_block_on(res)
+            }
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => {
                 let name = variable
@@ -753,7 +799,14 @@ impl Session {
     /// the failed state; the savepoint stays.
     fn rollback_to(&mut self, name: &str) -> Result<StatementResult> {
         let db = self.db.clone();
-        let a = self.explicit_block("ROLLBACK TO SAVEPOINT")?;
+        let a = match &mut self.active {
+            Some(a) if a.explicit => a,
+            _ => {
+                return Err(EngineError::NoTransactionBlock {
+                    what: "ROLLBACK TO SAVEPOINT".into(),
+                })
+            }
+        };
         let pos = a
             .savepoints
             .iter()
@@ -764,6 +817,7 @@ impl Session {
         a.txn.rollback_to(sp)?;
         let undone = a.changes.split_off(at.min(a.changes.len()));
         db.catalog().revert(undone);
+        self.cursors.rolled_back_to(pos);
         a.failed = false;
         a.fresh.clear();
         Ok(StatementResult::Command("ROLLBACK".into()))

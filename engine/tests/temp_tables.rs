@@ -54,7 +54,10 @@ fn each_session_sees_only_its_own_temp_tables() {
     let db = Database::open(&dir).expect("open");
     let mut a = db.session();
     let mut b = db.session();
-    run(&mut a, "CREATE TEMP TABLE t (x integer); INSERT INTO t VALUES (1)");
+    run(
+        &mut a,
+        "CREATE TEMP TABLE t (x integer); INSERT INTO t VALUES (1)",
+    );
     assert_eq!(sqlstate(&mut b, "SELECT * FROM t"), "42P01");
     assert_eq!(sqlstate(&mut b, "SELECT * FROM pg_temp.t"), "42P01");
     assert_eq!(sqlstate(&mut b, "DROP TABLE t"), "42P01");
@@ -98,8 +101,14 @@ fn temp_table_shadows_permanent_one_and_qualification_picks() {
     let dir = temp_dir("shadow");
     let db = Database::open(&dir).expect("open");
     let mut s = db.session();
-    run(&mut s, "CREATE TABLE t (v text); INSERT INTO t VALUES ('perm')");
-    run(&mut s, "CREATE TEMP TABLE t (v text); INSERT INTO t VALUES ('temp')");
+    run(
+        &mut s,
+        "CREATE TABLE t (v text); INSERT INTO t VALUES ('perm')",
+    );
+    run(
+        &mut s,
+        "CREATE TEMP TABLE t (v text); INSERT INTO t VALUES ('temp')",
+    );
     assert_eq!(one(&mut s, "SELECT v FROM t"), "temp");
     assert_eq!(one(&mut s, "SELECT v FROM pg_temp.t"), "temp");
     assert_eq!(one(&mut s, "SELECT v FROM public.t"), "perm");
@@ -152,7 +161,10 @@ fn temp_tables_go_with_their_session() {
          CREATE INDEX t_v ON t (v); INSERT INTO t (v) VALUES ('x')",
     );
     assert_eq!(
-        one(&mut a, "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"),
+        one(
+            &mut a,
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        ),
         "4"
     );
     // An open transaction of the ending session rolls back first.
@@ -160,7 +172,10 @@ fn temp_tables_go_with_their_session() {
     drop(a);
     let mut b = db.session();
     assert_eq!(
-        one(&mut b, "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"),
+        one(
+            &mut b,
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        ),
         "0"
     );
     // The names are free again: even as permanent relations.
@@ -228,7 +243,10 @@ fn transactions_rollback_and_on_commit_actions() {
     run(&mut s, "COMMIT");
     assert_eq!(sqlstate(&mut s, "SELECT * FROM g"), "42P01");
     assert_eq!(
-        one(&mut s, "SELECT count(*) FROM pg_class WHERE relname LIKE 'g%'"),
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_class WHERE relname LIKE 'g%'"
+        ),
         "0"
     );
     // CREATE TEMP TABLE AS, with an index.
@@ -290,7 +308,10 @@ fn a_crash_leaves_no_temp_catalog_entry_and_no_file() {
     let on_disk = user_files(&db);
     for f in &temp_files {
         let f: u32 = f.parse().expect("file number");
-        assert!(on_disk.contains(&f), "temp file {f} not on disk: {on_disk:?}");
+        assert!(
+            on_disk.contains(&f),
+            "temp file {f} not on disk: {on_disk:?}"
+        );
     }
     std::mem::forget(s);
     std::mem::forget(u);
@@ -300,7 +321,10 @@ fn a_crash_leaves_no_temp_catalog_entry_and_no_file() {
     let db = open(&fs);
     let mut s = db.session();
     assert_eq!(
-        one(&mut s, "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"),
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        ),
         "0"
     );
     assert_eq!(sqlstate(&mut s, "SELECT * FROM t"), "42P01");
@@ -309,14 +333,20 @@ fn a_crash_leaves_no_temp_catalog_entry_and_no_file() {
     // No file of a temp relation remains: only the permanent table's.
     assert_eq!(user_files(&db), before);
     // The names are free, and a new session can create them again.
-    run(&mut s, "CREATE TEMP TABLE t (x integer); CREATE TABLE w (x integer)");
+    run(
+        &mut s,
+        "CREATE TEMP TABLE t (x integer); CREATE TABLE w (x integer)",
+    );
     drop(s);
     drop(db);
     // Reopened once more (a clean restart this time): still nothing temporary.
     let db = open(&fs);
     let mut s = db.session();
     assert_eq!(
-        one(&mut s, "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"),
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        ),
         "0"
     );
     assert_eq!(one(&mut s, "SELECT count(*) FROM w"), "0");
@@ -342,7 +372,10 @@ fn crash_during_cleanup_is_finished_by_the_next_open() {
     let db = open(&fs);
     let mut s = db.session();
     assert_eq!(
-        one(&mut s, "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"),
+        one(
+            &mut s,
+            "SELECT count(*) FROM pg_class WHERE relpersistence = 't'"
+        ),
         "0"
     );
     assert!(user_files(&db).is_empty(), "{:?}", user_files(&db));

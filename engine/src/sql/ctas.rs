@@ -30,7 +30,11 @@ pub fn create_table_as(
     }
     let mut columns: Vec<ColumnDef> = Vec::with_capacity(cols.len());
     for (i, (cname, ty)) in cols.into_iter().enumerate() {
-        let cname = ct.columns.get(i).map(|c| ident_name(&c.name)).unwrap_or(cname);
+        let cname = ct
+            .columns
+            .get(i)
+            .map(|c| ident_name(&c.name))
+            .unwrap_or(cname);
         if columns.iter().any(|c| c.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
         }

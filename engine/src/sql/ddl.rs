@@ -238,11 +238,11 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         });
     }
     let (ns, name) = crate::temp::creation_target(cx, &object_name(&cv.name), cv.temporary)?;
-    let existing = cx
-        .catalog
-        .get(&name)
-        .filter(|t| t.temp == ns)
-        .or_else(|| (ns == 0).then(|| cx.catalog.get(&format!("public.{name}"))).flatten());
+    let existing = cx.catalog.get(&name).filter(|t| t.temp == ns).or_else(|| {
+        (ns == 0)
+            .then(|| cx.catalog.get(&format!("public.{name}")))
+            .flatten()
+    });
     match &existing {
         Some(t) if t.view.is_none() || !cv.or_replace => {
             if cv.if_not_exists {

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod binder;
 mod ctas;
+pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_seq;
 mod describe;

@@ -266,10 +266,7 @@ impl Binder<'_> {
                     .find(|(n, _, _)| *n == tname)
                     .cloned()
                     .ok_or_else(|| unsupported("CTE lookup"))?;
-                let alias_name = alias
-                    .as_ref()
-                    .map(|a| ident_name(&a.name))
-                    .unwrap_or(tname);
+                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
                 (plan, (alias_name, alias.clone()), cols)
             }
             ast::TableFactor::Table {

@@ -7,8 +7,7 @@ use super::columns::{self as c, Col};
 use super::infoschema;
 use super::types::BUILTIN_TYPES;
 use super::{
-    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER,
-    PG_CATALOG,
+    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, PG_CATALOG,
 };
 use crate::catalog::TableDef;
 use crate::types::{DataType, Value};
