@@ -10,6 +10,11 @@
 //! The in-memory [`Catalog`] mirrors the committed rows plus the current transaction's
 //! changes; a rollback reverts it from the changes the session recorded. Transactions are
 //! serialized by the database, so no other session observes uncommitted definitions.
+//!
+//! Temporary relations (see `temp`) live in the same heap, keyed by their session's temp
+//! namespace number (0 for permanent relations). Name lookups go through the *viewer* —
+//! the temp namespace of the session holding the catalog lock — so a session sees its own
+//! temporary relations first and never another session's.
 
 use crate::error::{EngineError, Result};
 use crate::roles::{Role, Roles};
@@ -20,8 +25,8 @@ use storage::{Storage, Tid, Transaction};
 
 /// Data file of the catalog heap.
 pub const CATALOG_FILE: u32 = 1;
-/// First data file handed to user relations.
-const FIRST_USER_FILE: u32 = 16;
+/// First data file handed to user relations (lower ones are the system's).
+pub(crate) const FIRST_USER_FILE: u32 = 16;
 /// First OID handed to user relations (PostgreSQL's FirstNormalObjectId).
 const FIRST_USER_OID: u32 = 16384;
 
@@ -90,7 +95,24 @@ pub struct TableDef {
     pub view: Option<String>,
     /// For a sequence: its options (it has no columns and stores no rows).
     pub sequence: Option<SequenceDef>,
+    /// 0 for a permanent relation; for a temporary one, the number N of its session's
+    /// temp namespace `pg_temp_N`.
+    pub temp: u32,
+    /// What the end of each transaction does to a temporary table.
+    pub on_commit: OnCommit,
 }
+
+/// A temporary table's ON COMMIT action (PRESERVE ROWS for every other relation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnCommit {
+    #[default]
+    PreserveRows,
+    DeleteRows,
+    Drop,
+}
+
+/// Catalog key of a relation: (temp namespace number or 0, name).
+type Key = (u32, String);
 
 impl TableDef {
     /// What kind of relation this is, as error messages name it.
@@ -107,12 +129,21 @@ impl TableDef {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+
+    pub fn is_temp(&self) -> bool {
+        self.temp != 0
+    }
+
+    fn key(&self) -> Key {
+        (self.temp, self.name.clone())
+    }
 }
 
 /// A catalog change made by the current transaction, kept to revert the cache on rollback.
 #[derive(Clone, Debug)]
 pub enum CatalogChange {
-    Created(String),
+    /// A relation was created: its temp namespace number (0 if permanent) and name.
+    Created(u32, String),
     Dropped(Arc<TableDef>, Tid),
     Replaced(Arc<TableDef>, Tid),
     /// A role was created (by this name).
@@ -123,12 +154,50 @@ pub enum CatalogChange {
     RoleReplaced(Arc<Role>, Tid, String),
 }
 
+/// How a relation name was qualified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Unqualified: the viewer's temp namespace, then the permanent one.
+    Search,
+    /// `public.x`: permanent relations only.
+    Public,
+    /// `pg_temp.x` (or the viewer's own `pg_temp_N.x`): the viewer's temp relations only.
+    Temp,
+}
+
+/// Splits a name as `object_name` joins it (`public.t`, `pg_temp.t`, `pg_temp_3.t`, `t`).
+/// `pg_temp_N` of another session's N names nothing the viewer may see (None).
+pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
+    let Some((schema, rest)) = name.split_once('.') else {
+        return Some((Schema::Search, name));
+    };
+    match schema {
+        "public" => Some((Schema::Public, rest)),
+        "pg_temp" => Some((Schema::Temp, rest)),
+        s => match s.strip_prefix("pg_temp_").map(str::parse::<u32>) {
+            Some(Ok(n)) if n == viewer && n != 0 => Some((Schema::Temp, rest)),
+            Some(_) => None,
+            // Not a schema Quill knows: the dotted text is the name (as before schemas).
+            None => Some((Schema::Search, name)),
+        },
+    }
+}
+
 #[derive(Default)]
 pub struct Catalog {
-    tables: BTreeMap<String, (Arc<TableDef>, Tid)>,
+    tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
     next_oid: u32,
     next_file: u32,
     roles: Roles,
+    /// Temp namespace number of the session holding the catalog lock (0: none). Set on
+    /// every lock by `Database::catalog_as`; lookups by name see only its temp relations.
+    viewer: u32,
+    /// Temp namespaces in use: number → namespace OID. A number is held from its session's
+    /// first temporary relation until the session ends.
+    temp_spaces: BTreeMap<u32, u32>,
+    /// Catalog rows of temporary relations left by a crash, found by `load` (deleted by
+    /// `Database::open` before any session starts).
+    stale_temp: Vec<Tid>,
 }
 
 impl Catalog {
@@ -139,6 +208,9 @@ impl Catalog {
             next_oid: FIRST_USER_OID,
             next_file: FIRST_USER_FILE,
             roles: Roles::default(),
+            viewer: 0,
+            temp_spaces: BTreeMap::new(),
+            stale_temp: Vec::new(),
         };
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
@@ -147,9 +219,66 @@ impl Catalog {
             let (tid, bytes) = row?;
             let def = decode(&bytes)?;
             cat.note_ids(&def);
-            cat.tables.insert(def.name.clone(), (Arc::new(def), tid));
+            if def.is_temp() {
+                // Its session is gone: the relation must not outlive it.
+                cat.stale_temp.push(tid);
+                continue;
+            }
+            cat.tables.insert(def.key(), (Arc::new(def), tid));
         }
         Ok(cat)
+    }
+
+    /// Catalog rows of temporary relations that a crash left behind (taken once).
+    pub(crate) fn take_stale_temp(&mut self) -> Vec<Tid> {
+        std::mem::take(&mut self.stale_temp)
+    }
+
+    /// Every data file a relation of the catalog uses (heaps and indexes).
+    pub(crate) fn files_in_use(&self) -> std::collections::BTreeSet<u32> {
+        self.tables
+            .values()
+            .flat_map(|(d, _)| std::iter::once(d.file).chain(d.indexes.iter().map(|i| i.file)))
+            .collect()
+    }
+
+    /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
+    pub(crate) fn set_viewer(&mut self, viewer: u32) {
+        self.viewer = viewer;
+    }
+
+    pub fn viewer(&self) -> u32 {
+        self.viewer
+    }
+
+    /// The OID of temp namespace `n`, if it is in use.
+    pub fn temp_space_oid(&self, n: u32) -> Option<u32> {
+        self.temp_spaces.get(&n).copied()
+    }
+
+    /// The temp namespace for a new session's first temporary relation: the lowest unused
+    /// number, with a fresh OID.
+    pub(crate) fn claim_temp_space(&mut self) -> u32 {
+        let n = (1..)
+            .find(|n| !self.temp_spaces.contains_key(n))
+            .unwrap_or(u32::MAX);
+        let oid = self.allocate_oid();
+        self.temp_spaces.insert(n, oid);
+        n
+    }
+
+    /// Frees temp namespace `n` once its session dropped all its relations.
+    pub(crate) fn release_temp_space(&mut self, n: u32) {
+        self.temp_spaces.remove(&n);
+    }
+
+    /// The temporary relations of temp namespace `n`.
+    pub(crate) fn temp_tables(&self, n: u32) -> Vec<Arc<TableDef>> {
+        self.tables
+            .range((n, String::new())..)
+            .take_while(|((ns, _), _)| *ns == n)
+            .map(|(_, (d, _))| d.clone())
+            .collect()
     }
 
     fn note_ids(&mut self, def: &TableDef) {
@@ -168,24 +297,63 @@ impl Catalog {
         self.next_oid = self.next_oid.max(oid.saturating_add(1));
     }
 
+    /// The namespaces a name qualified by `schema` searches, in order.
+    fn search(&self, schema: Schema) -> &'static [bool] {
+        // `true` stands for the viewer's temp namespace, `false` for the permanent one.
+        match (schema, self.viewer) {
+            (Schema::Public, _) => &[false],
+            (Schema::Temp, 0) => &[],
+            (Schema::Temp, _) => &[true],
+            (Schema::Search, 0) => &[false],
+            (Schema::Search, _) => &[true, false],
+        }
+    }
+
+    fn space(&self, temp: bool) -> u32 {
+        if temp {
+            self.viewer
+        } else {
+            0
+        }
+    }
+
+    /// The relation `name` (possibly `public.` / `pg_temp.` qualified) as the viewer sees it.
     pub fn get(&self, name: &str) -> Option<Arc<TableDef>> {
-        self.tables.get(name).map(|(d, _)| d.clone())
+        let (schema, bare) = split_name(name, self.viewer)?;
+        self.search(schema).iter().find_map(|&t| {
+            self.tables
+                .get(&(self.space(t), bare.to_string()))
+                .map(|(d, _)| d.clone())
+        })
     }
 
+    /// The relations the viewer can see: permanent ones and its own temporary ones.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<TableDef>> {
-        self.tables.values().map(|(d, _)| d)
-    }
-
-    /// Finds the table owning an index called `name`.
-    pub fn index_owner(&self, name: &str) -> Option<Arc<TableDef>> {
+        let viewer = self.viewer;
         self.tables
-            .values()
-            .find(|(d, _)| d.indexes.iter().any(|i| i.name == name))
-            .map(|(d, _)| d.clone())
+            .iter()
+            .filter(move |((ns, _), _)| *ns == 0 || *ns == viewer)
+            .map(|(_, (d, _))| d)
     }
 
-    pub fn name_taken(&self, name: &str) -> bool {
-        self.tables.contains_key(name) || self.index_owner(name).is_some()
+    /// Finds the table owning an index called `name` (qualified as in [`Catalog::get`]).
+    pub fn index_owner(&self, name: &str) -> Option<Arc<TableDef>> {
+        let (schema, bare) = split_name(name, self.viewer)?;
+        self.search(schema).iter().find_map(|&t| {
+            let ns = self.space(t);
+            self.tables
+                .iter()
+                .filter(|((n, _), _)| *n == ns)
+                .find(|(_, (d, _))| d.indexes.iter().any(|i| i.name == bare))
+                .map(|(_, (d, _))| d.clone())
+        })
+    }
+
+    /// Whether a relation or index called `name` exists in namespace `ns` (0: permanent).
+    pub fn name_taken(&self, ns: u32, name: &str) -> bool {
+        self.tables.iter().any(|((n, t), (d, _))| {
+            *n == ns && (t == name || d.indexes.iter().any(|i| i.name == name))
+        })
     }
 
     /// The roles (pg_authid).
@@ -223,27 +391,29 @@ impl Catalog {
         storage: &Storage,
         def: TableDef,
     ) -> Result<CatalogChange> {
-        if self.name_taken(&def.name) {
+        if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }
         let tid = storage.heap(CATALOG_FILE).insert(txn, &encode(&def))?;
         self.note_ids(&def);
-        let name = def.name.clone();
-        self.tables.insert(name.clone(), (Arc::new(def), tid));
-        Ok(CatalogChange::Created(name))
+        let key = def.key();
+        self.tables.insert(key.clone(), (Arc::new(def), tid));
+        Ok(CatalogChange::Created(key.0, key.1))
     }
 
-    /// Removes a definition in `txn`.
+    /// Removes definition `def` (as found by [`Catalog::get`]) in `txn`.
     pub fn drop_table(
         &mut self,
         txn: &mut Transaction,
         storage: &Storage,
-        name: &str,
+        def: &TableDef,
     ) -> Result<CatalogChange> {
-        let (def, tid) = self
-            .tables
-            .remove(name)
-            .ok_or_else(|| EngineError::UndefinedTable { name: name.into() })?;
+        let (def, tid) =
+            self.tables
+                .remove(&def.key())
+                .ok_or_else(|| EngineError::UndefinedTable {
+                    name: def.name.clone(),
+                })?;
         storage.heap(CATALOG_FILE).delete(txn, tid)?;
         Ok(CatalogChange::Dropped(def, tid))
     }
@@ -257,14 +427,13 @@ impl Catalog {
     ) -> Result<CatalogChange> {
         let (old, tid) =
             self.tables
-                .remove(&def.name)
+                .remove(&def.key())
                 .ok_or_else(|| EngineError::UndefinedTable {
                     name: def.name.clone(),
                 })?;
         let new_tid = storage.heap(CATALOG_FILE).update(txn, tid, &encode(&def))?;
         self.note_ids(&def);
-        self.tables
-            .insert(def.name.clone(), (Arc::new(def), new_tid));
+        self.tables.insert(def.key(), (Arc::new(def), new_tid));
         Ok(CatalogChange::Replaced(old, tid))
     }
 
@@ -272,11 +441,11 @@ impl Catalog {
     pub fn revert(&mut self, changes: Vec<CatalogChange>) {
         for change in changes.into_iter().rev() {
             match change {
-                CatalogChange::Created(name) => {
-                    self.tables.remove(&name);
+                CatalogChange::Created(ns, name) => {
+                    self.tables.remove(&(ns, name));
                 }
                 CatalogChange::Dropped(def, tid) | CatalogChange::Replaced(def, tid) => {
-                    self.tables.insert(def.name.clone(), (def, tid));
+                    self.tables.insert(def.key(), (def, tid));
                 }
                 CatalogChange::RoleCreated(name) => self.roles.forget(&name),
                 CatalogChange::RoleDropped(role, tid) => self.roles.restore(role, tid),
@@ -316,7 +485,7 @@ impl Writer {
 }
 
 fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![3]); // format version
+    let mut w = Writer(vec![4]); // format version
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -361,6 +530,12 @@ fn encode(def: &TableDef) -> Vec<u8> {
             w.u32(sq.owned_by.unwrap_or(0));
         }
     }
+    w.u32(def.temp);
+    w.0.push(match def.on_commit {
+        OnCommit::PreserveRows => 0,
+        OnCommit::DeleteRows => 1,
+        OnCommit::Drop => 2,
+    });
     w.0
 }
 
@@ -418,7 +593,7 @@ impl Reader<'_> {
 fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
-    if !(1..=3).contains(&version) {
+    if !(1..=4).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
     let oid = r.u32()?;
@@ -492,6 +667,18 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         }
         _ => None,
     };
+    let (temp, on_commit) = match version {
+        4.. => (
+            r.u32()?,
+            match r.u8()? {
+                0 => OnCommit::PreserveRows,
+                1 => OnCommit::DeleteRows,
+                2 => OnCommit::Drop,
+                _ => return Err(corrupt("unknown ON COMMIT action")),
+            },
+        ),
+        _ => (0, OnCommit::PreserveRows),
+    };
     Ok(TableDef {
         oid,
         name,
@@ -501,5 +688,7 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         checks,
         view,
         sequence,
+        temp,
+        on_commit,
     })
 }

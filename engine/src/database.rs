@@ -59,6 +59,7 @@ impl Database {
     ) -> Result<Database> {
         let (storage, _) = Storage::open(fs, path, opts.storage)?;
         let mut catalog = Catalog::load(&storage)?;
+        crate::temp::clean_after_open(&storage, &mut catalog)?;
         let (sequences, max_oid) = Sequences::load(&storage)?;
         catalog.reserve_oids_through(max_oid);
         Ok(Database {
@@ -120,8 +121,16 @@ impl Database {
         Ok(true)
     }
 
+    /// The catalog, seeing permanent relations only.
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.inner.catalog.lock()
+        self.catalog_as(0)
+    }
+
+    /// The catalog as the session with temp namespace `viewer` sees it (0: none).
+    pub(crate) fn catalog_as(&self, viewer: u32) -> MutexGuard<'_, Catalog> {
+        let mut c = self.inner.catalog.lock();
+        c.set_viewer(viewer);
+        c
     }
 
     pub(crate) fn sequences(&self) -> &Sequences {

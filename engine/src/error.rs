@@ -99,6 +99,12 @@ pub enum EngineError {
     DuplicateColumn { name: String },
     #[error("{message}")]
     InvalidTableDefinition { message: String },
+    #[error("schema \"{name}\" does not exist")]
+    UndefinedSchema { name: String },
+    #[error("cursor \"{name}\" does not exist")]
+    UndefinedCursor { name: String },
+    #[error("cursor \"{name}\" already exists")]
+    DuplicateCursor { name: String },
     #[error("\"{name}\" is not {expected}")]
     WrongObjectType {
         name: String,
@@ -233,6 +239,9 @@ impl EngineError {
             EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
+            EngineError::UndefinedSchema { .. } => "3F000",
+            EngineError::UndefinedCursor { .. } => "34000",
+            EngineError::DuplicateCursor { .. } => "42P03",
             EngineError::Storage(e) => storage_sqlstate(e),
             EngineError::DuplicateRole { .. } => "42710",
             EngineError::UndefinedRole { .. } => "42704",

@@ -16,6 +16,7 @@
 
 pub mod catalog;
 pub mod copy;
+pub mod cursor;
 mod database;
 pub mod error;
 pub mod guc;
@@ -26,6 +27,7 @@ pub mod roles;
 pub mod sequence;
 mod session;
 pub mod sql;
+mod temp;
 pub mod types;
 
 pub use database::{Database, DatabaseOptions};

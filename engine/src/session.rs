@@ -11,6 +11,8 @@
 //! until [`Session::copy_done`] or [`Session::copy_fail`]; data arrives through
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
+mod cursors;
+
 use crate::catalog::CatalogChange;
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::{Database, TxnGuard};
@@ -243,6 +245,11 @@ pub struct Session {
     notices: Vec<Notice>,
     /// statement_timeout in milliseconds (0: none).
     statement_timeout: u32,
+    /// The session's temp namespace number N (`pg_temp_N`); 0 until its first temporary
+    /// relation. Its relations are dropped when the session is.
+    temp_ns: u32,
+    /// Open cursors (DECLARE … CURSOR).
+    cursors: crate::cursor::Cursors,
 }
 
 /// A transaction's isolation level and access mode. Quill runs transactions one at a time,
@@ -317,6 +324,8 @@ impl Session {
             currvals: Default::default(),
             notices: Vec::new(),
             statement_timeout: 0,
+            temp_ns: 0,
+            cursors: Default::default(),
         }
     }
 
@@ -399,10 +408,21 @@ impl Session {
     /// Parses and describes one statement, to run with [`Session::execute_prepared`].
     pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
         let stmt = one_statement(sql)?;
-        let catalog = self.db.catalog();
+        let catalog = self.db.catalog_as(self.temp_ns);
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
+        // A FETCH returns its cursor's columns.
+        let cols = match &stmt {
+            ast::Statement::Fetch { name, into, .. } if !sql::cursor_syntax::is_move(into) => self
+                .cursors
+                .get(&crate::sql::binder::ident_name(name))?
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect(),
+            _ => cols,
+        };
         let p = Prepared {
             stmt,
             sql: sql.to_string(),
@@ -557,7 +577,7 @@ impl Session {
             .active
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
-        let mut catalog = db.catalog();
+        let mut catalog = db.catalog_as(self.temp_ns);
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog: &mut catalog,
@@ -571,7 +591,10 @@ impl Session {
             read_only: a.mode.read_only,
             notices: &mut self.notices,
         };
-        f(&mut cx)
+        let res = f(&mut cx);
+        // The statement may have claimed the session's temp namespace.
+        self.temp_ns = catalog.viewer();
+        res
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
@@ -628,12 +651,23 @@ impl Session {
     }
 
     fn finish(&mut self, commit: bool) -> Result<()> {
+        let healthy = self.active.as_ref().is_some_and(|a| !a.failed);
+        if commit && healthy && self.temp_ns != 0 {
+            let ns = self.temp_ns;
+            if let Err(e) = self.with_cx(&[], |cx| crate::temp::at_commit(cx, ns)) {
+                self.finish(false)?;
+                return Err(e);
+            }
+        }
         let Some(a) = self.active.take() else {
             return Ok(());
         };
         if commit && !a.failed {
-            a.txn.commit()?;
+            let res = a.txn.commit();
+            self.cursors.transaction_ended(res.is_ok());
+            res?;
         } else {
+            self.cursors.transaction_ended(false);
             let changes = a.changes;
             let res = a.txn.abort();
             self.db.catalog().revert(changes);
@@ -710,9 +744,36 @@ impl Session {
                     .rposition(|(n, _, _)| *n == name)
                     .ok_or(EngineError::NoSuchSavepoint { name })?;
                 a.savepoints.truncate(pos);
+                self.cursors.released_to(pos);
                 Ok(StatementResult::Command("RELEASE".into()))
             }
             _ if failed => Err(EngineError::InFailedTransaction),
+            S::Declare { stmts, .. } => {
+                let res = self.declare(stmts, params);
+                self.fail_block_on(res)
+            }
+            S::Fetch {
+                name,
+                direction,
+                into,
+                ..
+            } => {
+                let res = self.fetch(name, direction, sql::cursor_syntax::is_move(into));
+                self.fail_block_on(res)
+            }
+            S::Close { cursor } => {
+                let res = match cursor {
+                    ast::CloseCursor::All => {
+                        self.cursors.close_all();
+                        Ok(())
+                    }
+                    ast::CloseCursor::Specific { name } => {
+                        self.cursors.close(&crate::sql::binder::ident_name(name))
+                    }
+                };
+                let res = res.map(|()| StatementResult::Command("CLOSE CURSOR".into()));
+                self.fail_block_on(res)
+            }
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => {
                 let name = variable
@@ -774,7 +835,14 @@ impl Session {
     /// the failed state; the savepoint stays.
     fn rollback_to(&mut self, name: &str) -> Result<StatementResult> {
         let db = self.db.clone();
-        let a = self.explicit_block("ROLLBACK TO SAVEPOINT")?;
+        let a = match &mut self.active {
+            Some(a) if a.explicit => a,
+            _ => {
+                return Err(EngineError::NoTransactionBlock {
+                    what: "ROLLBACK TO SAVEPOINT".into(),
+                })
+            }
+        };
         let pos = a
             .savepoints
             .iter()
@@ -785,6 +853,7 @@ impl Session {
         a.txn.rollback_to(sp)?;
         let undone = a.changes.split_off(at.min(a.changes.len()));
         db.catalog().revert(undone);
+        self.cursors.rolled_back_to(pos);
         a.failed = false;
         a.fresh.clear();
         Ok(StatementResult::Command("ROLLBACK".into()))
@@ -978,10 +1047,29 @@ fn one_statement(sql: &str) -> Result<ast::Statement> {
     }
 }
 
+impl Session {
+    /// Drops the session's temporary relations in a transaction of their own and frees its
+    /// temp namespace. On failure they stay until the database is next opened.
+    fn drop_temp_relations(&mut self) -> Result<()> {
+        let ns = self.temp_ns;
+        if ns == 0 {
+            return Ok(());
+        }
+        self.begin(false)?;
+        let res = self.with_cx(&[], |cx| crate::temp::drop_all(cx, ns));
+        self.finish(res.is_ok())?;
+        res?;
+        self.db.catalog().release_temp_space(ns);
+        self.temp_ns = 0;
+        Ok(())
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
-        // An open transaction dies with its session.
+        // An open transaction dies with its session, and so do its temporary relations.
         let _ = self.finish(false);
+        let _ = self.drop_temp_relations();
     }
 }
 

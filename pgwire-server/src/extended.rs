@@ -475,11 +475,26 @@ impl ExtendedQueryHandler for Conn {
                     (None, s.prepared.columns.clone(), s.formats.as_ref().clone())
                 }
                 Some(Entry::Empty) => (None, Vec::new(), Vec::new()),
+                // A cursor DECLAREd in SQL is a portal too, as in PostgreSQL (psycopg
+                // describes its named cursors this way).
                 None => {
-                    return Err(wire_error(crate::codec::WireError::new(
-                        "34000",
-                        format!("portal \"{}\" does not exist", display_name(&message.name)),
-                    )))
+                    let cursor = name.to_owned();
+                    match self
+                        .worker()?
+                        .run(move |s| s.cursor_columns(&cursor))
+                        .await?
+                    {
+                        Ok(columns) => (None, columns, Vec::new()),
+                        Err(_) => {
+                            return Err(wire_error(crate::codec::WireError::new(
+                                "34000",
+                                format!(
+                                    "portal \"{}\" does not exist",
+                                    display_name(&message.name)
+                                ),
+                            )))
+                        }
+                    }
                 }
             },
             other => {

@@ -253,6 +253,32 @@ impl BufferPool {
         Ok(n)
     }
 
+    /// Forgets every cached page of `file` without writing it (the file is being removed).
+    /// Fails if one is pinned: someone still uses the file.
+    pub fn discard_file(&self, file: u32) -> Result<()> {
+        let mut st = self.state.lock();
+        let victims: Vec<(PageId, FrameId)> = st
+            .table
+            .iter()
+            .filter(|(p, _)| p.file == file)
+            .map(|(&p, &f)| (p, f))
+            .collect();
+        if let Some((page, _)) = victims.iter().find(|(_, f)| st.pins[*f] > 0) {
+            return Err(StorageError::Recovery(format!(
+                "page {page} of a file being removed is pinned"
+            )));
+        }
+        for (page, fid) in victims {
+            st.table.remove(&page);
+            st.page_of[fid] = None;
+            st.lru.pop(&fid);
+            self.frames[fid].dirty.store(false, Ordering::SeqCst);
+            self.frames[fid].rec_lsn.store(0, Ordering::SeqCst);
+            st.free.push(fid);
+        }
+        Ok(())
+    }
+
     /// The dirty page table: every dirty page with its recLSN.
     pub fn dirty_pages(&self) -> Vec<(PageId, Lsn)> {
         let st = self.state.lock();

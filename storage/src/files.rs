@@ -183,6 +183,32 @@ impl DataFiles {
         Ok(())
     }
 
+    /// Removes data file `id` (closing it). Durable after [`DataFiles::sync_dir`].
+    pub fn remove(&self, id: u32) -> Result<()> {
+        self.check_poisoned()?;
+        self.files.lock().remove(&id);
+        self.unsynced.lock().remove(&id);
+        self.page_counts.lock().remove(&id);
+        let path = self.path(id);
+        let exists = self
+            .vfs
+            .exists(&path)
+            .map_err(|e| StorageError::io(&path, e))?;
+        if exists {
+            self.vfs
+                .remove(&path)
+                .map_err(|e| StorageError::io(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Makes creations and removals of data files durable.
+    pub fn sync_dir(&self) -> Result<()> {
+        self.vfs
+            .sync_dir(&self.dir)
+            .map_err(|e| self.poison(StorageError::io(&self.dir, e)))
+    }
+
     pub fn vfs(&self) -> &Arc<dyn Vfs> {
         &self.vfs
     }

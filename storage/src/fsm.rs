@@ -114,6 +114,17 @@ impl FreeSpaceMap {
         let _ = self.update(inner, page.file, page.page_no, free);
     }
 
+    /// Drops the map of `file` and its saved copy (the data file is being removed).
+    pub(crate) fn forget(&self, inner: &Inner, file: u32) -> Result<()> {
+        self.files.lock().remove(&file);
+        let path = Self::path(inner, file);
+        let vfs = inner.files.vfs();
+        if vfs.exists(&path).map_err(|e| StorageError::io(&path, e))? {
+            vfs.remove(&path).map_err(|e| StorageError::io(&path, e))?;
+        }
+        Ok(())
+    }
+
     fn load(inner: &Inner, file: u32) -> Result<FileMap> {
         let mut map = FileMap::default();
         let saved = Self::read_saved(inner, file).unwrap_or_default();

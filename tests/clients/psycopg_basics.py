@@ -175,6 +175,43 @@ def main(dsn):
             check(e.sqlstate == "57014", "57014")
         check(time.monotonic() - started < 30, "cancel took too long")
         check(conn.execute("select 3").fetchone() == (3,), "usable after cancel")
+
+    # Named (server-side) cursors: DECLARE "c" CURSOR WITHOUT HOLD FOR ..., then
+    # FETCH FORWARD n FROM "c" through the extended protocol, then CLOSE "c".
+    with psycopg.connect(dsn) as conn:
+        conn.execute("drop table if exists py_named")
+        conn.execute("create table py_named (id int primary key, name text)")
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into py_named values (%s, %s)", [(i, f"n{i}") for i in range(1, 26)]
+            )
+        conn.commit()
+        with conn.cursor(name="py named cur") as cur:
+            cur.itersize = 10
+            cur.execute("select id, name from py_named where id > %s order by id", (5,))
+            check(cur.description is not None, "named cursor description")
+            check([d.name for d in cur.description] == ["id", "name"], f"{cur.description!r}")
+            first = cur.fetchone()
+            check(first == (6, "n6"), f"named fetchone: {first!r}")
+            some = cur.fetchmany(3)
+            check(some == [(7, "n7"), (8, "n8"), (9, "n9")], f"named fetchmany: {some!r}")
+            rest = list(cur)  # iterates in FETCH FORWARD itersize batches
+            check(rest == [(i, f"n{i}") for i in range(10, 26)], f"named iteration: {rest!r}")
+            check(cur.fetchone() is None, "named cursor exhausted")
+        conn.commit()
+        # A cursor that does not exist, as psycopg reports it.
+        try:
+            conn.execute('fetch forward 1 from "no such cursor"')
+            raise AssertionError("fetch from an unknown cursor succeeded")
+        except errors.InvalidCursorName as e:
+            check(e.sqlstate == "34000", "34000")
+        conn.rollback()
+        # WITH HOLD survives the commit.
+        with conn.cursor(name="held", withhold=True) as cur:
+            cur.execute("select count(*) from py_named")
+            conn.commit()
+            check(cur.fetchone() == (25,), "held cursor after commit")
+        conn.commit()
     print("psycopg basics: all checks passed")
 
 

@@ -7,7 +7,7 @@
 use super::binder::ident_name;
 use super::dml::table_rows;
 use super::{Outcome, TxnCx};
-use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, TableDef};
+use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, OnCommit, TableDef};
 use crate::error::{EngineError, Result};
 use crate::notice::{Notice, Severity};
 use crate::types::DataType;
@@ -88,8 +88,18 @@ fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
 }
 
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    let name = object_name(&ct.name);
-    if cx.catalog.name_taken(&name) {
+    let (ns, name) = crate::temp::creation_target(cx, &object_name(&ct.name), ct.temporary)?;
+    let on_commit = match ct.on_commit {
+        None | Some(ast::OnCommit::PreserveRows) => OnCommit::PreserveRows,
+        Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
+        Some(ast::OnCommit::Drop) => OnCommit::Drop,
+    };
+    if ct.on_commit.is_some() && ns == 0 {
+        return Err(EngineError::InvalidTableDefinition {
+            message: "ON COMMIT can only be used on temporary tables".into(),
+        });
+    }
+    if cx.catalog.name_taken(ns, &name) {
         if ct.if_not_exists {
             cx.notices.push(Notice::relation_exists_skipped(&name));
             return Ok(Outcome::Command {
@@ -98,10 +108,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         }
         return Err(EngineError::DuplicateTable { name });
     }
-    if ct.query.is_some() {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "CREATE TABLE AS".into(),
-        });
+    if let Some(q) = &ct.query {
+        return super::ctas::create_table_as(ct, q, ns, name, on_commit, cx);
     }
     storage_parameters(&ct.table_options)?;
     let mut columns = Vec::new();
@@ -184,7 +192,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     }
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     for (c, opts) in serials {
-        let seq = super::ddl_seq::create_owned(cx, &name, &columns[c], &opts, oid)?;
+        let seq = super::ddl_seq::create_owned(cx, ns, &name, &columns[c], &opts, oid)?;
         columns[c].default = Some(format!("nextval('{seq}'::regclass)"));
     }
     let mut indexes = Vec::new();
@@ -217,6 +225,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         checks,
         view: None,
         sequence: None,
+        temp: ns,
+        on_commit,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -231,8 +241,12 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             feature: "materialized views".into(),
         });
     }
-    let name = object_name(&cv.name);
-    let existing = cx.catalog.get(&name);
+    let (ns, name) = crate::temp::creation_target(cx, &object_name(&cv.name), cv.temporary)?;
+    let existing = cx.catalog.get(&name).filter(|t| t.temp == ns).or_else(|| {
+        (ns == 0)
+            .then(|| cx.catalog.get(&format!("public.{name}")))
+            .flatten()
+    });
     match &existing {
         Some(t) if t.view.is_none() || !cv.or_replace => {
             if cv.if_not_exists {
@@ -263,8 +277,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             identity: None,
         })
         .collect();
-    if existing.is_some() {
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+    if let Some(old) = &existing {
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, old)?;
         cx.changes.push(change);
     }
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
@@ -277,6 +291,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         checks: Vec::new(),
         view: Some(cv.query.to_string()),
         sequence: None,
+        temp: ns,
+        on_commit: OnCommit::PreserveRows,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -295,7 +311,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         })?;
     let cols = index_columns(&tname, &table.columns, &ci.columns)?;
     let iname = match &ci.name {
-        Some(n) => object_name(n),
+        Some(n) => crate::temp::creation_target(cx, &object_name(n), false)?.1,
         None => {
             let parts: Vec<&str> = cols
                 .iter()
@@ -304,7 +320,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
             format!("{tname}_{}_idx", parts.join("_"))
         }
     };
-    if cx.catalog.name_taken(&iname) {
+    if cx.catalog.name_taken(table.temp, &iname) {
         if ci.if_not_exists {
             cx.notices.push(Notice::relation_exists_skipped(&iname));
             return Ok(Outcome::Command {
@@ -404,7 +420,7 @@ fn add_key(
             format!("{}_{}_key", def.name, parts.join("_"))
         }
     });
-    if cx.catalog.name_taken(&iname) || def.indexes.iter().any(|i| i.name == iname) {
+    if cx.catalog.name_taken(def.temp, &iname) || def.indexes.iter().any(|i| i.name == iname) {
         return Err(EngineError::DuplicateTable { name: iname });
     }
     let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
@@ -576,10 +592,10 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
     }
     if let Some(new) = new_name {
-        if cx.catalog.name_taken(&new) {
+        if cx.catalog.name_taken(def.temp, &new) {
             return Err(EngineError::DuplicateTable { name: new });
         }
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def.name)?;
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def)?;
         cx.changes.push(change);
         def.name = new;
         let change = cx.catalog.create(cx.txn, cx.storage, def)?;
@@ -629,7 +645,7 @@ pub fn drop(
             };
             for n in names {
                 let name = object_name(n);
-                let oid = match cx.catalog.get(&name) {
+                let table = match cx.catalog.get(&name) {
                     None if if_exists => {
                         cx.notices.push(Notice::missing_skipped(noun, &name));
                         continue;
@@ -638,16 +654,16 @@ pub fn drop(
                     Some(t) if t.kind() != expected => {
                         return Err(EngineError::WrongObjectType { name, expected })
                     }
-                    Some(t) => t.oid,
+                    Some(t) => t,
                 };
-                let change = cx.catalog.drop_table(cx.txn, cx.storage, &name)?;
+                let change = cx.catalog.drop_table(cx.txn, cx.storage, &table)?;
                 cx.changes.push(change);
                 // Sequences of the table's serial and identity columns go with it.
-                let owned: Vec<String> = cx
+                let owned: Vec<_> = cx
                     .catalog
                     .tables()
-                    .filter(|t| t.sequence.as_ref().and_then(|s| s.owned_by) == Some(oid))
-                    .map(|t| t.name.clone())
+                    .filter(|t| t.sequence.as_ref().and_then(|s| s.owned_by) == Some(table.oid))
+                    .cloned()
                     .collect();
                 for seq in owned {
                     let change = cx.catalog.drop_table(cx.txn, cx.storage, &seq)?;

@@ -111,7 +111,7 @@ fn definition(
     })
 }
 
-fn store(cx: &mut TxnCx<'_>, name: String, sequence: SequenceDef) -> Result<()> {
+fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Result<()> {
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     let def = TableDef {
         oid,
@@ -122,6 +122,8 @@ fn store(cx: &mut TxnCx<'_>, name: String, sequence: SequenceDef) -> Result<()> 
         checks: Vec::new(),
         view: None,
         sequence: Some(sequence),
+        temp: ns,
+        on_commit: crate::catalog::OnCommit::PreserveRows,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -131,15 +133,16 @@ fn store(cx: &mut TxnCx<'_>, name: String, sequence: SequenceDef) -> Result<()> 
 /// CREATE SEQUENCE.
 pub fn create_sequence(
     name: &ast::ObjectName,
+    temporary: bool,
     if_not_exists: bool,
     opts: &[ast::SequenceOptions],
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
-    let name = object_name(name);
+    let (ns, name) = crate::temp::creation_target(cx, &object_name(name), temporary)?;
     let done = Outcome::Command {
         tag: "CREATE SEQUENCE".into(),
     };
-    if cx.catalog.name_taken(&name) {
+    if cx.catalog.name_taken(ns, &name) {
         if if_not_exists {
             cx.notices
                 .push(crate::notice::Notice::relation_exists_skipped(&name));
@@ -148,14 +151,15 @@ pub fn create_sequence(
         return Err(EngineError::DuplicateTable { name });
     }
     let def = definition(DataType::Int8, opts, None)?;
-    store(cx, name, def)?;
+    store(cx, ns, name, def)?;
     Ok(done)
 }
 
-/// Creates the sequence of serial / identity column `col` of table `table` (OID `owner`);
-/// returns its name.
+/// Creates the sequence of serial / identity column `col` of table `table` (OID `owner`,
+/// in namespace `ns`); returns its name.
 pub fn create_owned(
     cx: &mut TxnCx<'_>,
+    ns: u32,
     table: &str,
     col: &ColumnDef,
     opts: &[ast::SequenceOptions],
@@ -169,12 +173,12 @@ pub fn create_owned(
     let base = format!("{table}_{}_seq", col.name);
     let mut name = base.clone();
     let mut n = 0;
-    while cx.catalog.name_taken(&name) {
+    while cx.catalog.name_taken(ns, &name) {
         n += 1;
         name = format!("{base}{n}");
     }
     let def = definition(col.ty.clone(), opts, Some(owner))?;
-    store(cx, name.clone(), def)?;
+    store(cx, ns, name.clone(), def)?;
     Ok(name)
 }
 

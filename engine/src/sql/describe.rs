@@ -44,6 +44,13 @@ pub fn describe(
             DataType::Text,
         )],
         S::Explain { .. } => vec![("QUERY PLAN".into(), DataType::Text)],
+        // A cursor's query: its parameters are the DECLARE's; it returns no rows itself.
+        S::Declare { stmts, .. } => {
+            if let Some(q) = stmts.first().and_then(|d| d.for_query.as_ref()) {
+                binder.bind_query(q)?;
+            }
+            Vec::new()
+        }
         _ => Vec::new(),
     };
     let params = binder

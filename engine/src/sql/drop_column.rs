@@ -108,7 +108,7 @@ pub fn drop_column(
                 column: name.into(),
             });
         }
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &view.name)?;
+        let change = cx.catalog.drop_table(cx.txn, cx.storage, &view)?;
         cx.changes.push(change);
     }
     let new = cx.catalog.get(table_name).ok_or(EngineError::Internal {

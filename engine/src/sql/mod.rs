@@ -3,6 +3,8 @@
 
 pub mod analyze;
 pub mod binder;
+mod ctas;
+pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_seq;
 mod describe;
@@ -223,8 +225,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             if_not_exists,
             name,
             sequence_options,
-            temporary: false,
-        } => ddl_seq::create_sequence(name, *if_not_exists, sequence_options, cx),
+            temporary,
+        } => ddl_seq::create_sequence(name, *temporary, *if_not_exists, sequence_options, cx),
         S::Truncate(t) => ddl::truncate(t, cx),
         S::Vacuum(v) => maintenance::vacuum(v, cx),
         S::Analyze(a) => maintenance::analyze(a, cx),

@@ -1,6 +1,7 @@
 //! PostgreSQL statement forms that sqlparser reads differently from PostgreSQL: COPY (its
 //! option list takes any boolean spelling, `freeze on`, `header true`, and the pre-9.0
-//! `CSV HEADER`/`DELIMITER AS` forms) and VACUUM / ANALYZE (`vacuum analyze t`, option lists).
+//! `CSV HEADER`/`DELIMITER AS` forms), VACUUM / ANALYZE (`vacuum analyze t`, option lists)
+//! and FETCH / MOVE (see `cursor_syntax`).
 //! They are parsed here, token by token on sqlparser's `Parser`, into sqlparser's AST nodes.
 
 use sqlparser::ast::{self, CopyOption, CopySource, CopyTarget, Ident, ObjectName};
@@ -33,7 +34,7 @@ fn take_word(p: &mut Parser<'_>, word: &str) -> bool {
 pub fn handles(p: &Parser<'_>) -> bool {
     matches!(
         peek_word(p).as_deref(),
-        Some("copy" | "vacuum" | "analyze" | "analyse")
+        Some("copy" | "vacuum" | "analyze" | "analyse" | "fetch" | "move")
     )
 }
 
@@ -47,6 +48,11 @@ pub fn parse(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
         Some("vacuum") => {
             p.next_token();
             parse_vacuum(p)
+        }
+        Some(w @ ("fetch" | "move")) => {
+            let is_move = w == "move";
+            p.next_token();
+            super::cursor_syntax::parse(p, is_move)
         }
         _ => {
             p.next_token();

@@ -308,7 +308,10 @@ impl Binder<'_> {
                 if table.sequence.is_some() {
                     return Err(unsupported("reading a sequence as a table"));
                 }
-                let alias_name = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or(tname);
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_else(|| table.name.clone());
                 let cols: Vec<(String, DataType)> = table
                     .columns
                     .iter()

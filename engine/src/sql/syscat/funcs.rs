@@ -5,7 +5,7 @@
 
 use super::rows::{constraint_oid, constraints, ConstraintRef};
 use super::types::{format_type, type_name, type_oid};
-use super::{namespace_name, role_name, RelRef, Snapshot};
+use super::{role_name, RelRef, Snapshot};
 use crate::catalog::{Catalog, TableDef};
 use crate::error::{EngineError, Result};
 use crate::sql::binder::coerce;
@@ -38,6 +38,7 @@ pub enum SysFunc {
     Version,
     CurrentDatabase,
     CurrentSchema,
+    PgMyTempSchema,
     CurrentUser,
     HasPrivilege,
     HasTablePrivilege,
@@ -200,6 +201,7 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
     f(89, "version", F::Version, &[], T::Text),
     f(861, "current_database", F::CurrentDatabase, &[], T::Name),
     f(1402, "current_schema", F::CurrentSchema, &[], T::Name),
+    f(2028, "pg_my_temp_schema", F::PgMyTempSchema, &[], T::Oid),
     f(745, "current_user", F::CurrentUser, &[], T::Name),
     f(746, "session_user", F::CurrentUser, &[], T::Name),
     f(
@@ -489,8 +491,9 @@ fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> R
             _ => None,
         },
         RegKind::Type => type_oid(text),
-        RegKind::Namespace => super::NAMESPACES
-            .iter()
+        RegKind::Namespace => s
+            .namespaces()
+            .into_iter()
             .find(|n| parts.len() == 1 && n.1 == parts[0])
             .map(|n| n.0),
         RegKind::Role => super::roles()
@@ -524,16 +527,19 @@ fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> R
 /// prints unknown OIDs).
 fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
     let named = match kind {
-        RegKind::Class => s.relation_name(o).map(|(n, ns)| match ns {
-            super::PG_CATALOG | super::PUBLIC => quote_ident(&n),
-            ns => format!(
-                "{}.{}",
-                namespace_name(ns).unwrap_or_default(),
+        RegKind::Class => s.relation_name(o).map(|(n, ns)| {
+            if s.relation_visible(o) == Some(true) {
                 quote_ident(&n)
-            ),
+            } else {
+                format!(
+                    "{}.{}",
+                    s.namespace_name(ns).unwrap_or_default(),
+                    quote_ident(&n)
+                )
+            }
         }),
         RegKind::Type => type_name(o),
-        RegKind::Namespace => namespace_name(o).map(str::to_string),
+        RegKind::Namespace => s.namespace_name(o),
         RegKind::Role => role_name(o),
         RegKind::Proc => CATALOG_FUNCTIONS
             .iter()
@@ -618,6 +624,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         F::Version => text(VERSION.into()),
         F::CurrentDatabase => text(super::database_name().into()),
         F::CurrentSchema => text("public".into()),
+        F::PgMyTempSchema => Value::Oid(s.temp_space.map_or(0, |(_, o)| o)),
         F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
         F::HasPrivilege => Value::Bool(true),
         F::HasTablePrivilege => {

@@ -179,10 +179,11 @@ pub fn pg_tables(s: &Snapshot) -> Vec<Vec<Value>> {
         ));
     }
     for t in s.tables.iter().filter(|t| t.view.is_none()) {
+        let schema = s.namespace_name(s.namespace_of(t)).unwrap_or_default();
         out.push(fill(
             c::PG_TABLES,
             vec![
-                ("schemaname", name("public")),
+                ("schemaname", name(&schema)),
                 ("tablename", name(&t.name)),
                 ("tableowner", name("postgres")),
                 ("hasindexes", b(!t.indexes.is_empty())),
@@ -251,14 +252,19 @@ pub fn schemata(_: &Snapshot) -> Vec<Vec<Value>> {
 }
 
 pub fn tables(s: &Snapshot) -> Vec<Vec<Value>> {
-    let row = |schema: &str, table: &str, view: bool| {
+    let row = |schema: &str, table: &str, view: bool, temp: bool| {
+        let kind = match (view, temp) {
+            (true, _) => "VIEW",
+            (false, true) => "LOCAL TEMPORARY",
+            (false, false) => "BASE TABLE",
+        };
         fill(
             c::IS_TABLES,
             vec![
                 ("table_catalog", name(database_name())),
                 ("table_schema", name(schema)),
                 ("table_name", name(table)),
-                ("table_type", text(if view { "VIEW" } else { "BASE TABLE" })),
+                ("table_type", text(kind)),
                 ("is_insertable_into", yes_no(!view)),
                 ("is_typed", yes_no(false)),
             ],
@@ -271,14 +277,14 @@ pub fn tables(s: &Snapshot) -> Vec<Vec<Value>> {
                 namespace_name(r.namespace).unwrap_or(""),
                 r.name,
                 r.kind == 'v',
+                false,
             )
         })
         .collect();
-    out.extend(
-        s.tables
-            .iter()
-            .map(|t| row("public", &t.name, t.view.is_some())),
-    );
+    out.extend(s.tables.iter().map(|t| {
+        let schema = s.namespace_name(s.namespace_of(t)).unwrap_or_default();
+        row(&schema, &t.name, t.view.is_some(), t.is_temp())
+    }));
     out
 }
 

@@ -94,10 +94,15 @@ pub struct SysRel {
     pub rows: fn(&Snapshot) -> Vec<Vec<Value>>,
 }
 
-/// What the catalog holds at bind time, with lookups by OID and name.
+/// What the catalog holds at bind time, with lookups by OID and name: the permanent
+/// relations and the viewing session's temporary ones (another session's temporary
+/// relations are not listed at all, where PostgreSQL lists them but hides them from
+/// `pg_table_is_visible`).
 #[derive(Debug)]
 pub struct Snapshot {
     pub tables: Vec<Arc<TableDef>>,
+    /// The viewing session's temp namespace, if it has one: (N of `pg_temp_N`, its OID).
+    pub temp_space: Option<(u32, u32)>,
 }
 
 /// A relation found by OID.
@@ -110,9 +115,47 @@ pub enum RelRef<'a> {
 
 impl Snapshot {
     pub fn new(catalog: &Catalog) -> Snapshot {
+        let n = catalog.viewer();
         Snapshot {
             tables: catalog.tables().cloned().collect(),
+            temp_space: catalog.temp_space_oid(n).map(|o| (n, o)),
         }
+    }
+
+    /// The namespace OID of a user relation.
+    pub fn namespace_of(&self, t: &TableDef) -> u32 {
+        match self.temp_space {
+            Some((_, o)) if t.is_temp() => o,
+            _ => PUBLIC,
+        }
+    }
+
+    /// The namespaces: the fixed ones and the viewer's temp namespace (OID, name, owner).
+    pub fn namespaces(&self) -> Vec<(u32, String, u32)> {
+        let mut out: Vec<(u32, String, u32)> = NAMESPACES
+            .iter()
+            .map(|&(o, n, owner)| (o, n.to_string(), owner))
+            .collect();
+        if let Some((n, o)) = self.temp_space {
+            out.push((o, format!("pg_temp_{n}"), BOOTSTRAP_SUPERUSER));
+        }
+        out
+    }
+
+    /// The name of a namespace (the viewer's temp namespace included).
+    pub fn namespace_name(&self, oid: u32) -> Option<String> {
+        match self.temp_space {
+            Some((n, o)) if o == oid => Some(format!("pg_temp_{n}")),
+            _ => namespace_name(oid).map(str::to_string),
+        }
+    }
+
+    /// Whether `schema` names the viewer's temp namespace (`pg_temp` or `pg_temp_N`).
+    fn is_own_temp(&self, schema: &str) -> bool {
+        schema == "pg_temp"
+            || self
+                .temp_space
+                .is_some_and(|(n, _)| schema == format!("pg_temp_{n}"))
     }
 
     pub fn relation(&self, oid: u32) -> Option<RelRef<'_>> {
@@ -133,14 +176,14 @@ impl Snapshot {
     /// A relation's name and namespace.
     pub fn relation_name(&self, oid: u32) -> Option<(String, u32)> {
         Some(match self.relation(oid)? {
-            RelRef::Table(t) => (t.name.clone(), PUBLIC),
-            RelRef::Index(t, i) => (t.indexes[i].name.clone(), PUBLIC),
+            RelRef::Table(t) => (t.name.clone(), self.namespace_of(t)),
+            RelRef::Index(t, i) => (t.indexes[i].name.clone(), self.namespace_of(t)),
             RelRef::System(r) => (r.name.to_string(), r.namespace),
         })
     }
 
     /// Resolves a possibly qualified relation name (PostgreSQL's `regclassin`): an
-    /// unqualified name searches pg_catalog, then public.
+    /// unqualified name searches the session's temp namespace, pg_catalog, then public.
     pub fn relation_oid(&self, schema: Option<&str>, name: &str) -> Option<u32> {
         let system = |ns: u32| {
             rows::SYSTEM
@@ -148,20 +191,26 @@ impl Snapshot {
                 .find(|r| r.namespace == ns && r.name == name)
                 .map(|r| r.oid)
         };
-        let user = || {
-            self.tables.iter().find_map(|t| {
-                if t.name == name {
-                    Some(t.oid)
-                } else {
-                    t.indexes.iter().find(|i| i.name == name).map(|i| i.oid)
-                }
-            })
+        let user = |temp: bool| {
+            self.tables
+                .iter()
+                .filter(|t| t.is_temp() == temp)
+                .find_map(|t| {
+                    if t.name == name {
+                        Some(t.oid)
+                    } else {
+                        t.indexes.iter().find(|i| i.name == name).map(|i| i.oid)
+                    }
+                })
         };
         match schema {
-            None => system(PG_CATALOG).or_else(user),
+            None => user(true)
+                .or_else(|| system(PG_CATALOG))
+                .or_else(|| user(false)),
             Some("pg_catalog") => system(PG_CATALOG),
             Some("information_schema") => system(INFORMATION_SCHEMA),
-            Some("public") => user(),
+            Some("public") => user(false),
+            Some(s) if self.is_own_temp(s) => user(true),
             Some(_) => None,
         }
     }
@@ -171,8 +220,8 @@ impl Snapshot {
         let (name, ns) = self.relation_name(oid)?;
         Some(match ns {
             PG_CATALOG => true,
-            PUBLIC => self.relation_oid(None, &name) == Some(oid),
-            _ => false,
+            INFORMATION_SCHEMA | PG_TOAST => false,
+            _ => self.relation_oid(None, &name) == Some(oid),
         })
     }
 }
@@ -189,7 +238,7 @@ pub fn role_name(oid: u32) -> Option<String> {
 
 /// What a FROM-clause name refers to.
 pub enum Resolved {
-    /// A user table or view (by its catalog name).
+    /// A user table or view (by its name as `Catalog::get` takes it, maybe qualified).
     User(String),
     /// A system relation: its rows, computed now, and its columns.
     System {
@@ -213,10 +262,22 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
         }
     };
     let ns = match schema {
+        // The session's temp namespace comes first, even before pg_catalog.
+        None if catalog.get(&format!("pg_temp.{name}")).is_some() => {
+            return Ok(Resolved::User(format!("pg_temp.{name}")))
+        }
         None => None,
         Some("pg_catalog") => Some(PG_CATALOG),
         Some("information_schema") => Some(INFORMATION_SCHEMA),
-        Some("public") => return Ok(Resolved::User(name.to_string())),
+        Some(s @ "public") => return Ok(Resolved::User(format!("{s}.{name}"))),
+        Some(s) if s == "pg_temp" || s.starts_with("pg_temp_") => {
+            return match crate::catalog::split_name(&format!("{s}.{name}"), catalog.viewer()) {
+                Some(_) => Ok(Resolved::User(format!("pg_temp.{name}"))),
+                None => Err(EngineError::UndefinedTable {
+                    name: parts.join("."),
+                }),
+            };
+        }
         Some(_) => {
             return Err(EngineError::UndefinedTable {
                 name: parts.join("."),

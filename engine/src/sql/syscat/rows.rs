@@ -7,8 +7,7 @@ use super::columns::{self as c, Col};
 use super::infoschema;
 use super::types::BUILTIN_TYPES;
 use super::{
-    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, NAMESPACES,
-    PG_CATALOG,
+    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, PG_CATALOG,
 };
 use crate::catalog::TableDef;
 use crate::types::{DataType, Value};
@@ -253,10 +252,11 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
             (None, Some(_)) => ('S', 0),
             (None, None) => ('r', HEAP_AM),
         };
+        let ns = s.namespace_of(t);
         let mut row = class_row(
             t.oid,
             &t.name,
-            super::PUBLIC,
+            ns,
             kind,
             am,
             t.columns.len(),
@@ -266,12 +266,13 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
         if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
             row[i] = oid(t.file);
         }
+        mark_temp(&mut row, t.is_temp());
         out.push(row);
         for ix in &t.indexes {
             let mut row = class_row(
                 ix.oid,
                 &ix.name,
-                super::PUBLIC,
+                ns,
                 'i',
                 BTREE_AM,
                 ix.columns.len(),
@@ -281,6 +282,7 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
             if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
                 row[i] = oid(ix.file);
             }
+            mark_temp(&mut row, t.is_temp());
             out.push(row);
         }
     }
@@ -309,8 +311,17 @@ fn pg_sequence(s: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
-fn pg_namespace(_: &Snapshot) -> Vec<Vec<Value>> {
-    NAMESPACES
+/// A temporary relation's pg_class row has relpersistence 't'.
+fn mark_temp(row: &mut [Value], temp: bool) {
+    if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relpersistence") {
+        if temp {
+            row[i] = ch('t');
+        }
+    }
+}
+
+fn pg_namespace(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.namespaces()
         .iter()
         .map(|(o, n, owner)| {
             fill(
