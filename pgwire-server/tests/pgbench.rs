@@ -146,7 +146,7 @@ fn pgbench_initialises_and_runs_in_every_protocol() {
         // -n: no VACUUM and no TRUNCATE of the history, which the sums below need.
         let report = pgbench(
             served.port,
-            &["-n", "-c", "4", "-j", "2", "-T", "5", "-M", mode],
+            &["-n", "-c", "4", "-j", "2", "-T", "10", "-M", mode],
         );
         let done = figure(&report, "number of transactions actually processed:");
         let failed = figure(&report, "number of failed transactions:");
