@@ -1,7 +1,8 @@
 //! Column lists of the system relations, in PostgreSQL 15's order. A name ending in `[]`
 //! declares an array column of the given element type (arrays cannot be constants; see
-//! [`column`]); `int2vector` / `oidvector` columns are `int2[]` / `oid[]`, `aclitem[]`
-//! columns `text[]`. Columns of other types Quill does not have (`xid`, ...) are left out;
+//! [`column`]); `int2vector` / `oidvector` columns are `int2[]` / `oid[]` (filled with lower
+//! bound 0, so subscripts start at 0 as the vector types' do; their text form is the array's,
+//! not the vectors' space-separated one), `aclitem[]` columns `text[]`. Columns of other types Quill does not have (`xid`, ...) are left out;
 //! `pg_node_tree` columns hold the expression's SQL text as `text`; information_schema's
 //! domains are their base types (`sql_identifier` = name, `cardinal_number` = integer,
 //! `character_data` = varchar, `yes_or_no` = varchar(3)).

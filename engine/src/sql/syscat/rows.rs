@@ -473,11 +473,31 @@ fn pg_index(s: &Snapshot) -> Vec<Vec<Value>> {
                     ("indisready", b(true)),
                     ("indislive", b(true)),
                     ("indisreplident", b(false)),
+                    // Column numbers (1-based) and per-column options (0: ASC, NULLS LAST).
+                    (
+                        "indkey",
+                        int2_array(ix.columns.iter().map(|&c| c as i64 + 1)),
+                    ),
+                    ("indoption", int2_array(ix.columns.iter().map(|_| 0))),
                 ],
             ));
         }
     }
     out
+}
+
+/// An `int2vector` value: an `int2[]` whose subscripts start at 0, as `int2vector`'s do.
+fn int2_array(items: impl Iterator<Item = i64>) -> Value {
+    let mut a = crate::types::array::ArrayValue::from_items(
+        DataType::Int2,
+        items
+            .map(|v| Value::Int2(i16::try_from(v).unwrap_or(i16::MAX)))
+            .collect(),
+    );
+    if let Some(d) = a.dims.first_mut() {
+        d.lower = 0;
+    }
+    Value::Array(Box::new(a))
 }
 
 fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
