@@ -4,29 +4,11 @@
 //! for a NULL in a primary key), rollback, later changes, and crash points through the build
 //! and its commit on the simulated disk.
 
-use engine::{Database, DatabaseOptions, Session};
-use std::path::Path;
-use std::sync::Arc;
+mod support;
+
+use engine::Session;
+use support::{open, rows};
 use vfs::{CrashMode, FaultPlan, SimVfs};
-
-fn open(fs: &SimVfs) -> Database {
-    let mut opts = DatabaseOptions::default();
-    opts.storage.checkpoint_interval = None;
-    Database::open_with(Arc::new(fs.clone()), Path::new("/db"), opts).expect("open")
-}
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    s.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
-}
 
 /// (SQLSTATE, message, detail) of a failing statement.
 fn error(s: &mut Session, sql: &str) -> (String, String, Option<String>) {

@@ -3,23 +3,13 @@
 //! join is kept when the outer side is large, and dependent joins (LATERAL) and recursive
 //! CTEs stream.
 
+mod support;
+
 use engine::{Database, DatabaseOptions, Session};
 use std::path::Path;
 use std::sync::Arc;
+use support::rows;
 use vfs::SimVfs;
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    s.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
-}
 
 fn plan(s: &mut Session, sql: &str) -> String {
     rows(s, &format!("EXPLAIN {sql}"))

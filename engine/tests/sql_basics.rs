@@ -1,29 +1,13 @@
 //! The embedded SQL engine end to end: DDL, DML, queries, transactions and their failure
 //! states, SQLSTATEs, and crash safety through SQL on the simulated disk.
 
+mod support;
+
 use engine::{Database, DatabaseOptions, Session, StatementResult, TransactionStatus, Value};
 use std::path::Path;
 use std::sync::Arc;
+use support::{open, rows};
 use vfs::{CrashMode, SimVfs};
-
-fn open(fs: &SimVfs) -> Database {
-    let mut opts = DatabaseOptions::default();
-    opts.storage.checkpoint_interval = None;
-    Database::open_with(Arc::new(fs.clone()), Path::new("/db"), opts).expect("open")
-}
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    s.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
-}
 
 fn code(s: &mut Session, sql: &str) -> &'static str {
     match s.execute(sql) {

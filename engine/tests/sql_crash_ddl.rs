@@ -2,29 +2,11 @@
 //! power loss a sequence never hands out a value it handed out before (committed or not),
 //! and a committed DROP COLUMN stays done while an uncommitted one leaves no trace.
 
-use engine::{Database, DatabaseOptions, Session};
-use std::path::Path;
-use std::sync::Arc;
+mod support;
+
+use engine::{Database, Session};
+use support::{open, rows};
 use vfs::{CrashMode, SimVfs};
-
-fn open(fs: &SimVfs) -> Database {
-    let mut opts = DatabaseOptions::default();
-    opts.storage.checkpoint_interval = None;
-    Database::open_with(Arc::new(fs.clone()), Path::new("/db"), opts).expect("open")
-}
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    s.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
-}
 
 fn next(s: &mut Session, seq: &str) -> i64 {
     let r = s

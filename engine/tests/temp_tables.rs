@@ -1,29 +1,11 @@
 //! Temporary tables: visible only to their session, shadowing permanent tables, gone when
 //! the session ends, and never surviving a restart or a crash (no catalog row, no file).
 
-use engine::{Database, DatabaseOptions, Session};
-use std::path::Path;
-use std::sync::Arc;
+mod support;
+
+use engine::{Database, Session};
+use support::{open, rows};
 use vfs::{CrashMode, SimVfs};
-
-fn open(fs: &SimVfs) -> Database {
-    let mut opts = DatabaseOptions::default();
-    opts.storage.checkpoint_interval = None;
-    Database::open_with(Arc::new(fs.clone()), Path::new("/db"), opts).expect("open")
-}
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
-    s.query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
-}
 
 fn one(s: &mut Session, sql: &str) -> String {
     let r = rows(s, sql);
