@@ -6,7 +6,7 @@
 //! column's type (`aid = $1`, `abalance + $1`), one assigned to a column takes its type
 //! (`SET x = $1`, `VALUES ($1)`), a cast names it (`$1::int`).
 
-use super::binder::{ident_name, object_name, output_name, Binder, Scope, ScopeCol};
+use super::binder::{ident_name, object_name, output_name, Binder, Scope};
 use super::Columns;
 use crate::catalog::{Catalog, TableDef};
 use crate::error::{EngineError, Result};
@@ -74,23 +74,6 @@ fn table(catalog: &Catalog, name: &ast::ObjectName) -> Result<std::sync::Arc<Tab
         .ok_or(EngineError::UndefinedTable { name: n })
 }
 
-fn scope(table: &TableDef, alias: Option<String>) -> Scope {
-    let t = alias.unwrap_or_else(|| table.name.clone());
-    Scope {
-        cols: table
-            .columns
-            .iter()
-            .map(|c| ScopeCol {
-                table: Some(t.clone()),
-                name: c.name.clone(),
-                ty: c.ty.clone(),
-                merged: false,
-            })
-            .collect(),
-        star: None,
-    }
-}
-
 /// The table an UPDATE or DELETE changes, and its alias; `None` for forms with joins.
 fn target(twj: &ast::TableWithJoins) -> Option<(&ast::ObjectName, Option<String>)> {
     match (&twj.relation, twj.joins.is_empty()) {
@@ -122,7 +105,7 @@ fn update(binder: &mut Binder<'_>, u: &ast::Update) -> Result<Columns> {
             None => Ok(Vec::new()),
         };
     }
-    let sc = scope(&table, alias.clone());
+    let sc = super::dml::table_scope(&table, alias.clone());
     for a in &u.assignments {
         let ast::AssignmentTarget::ColumnName(c) = &a.target else {
             continue;
@@ -167,7 +150,7 @@ fn delete(binder: &mut Binder<'_>, d: &ast::Delete) -> Result<Columns> {
             None => Ok(Vec::new()),
         };
     }
-    let sc = scope(&table, alias.clone());
+    let sc = super::dml::table_scope(&table, alias.clone());
     bind_where(binder, d.selection.as_ref(), &sc)?;
     match d.returning.as_deref() {
         Some(items) => returning(binder, &table, alias, items),
@@ -182,7 +165,7 @@ fn returning(
     alias: Option<String>,
     items: &[ast::SelectItem],
 ) -> Result<Columns> {
-    let sc = scope(table, alias);
+    let sc = super::dml::table_scope(table, alias);
     let mut columns = Vec::new();
     for it in items {
         match it {

@@ -361,7 +361,10 @@ pub fn plain_operator(
 pub(crate) fn fill(cols: &[Col], values: Vec<(&str, Value)>) -> Vec<Value> {
     let mut row = vec![Value::Null; cols.len()];
     for (name, v) in values {
-        if let Some(i) = cols.iter().position(|c| columns::column(c).0 == name) {
+        if let Some(i) = cols
+            .iter()
+            .position(|c| c.0.strip_suffix("[]").unwrap_or(c.0) == name)
+        {
             row[i] = v;
         } else {
             debug_assert!(false, "no column {name}");
