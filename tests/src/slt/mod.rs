@@ -35,7 +35,6 @@
 //! What a backend must provide is described on [`SltBackend`] and [`SltValue`].
 
 pub mod complete;
-pub mod crate_db;
 pub mod format;
 pub mod parser;
 pub mod pg;
