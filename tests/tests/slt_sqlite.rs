@@ -1,106 +1,53 @@
-//! SQLite's sqllogictest corpus (select1–5) run against the embedded engine, counting the
-//! records that PostgreSQL 15 passes (tests/slt/sqlite/pg15-passed.txt) which Quill passes
-//! too. The counts may only go up: `tests/slt/sqlite/quill-baseline.txt` records the floor
-//! per file (`QUILL_SLT_WRITE_BASELINE=1` rewrites it after an improvement).
+//! SQLite's sqllogictest corpus (`tests/slt/sqlite`: select1–5 and evidence/) run against the
+//! embedded engine with SQLite's runner conventions and engine label `postgresql`: one test per
+//! file, a fresh database each.
+//!
+//! Each test prints the file's counts and every failing record, and passes when the records
+//! that fail are exactly those `tests/slt/sqlite/quill-baseline.txt` lists for the file (see
+//! `quill_tests::slt::suite`). `QUILL_BLESS=1` rewrites the baseline from the run. The
+//! baseline may list no record that PostgreSQL 15 passes (`tests/slt/sqlite/pg15-passed.txt`),
+//! so Quill passes every one of those.
 
 use quill_tests::slt::quill::QuillBackend;
-use quill_tests::slt::run_file;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use quill_tests::slt::suite::{check_file, read_baseline, Corpus};
+use std::collections::BTreeSet;
 
-const FILES: [&str; 17] = [
-    "select1.test",
-    "select2.test",
-    "select3.test",
-    "select4.test",
-    "select5.test",
-    "evidence/in1.test",
-    "evidence/in2.test",
-    "evidence/slt_lang_aggfunc.test",
-    "evidence/slt_lang_createtrigger.test",
-    "evidence/slt_lang_createview.test",
-    "evidence/slt_lang_dropindex.test",
-    "evidence/slt_lang_droptable.test",
-    "evidence/slt_lang_droptrigger.test",
-    "evidence/slt_lang_dropview.test",
-    "evidence/slt_lang_reindex.test",
-    "evidence/slt_lang_replace.test",
-    "evidence/slt_lang_update.test",
-];
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("slt/sqlite")
-}
-
+/// The records (`FILE:LINE`) PostgreSQL 15 passes.
 fn pg_passed() -> BTreeSet<String> {
-    std::fs::read_to_string(dir().join("pg15-passed.txt"))
-        .expect("pg15-passed.txt")
+    let path = Corpus::Sqlite.dir().join("pg15-passed.txt");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
         .map(str::to_string)
         .collect()
 }
 
-fn baseline() -> BTreeMap<String, usize> {
-    std::fs::read_to_string(dir().join("quill-baseline.txt"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let (f, n) = l.split_once(' ')?;
-            Some((f.to_string(), n.trim().parse().ok()?))
-        })
-        .collect()
+fn check(file: &str) {
+    if let Err(e) = check_file(
+        Corpus::Sqlite,
+        file,
+        &mut QuillBackend::new(),
+        "embedded",
+        true,
+    ) {
+        panic!("{e}");
+    }
 }
 
+quill_tests::sqlite_corpus_tests!(check);
+
+/// Every record PostgreSQL 15 passes passes in Quill too: the baseline lists none of them.
 #[test]
-fn sqlite_corpus_passes_what_postgres_passes() {
+fn baseline_lists_no_record_postgres_passes() {
     let wanted = pg_passed();
-    let floor = baseline();
-    let only: Option<String> = std::env::var("QUILL_SLT_FILE").ok();
-    let mut counts = BTreeMap::new();
-    let (mut total, mut total_target) = (0, 0);
-    let mut regressions = Vec::new();
-    for f in FILES {
-        if only.as_deref().is_some_and(|o| o != f) {
-            continue;
-        }
-        let mut backend = QuillBackend::new();
-        let started = std::time::Instant::now();
-        let report = run_file(&mut backend, &dir().join(f), "postgresql").expect("run");
-        let passed = report
-            .passed
-            .iter()
-            .filter(|l| wanted.contains(&format!("{f}:{l}")))
-            .count();
-        let target = wanted
-            .iter()
-            .filter(|w| w.starts_with(&format!("{f}:")))
-            .count();
-        println!(
-            "slt {f}: {passed} of the {target} records PostgreSQL passes ({} failed in all, {} skipped) in {:.1?}",
-            report.failed.len(),
-            report.skipped,
-            started.elapsed()
-        );
-        if std::env::var_os("QUILL_SLT_VERBOSE").is_some() {
-            for (line, why) in report.failed.iter().take(20) {
-                println!("  {f}:{line}: {why}");
-            }
-        }
-        let min = floor.get(f).copied().unwrap_or(0);
-        if passed < min {
-            regressions.push(format!("{f}: {passed} passed, baseline {min}"));
-        }
-        counts.insert(f.to_string(), passed);
-        total += passed;
-        total_target += target;
-    }
-    println!("slt total: {total} of the {total_target} records PostgreSQL 15 passes");
-    if std::env::var_os("QUILL_SLT_WRITE_BASELINE").is_some() {
-        let text: String = counts.iter().map(|(f, n)| format!("{f} {n}\n")).collect();
-        std::fs::write(dir().join("quill-baseline.txt"), text).expect("write baseline");
-    }
+    let baseline = read_baseline(Corpus::Sqlite).unwrap_or_else(|e| panic!("{e}"));
+    let listed: Vec<String> = baseline
+        .iter()
+        .flat_map(|(f, lines)| lines.iter().map(move |l| format!("{f}:{l}")))
+        .filter(|id| wanted.contains(id))
+        .collect();
     assert!(
-        regressions.is_empty(),
-        "fewer records pass than before: {regressions:?}"
+        listed.is_empty(),
+        "records PostgreSQL 15 passes are listed as failing in Quill: {listed:?}"
     );
 }

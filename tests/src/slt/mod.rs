@@ -39,6 +39,7 @@ pub mod format;
 pub mod parser;
 pub mod pg;
 pub mod quill;
+pub mod suite;
 
 use std::collections::HashMap;
 use std::path::Path;
