@@ -78,9 +78,10 @@ as_pg "$pgbin/pg_ctl" -D "$datadir" -l "$tmp/server.log" -w \
   start >/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
 started=1
 
-(cd "$repo" && cargo build -q -p quill-tests --bin slt)
+# Release, like the test suite, so that the build reuses what `cargo test --release` compiled.
+(cd "$repo" && cargo build -q --release -p quill-tests --bin slt)
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-slt="$target_dir/debug/slt"
+slt="$target_dir/release/slt"
 conn="host=$tmp port=$port user=$pguser dbname=postgres"
 
 if [ "$check" -eq 0 ]; then
