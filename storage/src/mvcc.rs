@@ -200,7 +200,7 @@ mod tests {
     fn snapshot_sees_commits_before_it_and_its_own_changes() {
         let procs = Arc::new(ProcArray::default());
         let next = std::cell::Cell::new(1u64);
-        let mut begin = || {
+        let begin = || {
             procs
                 .begin(|| {
                     let id = TxnId(next.get());
