@@ -21,6 +21,7 @@ mod database;
 pub mod error;
 pub mod guc;
 pub mod interrupt;
+pub mod lock;
 pub mod notice;
 pub mod password;
 pub mod roles;
@@ -33,6 +34,7 @@ pub mod types;
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
+pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
