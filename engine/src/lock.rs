@@ -126,6 +126,9 @@ pub enum LockTag {
     Catalog,
     /// A relation, by OID.
     Relation(u32),
+    /// Held exclusively by a SERIALIZABLE transaction from its first statement to its end,
+    /// so serializable transactions run one at a time among themselves.
+    Serializable,
     /// A transaction, held exclusively by itself until it ends.
     Transaction(TxnId),
     /// A tuple version (file, page, slot): taken by a waiter before it waits for the
@@ -401,7 +404,9 @@ fn lock_unavailable(tag: LockTag) -> EngineError {
             LockTag::Tuple(..) | LockTag::Transaction(_) => {
                 "could not obtain lock on row in relation".into()
             }
-            LockTag::Relation(_) | LockTag::Catalog => "could not obtain lock on relation".into(),
+            LockTag::Relation(_) | LockTag::Catalog | LockTag::Serializable => {
+                "could not obtain lock on relation".into()
+            }
         },
     }
 }
@@ -486,8 +491,13 @@ mod tests {
         let lm2 = lm.clone();
         let pa = WaitProbe::new();
         let pa2 = pa.clone();
+        // a looks for a deadlock only after a long time: b, which closes the cycle, finds it.
+        let patient = WaitRules {
+            deadlock_timeout: Duration::from_secs(60),
+            ..rules()
+        };
         let h = thread::spawn(move || {
-            lm2.acquire(a, LockTag::Transaction(b), LockMode::Share, &rules(), &pa2)
+            lm2.acquire(a, LockTag::Transaction(b), LockMode::Share, &patient, &pa2)
         });
         while !pa.is_waiting() {
             thread::yield_now();
