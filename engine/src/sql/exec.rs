@@ -180,6 +180,11 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
             Box::new(sort(rows, keys, &env)?.into_iter().map(Ok))
         }
+        Plan::Window { input, window } => {
+            let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
+            let rows = super::window::exec::evaluate(rows, window, &env)?;
+            Box::new(rows.into_iter().map(Ok))
+        }
         Plan::Distinct { input, on } => {
             let mut seen = std::collections::HashSet::new();
             Box::new(stream(input, env)?.filter(move |r| match r {

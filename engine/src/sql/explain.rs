@@ -47,6 +47,7 @@ fn label(plan: &Plan) -> String {
         Plan::Aggregate { groups, .. } if groups.is_empty() => "Aggregate".into(),
         Plan::Aggregate { groups, .. } => format!("HashAggregate ({} keys)", groups.len()),
         Plan::Sort { keys, .. } => format!("Sort ({} keys)", keys.len()),
+        Plan::Window { .. } => "WindowAgg".into(),
         Plan::Distinct { .. } => "Unique".into(),
         Plan::Limit { .. } => "Limit".into(),
         Plan::SetOp { kind, all, .. } => {

@@ -25,6 +25,7 @@ mod seq_bind;
 pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
+pub mod window;
 mod update;
 
 use crate::catalog::{Catalog, CatalogChange};
@@ -95,7 +96,7 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
-    let mut tokens = symmetric::mark(tokens);
+    let mut tokens = window::syntax::mark(symmetric::mark(tokens));
     let from_user = roles::mark_create_user(&mut tokens);
     let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
@@ -116,6 +117,7 @@ fn parse_unlocated<T>(
         .tokenize()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
     let tokens = symmetric::mark(tokens.into_iter().map(TokenWithSpan::wrap).collect());
+    let tokens = window::syntax::mark(tokens);
     let tokens = tokens.into_iter().map(|t| t.token).collect();
     let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
     f(&mut p).map_err(|e| syntax_in(sql, e))

@@ -130,6 +130,12 @@ pub enum Plan {
         input: Box<Plan>,
         keys: Vec<SortKey>,
     },
+    /// Window functions of one window: each input row followed by one value per call. The
+    /// input arrives sorted by the window's partition keys, then its ORDER BY keys.
+    Window {
+        input: Box<Plan>,
+        window: crate::sql::window::WindowSpec,
+    },
     /// Drops rows equal to an earlier one (on the `on` columns only, if given).
     Distinct {
         input: Box<Plan>,
@@ -163,6 +169,7 @@ impl Plan {
             | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
@@ -187,6 +194,7 @@ impl Plan {
             | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
@@ -295,6 +303,27 @@ impl Plan {
             }
             Plan::Sort { input, keys } => {
                 keys.iter_mut().for_each(|k| f(&mut k.expr, 0));
+                input.for_each_expr_mut(f);
+            }
+            Plan::Window { input, window } => {
+                let keys = window.partition.iter_mut().chain(&mut window.order);
+                keys.for_each(|k| f(&mut k.expr, 0));
+                for c in &mut window.calls {
+                    c.args.iter_mut().for_each(|e| f(e, 0));
+                    if let crate::sql::window::WindowFunc::Agg(a) = &mut c.func {
+                        if let Some(e) = &mut a.filter {
+                            f(e, 0);
+                        }
+                    }
+                    let frame = &mut c.frame;
+                    for b in [&mut frame.start, &mut frame.end] {
+                        if let crate::sql::window::FrameBound::Preceding(e)
+                        | crate::sql::window::FrameBound::Following(e) = b
+                        {
+                            f(e, 0);
+                        }
+                    }
+                }
                 input.for_each_expr_mut(f);
             }
             Plan::Distinct { input, .. } => input.for_each_expr_mut(f),
