@@ -25,8 +25,8 @@ mod seq_bind;
 pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
-pub mod window;
 mod update;
+pub mod window;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};

@@ -115,8 +115,8 @@ impl Binder<'_> {
     ) -> Result<(Expr, DataType)> {
         let name = object_name(&f.name);
         let (args, distinct, star) = self.function_args(f)?;
-        if let Some(over) = &f.over {
-            return self.bind_window_call(f, over, &args, distinct, star, scope, agg);
+        if f.over.is_some() {
+            return self.bind_window_call(f, &args, distinct, star, scope, agg);
         }
         if crate::sql::window::WindowFunc::by_name(&name).is_some() {
             return Err(EngineError::Function {

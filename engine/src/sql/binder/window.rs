@@ -118,13 +118,9 @@ fn range_offset_type(key: &DataType, offset: &DataType) -> Result<DataType> {
     let int = |t: &DataType| matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8);
     let unknown = *offset == DataType::Unknown;
     let to = match key {
-        k if int(k) => (int(offset) || unknown).then(|| {
-            if unknown {
-                k.clone()
-            } else {
-                offset.clone()
-            }
-        }),
+        k if int(k) => {
+            (int(offset) || unknown).then(|| if unknown { k.clone() } else { offset.clone() })
+        }
         DataType::Numeric { .. } => {
             (int(offset) || unknown || matches!(offset, DataType::Numeric { .. }))
                 .then(|| numeric.clone())
@@ -195,7 +191,10 @@ impl Binder<'_> {
     ) -> Result<()> {
         let specs: Vec<ResolvedSpec> = self.named_windows.iter().map(|(_, s)| s.clone()).collect();
         for spec in specs {
-            let keys = spec.partition.iter().chain(spec.order.iter().map(|o| &o.expr));
+            let keys = spec
+                .partition
+                .iter()
+                .chain(spec.order.iter().map(|o| &o.expr));
             for e in keys {
                 self.bind_banned(e, scope, agg, WindowBan::Definition)?;
             }
@@ -271,7 +270,6 @@ impl Binder<'_> {
     pub(super) fn bind_window_call(
         &mut self,
         f: &ast::Function,
-        over: &ast::WindowType,
         args: &[&ast::Expr],
         distinct: bool,
         star: bool,
@@ -281,6 +279,11 @@ impl Binder<'_> {
         if self.windows.is_none() {
             return Err(self.window_ban.error());
         }
+        let Some(over) = &f.over else {
+            return Err(EngineError::Internal {
+                reason: "window call without OVER",
+            });
+        };
         let name = object_name(&f.name);
         if f.null_treatment.is_some() {
             return Err(EngineError::Syntax {
@@ -314,7 +317,9 @@ impl Binder<'_> {
                     });
                 }
                 let (a, (cast_to, result)) = match (a, star, bound.is_empty()) {
-                    (AggFunc::Count, true, true) => (AggFunc::CountStar, (Vec::new(), DataType::Int8)),
+                    (AggFunc::Count, true, true) => {
+                        (AggFunc::CountStar, (Vec::new(), DataType::Int8))
+                    }
                     (a, false, false) => (a, a.types(&name, &arg_types)?),
                     _ => {
                         return Err(EngineError::UndefinedFunction {
@@ -431,18 +436,20 @@ impl Binder<'_> {
             ast::WindowFrameUnits::Range => (FrameUnits::Range, "RANGE"),
             ast::WindowFrameUnits::Groups => (FrameUnits::Groups, "GROUPS"),
         };
-        let end_bound = f.end_bound.clone().unwrap_or(ast::WindowFrameBound::CurrentRow);
+        let end_bound = f
+            .end_bound
+            .clone()
+            .unwrap_or(ast::WindowFrameBound::CurrentRow);
         let has_offset = offset_of(&f.start_bound).is_some() || offset_of(&end_bound).is_some();
         if units == FrameUnits::Range && has_offset && order_types.len() != 1 {
             return Err(windowing(
-                "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"
-                    .into(),
+                "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column".into(),
             ));
         }
         if units == FrameUnits::Groups && order_types.is_empty() {
             return Err(windowing("GROUPS mode requires an ORDER BY clause".into()));
         }
-        let mut bound = |b: &ast::WindowFrameBound, start: bool| -> Result<FrameBound> {
+        let mut bound = |b: &ast::WindowFrameBound| -> Result<FrameBound> {
             use ast::WindowFrameBound as B;
             let (e, preceding) = match b {
                 B::CurrentRow => return Ok(FrameBound::CurrentRow),
@@ -451,8 +458,8 @@ impl Binder<'_> {
                 B::Preceding(Some(e)) => (e, true),
                 B::Following(Some(e)) => (e, false),
             };
-            let _ = start;
-            let (x, t) = self.bind_banned(e, scope, &mut None, WindowBan::Clause("window frame"))?;
+            let (x, t) =
+                self.bind_banned(e, scope, &mut None, WindowBan::Clause("window frame"))?;
             let mut used = Vec::new();
             if !columns_used(&x, &mut used) || !used.is_empty() {
                 return Err(EngineError::InvalidColumnReference {
@@ -463,12 +470,15 @@ impl Binder<'_> {
                 FrameUnits::Range => range_offset_type(&order_types[0], &t)?,
                 _ => DataType::Int8,
             };
-            let x = coerce(x, &t, &to).map_err(|_| EngineError::DatatypeMismatch {
-                message: format!(
-                    "argument of {word} must be type {}, not type {}",
-                    to.display_name(),
-                    t.display_name()
-                ),
+            let x = coerce(x, &t, &to).map_err(|e| match e.sqlstate() {
+                "42804" => EngineError::DatatypeMismatch {
+                    message: format!(
+                        "argument of {word} must be type {}, not type {}",
+                        to.display_name(),
+                        t.display_name()
+                    ),
+                },
+                _ => e,
             })?;
             Ok(if preceding {
                 FrameBound::Preceding(x)
@@ -476,8 +486,8 @@ impl Binder<'_> {
                 FrameBound::Following(x)
             })
         };
-        let start = bound(&f.start_bound, true)?;
-        let end = bound(&end_bound, false)?;
+        let start = bound(&f.start_bound)?;
+        let end = bound(&end_bound)?;
         Ok(Frame {
             units,
             start,
@@ -497,7 +507,9 @@ impl Binder<'_> {
     ) -> (Plan, Vec<usize>) {
         // Windows with equal keys share a node; a window whose sort keys are a prefix of
         // another's runs above it without a sort of its own.
-        let mut groups: Vec<(String, Vec<SortKey>, Vec<SortKey>, Vec<usize>)> = Vec::new();
+        // (identity, partition keys, ORDER BY keys, the calls' indexes in `pending`)
+        type Group = (String, Vec<SortKey>, Vec<SortKey>, Vec<usize>);
+        let mut groups: Vec<Group> = Vec::new();
         for (n, p) in pending.iter().enumerate() {
             let key = format!("{:?}|{:?}", p.partition, p.order);
             match groups.iter_mut().find(|g| g.0 == key) {

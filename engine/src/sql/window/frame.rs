@@ -234,7 +234,12 @@ mod tests {
         use CountBound::*;
         let n = 5;
         // ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING
-        let frame = |i| (rows_bound(Preceding(2), i, n, false), rows_bound(Following(1), i, n, true));
+        let frame = |i| {
+            (
+                rows_bound(Preceding(2), i, n, false),
+                rows_bound(Following(1), i, n, true),
+            )
+        };
         assert_eq!(frame(0), (0, 2));
         assert_eq!(frame(2), (0, 4));
         assert_eq!(frame(4), (2, 5));
@@ -276,7 +281,10 @@ mod tests {
         assert_eq!(range_bound(region, false, false, cmp(2)).expect("start"), 1);
         assert_eq!(range_bound(region, false, true, cmp(6)).expect("end"), 4);
         // Thresholds past the keys: the region's end, never a NULL row.
-        assert_eq!(range_bound(region, false, false, cmp(100)).expect("start"), 5);
+        assert_eq!(
+            range_bound(region, false, false, cmp(100)).expect("start"),
+            5
+        );
         assert_eq!(range_bound(region, false, true, cmp(100)).expect("end"), 5);
         // Descending keys 7 4 2 2 1, NULLs first at 0 and 1: region (2, 7).
         let desc = [0, 0, 7, 4, 2, 2, 1];
@@ -297,8 +305,14 @@ mod tests {
         let f = FrameRows::new(1, 4, Exclusion::Ties, 2, &p);
         assert_eq!((f.first(), f.last(), f.nth(1)), (Some(2), Some(2), None));
         let f = FrameRows::new(1, 4, Exclusion::NoOthers, 2, &p);
-        assert_eq!((f.first(), f.last(), f.nth(2), f.nth(3)), (Some(1), Some(3), Some(3), None));
+        assert_eq!(
+            (f.first(), f.last(), f.nth(2), f.nth(3)),
+            (Some(1), Some(3), Some(3), None)
+        );
         // An empty frame (start past end) has no rows.
-        assert_eq!(FrameRows::new(4, 2, Exclusion::NoOthers, 0, &p).first(), None);
+        assert_eq!(
+            FrameRows::new(4, 2, Exclusion::NoOthers, 0, &p).first(),
+            None
+        );
     }
 }

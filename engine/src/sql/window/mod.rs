@@ -54,20 +54,16 @@ impl WindowFunc {
     pub fn uses_frame(&self) -> bool {
         matches!(
             self,
-            WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue | WindowFunc::Agg(_)
+            WindowFunc::FirstValue
+                | WindowFunc::LastValue
+                | WindowFunc::NthValue
+                | WindowFunc::Agg(_)
         )
     }
 
     /// (types the arguments are cast to, result type) of a built-in window function, as
     /// PostgreSQL 15 declares them; `name` is the name called, for errors.
     pub fn types(&self, name: &str, args: &[DataType]) -> Result<(Vec<DataType>, DataType)> {
-        let args: Vec<DataType> = args
-            .iter()
-            .map(|t| match t {
-                DataType::Unknown => DataType::Text,
-                t => t.clone(),
-            })
-            .collect();
         let undefined = || EngineError::UndefinedFunction {
             signature: format!(
                 "{name}({})",
@@ -77,9 +73,19 @@ impl WindowFunc {
                     .join(", ")
             ),
         };
+        // A literal of unknown type reads as an integer in integer positions, else as text.
         let int = |t: &DataType| {
-            crate::types::can_cast(t, &DataType::Int4, crate::types::CastKind::Implicit)
+            *t == DataType::Unknown
+                || crate::types::can_cast(t, &DataType::Int4, crate::types::CastKind::Implicit)
         };
+        let args: Vec<DataType> = args
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                DataType::Unknown if i == 0 && !matches!(self, WindowFunc::Ntile) => DataType::Text,
+                t => t.clone(),
+            })
+            .collect();
         Ok(match (self, args.as_slice()) {
             (WindowFunc::RowNumber | WindowFunc::Rank | WindowFunc::DenseRank, []) => {
                 (Vec::new(), DataType::Int8)

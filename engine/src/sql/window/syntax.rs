@@ -47,7 +47,12 @@ fn exclusion_at(tokens: &[TokenWithSpan], i: usize) -> Option<(Exclusion, usize)
             return None;
         }
     }
-    let kind = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let kind = match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["current", "row"] => Exclusion::CurrentRow,
         ["group"] => Exclusion::Group,
         ["ties"] => Exclusion::Ties,
@@ -68,10 +73,13 @@ fn kind_name(e: Exclusion) -> &'static str {
 
 /// Rewrites the `EXCLUDE` clauses of window specifications (see the module doc).
 pub fn mark(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
-    let has_exclude = tokens
-        .iter()
-        .any(|t| word(&t.token).as_deref() == Some("exclude"));
-    if !has_exclude {
+    let in_frame = tokens.iter().any(|t| {
+        matches!(
+            word(&t.token).as_deref(),
+            Some("exclude" | "preceding" | "following")
+        )
+    });
+    if !in_frame {
         return tokens;
     }
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len() + 2);
@@ -85,7 +93,18 @@ pub fn mark(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             Token::RParen => {
                 open.pop();
             }
-            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("exclude") => {
+            Token::SingleQuotedString(_) => {
+                if let Some(past) = string_offset(&out, &tokens, i) {
+                    out.push(TokenWithSpan::new(Token::LParen, t.span));
+                    out.extend(tokens[i..past].iter().cloned());
+                    out.push(TokenWithSpan::new(Token::RParen, t.span));
+                    i = past;
+                    continue;
+                }
+            }
+            Token::Word(w)
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("exclude") =>
+            {
                 let after_bound = out
                     .iter()
                     .rev()
@@ -110,6 +129,43 @@ pub fn mark(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     out
 }
 
+/// When the string literal at `tokens[i]` opens a frame offset (after `ROWS`, `RANGE`,
+/// `GROUPS`, `BETWEEN` or `AND`, the offset ending at `PRECEDING` / `FOLLOWING`): the index
+/// of that keyword. sqlparser would read such a literal as an interval; in parentheses it
+/// is an ordinary literal, whose type the frame's key decides.
+fn string_offset(out: &[TokenWithSpan], tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    let prev = out
+        .iter()
+        .rev()
+        .find(|p| !matches!(p.token, Token::Whitespace(_)))
+        .and_then(|p| word(&p.token))?;
+    if !matches!(
+        prev.as_str(),
+        "rows" | "range" | "groups" | "between" | "and"
+    ) {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (k, t) in tokens.iter().enumerate().skip(i + 1) {
+        match &t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket if depth == 0 => return None,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::Comma | Token::SemiColon | Token::EOF if depth == 0 => return None,
+            tok if depth == 0 => {
+                if matches!(word(tok).as_deref(), Some("preceding" | "following")) {
+                    return Some(k);
+                }
+                if matches!(word(tok).as_deref(), Some("and")) {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Records `kind` in the window name of the specification opened at `out[paren]`.
 fn name_spec(out: &mut Vec<TokenWithSpan>, paren: usize, kind: Exclusion, at: &TokenWithSpan) {
     let first = next_significant(out, paren + 1);
@@ -117,7 +173,11 @@ fn name_spec(out: &mut Vec<TokenWithSpan>, paren: usize, kind: Exclusion, at: &T
         Token::Word(w)
             if !matches!(
                 w.keyword,
-                Keyword::PARTITION | Keyword::ORDER | Keyword::ROWS | Keyword::RANGE | Keyword::GROUPS
+                Keyword::PARTITION
+                    | Keyword::ORDER
+                    | Keyword::ROWS
+                    | Keyword::RANGE
+                    | Keyword::GROUPS
             ) =>
         {
             let name = match w.quote_style {
@@ -128,11 +188,13 @@ fn name_spec(out: &mut Vec<TokenWithSpan>, paren: usize, kind: Exclusion, at: &T
         }
         _ => None,
     });
-    let marked = |name: &str| Token::Word(Word {
-        value: format!("{name}{MARK}{}", kind_name(kind)),
-        quote_style: Some('"'),
-        keyword: Keyword::NoKeyword,
-    });
+    let marked = |name: &str| {
+        Token::Word(Word {
+            value: format!("{name}{MARK}{}", kind_name(kind)),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        })
+    };
     match existing {
         Some((k, name)) => out[k].token = marked(&name),
         None => {
@@ -194,16 +256,27 @@ mod tests {
         let spec = spec_of(
             "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES) FROM t",
         );
-        assert_eq!(split_name(spec.window_name.as_ref()), (None, Exclusion::Ties));
-        let spec = spec_of("SELECT sum(x) OVER (W ROWS UNBOUNDED PRECEDING exclude current row) FROM t");
+        assert_eq!(
+            split_name(spec.window_name.as_ref()),
+            (None, Exclusion::Ties)
+        );
+        let spec =
+            spec_of("SELECT sum(x) OVER (W ROWS UNBOUNDED PRECEDING exclude current row) FROM t");
         assert_eq!(
             split_name(spec.window_name.as_ref()),
             (Some("w".into()), Exclusion::CurrentRow)
         );
         let spec = spec_of("SELECT sum(x) OVER (ROWS CURRENT ROW EXCLUDE NO OTHERS) FROM t");
-        assert_eq!(split_name(spec.window_name.as_ref()), (None, Exclusion::NoOthers));
-        let spec = spec_of("SELECT sum(x) OVER (PARTITION BY y GROUPS 2 FOLLOWING EXCLUDE GROUP) FROM t");
-        assert_eq!(split_name(spec.window_name.as_ref()), (None, Exclusion::Group));
+        assert_eq!(
+            split_name(spec.window_name.as_ref()),
+            (None, Exclusion::NoOthers)
+        );
+        let spec =
+            spec_of("SELECT sum(x) OVER (PARTITION BY y GROUPS 2 FOLLOWING EXCLUDE GROUP) FROM t");
+        assert_eq!(
+            split_name(spec.window_name.as_ref()),
+            (None, Exclusion::Group)
+        );
         assert_eq!(spec.partition_by.len(), 1);
         // A column named exclude is left alone.
         assert!(parse("SELECT exclude FROM t ORDER BY exclude").is_ok());
