@@ -121,10 +121,15 @@ pub enum Plan {
         id: usize,
         rows: Option<Arc<Vec<Row>>>,
     },
+    /// Groups of equal `groups` values, one output row each. With `sets` (GROUPING SETS,
+    /// ROLLUP, CUBE): the rows are grouped once per set, on the `groups` the set lists (the
+    /// others are NULL in its rows), and the last of `groups` is not evaluated: its column
+    /// holds the index of the row's set (an `int4`), which `GROUPING()` reads.
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
         aggs: Vec<AggCall>,
+        sets: Option<Vec<Vec<usize>>>,
     },
     Sort {
         input: Box<Plan>,
@@ -290,6 +295,7 @@ impl Plan {
                 input,
                 groups,
                 aggs,
+                ..
             } => {
                 groups.iter_mut().for_each(|e| f(e, 0));
                 for a in aggs {

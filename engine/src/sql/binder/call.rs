@@ -118,6 +118,9 @@ impl Binder<'_> {
         if f.over.is_some() {
             return self.bind_window_call(f, &args, distinct, star, scope, agg);
         }
+        if name == "grouping" {
+            return self.bind_grouping(&args, agg);
+        }
         if crate::sql::window::WindowFunc::by_name(&name).is_some() {
             return Err(EngineError::Function {
                 code: "42809",

@@ -21,6 +21,7 @@ mod cte;
 mod estimate;
 mod expr;
 mod from;
+mod grouping_sets;
 mod join_order;
 mod operators;
 mod select;
@@ -82,6 +83,10 @@ pub struct AggCtx {
     pub group_types: Vec<DataType>,
     pub aggs: Vec<crate::sql::plan::AggCall>,
     pub agg_types: Vec<DataType>,
+    /// GROUPING SETS / ROLLUP / CUBE: the sets, as positions in `group_exprs`.
+    pub sets: Option<Vec<Vec<usize>>>,
+    /// With `sets`: the grouped row's column holding the index of the row's set.
+    pub set_slot: Option<usize>,
 }
 
 /// A bound common table expression: name, plan, columns.

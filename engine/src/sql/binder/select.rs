@@ -193,11 +193,14 @@ impl Binder<'_> {
         self.window_ban = WindowBan::Clause("JOIN conditions");
         let (mut plan, scope) = self.bind_from(&s.from, s.selection.as_ref())?;
         self.bind_window_clause(&s.named_window)?;
-        let group_asts: Vec<ast::Expr> = match &s.group_by {
-            ast::GroupByExpr::Expressions(g, mods) if mods.is_empty() => g.clone(),
+        let (group_asts, sets) = match &s.group_by {
+            ast::GroupByExpr::Expressions(g, mods) if mods.is_empty() => {
+                super::grouping_sets::expand(g)?
+            }
             _ => return Err(unsupported("this form of GROUP BY")),
         };
         let aggregated = !group_asts.is_empty()
+            || sets.is_some()
             || s.having.is_some()
             || s.projection.iter().any(|p| match p {
                 ast::SelectItem::UnnamedExpr(e)
@@ -255,7 +258,7 @@ impl Binder<'_> {
         let mut agg: Option<&mut AggCtx> = None;
         if aggregated {
             self.window_ban = WindowBan::Clause("GROUP BY");
-            ctx_holder = self.grouping(&group_asts, &items, &scope, &s.from)?;
+            ctx_holder = self.grouping(&group_asts, sets, &items, &scope, &s.from)?;
             agg = Some(&mut ctx_holder);
         }
         self.windows = Some(Vec::new());
@@ -339,6 +342,7 @@ impl Binder<'_> {
                 input: Box::new(plan),
                 groups: std::mem::take(&mut ctx.group_exprs),
                 aggs: std::mem::take(&mut ctx.aggs),
+                sets: ctx.sets.take(),
             };
             if let Some(h) = having {
                 plan = Plan::Filter {
