@@ -461,7 +461,8 @@ impl Binder<'_> {
             let (x, t) =
                 self.bind_banned(e, scope, &mut None, WindowBan::Clause("window frame"))?;
             let mut used = Vec::new();
-            if !columns_used(&x, &mut used) || !used.is_empty() {
+            columns_used(&x, &mut used);
+            if !used.is_empty() {
                 return Err(EngineError::InvalidColumnReference {
                     message: format!("argument of {word} must not contain variables"),
                 });
@@ -469,6 +470,11 @@ impl Binder<'_> {
             let to = match units {
                 FrameUnits::Range => range_offset_type(&order_types[0], &t)?,
                 _ => DataType::Int8,
+            };
+            self.infer_param(&x, &t, &to);
+            let t = match &x {
+                Expr::Param(i) => self.param_types.get(*i).cloned().unwrap_or(t),
+                _ => t,
             };
             let x = coerce(x, &t, &to).map_err(|e| match e.sqlstate() {
                 "42804" => EngineError::DatatypeMismatch {
