@@ -175,14 +175,20 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             input,
             groups,
             aggs,
+            sets,
         } => Box::new(
-            aggregate(stream(input, env)?, groups, aggs, &env)?
+            aggregate(stream(input, env)?, groups, aggs, sets.as_deref(), &env)?
                 .into_iter()
                 .map(Ok),
         ),
         Plan::Sort { input, keys } => {
             let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
             Box::new(sort(rows, keys, &env)?.into_iter().map(Ok))
+        }
+        Plan::Window { input, window } => {
+            let rows = stream(input, env)?.collect::<Result<Vec<_>>>()?;
+            let rows = super::window::exec::evaluate(rows, window, &env)?;
+            Box::new(rows.into_iter().map(Ok))
         }
         Plan::Distinct { input, on } => {
             let mut seen = std::collections::HashSet::new();
@@ -448,48 +454,75 @@ fn join(
     Ok(out)
 }
 
+/// The group values of a row for grouping set `s` of `sets`: the set's columns, NULL for
+/// the others, and the set's index in the last column.
+fn set_values(gvals: &[Value], sets: &[Vec<usize>], s: usize) -> Row {
+    let last = gvals.len().saturating_sub(1);
+    let mut out: Row = vec![Value::Null; gvals.len()];
+    for &c in &sets[s] {
+        if c < last {
+            out[c] = gvals[c].clone();
+        }
+    }
+    if let Some(v) = out.last_mut() {
+        *v = Value::Int4(i32::try_from(s).unwrap_or(i32::MAX));
+    }
+    out
+}
+
 fn aggregate(
     rows: RowIter<'_>,
     groups: &[Expr],
     aggs: &[AggCall],
+    sets: Option<&[Vec<usize>]>,
     env: &Env<'_>,
 ) -> Result<Vec<Row>> {
     let mut order: Vec<(Row, Vec<AggState>)> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    if groups.is_empty() {
-        order.push((Vec::new(), aggs.iter().map(AggState::new).collect()));
-        index.insert(Vec::new(), 0);
+    // Groups that exist without input rows: the whole input, or each empty grouping set.
+    let empty_sets: Vec<Row> = match sets {
+        None if groups.is_empty() => vec![Vec::new()],
+        None => Vec::new(),
+        Some(sets) => (0..sets.len())
+            .filter(|&s| sets[s].is_empty())
+            .map(|s| set_values(&vec![Value::Null; groups.len()], sets, s))
+            .collect(),
+    };
+    for g in empty_sets {
+        index.insert(row_key(&g), order.len());
+        order.push((g, aggs.iter().map(AggState::new).collect()));
     }
+    let set_count = sets.map_or(1, <[Vec<usize>]>::len);
+    let evaluated = match sets {
+        Some(_) => groups.len().saturating_sub(1),
+        None => groups.len(),
+    };
     for row in rows {
         let row = row?;
         let mut gvals = Vec::with_capacity(groups.len());
-        for g in groups {
+        for g in &groups[..evaluated] {
             gvals.push(g.eval(&row, env)?);
         }
-        let key = row_key(&gvals);
-        let slot = match index.get(&key) {
-            Some(&i) => i,
-            None => {
-                order.push((gvals, aggs.iter().map(AggState::new).collect()));
-                index.insert(key, order.len() - 1);
-                order.len() - 1
-            }
-        };
-        for (state, call) in order[slot].1.iter_mut().zip(aggs) {
-            if let Some(f) = &call.filter {
-                if !f.test(&row, env)? {
-                    continue;
+        for s in 0..set_count {
+            let gvals = match sets {
+                Some(sets) => {
+                    gvals.push(Value::Null);
+                    let v = set_values(&gvals, sets, s);
+                    gvals.pop();
+                    v
                 }
-            }
-            let mut args = Vec::with_capacity(call.args.len());
-            for e in &call.args {
-                args.push(e.eval(&row, env)?);
-            }
-            let mut keys = Vec::with_capacity(call.order_by.len());
-            for k in &call.order_by {
-                keys.push(k.expr.eval(&row, env)?);
-            }
-            state.add(args, keys)?;
+                None => gvals.clone(),
+            };
+            let key = row_key(&gvals);
+            let slot = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    order.push((gvals, aggs.iter().map(AggState::new).collect()));
+                    index.insert(key, order.len() - 1);
+                    order.len() - 1
+                }
+            };
+            add_row(&mut order[slot].1, aggs, &row, env)?;
         }
     }
     order
@@ -501,6 +534,27 @@ fn aggregate(
             Ok(g)
         })
         .collect()
+}
+
+/// Feeds one input row to a group's aggregates.
+fn add_row(states: &mut [AggState], aggs: &[AggCall], row: &Row, env: &Env<'_>) -> Result<()> {
+    for (state, call) in states.iter_mut().zip(aggs) {
+        if let Some(f) = &call.filter {
+            if !f.test(row, env)? {
+                continue;
+            }
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for e in &call.args {
+            args.push(e.eval(row, env)?);
+        }
+        let mut keys = Vec::with_capacity(call.order_by.len());
+        for k in &call.order_by {
+            keys.push(k.expr.eval(row, env)?);
+        }
+        state.add(args, keys)?;
+    }
+    Ok(())
 }
 
 fn sort(rows: Vec<Row>, keys: &[SortKey], env: &Env<'_>) -> Result<Vec<Row>> {

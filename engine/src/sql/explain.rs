@@ -44,9 +44,13 @@ fn label(plan: &Plan) -> String {
         Plan::RecursiveCte { all: true, .. } => "Recursive Union All".into(),
         Plan::RecursiveCte { all: false, .. } => "Recursive Union".into(),
         Plan::WorkTable { .. } => "WorkTable Scan".into(),
+        Plan::Aggregate {
+            sets: Some(sets), ..
+        } => format!("MixedAggregate ({} grouping sets)", sets.len()),
         Plan::Aggregate { groups, .. } if groups.is_empty() => "Aggregate".into(),
         Plan::Aggregate { groups, .. } => format!("HashAggregate ({} keys)", groups.len()),
         Plan::Sort { keys, .. } => format!("Sort ({} keys)", keys.len()),
+        Plan::Window { .. } => "WindowAgg".into(),
         Plan::Distinct { .. } => "Unique".into(),
         Plan::Limit { .. } => "Limit".into(),
         Plan::SetOp { kind, all, .. } => {

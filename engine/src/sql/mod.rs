@@ -26,6 +26,7 @@ pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
+pub mod window;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
@@ -96,7 +97,7 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
-    let mut tokens = symmetric::mark(tokens);
+    let mut tokens = window::syntax::mark(symmetric::mark(tokens));
     let from_user = roles::mark_create_user(&mut tokens);
     let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
@@ -117,6 +118,7 @@ fn parse_unlocated<T>(
         .tokenize()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
     let tokens = symmetric::mark(tokens.into_iter().map(TokenWithSpan::wrap).collect());
+    let tokens = window::syntax::mark(tokens);
     let tokens = tokens.into_iter().map(|t| t.token).collect();
     let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens(tokens);
     f(&mut p).map_err(|e| syntax_in(sql, e))

@@ -121,14 +121,25 @@ pub enum Plan {
         id: usize,
         rows: Option<Arc<Vec<Row>>>,
     },
+    /// Groups of equal `groups` values, one output row each. With `sets` (GROUPING SETS,
+    /// ROLLUP, CUBE): the rows are grouped once per set, on the `groups` the set lists (the
+    /// others are NULL in its rows), and the last of `groups` is not evaluated: its column
+    /// holds the index of the row's set (an `int4`), which `GROUPING()` reads.
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
         aggs: Vec<AggCall>,
+        sets: Option<Vec<Vec<usize>>>,
     },
     Sort {
         input: Box<Plan>,
         keys: Vec<SortKey>,
+    },
+    /// Window functions of one window: each input row followed by one value per call. The
+    /// input arrives sorted by the window's partition keys, then its ORDER BY keys.
+    Window {
+        input: Box<Plan>,
+        window: crate::sql::window::WindowSpec,
     },
     /// Drops rows equal to an earlier one (on the `on` columns only, if given).
     Distinct {
@@ -163,6 +174,7 @@ impl Plan {
             | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
@@ -187,6 +199,7 @@ impl Plan {
             | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
@@ -282,6 +295,7 @@ impl Plan {
                 input,
                 groups,
                 aggs,
+                ..
             } => {
                 groups.iter_mut().for_each(|e| f(e, 0));
                 for a in aggs {
@@ -295,6 +309,27 @@ impl Plan {
             }
             Plan::Sort { input, keys } => {
                 keys.iter_mut().for_each(|k| f(&mut k.expr, 0));
+                input.for_each_expr_mut(f);
+            }
+            Plan::Window { input, window } => {
+                let keys = window.partition.iter_mut().chain(&mut window.order);
+                keys.for_each(|k| f(&mut k.expr, 0));
+                for c in &mut window.calls {
+                    c.args.iter_mut().for_each(|e| f(e, 0));
+                    if let crate::sql::window::WindowFunc::Agg(a) = &mut c.func {
+                        if let Some(e) = &mut a.filter {
+                            f(e, 0);
+                        }
+                    }
+                    let frame = &mut c.frame;
+                    for b in [&mut frame.start, &mut frame.end] {
+                        if let crate::sql::window::FrameBound::Preceding(e)
+                        | crate::sql::window::FrameBound::Following(e) = b
+                        {
+                            f(e, 0);
+                        }
+                    }
+                }
                 input.for_each_expr_mut(f);
             }
             Plan::Distinct { input, .. } => input.for_each_expr_mut(f),

@@ -319,6 +319,7 @@ macro_rules! pg_suite_tests {
             errors => "errors.slt",
             explain => "explain.slt",
             group_by => "group_by.slt",
+            grouping_sets => "grouping_sets.slt",
             index_build => "index_build.slt",
             insert => "insert.slt",
             join_methods => "join_methods.slt",
@@ -339,6 +340,7 @@ macro_rules! pg_suite_tests {
             update_delete => "update_delete.slt",
             values => "values.slt",
             views => "views.slt",
+            window => "window.slt",
         }
     };
 }

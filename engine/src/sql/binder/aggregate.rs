@@ -65,6 +65,7 @@ impl Binder<'_> {
     pub(super) fn grouping(
         &mut self,
         group_asts: &[ast::Expr],
+        sets: Option<Vec<Vec<usize>>>,
         items: &[SelectItem],
         scope: &Scope,
         from: &[ast::TableWithJoins],
@@ -86,9 +87,17 @@ impl Binder<'_> {
             group_types.push(t);
             asts.push(target);
         }
-        for c in self.dependent_columns(from, scope, &group_exprs) {
-            group_exprs.push(Expr::Column { up: 0, index: c });
-            group_types.push(scope.cols[c].ty.clone());
+        let mut set_slot = None;
+        if sets.is_some() {
+            // The set index column (filled in by the aggregate, see `Plan::Aggregate`).
+            set_slot = Some(group_exprs.len());
+            group_exprs.push(Expr::Const(crate::types::Value::Null));
+            group_types.push(DataType::Int4);
+        } else {
+            for c in self.dependent_columns(from, scope, &group_exprs) {
+                group_exprs.push(Expr::Column { up: 0, index: c });
+                group_types.push(scope.cols[c].ty.clone());
+            }
         }
         Ok(AggCtx {
             input_scope: scope.clone(),
@@ -97,6 +106,8 @@ impl Binder<'_> {
             group_types,
             aggs: Vec::new(),
             agg_types: Vec::new(),
+            sets,
+            set_slot,
         })
     }
 

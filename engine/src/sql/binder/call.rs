@@ -115,11 +115,24 @@ impl Binder<'_> {
     ) -> Result<(Expr, DataType)> {
         let name = object_name(&f.name);
         let (args, distinct, star) = self.function_args(f)?;
-        if let Some(func) = AggFunc::by_name(&name).filter(|_| f.over.is_none()) {
-            // An aggregate's arguments cannot hold set-returning calls.
-            let saved = self.srfs.take();
+        if f.over.is_some() {
+            return self.bind_window_call(f, &args, distinct, star, scope, agg);
+        }
+        if name == "grouping" {
+            return self.bind_grouping(&args, agg);
+        }
+        if crate::sql::window::WindowFunc::by_name(&name).is_some() {
+            return Err(EngineError::Function {
+                code: "42809",
+                message: format!("window function {name} requires an OVER clause"),
+            });
+        }
+        if let Some(func) = AggFunc::by_name(&name) {
+            // An aggregate's arguments cannot hold set-returning or window calls.
+            let saved = (self.srfs.take(), self.windows.take(), self.window_ban);
+            self.window_ban = super::window::WindowBan::InAggregate;
             let r = self.bind_aggregate(f, func, &args, distinct, star, agg);
-            self.srfs = saved;
+            (self.srfs, self.windows, self.window_ban) = saved;
             return r;
         }
         if let Some(op) = crate::sequence::SeqOp::from_name(&name) {

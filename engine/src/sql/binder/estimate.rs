@@ -76,6 +76,7 @@ impl Binder<'_> {
             Plan::ProjectSet { input, .. } => self.estimate_rows(input)? * 10.0,
             Plan::Project { input, .. }
             | Plan::Sort { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
             | Plan::Limit { input, .. } => self.estimate_rows(input)?,
             Plan::Aggregate { input, groups, .. } => {

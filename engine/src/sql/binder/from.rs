@@ -151,7 +151,11 @@ impl Binder<'_> {
             });
         }
         let mut conds = Vec::new();
-        for c in on_conditions.iter().chain(selection) {
+        let joins = on_conditions.len();
+        for (n, c) in on_conditions.iter().chain(selection).enumerate() {
+            if n == joins {
+                self.window_ban = super::window::WindowBan::Clause("WHERE");
+            }
             let (x, t) = self.bind_expr(c, &scope, &mut None)?;
             let x = coerce(x, &t, &DataType::Bool).map_err(|e| e.at_span(c.span()))?;
             conjuncts(x, &mut conds);

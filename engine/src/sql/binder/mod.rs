@@ -21,11 +21,13 @@ mod cte;
 mod estimate;
 mod expr;
 mod from;
+mod grouping_sets;
 mod join_order;
 mod operators;
 mod select;
 mod setops;
 mod walk;
+mod window;
 
 pub use expr::{coerce, object_name};
 pub(crate) use join_order::{conjuncts, index_access};
@@ -81,6 +83,10 @@ pub struct AggCtx {
     pub group_types: Vec<DataType>,
     pub aggs: Vec<crate::sql::plan::AggCall>,
     pub agg_types: Vec<DataType>,
+    /// GROUPING SETS / ROLLUP / CUBE: the sets, as positions in `group_exprs`.
+    pub sets: Option<Vec<Vec<usize>>>,
+    /// With `sets`: the grouped row's column holding the index of the row's set.
+    pub set_slot: Option<usize>,
 }
 
 /// A bound common table expression: name, plan, columns.
@@ -103,6 +109,13 @@ pub struct Binder<'a> {
     /// While a select list is bound: its set-returning calls, each read back through a
     /// column reference `SRF_SLOT + n` that the select binder renumbers.
     srfs: Option<Vec<(crate::sql::setfunc::SetFunc, Vec<crate::sql::expr::Expr>)>>,
+    /// While a select list (with its ORDER BY) is bound: its window calls, each read back
+    /// through a column reference `WIN_SLOT + n` that the select binder renumbers.
+    windows: Option<Vec<window::PendingWindow>>,
+    /// Why window calls are refused while `windows` is None.
+    window_ban: window::WindowBan,
+    /// The WINDOW clause of the select being bound.
+    named_windows: Vec<(String, window::ResolvedSpec)>,
 }
 
 /// The first placeholder column index of a select list's set-returning calls.
@@ -127,6 +140,9 @@ impl<'a> Binder<'a> {
             storage: None,
             sizes: std::collections::HashMap::new(),
             srfs: None,
+            windows: None,
+            window_ban: window::WindowBan::Clause("this context"),
+            named_windows: Vec::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! ORDER BY, LIMIT and OFFSET. FROM is bound in `from`, set operations in `setops`.
 
 use super::expr::{coerce, contains_aggregate};
+use super::window::{renumber_window_slots, WindowBan};
 use super::{ident_name, AggCtx, Binder, Scope, ScopeCol};
 use crate::error::{EngineError, Result};
 use crate::sql::expr::Expr;
@@ -60,7 +61,10 @@ pub fn column_name(e: &ast::Expr) -> String {
 impl Binder<'_> {
     pub fn bind_query(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
         let ctes_before = self.ctes.len();
+        // Window calls belong to the query level they are written in.
+        let saved = (self.windows.take(), self.window_ban);
         let res = self.bind_query_body(q);
+        (self.windows, self.window_ban) = saved;
         self.ctes.truncate(ctes_before);
         res
     }
@@ -106,12 +110,13 @@ impl Binder<'_> {
             return Ok((plan, cols));
         }
         let empty = Scope::default();
-        let mut count = |e: Option<&ast::Expr>| -> Result<Option<Expr>> {
+        let mut count = |e: Option<&ast::Expr>, clause: &'static str| -> Result<Option<Expr>> {
             let Some(e) = e else { return Ok(None) };
+            self.window_ban = WindowBan::Clause(clause);
             let (x, t) = self.bind_expr(e, &empty, &mut None)?;
             Ok(Some(coerce(x, &t, &DataType::Int8)?))
         };
-        let (limit, offset) = (count(limit)?, count(offset)?);
+        let (limit, offset) = (count(limit, "LIMIT")?, count(offset, "OFFSET")?);
         Ok((
             Plan::Limit {
                 input: Box::new(plan),
@@ -163,10 +168,15 @@ impl Binder<'_> {
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<(Plan, Columns)> {
-        // Set-returning calls register only from this query's own select list.
-        let saved = self.srfs.take();
+        // Set-returning and window calls register only from this query's own select list.
+        let saved = (
+            self.srfs.take(),
+            self.windows.take(),
+            self.window_ban,
+            std::mem::take(&mut self.named_windows),
+        );
         let r = self.bind_select_inner(s, order_by);
-        self.srfs = saved;
+        (self.srfs, self.windows, self.window_ban, self.named_windows) = saved;
         r
     }
 
@@ -180,12 +190,17 @@ impl Binder<'_> {
         {
             // HAVING without GROUP BY groups everything into one group (handled below).
         }
+        self.window_ban = WindowBan::Clause("JOIN conditions");
         let (mut plan, scope) = self.bind_from(&s.from, s.selection.as_ref())?;
-        let group_asts: Vec<ast::Expr> = match &s.group_by {
-            ast::GroupByExpr::Expressions(g, mods) if mods.is_empty() => g.clone(),
+        self.bind_window_clause(&s.named_window)?;
+        let (group_asts, sets) = match &s.group_by {
+            ast::GroupByExpr::Expressions(g, mods) if mods.is_empty() => {
+                super::grouping_sets::expand(g)?
+            }
             _ => return Err(unsupported("this form of GROUP BY")),
         };
         let aggregated = !group_asts.is_empty()
+            || sets.is_some()
             || s.having.is_some()
             || s.projection.iter().any(|p| match p {
                 ast::SelectItem::UnnamedExpr(e)
@@ -242,9 +257,13 @@ impl Binder<'_> {
         let mut ctx_holder;
         let mut agg: Option<&mut AggCtx> = None;
         if aggregated {
-            ctx_holder = self.grouping(&group_asts, &items, &scope, &s.from)?;
+            self.window_ban = WindowBan::Clause("GROUP BY");
+            ctx_holder = self.grouping(&group_asts, sets, &items, &scope, &s.from)?;
             agg = Some(&mut ctx_holder);
         }
+        self.windows = Some(Vec::new());
+        // Named windows are checked even when no call uses them, as in PostgreSQL.
+        self.check_named_windows(&scope, &mut agg)?;
 
         // Select list.
         let mut exprs = Vec::new();
@@ -271,7 +290,11 @@ impl Binder<'_> {
         // HAVING.
         let having = match &s.having {
             Some(h) => {
-                let (x, t) = self.bind_grouped(h, &scope, &mut agg)?;
+                let windows = self.windows.take();
+                self.window_ban = WindowBan::Clause("HAVING");
+                let bound = self.bind_grouped(h, &scope, &mut agg);
+                self.windows = windows;
+                let (x, t) = bound?;
                 Some(coerce(x, &t, &DataType::Bool)?)
             }
             None => None,
@@ -319,6 +342,7 @@ impl Binder<'_> {
                 input: Box::new(plan),
                 groups: std::mem::take(&mut ctx.group_exprs),
                 aggs: std::mem::take(&mut ctx.aggs),
+                sets: ctx.sets.take(),
             };
             if let Some(h) = having {
                 plan = Plan::Filter {
@@ -330,16 +354,27 @@ impl Binder<'_> {
         let width = exprs.len();
         let with_hidden = !hidden.is_empty();
         exprs.extend(hidden);
-        if !srfs.is_empty() {
-            // The calls' values follow the input row (the grouped row when aggregated).
-            let input_width = match &plan {
+        // Window values, then set-returning calls' values, follow the input row (the grouped
+        // row when aggregated).
+        let mut input_width = match &plan {
+            Plan::Aggregate { groups, aggs, .. } => groups.len() + aggs.len(),
+            Plan::Filter { input, .. } => match &**input {
                 Plan::Aggregate { groups, aggs, .. } => groups.len() + aggs.len(),
-                Plan::Filter { input, .. } => match &**input {
-                    Plan::Aggregate { groups, aggs, .. } => groups.len() + aggs.len(),
-                    _ => scope.cols.len(),
-                },
                 _ => scope.cols.len(),
-            };
+            },
+            _ => scope.cols.len(),
+        };
+        let pending = self.windows.take().unwrap_or_default();
+        if !pending.is_empty() {
+            let calls = pending.len();
+            let (windowed, positions) = self.plan_windows(plan, pending, input_width);
+            plan = windowed;
+            for e in exprs.iter_mut().chain(srfs.iter_mut().flat_map(|(_, a)| a)) {
+                renumber_window_slots(e, &positions);
+            }
+            input_width += calls;
+        }
+        if !srfs.is_empty() {
             for e in &mut exprs {
                 renumber_srf_slots(e, input_width);
             }

@@ -76,6 +76,7 @@ impl Binder<'_> {
             }
             let mut row = Vec::with_capacity(width);
             for (i, e) in r.iter().enumerate() {
+                self.window_ban = super::window::WindowBan::Clause("VALUES");
                 let (x, t) = self.bind_expr(e, &empty, &mut None)?;
                 types[i].push(t);
                 row.push(x);

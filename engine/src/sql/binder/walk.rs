@@ -18,6 +18,14 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
             if is_aggregate_call(f) {
                 return true;
             }
+            // A window's keys may hold the query's aggregates (`rank() OVER (ORDER BY sum(x))`).
+            if let Some(ast::WindowType::WindowSpec(w)) = &f.over {
+                if w.partition_by.iter().any(contains_aggregate)
+                    || w.order_by.iter().any(|o| contains_aggregate(&o.expr))
+                {
+                    return true;
+                }
+            }
             match &f.args {
                 ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => {

@@ -141,6 +141,7 @@ impl AggFunc {
 }
 
 /// Running sums of a variance: exact over numeric, Youngs–Cramer over float8.
+#[derive(Clone)]
 enum Moments {
     Numeric { sx: Numeric, sx2: Numeric },
     Float { sx: f64, sxx: f64 },
@@ -149,7 +150,9 @@ enum Moments {
 /// Input rows held for an ORDER BY inside the call: (sort key values, argument values).
 type HeldRows = Vec<(Vec<Value>, Vec<Value>)>;
 
-/// The running state of one aggregate over one group.
+/// The running state of one aggregate over one group (cloned to read a window aggregate's
+/// value part-way).
+#[derive(Clone)]
 pub struct AggState {
     func: AggFunc,
     distinct: Option<HashSet<Vec<u8>>>,
