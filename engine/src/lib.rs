@@ -14,6 +14,7 @@
 //! # drop(s); drop(db); std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod activity;
 pub mod catalog;
 pub mod copy;
 pub mod cursor;

@@ -22,7 +22,7 @@ use crate::notice::{Notice, Severity};
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use storage::Transaction;
 
 /// A result column: its name and type.
@@ -231,7 +231,9 @@ struct Active {
 pub struct Session {
     db: Database,
     active: Option<Active>,
-    settings: BTreeMap<String, String>,
+    settings: guc::Settings,
+    /// The session's entry in the database's activity registry (`pg_stat_activity`).
+    activity: crate::activity::ActivityHandle,
     /// A COPY FROM STDIN waiting for data.
     copy: Option<Box<CopyIn>>,
     /// The authenticated role (`None`: an embedded session, with all privileges).
@@ -243,8 +245,6 @@ pub struct Session {
     currvals: crate::sequence::Currvals,
     /// Notices raised since the latest `execute*` call began.
     notices: Vec<Notice>,
-    /// statement_timeout in milliseconds (0: none).
-    statement_timeout: u32,
     /// The session's temp namespace number N (`pg_temp_N`); 0 until its first temporary
     /// relation. Its relations are dropped when the session is.
     temp_ns: u32,
@@ -313,17 +313,18 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
+        let activity = db.catalog().activity().register();
         Session {
             db,
             active: None,
-            settings: BTreeMap::new(),
+            settings: guc::Settings::default(),
+            activity,
             user: None,
             cancel: crate::interrupt::CancelHandle::new(),
             default_mode: TxnMode::default(),
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
-            statement_timeout: 0,
             temp_ns: 0,
             cursors: Default::default(),
         }
@@ -333,6 +334,27 @@ impl Session {
     /// statements), as the server does after authentication.
     pub fn set_user(&mut self, name: &str) {
         self.user = Some(name.to_owned());
+        self.activity.set_user(name);
+    }
+
+    /// The session's backend process id (`pg_backend_pid()`).
+    pub fn backend_pid(&self) -> i32 {
+        self.activity.pid()
+    }
+
+    /// Sets the backend process id (a server passes the one it gave the client).
+    pub fn set_backend_pid(&mut self, pid: i32) {
+        self.activity.set_pid(pid);
+    }
+
+    /// Runs `f` as the statement `sql`, as pg_stat_activity shows it.
+    fn tracked<R>(&mut self, sql: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        self.activity.statement_started(sql);
+        let res = f(self);
+        let app = self.settings.get("application_name").unwrap_or_default();
+        self.activity
+            .statement_ended(self.transaction_status(), app);
+        res
     }
 
     /// The role the session runs as, if authenticated.
@@ -364,22 +386,26 @@ impl Session {
     /// Runs every statement of `sql` in order, stopping at the first error. A COPY … FROM
     /// STDIN followed by its data lines (ended by `\.`) loads them, as in a psql script.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        let stmts = sql::parse(sql)?;
-        let mut out = Vec::with_capacity(stmts.len());
-        for s in &stmts {
-            out.push(self.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
-        }
-        Ok(out)
+        self.tracked(sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            let stmts = sql::parse(sql)?;
+            let mut out = Vec::with_capacity(stmts.len());
+            for s in &stmts {
+                out.push(this.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
+            }
+            Ok(out)
+        })
     }
 
     /// Runs exactly one statement with `$1…` parameters (typed values).
     pub fn execute_one(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        let stmt = one_statement(sql)?;
-        self.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+        self.tracked(sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            let stmt = one_statement(sql)?;
+            this.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+        })
     }
 
     /// Runs one statement with `$1…` parameters; returns its rows (empty for commands).
@@ -440,10 +466,12 @@ impl Session {
 
     /// Runs a prepared statement with parameter values of its parameter types.
     pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<StatementResult> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        self.run(&p.stmt, params)
-            .map_err(|e| e.resolve_position(&p.sql))
+        self.tracked(&p.sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            this.run(&p.stmt, params)
+                .map_err(|e| e.resolve_position(&p.sql))
+        })
     }
 
     /// Puts an open transaction block into the failed state, as an error inside it does
@@ -586,6 +614,7 @@ impl Session {
             params,
             session_user: self.user.as_deref(),
             settings: Some(&self.settings),
+            backend_pid: self.activity.pid(),
             sequences: db.sequences(),
             currvals: &self.currvals,
             read_only: a.mode.read_only,
@@ -600,6 +629,7 @@ impl Session {
     fn begin(&mut self, explicit: bool) -> Result<()> {
         let guard = self.db.lock_transactions_interruptibly()?;
         let txn = self.db.storage().begin()?;
+        self.activity.set_transaction(true);
         self.active = Some(Active {
             txn,
             changes: Vec::new(),
@@ -662,6 +692,8 @@ impl Session {
         let Some(a) = self.active.take() else {
             return Ok(());
         };
+        self.settings.end_transaction(commit && !a.failed);
+        self.activity.set_transaction(false);
         if commit && !a.failed {
             let res = a.txn.commit();
             self.cursors.transaction_ended(res.is_ok());
@@ -678,8 +710,8 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
-        let timeout = (self.statement_timeout > 0)
-            .then(|| std::time::Duration::from_millis(self.statement_timeout.into()));
+        let ms = self.settings.statement_timeout();
+        let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms.into()));
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
@@ -936,7 +968,10 @@ impl Session {
     fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
         match set {
             ast::Set::SingleAssignment {
-                variable, values, ..
+                scope,
+                variable,
+                values,
+                ..
             } => {
                 let name = variable.to_string().to_lowercase();
                 let value = values
@@ -950,18 +985,19 @@ impl Session {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                let value = if name == guc::STATEMENT_TIMEOUT {
-                    let ms = if value.eq_ignore_ascii_case("default") {
-                        0
-                    } else {
-                        guc::parse_milliseconds(&name, &value)?
-                    };
-                    self.statement_timeout = ms;
-                    guc::show_milliseconds(ms)
-                } else {
-                    value
-                };
-                self.settings.insert(name, value);
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                let in_block = self.active.as_ref().is_some_and(|a| a.explicit);
+                if local && !in_block {
+                    // PostgreSQL only warns: the value would end with the statement.
+                    self.notices.push(Notice::new(
+                        Severity::Warning,
+                        "25P01",
+                        "SET LOCAL can only be used in transaction blocks",
+                    ));
+                    return Ok(StatementResult::Command("SET".into()));
+                }
+                self.settings
+                    .set(&name, Some(&value), local, self.active.is_some())?;
                 Ok(StatementResult::Command("SET".into()))
             }
             ast::Set::SetTransaction {
@@ -1012,22 +1048,7 @@ impl Session {
             "default_transaction_read_only" => return Ok(on_off(self.default_mode.read_only)),
             _ => {}
         }
-        if let Some(v) = self.settings.get(name) {
-            return Ok(v.clone());
-        }
-        Ok(match name {
-            "server_version" => "15.0".into(),
-            "server_encoding" | "client_encoding" => "UTF8".into(),
-            "datestyle" => "ISO, MDY".into(),
-            "intervalstyle" => "postgres".into(),
-            "timezone" => "UTC".into(),
-            "standard_conforming_strings" => "on".into(),
-            "integer_datetimes" => "on".into(),
-            guc::STATEMENT_TIMEOUT => guc::show_milliseconds(self.statement_timeout),
-            _ => {
-                return Err(EngineError::UndefinedParameter { name: name.into() });
-            }
-        })
+        self.settings.show(name)
     }
 }
 

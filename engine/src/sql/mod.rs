@@ -172,7 +172,9 @@ pub struct TxnCx<'a> {
     /// The session's authenticated role; `None` for an embedded session (all privileges).
     pub session_user: Option<&'a str>,
     /// The session's settings (`SET`), when the statement runs in a session.
-    pub settings: Option<&'a std::collections::BTreeMap<String, String>>,
+    pub settings: Option<&'a crate::guc::Settings>,
+    /// The session's backend process id (`pg_backend_pid`).
+    pub backend_pid: i32,
     pub sequences: &'a crate::sequence::Sequences,
     pub currvals: &'a crate::sequence::Currvals,
     /// The transaction is READ ONLY.
@@ -187,6 +189,11 @@ impl TxnCx<'_> {
         ExecCx {
             storage: self.storage,
             params: self.params,
+            session: Some(exec::SessionEnv {
+                settings: self.settings,
+                backend_pid: self.backend_pid,
+                txid: self.txn.id().0,
+            }),
             seq: Some(crate::sequence::SeqEnv {
                 sequences: self.sequences,
                 catalog: self.catalog,
