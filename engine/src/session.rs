@@ -300,6 +300,7 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::CreateView(_) => "CREATE VIEW",
         S::CreateSequence { .. } => "CREATE SEQUENCE",
         S::AlterTable(_) => "ALTER TABLE",
+        S::AlterIndex { .. } => "ALTER INDEX",
         S::Truncate(_) => "TRUNCATE TABLE",
         S::Drop { .. } => "DROP",
         S::Explain {

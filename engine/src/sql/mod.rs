@@ -1,6 +1,7 @@
 //! SQL processing: parsing (sqlparser, PostgreSQL dialect), binding to plans, execution,
 //! DDL and DML.
 
+mod alter_table;
 pub mod analyze;
 pub mod binder;
 mod ctas;
@@ -237,7 +238,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::Truncate(t) => ddl::truncate(t, cx),
         S::Vacuum(v) => maintenance::vacuum(v, cx),
         S::Analyze(a) => maintenance::analyze(a, cx),
-        S::AlterTable(at) => ddl::alter_table(at, cx),
+        S::AlterTable(at) => alter_table::alter_table(at, cx),
+        S::AlterIndex { name, operation } => alter_table::alter_index(name, operation, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
         S::Drop {
