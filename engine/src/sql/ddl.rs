@@ -91,6 +91,39 @@ pub(super) fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
     Ok((col, rest, sequence))
 }
 
+/// The columns `CREATE TABLE … (LIKE source [INCLUDING | EXCLUDING DEFAULTS])` copies:
+/// names, types and NOT NULL, and with INCLUDING DEFAULTS the defaults (an identity
+/// column's is not one: it becomes a plain NOT NULL column, as in PostgreSQL).
+fn like_columns(cx: &TxnCx<'_>, like: &ast::CreateTableLikeKind) -> Result<Vec<ColumnDef>> {
+    let ast::CreateTableLikeKind::Parenthesized(like) = like else {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "CREATE TABLE … LIKE without parentheses".into(),
+        });
+    };
+    let source = object_name(&like.name);
+    let table = cx
+        .catalog
+        .get(&source)
+        .filter(|t| t.sequence.is_none())
+        .ok_or(EngineError::UndefinedTable { name: source })?;
+    let defaults = like.defaults == Some(ast::CreateTableLikeDefaults::Including);
+    Ok(table
+        .columns
+        .iter()
+        .map(|c| ColumnDef {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+            not_null: c.not_null,
+            default: if defaults && c.identity.is_none() {
+                c.default.clone()
+            } else {
+                None
+            },
+            identity: None,
+        })
+        .collect())
+}
+
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let (ns, name) = crate::temp::creation_target(cx, &object_name(&ct.name), ct.temporary)?;
     let on_commit = match ct.on_commit {
@@ -122,7 +155,12 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
     let mut checks = Vec::new();
+    if let Some(like) = &ct.like {
+        columns = like_columns(cx, like)?;
+    }
+    let offset = columns.len();
     for (i, c) in ct.columns.iter().enumerate() {
+        let i = i + offset;
         let cname = ident_name(&c.name);
         if columns.iter().any(|x: &ColumnDef| x.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
