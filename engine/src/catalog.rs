@@ -198,6 +198,8 @@ pub struct Catalog {
     /// Catalog rows of temporary relations left by a crash, found by `load` (deleted by
     /// `Database::open` before any session starts).
     stale_temp: Vec<Tid>,
+    /// The database's sessions (`pg_stat_activity`), reachable wherever the catalog is.
+    activity: Arc<crate::activity::Registry>,
 }
 
 impl Catalog {
@@ -211,6 +213,7 @@ impl Catalog {
             viewer: 0,
             temp_spaces: BTreeMap::new(),
             stale_temp: Vec::new(),
+            activity: Default::default(),
         };
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
@@ -245,6 +248,11 @@ impl Catalog {
     /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
     pub(crate) fn set_viewer(&mut self, viewer: u32) {
         self.viewer = viewer;
+    }
+
+    /// The registry of the database's sessions.
+    pub fn activity(&self) -> &Arc<crate::activity::Registry> {
+        &self.activity
     }
 
     pub fn viewer(&self) -> u32 {

@@ -1,11 +1,25 @@
-//! Settings the engine acts on (PostgreSQL's GUCs with a unit): parsing a value as `SET`
-//! and postgresql.conf accept it, and showing it as `SHOW` does. Today that is
-//! `statement_timeout` (an integer of milliseconds, 0 = off).
+//! A session's settings (PostgreSQL's GUCs): their defaults, the values `SET`,
+//! `SET LOCAL` and `set_config` give them, and how a transaction's end keeps or undoes
+//! those (a rolled-back transaction undoes its `SET`s; `SET LOCAL` lasts until the
+//! transaction ends either way), as `SHOW` and `current_setting` read them. Values are
+//! text; the one setting the engine acts on with a unit, `statement_timeout` (an integer of
+//! milliseconds, 0 = off), is parsed as `SET` and postgresql.conf accept it and kept as
+//! `SHOW` prints it.
 
 use crate::error::{EngineError, Result};
+use parking_lot::Mutex;
+use std::collections::BTreeMap;
 
 /// The name of the statement timeout setting.
 pub const STATEMENT_TIMEOUT: &str = "statement_timeout";
+/// How long a statement waits for a lock before failing with 55P03 (0: no limit).
+pub const LOCK_TIMEOUT: &str = "lock_timeout";
+/// How long a lock wait lasts before the waiter looks for a deadlock.
+pub const DEADLOCK_TIMEOUT: &str = "deadlock_timeout";
+
+/// Settings in milliseconds, with their smallest value.
+const MILLISECOND_SETTINGS: &[(&str, u32)] =
+    &[(STATEMENT_TIMEOUT, 0), (LOCK_TIMEOUT, 0), (DEADLOCK_TIMEOUT, 1)];
 
 /// Time units PostgreSQL accepts, with their length in milliseconds (longest first, the
 /// order `SHOW` picks them in).
@@ -80,9 +94,215 @@ pub fn show_milliseconds(ms: u32) -> String {
     format!("{ms}ms")
 }
 
+/// The settings a session starts with: name as `pg_settings` spells it, value, type.
+pub const DEFAULTS: &[(&str, &str, &str)] = &[
+    ("DateStyle", "ISO, MDY", "string"),
+    ("IntervalStyle", "postgres", "enum"),
+    ("TimeZone", "UTC", "string"),
+    ("application_name", "", "string"),
+    ("client_encoding", "UTF8", "string"),
+    ("client_min_messages", "notice", "enum"),
+    (DEADLOCK_TIMEOUT, "1s", "integer"),
+    ("extra_float_digits", "1", "integer"),
+    ("integer_datetimes", "on", "bool"),
+    ("is_superuser", "on", "bool"),
+    ("lock_timeout", "0", "integer"),
+    ("max_identifier_length", "63", "integer"),
+    ("password_encryption", "scram-sha-256", "enum"),
+    ("search_path", "\"$user\", public", "string"),
+    ("server_encoding", "UTF8", "string"),
+    ("server_version", "15.0", "string"),
+    ("server_version_num", "150000", "integer"),
+    ("standard_conforming_strings", "on", "bool"),
+    (STATEMENT_TIMEOUT, "0", "integer"),
+];
+
+/// The default of setting `name` (any case), if it is one.
+pub fn default_of(name: &str) -> Option<&'static str> {
+    DEFAULTS
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v, _)| *v)
+}
+
+/// A session's settings. Shared by reference with running statements (`set_config`), so
+/// changes go through a lock.
+#[derive(Debug, Default)]
+pub struct Settings {
+    state: Mutex<SettingsState>,
+}
+
+#[derive(Debug, Default)]
+struct SettingsState {
+    /// Values set for the session (lower-case names).
+    session: BTreeMap<String, String>,
+    /// Values set until the end of the transaction (`SET LOCAL`); they hide `session`.
+    local: BTreeMap<String, String>,
+    /// `session` as the open transaction found it, once the transaction has changed it:
+    /// restored if the transaction rolls back.
+    saved: Option<BTreeMap<String, String>>,
+}
+
+impl Settings {
+    /// The value of setting `name` (any case): set locally, set for the session, or the
+    /// default; `None` for a name that is none of these.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let name = name.to_lowercase();
+        let st = self.state.lock();
+        st.local
+            .get(&name)
+            .or_else(|| st.session.get(&name))
+            .cloned()
+            .or_else(|| default_of(&name).map(str::to_owned))
+    }
+
+    /// `SHOW name`: the value, or 42704 for a name that is not a setting.
+    pub fn show(&self, name: &str) -> Result<String> {
+        self.get(name)
+            .ok_or_else(|| EngineError::UndefinedParameter {
+                name: name.to_owned(),
+            })
+    }
+
+    /// Sets `name` to `value` (`None`: back to its default) for the session, or until the
+    /// transaction ends when `local`. `in_txn` says whether a transaction is open (a
+    /// session value set inside one is undone if it rolls back). Returns the value as
+    /// `SHOW` then prints it.
+    pub fn set(
+        &self,
+        name: &str,
+        value: Option<&str>,
+        local: bool,
+        in_txn: bool,
+    ) -> Result<String> {
+        let name = name.to_lowercase();
+        let minimum = MILLISECOND_SETTINGS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m);
+        let value = match value {
+            Some(v) if minimum.is_some() && !v.eq_ignore_ascii_case("default") => {
+                let ms = parse_milliseconds(&name, v)?;
+                let min = minimum.unwrap_or(0);
+                if ms < min {
+                    return Err(EngineError::InvalidParameterValue {
+                        message: format!(
+                            "{ms} ms is outside the valid range for parameter \"{name}\" ({min} .. {})",
+                            i32::MAX
+                        ),
+                    });
+                }
+                Some(show_milliseconds(ms))
+            }
+            Some(v) if v.eq_ignore_ascii_case("default") && default_of(&name).is_some() => None,
+            v => v.map(str::to_owned),
+        };
+        let mut st = self.state.lock();
+        let st = &mut *st;
+        if local {
+            match &value {
+                Some(v) => st.local.insert(name.clone(), v.clone()),
+                // Back to the session's value for the rest of the transaction.
+                None => match st.session.get(&name) {
+                    Some(v) => st.local.insert(name.clone(), v.clone()),
+                    None => st.local.remove(&name),
+                },
+            };
+        } else {
+            if in_txn && st.saved.is_none() {
+                st.saved = Some(st.session.clone());
+            }
+            st.local.remove(&name);
+            match &value {
+                Some(v) => st.session.insert(name.clone(), v.clone()),
+                None => st.session.remove(&name),
+            };
+        }
+        Ok(st
+            .local
+            .get(&name)
+            .or_else(|| st.session.get(&name))
+            .cloned()
+            .or_else(|| default_of(&name).map(str::to_owned))
+            .unwrap_or_default())
+    }
+
+    /// The transaction ended: local values go; a rollback also undoes the session values it
+    /// set.
+    pub fn end_transaction(&self, committed: bool) {
+        let mut st = self.state.lock();
+        st.local.clear();
+        if let Some(saved) = st.saved.take() {
+            if !committed {
+                st.session = saved;
+            }
+        }
+    }
+
+    /// The statement timeout in milliseconds (0: none).
+    pub fn statement_timeout(&self) -> u32 {
+        self.milliseconds(STATEMENT_TIMEOUT, 0)
+    }
+
+    /// The lock timeout in milliseconds (0: none).
+    pub fn lock_timeout(&self) -> u32 {
+        self.milliseconds(LOCK_TIMEOUT, 0)
+    }
+
+    /// The deadlock timeout in milliseconds.
+    pub fn deadlock_timeout(&self) -> u32 {
+        self.milliseconds(DEADLOCK_TIMEOUT, 1000)
+    }
+
+    fn milliseconds(&self, name: &str, fallback: u32) -> u32 {
+        self.get(name)
+            .and_then(|v| parse_milliseconds(name, &v).ok())
+            .unwrap_or(fallback)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_follow_transactions() {
+        let s = Settings::default();
+        assert_eq!(s.get("DateStyle").as_deref(), Some("ISO, MDY"));
+        assert!(s.get("no_such").is_none());
+        // A session value set outside a transaction stays.
+        s.set("application_name", Some("a"), false, false).ok();
+        s.end_transaction(false);
+        assert_eq!(s.get("application_name").as_deref(), Some("a"));
+        // One set in a transaction that rolls back is undone; one committed stays.
+        s.set("application_name", Some("b"), false, true).ok();
+        s.end_transaction(false);
+        assert_eq!(s.get("application_name").as_deref(), Some("a"));
+        s.set("application_name", Some("c"), false, true).ok();
+        s.end_transaction(true);
+        assert_eq!(s.get("application_name").as_deref(), Some("c"));
+        // A local value lasts until the transaction ends, committed or not.
+        assert_eq!(
+            s.set("Application_Name", Some("d"), true, true)
+                .ok()
+                .as_deref(),
+            Some("d")
+        );
+        assert_eq!(s.get("application_name").as_deref(), Some("d"));
+        s.end_transaction(true);
+        assert_eq!(s.get("application_name").as_deref(), Some("c"));
+        // statement_timeout is parsed and shown as SHOW shows it.
+        assert_eq!(
+            s.set(STATEMENT_TIMEOUT, Some("2000"), false, false)
+                .ok()
+                .as_deref(),
+            Some("2s")
+        );
+        assert_eq!(s.statement_timeout(), 2000);
+        assert!(s.set(STATEMENT_TIMEOUT, Some("x"), false, false).is_err());
+        s.set(STATEMENT_TIMEOUT, None, false, false).ok();
+        assert_eq!(s.statement_timeout(), 0);
+    }
 
     fn p(v: &str) -> Result<u32> {
         parse_milliseconds(STATEMENT_TIMEOUT, v)

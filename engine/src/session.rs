@@ -37,7 +37,7 @@ use crate::notice::{Notice, Severity};
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use storage::{Snapshot, Transaction, TxnId};
 
 /// A result column: its name and type.
@@ -258,7 +258,9 @@ impl Active {
 pub struct Session {
     db: Database,
     active: Option<Active>,
-    settings: BTreeMap<String, String>,
+    settings: guc::Settings,
+    /// The session's entry in the database's activity registry (`pg_stat_activity`).
+    activity: crate::activity::ActivityHandle,
     /// A COPY FROM STDIN waiting for data.
     copy: Option<Box<CopyIn>>,
     /// The authenticated role (`None`: an embedded session, with all privileges).
@@ -270,8 +272,6 @@ pub struct Session {
     currvals: crate::sequence::Currvals,
     /// Notices raised since the latest `execute*` call began.
     notices: Vec<Notice>,
-    /// statement_timeout in milliseconds (0: none).
-    statement_timeout: u32,
     /// The session's temp namespace number N (`pg_temp_N`); 0 until its first temporary
     /// relation. Its relations are dropped when the session is.
     temp_ns: u32,
@@ -279,10 +279,6 @@ pub struct Session {
     cursors: crate::cursor::Cursors,
     /// Whether the running statement waits for a lock (observable from other threads).
     probe: WaitProbe,
-    /// lock_timeout in milliseconds (0: none).
-    lock_timeout: u32,
-    /// deadlock_timeout in milliseconds.
-    deadlock_timeout: u32,
 }
 
 /// A transaction's isolation level (as SHOW names it) and access mode.
@@ -381,6 +377,7 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::CreateView(_) => "CREATE VIEW",
         S::CreateSequence { .. } => "CREATE SEQUENCE",
         S::AlterTable(_) => "ALTER TABLE",
+        S::AlterIndex { .. } => "ALTER INDEX",
         S::Truncate(_) => "TRUNCATE TABLE",
         S::Drop { .. } => "DROP",
         S::Explain {
@@ -394,22 +391,21 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
 
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
+        let activity = db.catalog().activity().register();
         Session {
             db,
             active: None,
-            settings: BTreeMap::new(),
+            settings: guc::Settings::default(),
+            activity,
             user: None,
             cancel: crate::interrupt::CancelHandle::new(),
             default_mode: TxnMode::default(),
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
-            statement_timeout: 0,
             temp_ns: 0,
             cursors: Default::default(),
             probe: WaitProbe::new(),
-            lock_timeout: 0,
-            deadlock_timeout: 1000,
         }
     }
 
@@ -422,9 +418,13 @@ impl Session {
     fn wait_rules(&self) -> WaitRules {
         WaitRules {
             nowait: false,
-            lock_timeout: (self.lock_timeout > 0)
-                .then(|| std::time::Duration::from_millis(self.lock_timeout.into())),
-            deadlock_timeout: std::time::Duration::from_millis(self.deadlock_timeout.into()),
+            lock_timeout: match self.settings.lock_timeout() {
+                0 => None,
+                ms => Some(std::time::Duration::from_millis(ms.into())),
+            },
+            deadlock_timeout: std::time::Duration::from_millis(
+                self.settings.deadlock_timeout().into(),
+            ),
         }
     }
 
@@ -476,6 +476,27 @@ impl Session {
     /// statements), as the server does after authentication.
     pub fn set_user(&mut self, name: &str) {
         self.user = Some(name.to_owned());
+        self.activity.set_user(name);
+    }
+
+    /// The session's backend process id (`pg_backend_pid()`).
+    pub fn backend_pid(&self) -> i32 {
+        self.activity.pid()
+    }
+
+    /// Sets the backend process id (a server passes the one it gave the client).
+    pub fn set_backend_pid(&mut self, pid: i32) {
+        self.activity.set_pid(pid);
+    }
+
+    /// Runs `f` as the statement `sql`, as pg_stat_activity shows it.
+    fn tracked<R>(&mut self, sql: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        self.activity.statement_started(sql);
+        let res = f(self);
+        let app = self.settings.get("application_name").unwrap_or_default();
+        self.activity
+            .statement_ended(self.transaction_status(), app);
+        res
     }
 
     /// The role the session runs as, if authenticated.
@@ -507,22 +528,26 @@ impl Session {
     /// Runs every statement of `sql` in order, stopping at the first error. A COPY … FROM
     /// STDIN followed by its data lines (ended by `\.`) loads them, as in a psql script.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        let stmts = sql::parse(sql)?;
-        let mut out = Vec::with_capacity(stmts.len());
-        for s in &stmts {
-            out.push(self.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
-        }
-        Ok(out)
+        self.tracked(sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            let stmts = sql::parse(sql)?;
+            let mut out = Vec::with_capacity(stmts.len());
+            for s in &stmts {
+                out.push(this.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
+            }
+            Ok(out)
+        })
     }
 
     /// Runs exactly one statement with `$1…` parameters (typed values).
     pub fn execute_one(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        let stmt = one_statement(sql)?;
-        self.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+        self.tracked(sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            let stmt = one_statement(sql)?;
+            this.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+        })
     }
 
     /// Runs one statement with `$1…` parameters; returns its rows (empty for commands).
@@ -583,10 +608,12 @@ impl Session {
 
     /// Runs a prepared statement with parameter values of its parameter types.
     pub fn execute_prepared(&mut self, p: &Prepared, params: &[Value]) -> Result<StatementResult> {
-        self.notices.clear();
-        self.end_copy_if_any()?;
-        self.run(&p.stmt, params)
-            .map_err(|e| e.resolve_position(&p.sql))
+        self.tracked(&p.sql, |this| {
+            this.notices.clear();
+            this.end_copy_if_any()?;
+            this.run(&p.stmt, params)
+                .map_err(|e| e.resolve_position(&p.sql))
+        })
     }
 
     /// Puts an open transaction block into the failed state, as an error inside it does
@@ -741,6 +768,7 @@ impl Session {
             params,
             session_user: self.user.as_deref(),
             settings: Some(&self.settings),
+            backend_pid: self.activity.pid(),
             sequences: db.sequences(),
             currvals: &self.currvals,
             read_only: a.mode.read_only,
@@ -769,6 +797,7 @@ impl Session {
             &WaitRules::default(),
             &self.probe,
         )?;
+        self.activity.set_transaction(true);
         self.active = Some(Active {
             txn,
             changes: Vec::new(),
@@ -834,6 +863,8 @@ impl Session {
             return Ok(());
         };
         let me = a.id();
+        self.settings.end_transaction(commit && !a.failed);
+        self.activity.set_transaction(false);
         // Locks go only after the commit is durable and visible, or the rollback complete.
         let res = if commit && !a.failed {
             let res = a.txn.commit();
@@ -853,8 +884,8 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
-        let timeout = (self.statement_timeout > 0)
-            .then(|| std::time::Duration::from_millis(self.statement_timeout.into()));
+        let ms = self.settings.statement_timeout();
+        let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms.into()));
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
         if let Some(a) = &mut self.active {
             a.stmt_snapshot = None;
@@ -959,6 +990,12 @@ impl Session {
                     .map(|i| i.value.to_lowercase())
                     .collect::<Vec<_>>()
                     .join(".");
+                // SHOW TRANSACTION ISOLATION LEVEL is PostgreSQL's spelling of
+                // SHOW transaction_isolation (and names its column so).
+                let name = match name.as_str() {
+                    "transaction.isolation.level" => "transaction_isolation".to_owned(),
+                    _ => name,
+                };
                 let value = self.show(&name)?;
                 Ok(StatementResult::Rows(RowSet {
                     columns: vec![Column {
@@ -1161,7 +1198,10 @@ impl Session {
     fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
         match set {
             ast::Set::SingleAssignment {
-                variable, values, ..
+                scope,
+                variable,
+                values,
+                ..
             } => {
                 let name = variable.to_string().to_lowercase();
                 let value = values
@@ -1175,33 +1215,6 @@ impl Session {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                let ms_setting = |value: &str, default: u32| -> Result<u32> {
-                    if value.eq_ignore_ascii_case("default") {
-                        Ok(default)
-                    } else {
-                        guc::parse_milliseconds(&name, value)
-                    }
-                };
-                if name == "lock_timeout" {
-                    self.lock_timeout = ms_setting(&value, 0)?;
-                    let shown = guc::show_milliseconds(self.lock_timeout);
-                    self.settings.insert(name, shown);
-                    return Ok(StatementResult::Command("SET".into()));
-                }
-                if name == "deadlock_timeout" {
-                    let ms = ms_setting(&value, 1000)?;
-                    if ms == 0 {
-                        return Err(EngineError::InvalidParameterValue {
-                            message: format!(
-                                "0 ms is outside the valid range for parameter \"deadlock_timeout\" (1 .. {})",
-                                i32::MAX
-                            ),
-                        });
-                    }
-                    self.deadlock_timeout = ms;
-                    self.settings.insert(name, guc::show_milliseconds(ms));
-                    return Ok(StatementResult::Command("SET".into()));
-                }
                 if name == "default_transaction_isolation" || name == "transaction_isolation" {
                     let level = isolation_from_setting(&value)?;
                     if name == "transaction_isolation" {
@@ -1217,18 +1230,19 @@ impl Session {
                     }
                     return Ok(StatementResult::Command("SET".into()));
                 }
-                let value = if name == guc::STATEMENT_TIMEOUT {
-                    let ms = if value.eq_ignore_ascii_case("default") {
-                        0
-                    } else {
-                        guc::parse_milliseconds(&name, &value)?
-                    };
-                    self.statement_timeout = ms;
-                    guc::show_milliseconds(ms)
-                } else {
-                    value
-                };
-                self.settings.insert(name, value);
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                let in_block = self.active.as_ref().is_some_and(|a| a.explicit);
+                if local && !in_block {
+                    // PostgreSQL only warns: the value would end with the statement.
+                    self.notices.push(Notice::new(
+                        Severity::Warning,
+                        "25P01",
+                        "SET LOCAL can only be used in transaction blocks",
+                    ));
+                    return Ok(StatementResult::Command("SET".into()));
+                }
+                self.settings
+                    .set(&name, Some(&value), local, self.active.is_some())?;
                 Ok(StatementResult::Command("SET".into()))
             }
             ast::Set::SetTransaction {
@@ -1279,24 +1293,7 @@ impl Session {
             "default_transaction_read_only" => return Ok(on_off(self.default_mode.read_only)),
             _ => {}
         }
-        if let Some(v) = self.settings.get(name) {
-            return Ok(v.clone());
-        }
-        Ok(match name {
-            "server_version" => "15.0".into(),
-            "server_encoding" | "client_encoding" => "UTF8".into(),
-            "datestyle" => "ISO, MDY".into(),
-            "intervalstyle" => "postgres".into(),
-            "timezone" => "UTC".into(),
-            "standard_conforming_strings" => "on".into(),
-            "integer_datetimes" => "on".into(),
-            guc::STATEMENT_TIMEOUT => guc::show_milliseconds(self.statement_timeout),
-            "lock_timeout" => guc::show_milliseconds(self.lock_timeout),
-            "deadlock_timeout" => guc::show_milliseconds(self.deadlock_timeout),
-            _ => {
-                return Err(EngineError::UndefinedParameter { name: name.into() });
-            }
-        })
+        self.settings.show(name)
     }
 }
 

@@ -353,6 +353,7 @@ impl Conn {
         let (rejected, cancel) = worker
             .run(move |s| {
                 s.set_user(&session_user);
+                s.set_backend_pid(pid);
                 let mut rejected = Vec::new();
                 for (k, v) in settings {
                     let sql = format!("SET {k} = {}", crate::sql_text::quote_literal(&v));

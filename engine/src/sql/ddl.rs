@@ -9,13 +9,17 @@ use super::dml::table_rows;
 use super::{Outcome, TxnCx};
 use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, OnCommit, TableDef};
 use crate::error::{EngineError, Result};
-use crate::notice::{Notice, Severity};
+use crate::notice::Notice;
 use crate::types::DataType;
 use sqlparser::ast;
 
 use super::binder::object_name;
 
-fn index_columns(table: &str, cols: &[ColumnDef], idx: &[ast::IndexColumn]) -> Result<Vec<usize>> {
+pub(super) fn index_columns(
+    table: &str,
+    cols: &[ColumnDef],
+    idx: &[ast::IndexColumn],
+) -> Result<Vec<usize>> {
     idx.iter()
         .map(|c| match &c.column.expr {
             ast::Expr::Identifier(i) => {
@@ -34,13 +38,13 @@ fn index_columns(table: &str, cols: &[ColumnDef], idx: &[ast::IndexColumn]) -> R
 /// A column definition with its NULL / NOT NULL / DEFAULT / identity options applied, the
 /// options left over (constraints, for the caller), and for a serial or identity column
 /// the options of the sequence to create for it.
-type PlainColumn<'a> = (
+pub(super) type PlainColumn<'a> = (
     ColumnDef,
     Vec<&'a ast::ColumnOptionDef>,
     Option<Vec<ast::SequenceOptions>>,
 );
 
-fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
+pub(super) fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
     let serial = super::ddl_seq::serial_type(&c.data_type);
     let mut col = ColumnDef {
         name: ident_name(&c.name),
@@ -87,6 +91,39 @@ fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
     Ok((col, rest, sequence))
 }
 
+/// The columns `CREATE TABLE … (LIKE source [INCLUDING | EXCLUDING DEFAULTS])` copies:
+/// names, types and NOT NULL, and with INCLUDING DEFAULTS the defaults (an identity
+/// column's is not one: it becomes a plain NOT NULL column, as in PostgreSQL).
+fn like_columns(cx: &TxnCx<'_>, like: &ast::CreateTableLikeKind) -> Result<Vec<ColumnDef>> {
+    let ast::CreateTableLikeKind::Parenthesized(like) = like else {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "CREATE TABLE … LIKE without parentheses".into(),
+        });
+    };
+    let source = object_name(&like.name);
+    let table = cx
+        .catalog
+        .get(&source)
+        .filter(|t| t.sequence.is_none())
+        .ok_or(EngineError::UndefinedTable { name: source })?;
+    let defaults = like.defaults == Some(ast::CreateTableLikeDefaults::Including);
+    Ok(table
+        .columns
+        .iter()
+        .map(|c| ColumnDef {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+            not_null: c.not_null,
+            default: if defaults && c.identity.is_none() {
+                c.default.clone()
+            } else {
+                None
+            },
+            identity: None,
+        })
+        .collect())
+}
+
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let (ns, name) = crate::temp::creation_target(cx, &object_name(&ct.name), ct.temporary)?;
     let on_commit = match ct.on_commit {
@@ -118,7 +155,12 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
     let mut checks = Vec::new();
+    if let Some(like) = &ct.like {
+        columns = like_columns(cx, like)?;
+    }
+    let offset = columns.len();
     for (i, c) in ct.columns.iter().enumerate() {
+        let i = i + offset;
         let cname = ident_name(&c.name);
         if columns.iter().any(|x: &ColumnDef| x.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
@@ -394,220 +436,15 @@ fn storage_parameters(options: &ast::CreateTableOptions) -> Result<()> {
     Ok(())
 }
 
-/// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: checks the existing rows (no NULL in a primary
-/// key, no duplicate) while building the constraint's unique index; returns the index.
-fn add_key(
-    cx: &mut TxnCx<'_>,
-    def: &mut TableDef,
-    name: Option<&ast::Ident>,
-    columns: &[ast::IndexColumn],
-    primary: bool,
-) -> Result<IndexDef> {
-    if primary && def.indexes.iter().any(|i| i.primary) {
-        return Err(EngineError::InvalidTableDefinition {
-            message: format!(
-                "multiple primary keys for table \"{}\" are not allowed",
-                def.name
-            ),
-        });
-    }
-    let cols = index_columns(&def.name, &def.columns, columns)?;
-    let iname = name.map(ident_name).unwrap_or_else(|| {
-        if primary {
-            format!("{}_pkey", def.name)
-        } else {
-            let parts: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
-            format!("{}_{}_key", def.name, parts.join("_"))
-        }
-    });
-    if cx.catalog.name_taken(def.temp, &iname) || def.indexes.iter().any(|i| i.name == iname) {
-        return Err(EngineError::DuplicateTable { name: iname });
-    }
-    let (ioid, ifile) = cx.catalog.allocate(cx.storage)?;
-    let index = IndexDef {
-        name: iname,
-        oid: ioid,
-        file: ifile,
-        columns: cols,
-        unique: true,
-        primary,
-    };
-    super::index_build::build_index(cx, def, &index, primary)?;
-    if primary {
-        for &c in &index.columns {
-            def.columns[c].not_null = true;
-        }
-    }
-    Ok(index)
-}
-
-/// ALTER TABLE: ADD COLUMN, DROP COLUMN, ADD PRIMARY KEY / UNIQUE, RENAME COLUMN, RENAME TO.
-pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    let name = object_name(&at.name);
-    let Some(table) = cx.catalog.get(&name).filter(|t| t.kind() == "a table") else {
-        if at.if_exists {
-            if cx.catalog.get(&name).is_none() {
-                cx.notices.push(Notice::missing_skipped("relation", &name));
-            }
-            return Ok(Outcome::Command {
-                tag: "ALTER TABLE".into(),
-            });
-        }
-        return Err(EngineError::UndefinedTable { name });
-    };
-    let drops = at
-        .operations
-        .iter()
-        .filter(|op| matches!(op, ast::AlterTableOperation::DropColumn { .. }))
-        .count();
-    if drops > 0 {
-        if drops != at.operations.len() {
-            return Err(EngineError::FeatureNotSupported {
-                feature: "DROP COLUMN together with other ALTER TABLE actions".into(),
-            });
-        }
-        for op in &at.operations {
-            if let ast::AlterTableOperation::DropColumn {
-                column_names,
-                if_exists,
-                drop_behavior,
-                ..
-            } = op
-            {
-                let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
-                for c in column_names {
-                    super::drop_column::drop_column(
-                        cx,
-                        &name,
-                        &ident_name(c),
-                        *if_exists,
-                        cascade,
-                    )?;
-                }
-            }
-        }
-        return Ok(Outcome::Command {
-            tag: "ALTER TABLE".into(),
-        });
-    }
-    let mut def = (*table).clone();
-    let mut new_name = None;
-    let mut added = Vec::new();
-    for op in &at.operations {
-        match op {
-            ast::AlterTableOperation::AddColumn {
-                if_not_exists,
-                column_def: c,
-                ..
-            } => {
-                let cname = ident_name(&c.name);
-                if def.column_index(&cname).is_some() {
-                    if *if_not_exists {
-                        cx.notices.push(Notice::new(
-                            Severity::Notice,
-                            "42701",
-                            format!(
-                                "column \"{cname}\" of relation \"{name}\" already exists, skipping"
-                            ),
-                        ));
-                        continue;
-                    }
-                    return Err(EngineError::DuplicateColumn { name: cname });
-                }
-                let (col, constraints, sequence) = plain_column(c)?;
-                if sequence.is_some() {
-                    return Err(EngineError::FeatureNotSupported {
-                        feature: "ADD COLUMN of a serial or identity column".into(),
-                    });
-                }
-                if let Some(opt) = constraints.first() {
-                    return Err(EngineError::FeatureNotSupported {
-                        feature: format!("ADD COLUMN with {}", opt.option),
-                    });
-                }
-                added.push(def.columns.len());
-                def.columns.push(col);
-            }
-            ast::AlterTableOperation::RenameColumn {
-                old_column_name,
-                new_column_name,
-            } => {
-                let old = ident_name(old_column_name);
-                let new = ident_name(new_column_name);
-                if def.column_index(&new).is_some() {
-                    return Err(EngineError::DuplicateColumn { name: new });
-                }
-                let i = def
-                    .column_index(&old)
-                    .ok_or(EngineError::UndefinedColumn { name: old })?;
-                def.columns[i].name = new;
-            }
-            ast::AlterTableOperation::AddConstraint { constraint, .. } => {
-                let index = match constraint {
-                    ast::TableConstraint::PrimaryKey(pk) => {
-                        add_key(cx, &mut def, pk.name.as_ref(), &pk.columns, true)?
-                    }
-                    ast::TableConstraint::Unique(u) => {
-                        add_key(cx, &mut def, u.name.as_ref(), &u.columns, false)?
-                    }
-                    other => {
-                        return Err(EngineError::FeatureNotSupported {
-                            feature: format!("ALTER TABLE ADD {other}"),
-                        })
-                    }
-                };
-                def.indexes.push(index);
-            }
-            ast::AlterTableOperation::RenameTable { table_name } => {
-                let (ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n)) =
-                    table_name;
-                new_name = Some(object_name(n));
-            }
-            other => {
-                return Err(EngineError::FeatureNotSupported {
-                    feature: format!("ALTER TABLE {other}"),
-                })
-            }
-        }
-    }
-    // Existing rows get the new columns' defaults (NULL when none): rewrite them when a
-    // default or NOT NULL makes that matter.
-    let rewrite = added
-        .iter()
-        .any(|&c| def.columns[c].default.is_some() || def.columns[c].not_null);
-    let change = cx.catalog.replace(cx.txn, cx.storage, def.clone())?;
-    cx.changes.push(change);
-    if rewrite {
-        let table = cx.catalog.get(&def.name).ok_or(EngineError::Internal {
-            reason: "altered table vanished",
-        })?;
-        for (tid, old) in table_rows(cx.storage, &table)? {
-            let mut row = old.clone();
-            for &c in &added {
-                row.resize(c, crate::types::Value::Null);
-                row.push(super::dml::default_value(cx, &table, c)?);
-            }
-            super::dml::unstore_row(cx, &table, tid, &old)?;
-            super::dml::store_row(cx, &table, &row)?;
-        }
-    }
-    if let Some(new) = new_name {
-        if cx.catalog.name_taken(def.temp, &new) {
-            return Err(EngineError::DuplicateTable { name: new });
-        }
-        let change = cx.catalog.drop_table(cx.txn, cx.storage, &def)?;
-        cx.changes.push(change);
-        def.name = new;
-        let change = cx.catalog.create(cx.txn, cx.storage, def)?;
-        cx.changes.push(change);
-    }
-    Ok(Outcome::Command {
-        tag: "ALTER TABLE".into(),
-    })
-}
-
 /// TRUNCATE: deletes every row, in the transaction (so it rolls back like a DELETE).
 pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
+    // Sequence values change outside transactions here, while PostgreSQL restarts them
+    // transactionally: RESTART IDENTITY is refused rather than done differently.
+    if t.identity == Some(ast::TruncateIdentityOption::Restart) {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "TRUNCATE … RESTART IDENTITY".into(),
+        });
+    }
     for target in &t.table_names {
         let name = object_name(&target.name);
         let table = match cx.catalog.get(&name) {
@@ -699,7 +536,10 @@ pub fn drop(
 
 /// The one column of `columns` an expression reads, if it reads exactly one (by the
 /// identifiers among its tokens).
-fn single_column(expr: &ast::Expr, columns: &[crate::catalog::ColumnDef]) -> Option<String> {
+pub(super) fn single_column(
+    expr: &ast::Expr,
+    columns: &[crate::catalog::ColumnDef],
+) -> Option<String> {
     use sqlparser::tokenizer::{Token, Tokenizer};
     let text = expr.to_string();
     let tokens = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, &text)

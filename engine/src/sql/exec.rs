@@ -22,6 +22,19 @@ pub struct ExecCx<'a> {
     pub params: &'a [Value],
     /// What `nextval` and friends need (None where no sequence may be used: 0A000).
     pub seq: Option<crate::sequence::SeqEnv<'a>>,
+    /// What the session functions (`current_setting`, `set_config`, `pg_backend_pid`,
+    /// `txid_current`) need (None where they may not be used: 0A000).
+    pub session: Option<SessionEnv<'a>>,
+}
+
+/// The running statement's session and transaction.
+#[derive(Clone, Copy)]
+pub struct SessionEnv<'a> {
+    /// The session's settings (None outside a session: the defaults apply).
+    pub settings: Option<&'a crate::guc::Settings>,
+    pub backend_pid: i32,
+    /// The storage transaction's id.
+    pub txid: u64,
 }
 
 impl ExecCx<'_> {

@@ -311,7 +311,7 @@ impl Expr {
                 for a in &c.args {
                     vals.push(a.eval(row, env)?);
                 }
-                super::syscat::funcs::call(c.func, &c.snapshot, &vals)
+                c.eval(&vals, env.cx)
             }
             Expr::Sequence(op, args) => {
                 let mut vals = Vec::with_capacity(args.len());

@@ -1,6 +1,7 @@
 //! SQL processing: parsing (sqlparser, PostgreSQL dialect), binding to plans, execution,
 //! DDL and DML.
 
+mod alter_table;
 pub mod analyze;
 pub mod binder;
 mod ctas;
@@ -175,7 +176,9 @@ pub struct TxnCx<'a> {
     /// The session's authenticated role; `None` for an embedded session (all privileges).
     pub session_user: Option<&'a str>,
     /// The session's settings (`SET`), when the statement runs in a session.
-    pub settings: Option<&'a std::collections::BTreeMap<String, String>>,
+    pub settings: Option<&'a crate::guc::Settings>,
+    /// The session's backend process id (`pg_backend_pid`).
+    pub backend_pid: i32,
     pub sequences: &'a crate::sequence::Sequences,
     pub currvals: &'a crate::sequence::Currvals,
     /// The transaction is READ ONLY.
@@ -212,6 +215,11 @@ impl<'a> TxnCx<'a> {
             storage: self.storage,
             snapshot: self.snapshot,
             params: self.params,
+            session: Some(exec::SessionEnv {
+                settings: self.settings,
+                backend_pid: self.backend_pid,
+                txid: self.txn.id().0,
+            }),
             seq: Some(crate::sequence::SeqEnv {
                 sequences: self.sequences,
                 catalog: self.catalog,
@@ -255,7 +263,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::Truncate(t) => ddl::truncate(t, cx),
         S::Vacuum(v) => maintenance::vacuum(v, cx),
         S::Analyze(a) => maintenance::analyze(a, cx),
-        S::AlterTable(at) => ddl::alter_table(at, cx),
+        S::AlterTable(at) => alter_table::alter_table(at, cx),
+        S::AlterIndex { name, operation } => alter_table::alter_index(name, operation, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
         S::Drop {

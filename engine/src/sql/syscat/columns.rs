@@ -451,6 +451,29 @@ pub const PG_SEQUENCES: &[Col] = &[
     ("last_value", T::Int8),
 ];
 
+/// `client_addr` (inet), `backend_xid` and `backend_xmin` (xid) are left out.
+pub const PG_STAT_ACTIVITY: &[Col] = &[
+    ("datid", T::Oid),
+    ("datname", T::Name),
+    ("pid", T::Int4),
+    ("leader_pid", T::Int4),
+    ("usesysid", T::Oid),
+    ("usename", T::Name),
+    ("application_name", T::Text),
+    ("client_hostname", T::Text),
+    ("client_port", T::Int4),
+    ("backend_start", T::Timestamptz),
+    ("xact_start", T::Timestamptz),
+    ("query_start", T::Timestamptz),
+    ("state_change", T::Timestamptz),
+    ("wait_event_type", T::Text),
+    ("wait_event", T::Text),
+    ("state", T::Text),
+    ("query_id", T::Int8),
+    ("query", T::Text),
+    ("backend_type", T::Text),
+];
+
 pub const PG_SETTINGS: &[Col] = &[
     ("name", T::Text),
     ("setting", T::Text),

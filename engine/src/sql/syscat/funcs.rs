@@ -2,6 +2,8 @@
 //! `pg_get_expr`, `pg_get_userbyid`, `pg_table_is_visible`, `version()`, ...) and the casts
 //! to OID alias types. Bound calls carry a [`Snapshot`] of the catalog taken at bind time,
 //! so evaluation needs nothing else; calls with constant arguments are folded when bound.
+//! The administration functions that read the session or the storage (see `admin`) are
+//! bound here too, but evaluated when they run.
 
 use super::rows::{constraint_oid, constraints, ConstraintRef};
 use super::types::{format_type, type_name, type_oid};
@@ -40,8 +42,19 @@ pub enum SysFunc {
     CurrentSchema,
     PgMyTempSchema,
     CurrentUser,
-    HasPrivilege,
     HasTablePrivilege,
+    HasSchemaPrivilege,
+    HasDatabasePrivilege,
+    PgHasRole,
+    CurrentSetting,
+    SetConfig,
+    PgBackendPid,
+    PgSizePretty,
+    RelationSize(super::admin::SizeOf),
+    PgDatabaseSize,
+    TxidCurrent,
+    PgCurrentWalLsn,
+    PgPostmasterStartTime,
     PgRelationIsPublishable,
     PgGetStatisticsobjdefColumns,
     PgGetFunctionResult,
@@ -226,17 +239,66 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
         T::Bool,
     ),
     f(
+        1921,
+        "has_table_privilege",
+        F::HasTablePrivilege,
+        &[T::Name, T::Oid, T::Text],
+        T::Bool,
+    ),
+    f(
         2268,
         "has_schema_privilege",
-        F::HasPrivilege,
+        F::HasSchemaPrivilege,
         &[T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        2269,
+        "has_schema_privilege",
+        F::HasSchemaPrivilege,
+        &[T::Oid, T::Text],
+        T::Bool,
+    ),
+    f(
+        2265,
+        "has_schema_privilege",
+        F::HasSchemaPrivilege,
+        &[T::Name, T::Text, T::Text],
         T::Bool,
     ),
     f(
         2250,
         "has_database_privilege",
-        F::HasPrivilege,
+        F::HasDatabasePrivilege,
         &[T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        2251,
+        "has_database_privilege",
+        F::HasDatabasePrivilege,
+        &[T::Oid, T::Text],
+        T::Bool,
+    ),
+    f(
+        2247,
+        "has_database_privilege",
+        F::HasDatabasePrivilege,
+        &[T::Name, T::Text, T::Text],
+        T::Bool,
+    ),
+    f(
+        2709,
+        "pg_has_role",
+        F::PgHasRole,
+        &[T::Name, T::Text],
+        T::Bool,
+    ),
+    f(
+        2705,
+        "pg_has_role",
+        F::PgHasRole,
+        &[T::Name, T::Name, T::Text],
         T::Bool,
     ),
     f(
@@ -298,12 +360,16 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
     ),
 ];
 
-/// The overloads of a catalog function, if `name` is one.
-pub fn lookup(name: &str) -> Vec<&'static FuncInfo> {
+/// Every catalog and administration function (`pg_proc`'s rows).
+pub fn all_functions() -> impl Iterator<Item = &'static FuncInfo> {
     CATALOG_FUNCTIONS
         .iter()
-        .filter(|f| f.name == name)
-        .collect()
+        .chain(super::admin::ADMIN_FUNCTIONS.iter())
+}
+
+/// The overloads of a catalog function, if `name` is one.
+pub fn lookup(name: &str) -> Vec<&'static FuncInfo> {
+    all_functions().filter(|f| f.name == name).collect()
 }
 
 /// Binds a call of a catalog function: picks the overload by argument count, casts the
@@ -328,7 +394,14 @@ pub fn bind(
     };
     let mut bound = Vec::with_capacity(args.len());
     for ((x, from), to) in args.into_iter().zip(info.args) {
-        bound.push(coerce(x, &from, to)?);
+        let x = match to {
+            // A name becomes a regclass (or regtype, ...) through the catalog.
+            DataType::Reg(kind) if !matches!(from, DataType::Reg(_)) => {
+                bind_reg_cast(catalog, x, &from, *kind)?.0
+            }
+            _ => coerce(x, &from, to)?,
+        };
+        bound.push(x);
     }
     make_call(catalog, info.func, bound, info.ret.clone())
 }
@@ -365,7 +438,7 @@ fn make_call(
     ret: DataType,
 ) -> Result<(Expr, DataType)> {
     let snap = Arc::new(Snapshot::new(catalog));
-    if args.iter().all(|a| matches!(a, Expr::Const(_))) {
+    if !super::admin::is_runtime(func) && args.iter().all(|a| matches!(a, Expr::Const(_))) {
         let vals: Vec<Value> = args
             .into_iter()
             .map(|a| match a {
@@ -391,6 +464,17 @@ pub struct SysCall {
     pub func: SysFunc,
     pub snapshot: Arc<Snapshot>,
     pub args: Vec<Expr>,
+}
+
+impl SysCall {
+    /// Evaluates the call on its evaluated arguments, in the running statement's context.
+    pub fn eval(&self, args: &[Value], cx: &crate::sql::exec::ExecCx<'_>) -> Result<Value> {
+        if super::admin::is_runtime(self.func) {
+            super::admin::call(self.func, &self.snapshot, args, cx)
+        } else {
+            call(self.func, &self.snapshot, args)
+        }
+    }
 }
 
 fn as_oid(v: &Value) -> u32 {
@@ -468,6 +552,44 @@ fn constraint_def(s: &Snapshot, con: u32, pretty: bool) -> Option<String> {
     None
 }
 
+/// Whether the text names a relation, as a `regclass` input (42P01 if not).
+pub fn reg_class_exists(s: &Snapshot, text: &str) -> Result<()> {
+    reg_from_text(s, RegKind::Class, text, false).map(|_| ())
+}
+
+/// `pg_get_serial_sequence(table, column)`: the schema-qualified name of the sequence the
+/// column's serial or identity default draws from, if the table owns it.
+fn serial_sequence(s: &Snapshot, table: &str, column: &str) -> Result<Value> {
+    let oid = as_oid(&reg_from_text(s, RegKind::Class, table, false)?);
+    let Some(RelRef::Table(t)) = s.relation(oid) else {
+        return Err(EngineError::UndefinedTable { name: table.into() });
+    };
+    let Some(col) = t.columns.iter().find(|c| c.name == column) else {
+        return Err(EngineError::UndefinedColumn {
+            name: format!("{column}\" of relation \"{}", t.name),
+        });
+    };
+    let seq = col
+        .default
+        .as_deref()
+        .and_then(|d| d.strip_prefix("nextval('"))
+        .and_then(|d| d.split_once('\''))
+        .map(|(name, _)| name);
+    let owned = seq.and_then(|name| {
+        s.tables
+            .iter()
+            .find(|q| q.name == name && q.sequence.as_ref().and_then(|d| d.owned_by) == Some(t.oid))
+    });
+    Ok(match owned {
+        Some(q) => Value::Text(format!(
+            "{}.{}",
+            quote_ident(&s.namespace_name(s.namespace_of(q)).unwrap_or_default()),
+            quote_ident(&q.name)
+        )),
+        None => Value::Null,
+    })
+}
+
 /// Resolves the text of a `regclass`/`regtype`/... value (`regclassin` and friends).
 fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> Result<Value> {
     let text = text.trim();
@@ -500,8 +622,7 @@ fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> R
             .into_iter()
             .find(|r| parts.len() == 1 && r.name == parts[0])
             .map(|r| r.oid),
-        RegKind::Proc => CATALOG_FUNCTIONS
-            .iter()
+        RegKind::Proc => all_functions()
             .find(|f| parts.last().is_some_and(|p| p == f.name))
             .map(|f| f.oid),
     };
@@ -541,8 +662,7 @@ fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
         RegKind::Type => type_name(o),
         RegKind::Namespace => s.namespace_name(o),
         RegKind::Role => role_name(o),
-        RegKind::Proc => CATALOG_FUNCTIONS
-            .iter()
+        RegKind::Proc => all_functions()
             .find(|f| f.oid == o)
             .map(|f| f.name.to_string()),
     };
@@ -576,9 +696,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
             .relation_visible(as_oid(&arg(0)))
             .map_or(Value::Null, Value::Bool),
         F::PgTypeIsVisible => Value::Bool(type_name(as_oid(&arg(0))).is_some()),
-        F::PgFunctionIsVisible => {
-            Value::Bool(CATALOG_FUNCTIONS.iter().any(|f| f.oid == as_oid(&arg(0))))
-        }
+        F::PgFunctionIsVisible => Value::Bool(all_functions().any(|f| f.oid == as_oid(&arg(0)))),
         F::FormatType => {
             let typmod = args.get(1).and_then(Value::as_i64).map(|m| m as i32);
             text(format_type(as_oid(&arg(0)), typmod))
@@ -611,8 +729,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         F::ObjDescription
         | F::ColDescription
         | F::ShobjDescription
-        | F::PgGetStatisticsobjdefColumns
-        | F::PgGetSerialSequence => Value::Null,
+        | F::PgGetStatisticsobjdefColumns => Value::Null,
+        F::PgGetSerialSequence => serial_sequence(s, &as_str(&arg(0)), &as_str(&arg(1)))?,
         F::PgEncodingToChar => text(
             match arg(0).as_i64() {
                 Some(0) => "SQL_ASCII",
@@ -626,40 +744,41 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         F::CurrentSchema => text("public".into()),
         F::PgMyTempSchema => Value::Oid(s.temp_space.map_or(0, |(_, o)| o)),
         F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
-        F::HasPrivilege => Value::Bool(true),
-        F::HasTablePrivilege => {
-            // The relation is the argument before the privilege.
-            let Some(rel) = args.len().checked_sub(2).and_then(|i| args.get(i)) else {
-                return Ok(Value::Null);
-            };
-            let exists = match rel {
-                Value::Text(n) => reg_from_text(s, RegKind::Class, n, false).is_ok(),
-                v => s.relation(as_oid(v)).is_some(),
-            };
-            if !exists {
-                return Err(EngineError::UndefinedTable { name: as_str(rel) });
-            }
-            Value::Bool(true)
+        F::HasTablePrivilege | F::HasSchemaPrivilege | F::HasDatabasePrivilege | F::PgHasRole => {
+            super::privileges::call(func, s, args)?
+        }
+        F::PgSizePretty => super::admin::pg_size_pretty(&arg(0))?,
+        F::CurrentSetting
+        | F::SetConfig
+        | F::PgBackendPid
+        | F::RelationSize(_)
+        | F::PgDatabaseSize
+        | F::TxidCurrent
+        | F::PgCurrentWalLsn
+        | F::PgPostmasterStartTime => {
+            return Err(EngineError::Internal {
+                reason: "runtime function evaluated without its context",
+            })
         }
         F::PgRelationIsPublishable => Value::Bool(
             matches!(s.relation(as_oid(&arg(0))), Some(RelRef::Table(t)) if t.view.is_none()),
         ),
-        F::PgGetFunctionResult => CATALOG_FUNCTIONS
-            .iter()
+        F::PgGetFunctionResult => all_functions()
             .find(|f| f.oid == as_oid(&arg(0)))
             .map_or(Value::Null, |f| text(f.ret.display_name())),
-        F::PgGetFunctionArguments => CATALOG_FUNCTIONS
-            .iter()
-            .find(|f| f.oid == as_oid(&arg(0)))
-            .map_or(Value::Null, |f| {
-                text(
-                    f.args
-                        .iter()
-                        .map(DataType::display_name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )
-            }),
+        F::PgGetFunctionArguments => {
+            all_functions()
+                .find(|f| f.oid == as_oid(&arg(0)))
+                .map_or(Value::Null, |f| {
+                    text(
+                        f.args
+                            .iter()
+                            .map(DataType::display_name)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
+                })
+        }
         F::PgIsInRecovery => Value::Bool(false),
         F::ToReg(kind) => reg_from_text(s, kind, &as_str(&arg(0)), true)?,
         F::CastReg(kind) => match arg(0) {

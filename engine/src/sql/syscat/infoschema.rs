@@ -125,24 +125,9 @@ pub fn pg_user(_: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// The settings a session starts with (the server's defaults).
-const SETTINGS: &[(&str, &str, &str)] = &[
-    ("DateStyle", "ISO, MDY", "string"),
-    ("IntervalStyle", "postgres", "enum"),
-    ("TimeZone", "UTC", "string"),
-    ("client_encoding", "UTF8", "string"),
-    ("extra_float_digits", "1", "integer"),
-    ("integer_datetimes", "on", "bool"),
-    ("max_identifier_length", "63", "integer"),
-    ("search_path", "\"$user\", public", "string"),
-    ("server_encoding", "UTF8", "string"),
-    ("server_version", "15.0", "string"),
-    ("server_version_num", "150000", "integer"),
-    ("standard_conforming_strings", "on", "bool"),
-];
-
+/// The settings with the values a session starts with (the server's defaults).
 pub fn pg_settings(_: &Snapshot) -> Vec<Vec<Value>> {
-    SETTINGS
+    crate::guc::DEFAULTS
         .iter()
         .map(|(n, v, ty)| {
             fill(

@@ -9,9 +9,11 @@
 //! OID for get derived ones (see `rows::constraint_oid`, `rows::attrdef_oid`), stable as long
 //! as the definitions are.
 
+mod admin;
 mod columns;
 pub mod funcs;
 mod infoschema;
+mod privileges;
 mod rows;
 mod types;
 
@@ -103,6 +105,12 @@ pub struct Snapshot {
     pub tables: Vec<Arc<TableDef>>,
     /// The viewing session's temp namespace, if it has one: (N of `pg_temp_N`, its OID).
     pub temp_space: Option<(u32, u32)>,
+    /// The roles the catalog holds: (OID, name).
+    pub roles: Vec<(u32, String)>,
+    /// The database's sessions (`pg_stat_activity`).
+    pub activity: Vec<crate::activity::Entry>,
+    /// When the database was opened (`pg_postmaster_start_time`).
+    pub started: crate::activity::Micros,
 }
 
 /// A relation found by OID.
@@ -119,6 +127,13 @@ impl Snapshot {
         Snapshot {
             tables: catalog.tables().cloned().collect(),
             temp_space: catalog.temp_space_oid(n).map(|o| (n, o)),
+            roles: catalog
+                .roles()
+                .iter()
+                .map(|r| (r.oid, r.name.clone()))
+                .collect(),
+            activity: catalog.activity().entries(),
+            started: catalog.activity().started(),
         }
     }
 

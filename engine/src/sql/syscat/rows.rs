@@ -110,6 +110,13 @@ pub static SYSTEM: &[SysRel] = &[
     ),
     sys("pg_sequences", 12048, 'v', c::PG_SEQUENCES, none),
     sys(
+        "pg_stat_activity",
+        12222,
+        'v',
+        c::PG_STAT_ACTIVITY,
+        super::admin::pg_stat_activity,
+    ),
+    sys(
         "pg_settings",
         12104,
         'v',
@@ -608,8 +615,7 @@ fn pg_am(_: &Snapshot) -> Vec<Vec<Value>> {
 }
 
 fn pg_proc(_: &Snapshot) -> Vec<Vec<Value>> {
-    super::funcs::CATALOG_FUNCTIONS
-        .iter()
+    super::funcs::all_functions()
         .map(|f| {
             fill(
                 c::PG_PROC,
