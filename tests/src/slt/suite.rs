@@ -310,9 +310,12 @@ macro_rules! pg_suite_tests {
         $crate::slt_file_tests! {
             $crate::slt::suite::Corpus::Pg, $check;
             aggregates => "aggregates.slt",
+            alter_table => "alter_table.slt",
             arrays => "arrays.slt",
             catalog => "catalog.slt",
+            catalog_functions => "catalog_functions.slt",
             conditional => "conditional.slt",
+            create_like => "create_like.slt",
             cursors => "cursors.slt",
             ddl => "ddl.slt",
             distinct => "distinct.slt",
