@@ -18,8 +18,11 @@ pub const LOCK_TIMEOUT: &str = "lock_timeout";
 pub const DEADLOCK_TIMEOUT: &str = "deadlock_timeout";
 
 /// Settings in milliseconds, with their smallest value.
-const MILLISECOND_SETTINGS: &[(&str, u32)] =
-    &[(STATEMENT_TIMEOUT, 0), (LOCK_TIMEOUT, 0), (DEADLOCK_TIMEOUT, 1)];
+const MILLISECOND_SETTINGS: &[(&str, u32)] = &[
+    (STATEMENT_TIMEOUT, 0),
+    (LOCK_TIMEOUT, 0),
+    (DEADLOCK_TIMEOUT, 1),
+];
 
 /// Time units PostgreSQL accepts, with their length in milliseconds (longest first, the
 /// order `SHOW` picks them in).

@@ -89,9 +89,8 @@ pub fn check(history: &[Txn], level: Level) -> Vec<String> {
                     }
                     for e in list {
                         match writer.get(e) {
-                            Some((_, false)) => {
-                                problems.push(format!("G1a: T{i} read aborted element {e} of key {key}"))
-                            }
+                            Some((_, false)) => problems
+                                .push(format!("G1a: T{i} read aborted element {e} of key {key}")),
                             None => problems.push(format!("T{i} read unknown element {e}")),
                             _ => {}
                         }
@@ -295,10 +294,7 @@ mod tests {
 
     #[test]
     fn aborted_and_intermediate_reads_are_found() {
-        let h = vec![
-            t(false, vec![ap(1, 1)]),
-            t(true, vec![rd(1, &[1])]),
-        ];
+        let h = vec![t(false, vec![ap(1, 1)]), t(true, vec![rd(1, &[1])])];
         assert!(check(&h, Level::ReadCommitted)[0].starts_with("G1a"));
         let h = vec![
             t(true, vec![ap(1, 1), ap(1, 2)]),

@@ -42,9 +42,7 @@ fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng, next: &mut u64) -
                 *next += 1;
                 let elem = *next;
                 ops.push(Op::Append { key, elem });
-                s.execute(&format!(
-                    "UPDATE la SET v = v || '{elem},' WHERE k = {key}"
-                ))?;
+                s.execute(&format!("UPDATE la SET v = v || '{elem},' WHERE k = {key}"))?;
             } else {
                 let r = s.query(&format!("SELECT v FROM la WHERE k = {key}"), &[])?;
                 let text: String = r.get(0, 0)?;
@@ -146,7 +144,11 @@ fn no_forbidden_anomaly_at_any_level() {
             problems.len()
         );
         assert!(h.len() >= 20_000);
-        assert!(problems.is_empty(), "{level}: {:?}", &problems[..problems.len().min(5)]);
+        assert!(
+            problems.is_empty(),
+            "{level}: {:?}",
+            &problems[..problems.len().min(5)]
+        );
     }
 }
 

@@ -29,6 +29,7 @@ pub mod syscat;
 mod update;
 pub mod window;
 
+use crate::access::{Reader, Waits, Writer};
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
 use crate::types::{DataType, Value};
@@ -40,7 +41,6 @@ pub use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
-use crate::access::{Reader, Waits, Writer};
 use storage::{Snapshot, Storage, Transaction};
 
 /// Result columns: name and type.
