@@ -1,6 +1,7 @@
 //! Test support shared by Quill's crash, fault and process-kill tests, and the
-//! sqllogictest harness ([`slt`]).
+//! sqllogictest harness ([`slt`]) and the isolation tester ([`isolation`]).
 
+pub mod isolation;
 pub mod kill9;
 pub mod sim;
 pub mod slt;
