@@ -8,3 +8,6 @@ pub mod output;
 pub mod pg;
 pub mod runner;
 pub mod spec;
+
+#[cfg(test)]
+mod runner_tests;
