@@ -3,8 +3,9 @@
 //! database.
 //!
 //! A step's SQL is a command: `lock X` takes lock X (waiting while another session holds
-//! it), `release` releases the session's locks, `rows A B` returns a one-column table,
-//! `fail M` fails with message M, `notice M` raises a notice, `hang` waits until cancelled.
+//! it, until cancelled), `release` releases the session's locks, `rows A B` returns a
+//! one-column table, `fail M` fails with message M, `notice M` raises a notice, `hang` waits
+//! until cancelled.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,11 +63,16 @@ impl SessionConn for FakeSession {
             "lock" => {
                 while owner.get(arg).is_some_and(|o| *o != self.id) {
                     self.waiting.store(true, Ordering::SeqCst);
+                    if self.cancelled.swap(false, Ordering::SeqCst) {
+                        self.waiting.store(false, Ordering::SeqCst);
+                        return Ok(error("canceling statement due to user request"));
+                    }
                     owner = self
                         .locks
                         .changed
-                        .wait(owner)
-                        .map_err(|_| RunError::Probe("poisoned".into()))?;
+                        .wait_timeout(owner, Duration::from_millis(5))
+                        .map_err(|_| RunError::Probe("poisoned".into()))?
+                        .0;
                 }
                 self.waiting.store(false, Ordering::SeqCst);
                 owner.insert(arg.to_string(), self.id);
