@@ -86,18 +86,26 @@ started=1
 (cd "$repo" && cargo build -q --release -p quill-tests --bin isolation)
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 iso="$target_dir/release/isolation"
-conn="host=$tmp port=$port user=$pguser dbname=postgres"
+admin="host=$tmp port=$port user=$pguser dbname=postgres"
+# Every spec runs in a new, empty database, so one that stops half-way leaves nothing behind.
+conn="host=$tmp port=$port user=$pguser dbname=quill_isolation"
+fresh_db() {
+  "$pgbin/psql" -q -X -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -d "$admin" \
+    -c "DROP DATABASE IF EXISTS quill_isolation WITH (FORCE)" -c "CREATE DATABASE quill_isolation"
+}
 
 mkdir -p "$tmp/out" "$here/expected"
 status=0
 for n in "${names[@]}"; do
   spec="$here/specs/$n.spec"
+  fresh_db
   if ! "$iso" --pg "$conn" --out-dir "$tmp/out" "$spec"; then
     echo "$n: PostgreSQL could not run the spec" >&2
     status=1
     continue
   fi
   if [ -x "$pgiso" ]; then
+    fresh_db
     "$pgiso" "$conn" <"$spec" >"$tmp/out/$n.pgiso" 2>"$tmp/out/$n.pgiso.err" || true
     if ! diff -u "$tmp/out/$n.pgiso" "$tmp/out/$n.out" >"$tmp/out/$n.diff"; then
       echo "$n: isolationtester prints otherwise (its output first):" >&2
