@@ -183,7 +183,7 @@ pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
     next_oid: u32,

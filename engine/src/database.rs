@@ -1,24 +1,32 @@
 //! [`Database`]: an open database directory — storage engine plus catalog — shared by
 //! sessions. Cheap to clone; the last handle checkpoints on drop.
+//!
+//! Sessions run transactions concurrently. What keeps them apart: snapshots and row-level
+//! waits ([`crate::access`]) and the lock manager ([`crate::lock`]). The catalog's
+//! in-memory mirror is shared; a transaction changes it only while holding the catalog lock
+//! ([`crate::lock::LockTag::Catalog`]) exclusively, so no other transaction runs while a
+//! definition is uncommitted. Lock order: lock manager waits (no mutex held) → catalog
+//! mutex → sequence states → storage (page latches are storage's own).
 
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
 use crate::sequence::Sequences;
 use crate::session::Session;
-use parking_lot::{Mutex, MutexGuard, RawMutex};
+use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
+use parking_lot::{Mutex, MutexGuard};
 use std::path::Path;
 use std::sync::Arc;
 use storage::{Storage, StorageOptions};
 
-/// Held by a session while it has a transaction open (transactions are serialized).
-pub(crate) type TxnGuard = parking_lot::lock_api::ArcMutexGuard<RawMutex, ()>;
-
 struct Inner {
     storage: Storage,
+    /// The definitions as committed, plus those of the one transaction holding the catalog
+    /// lock exclusively. Held only briefly (to copy it) by other statements, and for a whole
+    /// statement by one that changes definitions.
     catalog: Mutex<Catalog>,
     sequences: Sequences,
-    transactions: Arc<Mutex<()>>,
+    locks: LockManager,
 }
 
 impl Drop for Inner {
@@ -67,7 +75,7 @@ impl Database {
                 storage,
                 catalog: Mutex::new(catalog),
                 sequences,
-                transactions: Arc::new(Mutex::new(())),
+                locks: LockManager::new(),
             }),
         })
     }
@@ -94,7 +102,35 @@ impl Database {
     /// Creates the bootstrap superuser `name` (OID 10, every attribute, no password) if the
     /// database has no role yet, as initdb does; returns whether it did.
     pub fn bootstrap_superuser(&self, name: &str) -> Result<bool> {
-        let _guard = self.lock_transactions();
+        let mut txn = self.storage().begin()?;
+        let me = txn.id();
+        let locks = &self.inner.locks;
+        let probe = WaitProbe::new();
+        let rules = WaitRules::default();
+        locks.acquire(me, LockTag::Transaction(me), LockMode::Exclusive, &rules, &probe)?;
+        let created = self.bootstrap_in(&mut txn, name, &rules, &probe);
+        let res = match created {
+            Ok(created) => txn.commit().map(|()| created).map_err(Into::into),
+            Err(e) => {
+                let _ = txn.abort();
+                self.catalog().roles_mut().forget(name);
+                Err(e)
+            }
+        };
+        locks.release_all(me);
+        res
+    }
+
+    fn bootstrap_in(
+        &self,
+        txn: &mut storage::Transaction,
+        name: &str,
+        rules: &WaitRules,
+        probe: &WaitProbe,
+    ) -> Result<bool> {
+        self.inner
+            .locks
+            .acquire(txn.id(), LockTag::Catalog, LockMode::AccessExclusive, rules, probe)?;
         if !self.catalog().roles().is_empty() {
             return Ok(false);
         }
@@ -105,19 +141,9 @@ impl Database {
         role.create_db = true;
         role.replication = true;
         role.bypass_rls = true;
-        let mut txn = self.storage().begin()?;
-        let created = self
-            .catalog()
+        self.catalog()
             .roles_mut()
-            .create(&mut txn, self.storage(), role);
-        match created {
-            Ok(()) => txn.commit()?,
-            Err(e) => {
-                let _ = txn.abort();
-                self.catalog().roles_mut().forget(name);
-                return Err(e);
-            }
-        }
+            .create(txn, self.storage(), role)?;
         Ok(true)
     }
 
@@ -137,23 +163,8 @@ impl Database {
         &self.inner.sequences
     }
 
-    pub(crate) fn lock_transactions(&self) -> TxnGuard {
-        self.inner.transactions.lock_arc()
-    }
-
-    /// Waits for the transaction lock like [`Database::lock_transactions`], but gives up with
-    /// 57014 when the running statement is cancelled or times out (PostgreSQL's lock waits
-    /// are interruptible too).
-    pub(crate) fn lock_transactions_interruptibly(&self) -> crate::Result<TxnGuard> {
-        loop {
-            if let Some(g) = self
-                .inner
-                .transactions
-                .try_lock_arc_for(std::time::Duration::from_millis(10))
-            {
-                return Ok(g);
-            }
-            crate::interrupt::check()?;
-        }
+    /// The database's lock table.
+    pub(crate) fn locks(&self) -> &LockManager {
+        &self.inner.locks
     }
 }

@@ -69,6 +69,17 @@ pub enum EngineError {
     InFailedTransaction,
     #[error("could not serialize access due to concurrent update")]
     SerializationFailure,
+    /// A row this READ COMMITTED statement had to change was changed by a transaction that
+    /// committed after the statement's snapshot: the statement restarts with a new snapshot
+    /// (at REPEATABLE READ and above this becomes 40001). Never reaches a client.
+    #[error("could not serialize access due to concurrent update")]
+    ConcurrentUpdate,
+    #[error("deadlock detected")]
+    Deadlock,
+    #[error("canceling statement due to lock timeout")]
+    LockTimeout,
+    #[error("{message}")]
+    LockNotAvailable { message: String },
     #[error("{message}")]
     InvalidParameterValue { message: String },
     #[error("unrecognized configuration parameter \"{name}\"")]
@@ -211,7 +222,9 @@ impl EngineError {
             EngineError::NotNullViolation { .. } | EngineError::NullsInColumn { .. } => "23502",
             EngineError::CheckViolation { .. } => "23514",
             EngineError::InFailedTransaction => "25P02",
-            EngineError::SerializationFailure => "40001",
+            EngineError::SerializationFailure | EngineError::ConcurrentUpdate => "40001",
+            EngineError::Deadlock => "40P01",
+            EngineError::LockTimeout | EngineError::LockNotAvailable { .. } => "55P03",
             EngineError::InvalidParameterValue { .. } | EngineError::InvalidSetting { .. } => {
                 "22023"
             }

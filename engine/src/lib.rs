@@ -14,6 +14,7 @@
 //! # drop(s); drop(db); std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod access;
 pub mod catalog;
 pub mod copy;
 pub mod cursor;
@@ -21,6 +22,7 @@ mod database;
 pub mod error;
 pub mod guc;
 pub mod interrupt;
+pub mod lock;
 pub mod notice;
 pub mod password;
 pub mod roles;
@@ -33,6 +35,7 @@ pub mod types;
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
+pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{

@@ -54,7 +54,7 @@ impl Role {
 }
 
 /// The roles visible to the current transaction.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Roles {
     by_name: BTreeMap<String, (Arc<Role>, Tid)>,
 }

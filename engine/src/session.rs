@@ -4,8 +4,22 @@
 //! statement inside it puts the block in the failed state, where everything but ROLLBACK
 //! (or COMMIT, which then rolls back) fails with 25P02.
 //!
-//! Transactions are serialized database-wide: a session holds the database's transaction
-//! lock from its first statement to COMMIT or ROLLBACK.
+//! Transactions run concurrently, each with PostgreSQL's isolation levels: READ COMMITTED
+//! (the default; READ UNCOMMITTED behaves the same) takes a new snapshot for each statement,
+//! REPEATABLE READ one for the whole transaction at its first statement. SERIALIZABLE
+//! transactions take a repeatable-read snapshot and, in addition, run one at a time among
+//! themselves (each holds the serializable lock from its first statement to its end), so
+//! their history is serial; they still run beside transactions of other levels.
+//!
+//! Every transaction holds its own transaction lock and the catalog lock in share mode from
+//! its first statement; a statement that changes definitions takes the catalog lock
+//! exclusively (see [`crate::database`]). All are released when the transaction ends, after
+//! its commit is durable.
+//!
+//! A READ COMMITTED statement that meets a row version changed by a transaction that
+//! committed after its snapshot is rolled back to where it began and run again with a new
+//! snapshot (the rows it reads then include that change); at the other levels it fails
+//! with 40001.
 //!
 //! A COPY … FROM STDIN leaves the session in copy mode (its statement's transaction open)
 //! until [`Session::copy_done`] or [`Session::copy_fail`]; data arrives through
@@ -13,9 +27,10 @@
 
 mod cursors;
 
-use crate::catalog::CatalogChange;
+use crate::catalog::{Catalog, CatalogChange};
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
-use crate::database::{Database, TxnGuard};
+use crate::database::Database;
+use crate::lock::{LockMode, LockTag, WaitProbe, WaitRules};
 use crate::error::{EngineError, Result};
 use crate::guc;
 use crate::notice::{Notice, Severity};
@@ -23,7 +38,7 @@ use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
 use std::collections::{BTreeMap, HashSet};
-use storage::Transaction;
+use storage::{Snapshot, Transaction, TxnId};
 
 /// A result column: its name and type.
 #[derive(Clone, Debug, PartialEq)]
@@ -225,7 +240,19 @@ struct Active {
     /// Tables created or truncated since the transaction or its last savepoint began (COPY
     /// FREEZE needs one).
     fresh: HashSet<String>,
-    _guard: TxnGuard,
+    /// The transaction's snapshot (REPEATABLE READ and SERIALIZABLE), from its first
+    /// statement on.
+    snapshot: Option<Snapshot>,
+    /// The running statement's snapshot, taken when it first reads or writes.
+    stmt_snapshot: Option<Snapshot>,
+    /// This transaction holds the catalog lock exclusively (it may change definitions).
+    catalog_exclusive: bool,
+}
+
+impl Active {
+    fn id(&self) -> TxnId {
+        self.txn.id()
+    }
 }
 
 pub struct Session {
@@ -250,10 +277,15 @@ pub struct Session {
     temp_ns: u32,
     /// Open cursors (DECLARE … CURSOR).
     cursors: crate::cursor::Cursors,
+    /// Whether the running statement waits for a lock (observable from other threads).
+    probe: WaitProbe,
+    /// lock_timeout in milliseconds (0: none).
+    lock_timeout: u32,
+    /// deadlock_timeout in milliseconds.
+    deadlock_timeout: u32,
 }
 
-/// A transaction's isolation level and access mode. Quill runs transactions one at a time,
-/// so every level behaves as SERIALIZABLE; the level is kept to be reported.
+/// A transaction's isolation level (as SHOW names it) and access mode.
 #[derive(Clone, Debug)]
 struct TxnMode {
     isolation: &'static str,
@@ -282,6 +314,55 @@ fn isolation_name(level: &ast::TransactionIsolationLevel) -> Result<&'static str
             })
         }
     })
+}
+
+/// Whether a transaction at `isolation` keeps one snapshot for all its statements.
+fn transaction_snapshot(isolation: &str) -> bool {
+    matches!(isolation, "repeatable read" | "serializable")
+}
+
+/// The isolation level named by a `default_transaction_isolation` value.
+fn isolation_from_setting(value: &str) -> Result<&'static str> {
+    let v = value.trim().to_lowercase();
+    Ok(match v.as_str() {
+        "read uncommitted" => "read uncommitted",
+        "read committed" => "read committed",
+        "repeatable read" => "repeatable read",
+        "serializable" => "serializable",
+        "default" => "read committed",
+        _ => {
+            return Err(EngineError::InvalidSetting {
+                name: "default_transaction_isolation".into(),
+                value: value.into(),
+                hint: Some(
+                    "Available values: serializable, repeatable read, read committed, read uncommitted.",
+                ),
+            })
+        }
+    })
+}
+
+/// Statements that read and write rows but change no definition: they run beside other
+/// transactions on a copy of the catalog. Every other statement takes the catalog lock
+/// exclusively.
+fn changes_no_definition(stmt: &ast::Statement) -> bool {
+    use ast::Statement as S;
+    match stmt {
+        S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => true,
+        S::Copy { .. } => true,
+        S::Explain { statement, .. } => changes_no_definition(statement),
+        _ => false,
+    }
+}
+
+/// Statements that a READ COMMITTED transaction restarts after a concurrent update.
+fn restartable(stmt: &ast::Statement) -> bool {
+    use ast::Statement as S;
+    match stmt {
+        S::Insert(_) | S::Update(_) | S::Delete(_) | S::Query(_) => true,
+        S::Explain { statement, .. } => restartable(statement),
+        _ => false,
+    }
 }
 
 fn on_off(b: bool) -> String {
@@ -326,7 +407,69 @@ impl Session {
             statement_timeout: 0,
             temp_ns: 0,
             cursors: Default::default(),
+            probe: WaitProbe::new(),
+            lock_timeout: 0,
+            deadlock_timeout: 1000,
         }
+    }
+
+    /// A handle telling from any thread whether this session's statement is waiting for a
+    /// lock or for another transaction to end.
+    pub fn wait_probe(&self) -> WaitProbe {
+        self.probe.clone()
+    }
+
+    fn wait_rules(&self) -> WaitRules {
+        WaitRules {
+            nowait: false,
+            lock_timeout: (self.lock_timeout > 0)
+                .then(|| std::time::Duration::from_millis(self.lock_timeout.into())),
+            deadlock_timeout: std::time::Duration::from_millis(self.deadlock_timeout.into()),
+        }
+    }
+
+    /// Takes `mode` on `tag` for the open transaction.
+    fn lock(&mut self, tag: LockTag, mode: LockMode) -> Result<()> {
+        let rules = self.wait_rules();
+        let a = self
+            .active
+            .as_ref()
+            .ok_or(EngineError::NoActiveTransaction)?;
+        self.db
+            .locks()
+            .acquire(a.id(), tag, mode, &rules, &self.probe)
+    }
+
+    /// Before the statement's first read or write: the catalog lock (share), the
+    /// serializable lock, and the snapshot the statement reads with.
+    fn statement_snapshot(&mut self) -> Result<Snapshot> {
+        if let Some(s) = self.active.as_ref().and_then(|a| a.stmt_snapshot.clone()) {
+            return Ok(s);
+        }
+        self.lock(LockTag::Catalog, LockMode::AccessShare)?;
+        let db = self.db.clone();
+        let a = self
+            .active
+            .as_mut()
+            .ok_or(EngineError::NoActiveTransaction)?;
+        let snapshot = if transaction_snapshot(a.mode.isolation) {
+            if a.snapshot.is_none() && a.mode.isolation == "serializable" {
+                self.lock(LockTag::Serializable, LockMode::Exclusive)?;
+            }
+            let a = self
+                .active
+                .as_mut()
+                .ok_or(EngineError::NoActiveTransaction)?;
+            a.snapshot
+                .get_or_insert_with(|| db.storage().snapshot(&a.txn))
+                .clone()
+        } else {
+            db.storage().snapshot(&a.txn)
+        };
+        if let Some(a) = self.active.as_mut() {
+            a.stmt_snapshot = Some(snapshot.clone());
+        }
+        Ok(snapshot)
     }
 
     /// Runs the session's statements as role `name` (its privileges apply to role
@@ -572,15 +715,27 @@ impl Session {
         params: &[Value],
         f: impl FnOnce(&mut TxnCx<'_>) -> Result<R>,
     ) -> Result<R> {
+        let snapshot = self.statement_snapshot()?;
+        let rules = self.wait_rules();
         let db = self.db.clone();
         let a = self
             .active
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
-        let mut catalog = db.catalog_as(self.temp_ns);
+        // A transaction that may change definitions works on the shared catalog (no other
+        // transaction runs meanwhile); others on a copy, without holding the mutex.
+        let mut shared;
+        let mut copy;
+        let catalog: &mut Catalog = if a.catalog_exclusive {
+            shared = db.catalog_as(self.temp_ns);
+            &mut shared
+        } else {
+            copy = Catalog::clone(&db.catalog_as(self.temp_ns));
+            &mut copy
+        };
         let mut cx = TxnCx {
             storage: db.storage(),
-            catalog: &mut catalog,
+            catalog,
             txn: &mut a.txn,
             changes: &mut a.changes,
             params,
@@ -590,6 +745,12 @@ impl Session {
             currvals: &self.currvals,
             read_only: a.mode.read_only,
             notices: &mut self.notices,
+            snapshot: &snapshot,
+            waits: crate::access::Waits {
+                locks: db.locks(),
+                rules,
+                probe: &self.probe,
+            },
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.
@@ -598,8 +759,16 @@ impl Session {
     }
 
     fn begin(&mut self, explicit: bool) -> Result<()> {
-        let guard = self.db.lock_transactions_interruptibly()?;
         let txn = self.db.storage().begin()?;
+        let me = txn.id();
+        // Its own lock, which waiters for it ask for; nobody else holds it, so no wait.
+        self.db.locks().acquire(
+            me,
+            LockTag::Transaction(me),
+            LockMode::Exclusive,
+            &WaitRules::default(),
+            &self.probe,
+        )?;
         self.active = Some(Active {
             txn,
             changes: Vec::new(),
@@ -609,7 +778,9 @@ impl Session {
             mode: self.default_mode.clone(),
             used: false,
             fresh: HashSet::new(),
-            _guard: guard,
+            snapshot: None,
+            stmt_snapshot: None,
+            catalog_exclusive: false,
         });
         Ok(())
     }
@@ -662,17 +833,21 @@ impl Session {
         let Some(a) = self.active.take() else {
             return Ok(());
         };
-        if commit && !a.failed {
+        let me = a.id();
+        // Locks go only after the commit is durable and visible, or the rollback complete.
+        let res = if commit && !a.failed {
             let res = a.txn.commit();
             self.cursors.transaction_ended(res.is_ok());
-            res?;
+            res
         } else {
             self.cursors.transaction_ended(false);
             let changes = a.changes;
             let res = a.txn.abort();
             self.db.catalog().revert(changes);
-            res?;
-        }
+            res
+        };
+        self.db.locks().release_all(me);
+        res?;
         Ok(())
     }
 
@@ -681,6 +856,9 @@ impl Session {
         let timeout = (self.statement_timeout > 0)
             .then(|| std::time::Duration::from_millis(self.statement_timeout.into()));
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
+        if let Some(a) = &mut self.active {
+            a.stmt_snapshot = None;
+        }
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
             S::StartTransaction { modes, .. } => {
@@ -802,7 +980,8 @@ impl Session {
                 }
                 let res = self
                     .check_writable(stmt)
-                    .and_then(|()| self.run_in_txn(stmt, params));
+                    .and_then(|()| self.definition_lock(stmt))
+                    .and_then(|()| self.run_restarting(stmt, params));
                 if let Ok(StatementResult::CopyIn(_)) = &res {
                     // The statement goes on with copy_data / copy_done.
                     if let Some(c) = &mut self.copy {
@@ -870,6 +1049,52 @@ impl Session {
                 Err(EngineError::ReadOnlyTransaction { what: what.into() })
             }
             _ => Ok(()),
+        }
+    }
+
+    /// A statement that may change definitions takes the catalog lock exclusively first.
+    fn definition_lock(&mut self, stmt: &ast::Statement) -> Result<()> {
+        if changes_no_definition(stmt) {
+            return Ok(());
+        }
+        self.lock(LockTag::Catalog, LockMode::AccessExclusive)?;
+        if let Some(a) = &mut self.active {
+            a.catalog_exclusive = true;
+        }
+        Ok(())
+    }
+
+    /// Runs the statement; at READ COMMITTED, a concurrent update of a row it had to change
+    /// rolls the statement back and runs it again with a new snapshot. At the other levels
+    /// that is a serialization failure (40001).
+    fn run_restarting(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let Some(a) = self.active.as_ref() else {
+            return Err(EngineError::NoActiveTransaction);
+        };
+        let (sp, at, notices) = (a.txn.savepoint(), a.changes.len(), self.notices.len());
+        loop {
+            match self.run_in_txn(stmt, params) {
+                Err(EngineError::ConcurrentUpdate) => {
+                    let db = self.db.clone();
+                    let a = self
+                        .active
+                        .as_mut()
+                        .ok_or(EngineError::NoActiveTransaction)?;
+                    if transaction_snapshot(a.mode.isolation) || !restartable(stmt) {
+                        return Err(EngineError::SerializationFailure);
+                    }
+                    a.txn.rollback_to(sp)?;
+                    let undone = a.changes.split_off(at.min(a.changes.len()));
+                    db.catalog().revert(undone);
+                    a.stmt_snapshot = None;
+                    self.notices.truncate(notices);
+                }
+                other => return other,
+            }
         }
     }
 
@@ -950,6 +1175,48 @@ impl Session {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
+                let ms_setting = |value: &str, default: u32| -> Result<u32> {
+                    if value.eq_ignore_ascii_case("default") {
+                        Ok(default)
+                    } else {
+                        guc::parse_milliseconds(&name, value)
+                    }
+                };
+                if name == "lock_timeout" {
+                    self.lock_timeout = ms_setting(&value, 0)?;
+                    let shown = guc::show_milliseconds(self.lock_timeout);
+                    self.settings.insert(name, shown);
+                    return Ok(StatementResult::Command("SET".into()));
+                }
+                if name == "deadlock_timeout" {
+                    let ms = ms_setting(&value, 1000)?;
+                    if ms == 0 {
+                        return Err(EngineError::InvalidParameterValue {
+                            message: format!(
+                                "0 ms is outside the valid range for parameter \"deadlock_timeout\" (1 .. {})",
+                                i32::MAX
+                            ),
+                        });
+                    }
+                    self.deadlock_timeout = ms;
+                    self.settings.insert(name, guc::show_milliseconds(ms));
+                    return Ok(StatementResult::Command("SET".into()));
+                }
+                if name == "default_transaction_isolation" || name == "transaction_isolation" {
+                    let level = isolation_from_setting(&value)?;
+                    if name == "transaction_isolation" {
+                        let modes = [ast::TransactionMode::IsolationLevel(match level {
+                            "serializable" => ast::TransactionIsolationLevel::Serializable,
+                            "repeatable read" => ast::TransactionIsolationLevel::RepeatableRead,
+                            "read uncommitted" => ast::TransactionIsolationLevel::ReadUncommitted,
+                            _ => ast::TransactionIsolationLevel::ReadCommitted,
+                        })];
+                        self.set_transaction(&modes)?;
+                    } else {
+                        self.default_mode.isolation = level;
+                    }
+                    return Ok(StatementResult::Command("SET".into()));
+                }
                 let value = if name == guc::STATEMENT_TIMEOUT {
                     let ms = if value.eq_ignore_ascii_case("default") {
                         0
@@ -1024,6 +1291,8 @@ impl Session {
             "standard_conforming_strings" => "on".into(),
             "integer_datetimes" => "on".into(),
             guc::STATEMENT_TIMEOUT => guc::show_milliseconds(self.statement_timeout),
+            "lock_timeout" => guc::show_milliseconds(self.lock_timeout),
+            "deadlock_timeout" => guc::show_milliseconds(self.deadlock_timeout),
             _ => {
                 return Err(EngineError::UndefinedParameter { name: name.into() });
             }

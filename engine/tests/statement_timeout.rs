@@ -109,13 +109,18 @@ fn waiting_for_another_transaction_times_out() {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
     let mut holder = db.session();
-    holder.execute("BEGIN; SELECT 1").unwrap();
+    holder
+        .execute("CREATE TABLE t (v int); INSERT INTO t VALUES (0)")
+        .unwrap();
+    holder.execute("BEGIN; UPDATE t SET v = 1").unwrap();
     let waiter_db = db.clone();
     let waiter = std::thread::spawn(move || {
         let mut s = waiter_db.session();
         s.execute("SET statement_timeout = '150ms'").unwrap();
+        // Reading does not wait for the writer; changing its row does.
+        s.execute("SELECT v FROM t").unwrap();
         let started = Instant::now();
-        let r = s.execute("SELECT 1");
+        let r = s.execute("UPDATE t SET v = 2");
         (r.map(|_| ()), started.elapsed())
     });
     let (r, took) = waiter.join().unwrap();

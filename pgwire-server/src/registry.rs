@@ -98,9 +98,14 @@ impl Registry {
         }
     }
 
+    /// Forgets a session whose connection ended, cancelling the statement it may still be
+    /// running (one waiting for a lock would otherwise hold its locks until granted; the
+    /// cancelled statement ends, and the session's thread then rolls its transaction back).
     pub fn remove(&self, pid: i32) {
         if let Ok(mut s) = self.sessions.lock() {
-            s.remove(&pid);
+            if let Some((_, handle)) = s.remove(&pid) {
+                handle.cancel();
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! Each connection's engine [`Session`] lives on a thread of its own: engine calls block
-//! (a session waits for the database-wide transaction lock while another one has a
-//! transaction open), and a session holding that lock cannot move between threads. The
+//! (a statement waits for a row or table lock another session's transaction holds), and
+//! many sessions wait at once without holding up the others. The
 //! connection's async task sends closures to the thread and awaits their results.
 //!
 //! The thread ends when the connection drops its [`SessionWorker`]; dropping the session

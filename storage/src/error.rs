@@ -45,6 +45,9 @@ pub enum StorageError {
     /// The tuple was written by another transaction that is still active.
     #[error("tuple {tid} is being modified by transaction {holder}")]
     Conflict { tid: crate::Tid, holder: TxnId },
+    /// The tuple was deleted or replaced by a transaction that committed.
+    #[error("tuple {tid} was updated or deleted by transaction {by}")]
+    Updated { tid: crate::Tid, by: TxnId },
     #[error("page {page} has no room for the change")]
     PageFull { page: PageId },
     #[error("page operation on {page} failed: {reason}")]

@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use vfs::OpenMode;
-use wal::{PageId, TxnId};
+use wal::PageId;
 
 /// Free bytes are stored in units of this many bytes (one byte per page).
 const UNIT: usize = 32;
@@ -103,10 +103,11 @@ impl FreeSpaceMap {
         let Ok(pinned) = inner.pool.pin(page) else {
             return;
         };
+        let horizon = inner.horizon();
         let free = {
             let g = pinned.read();
             let reclaimable: usize = heap_page::tuples(&g)
-                .filter(|(_, h, _)| h.xmax != TxnId::NONE && !inner.txns.is_active(h.xmax))
+                .filter(|(_, h, _)| inner.is_dead(h, horizon))
                 .map(|(_, _, d)| d.len() + heap_page::TUPLE_HEADER_SIZE)
                 .sum();
             heap_page::free_for_insert(&g) + reclaimable

@@ -2,18 +2,23 @@
 //!
 //! Tuple ids are stable: a tuple never moves. An update is a delete plus an insert of the new
 //! version (preferably on the same page), so undo never needs space. Deleting sets xmax; its
-//! space is reclaimed by pruning once the deleter has committed (a non-zero xmax whose
-//! transaction is no longer active is committed, since rollback clears xmax).
+//! space is reclaimed by pruning once the deleter has committed below the snapshot horizon
+//! (a non-zero xmax whose transaction is no longer running is committed, since rollback
+//! clears xmax; see `crate::mvcc`).
 //!
-//! Write conflicts: a tuple whose xmin or xmax names another active transaction is locked by
-//! it; modifying it fails with [`StorageError::Conflict`].
+//! Write conflicts: a tuple whose xmin or xmax names another running transaction is locked
+//! by it; modifying it fails with [`StorageError::Conflict`] naming that transaction. A tuple
+//! whose xmax names a committed transaction was deleted or replaced: modifying it fails with
+//! [`StorageError::Updated`].
 //!
-//! Visibility is not decided here: [`Heap::get`] and [`Heap::scan`] return tuples not deleted
-//! (xmax = 0), including uncommitted ones; snapshots belong to the layer above.
+//! Visibility: [`Heap::scan_as`] and [`Heap::get_as`] return the versions a [`Snapshot`]
+//! sees. [`Heap::get`] and [`Heap::scan`] return tuples not deleted (xmax = 0), including
+//! uncommitted ones; they serve the catalog's load and checks that run alone.
 
 use crate::error::{Result, StorageError};
 use crate::heap_page::{self, TupleHeader, MAX_TUPLE_DATA, TUPLE_HEADER_SIZE};
 use crate::logged::{log_change, Chain};
+use crate::mvcc::Snapshot;
 use crate::ops::PageOp;
 use crate::page::PageType;
 use crate::store::{Inner, Storage};
@@ -211,11 +216,12 @@ impl Heap {
         Ok(tids)
     }
 
-    /// Reclaims the space of tuples whose deleting transaction committed.
+    /// Reclaims the space of tuples whose deleting transaction committed below the horizon.
     fn prune(&self, w: &mut crate::buffer::PageWrite<'_>) -> Result<()> {
         let inner = self.inner();
+        let horizon = inner.horizon();
         let slots: Vec<u16> = heap_page::tuples(w.page())
-            .filter(|(_, h, _)| h.xmax != TxnId::NONE && !inner.txns.is_active(h.xmax))
+            .filter(|(_, h, _)| inner.is_dead(h, horizon))
             .map(|(s, _, _)| s)
             .collect();
         if !slots.is_empty() {
@@ -228,12 +234,15 @@ impl Heap {
     fn check_writable(&self, txn: &Transaction, tid: Tid, h: &TupleHeader) -> Result<()> {
         let inner = self.inner();
         for holder in [h.xmin, h.xmax] {
-            if holder != TxnId::NONE && holder != txn.id() && inner.txns.is_active(holder) {
+            if holder != TxnId::NONE && holder != txn.id() && inner.procs.is_running(holder) {
                 return Err(StorageError::Conflict { tid, holder });
             }
         }
-        if h.xmax != TxnId::NONE {
+        if h.xmax == txn.id() {
             return Err(StorageError::NoSuchTuple { tid });
+        }
+        if h.xmax != TxnId::NONE {
+            return Err(StorageError::Updated { tid, by: h.xmax });
         }
         Ok(())
     }
@@ -318,12 +327,31 @@ impl Heap {
         }
     }
 
+    /// The version at `tid` if `snapshot` sees it.
+    pub fn get_as(&self, snapshot: &Snapshot, tid: Tid) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .get_with_header(tid)?
+            .filter(|(h, _)| snapshot.tuple_visible(h))
+            .map(|(_, d)| d))
+    }
+
     /// Streams the tuples not deleted, page by page (one page pinned at a time).
     pub fn scan(&self) -> HeapScan {
         HeapScan {
             heap: self.clone(),
             page: 0,
             batch: Vec::new(),
+            snapshot: None,
+        }
+    }
+
+    /// Streams the versions `snapshot` sees, page by page.
+    pub fn scan_as(&self, snapshot: &Snapshot) -> HeapScan {
+        HeapScan {
+            heap: self.clone(),
+            page: 0,
+            batch: Vec::new(),
+            snapshot: Some(snapshot.clone()),
         }
     }
 
@@ -336,6 +364,7 @@ pub struct HeapScan {
     heap: Heap,
     page: u32,
     batch: Vec<(Tid, Vec<u8>)>,
+    snapshot: Option<Snapshot>,
 }
 
 impl Iterator for HeapScan {
@@ -369,8 +398,12 @@ impl Iterator for HeapScan {
             if g.page_type().ok() != Some(PageType::Heap) {
                 continue;
             }
+            let snapshot = &self.snapshot;
             self.batch = heap_page::tuples(&g)
-                .filter(|(_, h, _)| h.xmax == TxnId::NONE)
+                .filter(|(_, h, _)| match snapshot {
+                    None => h.xmax == TxnId::NONE,
+                    Some(s) => s.tuple_visible(h),
+                })
                 .map(|(slot, _, d)| {
                     (
                         Tid {

@@ -16,6 +16,7 @@ mod heap;
 pub mod heap_page;
 pub mod keycode;
 mod logged;
+mod mvcc;
 pub mod ops;
 pub mod page;
 mod recovery;
@@ -29,6 +30,7 @@ pub use btree::{
 pub use checkpoint::CheckpointTicket;
 pub use error::{Result, StorageError};
 pub use heap::{Heap, HeapScan, Tid};
+pub use mvcc::Snapshot;
 pub use recovery::RecoveryReport;
 pub use store::{IntegrityReport, Storage, StorageOptions};
 pub use txn::{Savepoint, Transaction};

@@ -16,6 +16,7 @@ use crate::fsm::FreeSpaceMap;
 use crate::heap::Heap;
 use crate::heap_page;
 use crate::page::{PageType, PAGE_SIZE};
+use crate::mvcc::{ProcArray, Snapshot};
 use crate::recovery::{self, Analysis, RecoveryReport};
 use crate::txn::{Transaction, TxnTable};
 use parking_lot::{Condvar, Mutex};
@@ -24,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use vfs::Vfs;
-use wal::{LogManager, LogOptions, Lsn, Master, PageId, Sabotage};
+use wal::{LogManager, LogOptions, Lsn, Master, PageId, Sabotage, TxnId};
 
 #[derive(Clone, Debug)]
 pub struct StorageOptions {
@@ -67,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) files: Arc<DataFiles>,
     pub(crate) pool: BufferPool,
     pub(crate) txns: TxnTable,
+    /// Running transactions and live snapshots (visibility; see `crate::mvcc`).
+    pub(crate) procs: Arc<ProcArray>,
     pub(crate) master: Mutex<Master>,
     pub(crate) fsm: FreeSpaceMap,
     pub(crate) checkpoint_lock: Mutex<()>,
@@ -97,6 +100,19 @@ impl Background {
 }
 
 impl Inner {
+    /// Versions deleted by committed transactions below this are invisible to every snapshot.
+    pub(crate) fn horizon(&self) -> TxnId {
+        self.procs.horizon(|| self.txns.next_id())
+    }
+
+    /// Whether the version with header `h` is dead to every snapshot, given `horizon`.
+    pub(crate) fn is_dead(&self, h: &crate::heap_page::TupleHeader, horizon: TxnId) -> bool {
+        if Sabotage::active(self.opts.sabotage, Sabotage::PruneIgnoresHorizon) {
+            return h.xmax != TxnId::NONE && !self.procs.is_running(h.xmax);
+        }
+        h.xmax != TxnId::NONE && h.xmax < horizon && !self.procs.is_running(h.xmax)
+    }
+
     /// Fails if an earlier I/O error made the store unusable.
     pub(crate) fn check_usable(&self) -> Result<()> {
         self.files.check_poisoned()?;
@@ -211,6 +227,7 @@ impl Storage {
             files,
             pool,
             txns: TxnTable::default(),
+            procs: Arc::new(ProcArray::default()),
             master: Mutex::new(master),
             fsm: FreeSpaceMap::default(),
             checkpoint_lock: Mutex::new(()),
@@ -249,6 +266,22 @@ impl Storage {
     /// Starts a transaction.
     pub fn begin(&self) -> Result<Transaction> {
         Transaction::begin(self)
+    }
+
+    /// A snapshot for `txn`: the transactions committed as of now, and `txn`'s own changes.
+    pub fn snapshot(&self, txn: &Transaction) -> Snapshot {
+        let inner = &self.inner;
+        inner.procs.snapshot(txn.id(), || inner.txns.next_id())
+    }
+
+    /// Whether transaction `id` is still running (not yet durably committed or rolled back).
+    pub fn is_running(&self, id: TxnId) -> bool {
+        self.inner.procs.is_running(id)
+    }
+
+    /// The oldest transaction id a live snapshot may still need (see `crate::mvcc`).
+    pub fn horizon(&self) -> TxnId {
+        self.inner.horizon()
     }
 
     /// The heap stored in data file `file` (created on first insert).

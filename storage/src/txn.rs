@@ -37,6 +37,8 @@ impl TxnTable {
         TxnId(self.next.load(Ordering::SeqCst).max(1))
     }
 
+    /// Assigns the next id and enters it in the table (called under the proc array's mutex,
+    /// so ids become running in the order they are assigned).
     fn begin(&self) -> (TxnId, EntryRef) {
         let id = TxnId(self.next.fetch_add(1, Ordering::SeqCst).max(1));
         self.next.fetch_max(id.0 + 1, Ordering::SeqCst);
@@ -49,10 +51,6 @@ impl TxnTable {
         }));
         self.active.lock().insert(id, entry.clone());
         (id, entry)
-    }
-
-    pub(crate) fn is_active(&self, id: TxnId) -> bool {
-        self.active.lock().contains_key(&id)
     }
 
     fn remove(&self, id: TxnId) {
@@ -94,7 +92,9 @@ pub struct Transaction {
 impl Transaction {
     pub(crate) fn begin(storage: &Storage) -> Result<Transaction> {
         storage.inner.check_usable()?;
-        let (id, entry) = storage.inner.txns.begin();
+        let inner = &storage.inner;
+        let interlocked = !Sabotage::active(inner.opts.sabotage, Sabotage::SnapshotWithoutInterlock);
+        let (id, entry) = inner.procs.begin(interlocked, || inner.txns.begin());
         Ok(Transaction {
             storage: storage.clone(),
             id,
@@ -126,6 +126,8 @@ impl Transaction {
             let mut e = self.entry.lock();
             if e.last_lsn.is_none() {
                 inner.txns.remove(self.id);
+                drop(e);
+                inner.procs.end(self.id);
                 return Ok(());
             }
             let lsn = inner.log.append(e.last_lsn, self.id, &RecordBody::Commit)?;
@@ -134,9 +136,19 @@ impl Transaction {
             inner.txns.remove(self.id);
             lsn
         };
-        if !Sabotage::active(inner.opts.sabotage, Sabotage::EarlyCommitAck) {
-            inner.log.flush_through(lsn)?;
+        let visible_early = Sabotage::active(inner.opts.sabotage, Sabotage::VisibleBeforeDurable);
+        if visible_early {
+            inner.procs.end(self.id);
         }
+        if !Sabotage::active(inner.opts.sabotage, Sabotage::EarlyCommitAck) {
+            if let Err(e) = inner.log.flush_through(lsn) {
+                // Not known durable: the transaction stays running (its changes invisible
+                // and locked) until the store fails over to recovery.
+                return Err(e.into());
+            }
+        }
+        // Durable: now other snapshots may see it (see `crate::mvcc`).
+        inner.procs.end(self.id);
         inner.commit_hook();
         for page in std::mem::take(&mut self.deleted_on) {
             inner.fsm.refresh(inner, page);
@@ -162,6 +174,8 @@ impl Transaction {
         }
         inner.txns.remove(self.id);
         drop(e);
+        // Every change is undone: leaving the running set reveals nothing.
+        inner.procs.end(self.id);
         Ok(())
     }
 

@@ -22,9 +22,19 @@ pub enum Sabotage {
     SegmentDirNotSynced,
     /// No full-page images: a page torn by a crash cannot be repaired.
     NoFullPageWrites,
+    /// A commit leaves the running set (becomes visible to other snapshots) before its
+    /// commit record is durable.
+    VisibleBeforeDurable,
+    /// A transaction gets its id outside the interlock with snapshots, so a snapshot taken
+    /// before it enters the running set sees it as committed.
+    SnapshotWithoutInterlock,
+    /// Pruning removes versions deleted by any committed transaction, ignoring the horizon
+    /// of live snapshots.
+    PruneIgnoresHorizon,
 }
 
 impl Sabotage {
+    /// Violations of the durability protocol, caught by crash tests.
     pub const ALL: [Sabotage; 8] = [
         Sabotage::WalRule,
         Sabotage::EarlyCommitAck,
@@ -34,6 +44,13 @@ impl Sabotage {
         Sabotage::MasterBeforeCheckpointEnd,
         Sabotage::SegmentDirNotSynced,
         Sabotage::NoFullPageWrites,
+    ];
+
+    /// Violations of the visibility protocol, caught by concurrency tests.
+    pub const VISIBILITY: [Sabotage; 3] = [
+        Sabotage::VisibleBeforeDurable,
+        Sabotage::SnapshotWithoutInterlock,
+        Sabotage::PruneIgnoresHorizon,
     ];
 
     /// Whether `configured` is this sabotage and sabotage is compiled in.

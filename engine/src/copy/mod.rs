@@ -233,9 +233,8 @@ impl CopyIn {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.pending);
-        cx.storage
-            .heap(self.table.file)
-            .insert_many(cx.txn, &rows)
+        cx.writer()
+            .insert_many(&self.table, &rows)
             .map_err(|e| self.in_context(e.into(), None))?;
         Ok(())
     }
@@ -330,7 +329,9 @@ fn copy_out(source: &CopySource, opts: CopyOptions, cx: &mut TxnCx<'_>) -> Resul
         } => {
             let table = table_for_copy(cx, table_name, false)?;
             let cols = column_list(&table, columns)?;
-            let rows = crate::sql::dml::table_rows(cx.storage, &table)?
+            let rows = cx
+                .reader()
+                .rows(&table)?
                 .into_iter()
                 .map(|(_, r)| cols.iter().map(|&c| r[c].clone()).collect::<Vec<_>>())
                 .collect::<Vec<_>>();

@@ -5,51 +5,14 @@ use super::binder::{coerce, ident_name, object_name, Binder, Scope, ScopeCol};
 use super::exec::run;
 use super::expr::{Env, Expr, Row};
 use super::{param_types, Outcome, TxnCx};
-use crate::catalog::{Identity, IndexDef, TableDef};
+use crate::catalog::{Identity, TableDef};
 use crate::error::{EngineError, Result};
-use crate::types::row::{decode_row, encode_row};
 use crate::types::{can_cast, CastKind, DataType, Value};
 use sqlparser::ast::{self, Spanned};
 use std::sync::Arc;
-use storage::keycode::ColumnOrder;
-use storage::{StorageError, Tid};
+use storage::Tid;
 
-/// Every row of a table with its tid.
-pub fn table_rows(storage: &storage::Storage, table: &TableDef) -> Result<Vec<(Tid, Row)>> {
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-    let mut out = Vec::new();
-    for t in storage.heap(table.file).scan() {
-        let (tid, bytes) = t?;
-        out.push((tid, decode_row(&bytes, &types)?));
-    }
-    Ok(out)
-}
-
-/// The B+tree key of a row in an index. In a unique index, a key with a NULL gets the tid
-/// appended so that NULLs never collide (NULLs are distinct, as in PostgreSQL).
-pub fn index_key(index: &IndexDef, row: &[Value], tid: Tid) -> Vec<u8> {
-    let mut key = Vec::new();
-    let mut has_null = false;
-    for &c in &index.columns {
-        let v = row.get(c).unwrap_or(&Value::Null);
-        has_null |= v.is_null();
-        v.encode_key(&mut key, ColumnOrder::ASC);
-    }
-    if index.unique && has_null {
-        key.extend_from_slice(&tid.page.to_be_bytes());
-        key.extend_from_slice(&tid.slot.to_be_bytes());
-    }
-    key
-}
-
-pub fn index_error(e: StorageError, index: &IndexDef) -> EngineError {
-    match e {
-        StorageError::UniqueViolation { .. } => EngineError::UniqueViolation {
-            constraint: index.name.clone(),
-        },
-        other => other.into(),
-    }
-}
+pub use crate::access::{committed_rows as table_rows, index_key};
 
 pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
     let t = alias.unwrap_or_else(|| table.name.clone());
@@ -109,28 +72,15 @@ fn parse_expr(sql: &str) -> Result<ast::Expr> {
     })
 }
 
+/// Checks a new row's constraints and stores it with its index entries.
 pub fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid> {
     check_row(cx, table, row)?;
-    let tid = cx
-        .storage
-        .heap(table.file)
-        .insert(cx.txn, &encode_row(row))?;
-    for ix in &table.indexes {
-        let tree = cx.storage.btree(ix.file)?;
-        tree.insert(cx.txn, &index_key(ix, row, tid), tid)
-            .map_err(|e| index_error(e, ix))?;
-    }
-    Ok(tid)
+    cx.writer().insert_row(table, row)
 }
 
+/// Deletes the row version at `tid` (seen as `row`) and its index entries.
 pub fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
-    cx.storage.heap(table.file).delete(cx.txn, tid)?;
-    for ix in &table.indexes {
-        let tree = cx.storage.btree(ix.file)?;
-        tree.delete(cx.txn, &index_key(ix, row, tid), tid)
-            .map_err(|e| index_error(e, ix))?;
-    }
-    Ok(())
+    cx.writer().delete_row(table, tid, row)
 }
 
 pub(super) fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<TableDef>> {

@@ -7,7 +7,6 @@ use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
 use super::plan::{AggCall, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{EngineError, Result};
-use crate::types::row::decode_row;
 use crate::types::{CastKind, DataType, Value};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -18,9 +17,21 @@ use storage::Storage;
 /// What execution needs from its surroundings.
 pub struct ExecCx<'a> {
     pub storage: &'a Storage,
+    /// What the statement sees: every row read goes through [`ExecCx::reader`].
+    pub snapshot: &'a storage::Snapshot,
     pub params: &'a [Value],
     /// What `nextval` and friends need (None where no sequence may be used: 0A000).
     pub seq: Option<crate::sequence::SeqEnv<'a>>,
+}
+
+impl ExecCx<'_> {
+    /// Reads rows as the statement's snapshot sees them.
+    pub fn reader(&self) -> crate::access::Reader<'_> {
+        crate::access::Reader {
+            storage: self.storage,
+            snapshot: self.snapshot,
+        }
+    }
 }
 
 /// Bytes identifying a list of values for hashing (equal values, NULLs included, encode
@@ -64,14 +75,7 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
 
 fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
     Ok(match plan {
-        Plan::Scan { table } => {
-            let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-            Box::new(env.cx.storage.heap(table.file).scan().map(move |t| {
-                crate::interrupt::check()?;
-                let (_, bytes) = t?;
-                Ok(decode_row(&bytes, &types)?)
-            }))
-        }
+        Plan::Scan { table } => Box::new(env.cx.reader().scan(table).map(|t| t.map(|(_, r)| r))),
         Plan::IndexScan {
             table,
             index,
@@ -390,22 +394,14 @@ fn index_scan<'a>(
     let ix = table.indexes.get(index).ok_or(EngineError::Internal {
         reason: "index scan of a missing index",
     })?;
-    let tree = env.cx.storage.btree(ix.file)?;
-    let heap = env.cx.storage.heap(table.file);
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-    Ok(Box::new(
-        tree.range(lo, hi, storage::ScanDirection::Forward)
-            .filter_map(move |entry| {
-                let fetched = entry
-                    .map_err(EngineError::from)
-                    .and_then(|(_, tid)| Ok(heap.get(tid)?));
-                match fetched {
-                    Ok(Some(bytes)) => Some(decode_row(&bytes, &types).map_err(EngineError::from)),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(e)),
-                }
-            }),
-    ))
+    let rows = env.cx.reader().index_range(
+        table,
+        ix,
+        lo,
+        hi,
+        storage::ScanDirection::Forward,
+    )?;
+    Ok(Box::new(rows.map(|t| t.map(|(_, r)| r))))
 }
 
 /// A right or full join, which must know at the end which right rows never matched.

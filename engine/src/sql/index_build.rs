@@ -12,8 +12,7 @@ use super::dml::index_key;
 use super::TxnCx;
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
-use crate::types::row::decode_row;
-use crate::types::{DataType, Value};
+use crate::types::Value;
 use storage::{StorageError, Tid};
 
 /// Builds `index` (its data file still empty) over `table`'s rows. With `not_null`, the
@@ -25,12 +24,10 @@ pub(super) fn build_index(
     index: &IndexDef,
     not_null: bool,
 ) -> Result<()> {
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
     let mut entries = Vec::new();
     let mut null_in = vec![false; index.columns.len()];
-    for t in cx.storage.heap(table.file).scan() {
-        let (tid, bytes) = t?;
-        let row = decode_row(&bytes, &types)?;
+    // Index builds run under the catalog's exclusive lock: no other writer is running.
+    for (tid, row) in crate::access::committed_rows(cx.storage, table)? {
         if not_null {
             for (seen, &c) in null_in.iter_mut().zip(&index.columns) {
                 *seen |= row.get(c).is_none_or(Value::is_null);
@@ -61,12 +58,8 @@ pub(super) fn build_index(
 
 /// PostgreSQL's error for a unique index that cannot be built: the key of the row at `tid`.
 fn duplicated(cx: &TxnCx<'_>, table: &TableDef, index: &IndexDef, tid: Tid) -> EngineError {
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-    let row = match cx.storage.heap(table.file).get(tid) {
-        Ok(Some(bytes)) => match decode_row(&bytes, &types) {
-            Ok(row) => row,
-            Err(e) => return e.into(),
-        },
+    let row = match crate::access::committed_row(cx.storage, table, tid) {
+        Ok(Some(row)) => row,
         Ok(None) => return StorageError::NoSuchTuple { tid }.into(),
         Err(e) => return e.into(),
     };

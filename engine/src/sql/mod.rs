@@ -38,7 +38,8 @@ pub use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
-use storage::{Storage, Transaction};
+use crate::access::{Reader, Waits, Writer};
+use storage::{Snapshot, Storage, Transaction};
 
 /// Result columns: name and type.
 pub type Columns = Vec<(String, DataType)>;
@@ -179,13 +180,35 @@ pub struct TxnCx<'a> {
     pub read_only: bool,
     /// Notices the statement raises, for the session to report.
     pub notices: &'a mut Vec<crate::notice::Notice>,
+    /// What the statement sees (see `crate::access`).
+    pub snapshot: &'a Snapshot,
+    /// How the statement waits for other transactions.
+    pub waits: Waits<'a>,
 }
 
-impl TxnCx<'_> {
+impl<'a> TxnCx<'a> {
+    /// Reads rows as the statement's snapshot sees them.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            storage: self.storage,
+            snapshot: self.snapshot,
+        }
+    }
+
+    /// Writes rows in the statement's transaction.
+    pub fn writer(&mut self) -> Writer<'_, '_> {
+        Writer {
+            storage: self.storage,
+            txn: self.txn,
+            waits: self.waits,
+        }
+    }
+
     /// The execution context of the statement (sequence functions see its catalog).
     pub fn exec(&self) -> ExecCx<'_> {
         ExecCx {
             storage: self.storage,
+            snapshot: self.snapshot,
             params: self.params,
             seq: Some(crate::sequence::SeqEnv {
                 sequences: self.sequences,

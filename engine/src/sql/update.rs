@@ -107,7 +107,7 @@ fn candidates(
     selection: Option<&ast::Expr>,
 ) -> Result<Vec<(Tid, Row)>> {
     let Some(sel) = selection else {
-        return super::dml::table_rows(cx.storage, table);
+        return cx.reader().rows(table);
     };
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
@@ -123,7 +123,7 @@ fn candidates(
         Some(super::plan::Plan::IndexScan {
             index, eq, range, ..
         }) => index_candidates(cx, table, index, &eq, range.as_ref(), env)?,
-        _ => super::dml::table_rows(cx.storage, table)?,
+        _ => cx.reader().rows(table)?,
     };
     let mut out = Vec::new();
     for (tid, row) in rows {
@@ -149,17 +149,9 @@ fn index_candidates(
     let ix = table.indexes.get(index).ok_or(EngineError::Internal {
         reason: "index scan of a missing index",
     })?;
-    let tree = cx.storage.btree(ix.file)?;
-    let heap = cx.storage.heap(table.file);
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.ty.clone()).collect();
-    let mut out = Vec::new();
-    for entry in tree.range(lo, hi, storage::ScanDirection::Forward) {
-        let (_, tid) = entry?;
-        if let Some(bytes) = heap.get(tid)? {
-            out.push((tid, crate::types::row::decode_row(&bytes, &types)?));
-        }
-    }
-    Ok(out)
+    cx.reader()
+        .index_range(table, ix, lo, hi, storage::ScanDirection::Forward)?
+        .collect()
 }
 
 fn column_of(table: &TableDef, n: &ast::ObjectName) -> Result<usize> {

@@ -3,12 +3,14 @@
 //! A cursor holds no latch between calls: it buffers the qualifying entries of one leaf,
 //! remembers the last stored key it returned, and continues by descending again from the
 //! root (under the shared tree latch, so leaves are followed through sibling links only while
-//! no split can happen). Entries are returned if not deleted.
+//! no split can happen). Without a snapshot, entries are returned if not deleted; with one,
+//! if they may lead to a version the snapshot sees ([`Snapshot::entry_visible`]).
 
 use super::{find_leaf, node_err, user_part};
 use crate::btree_page::{self, NONE};
 use crate::error::Result;
 use crate::heap::Tid;
+use crate::mvcc::Snapshot;
 use crate::store::Storage;
 use std::collections::VecDeque;
 use std::ops::Bound;
@@ -30,6 +32,7 @@ pub struct BTreeCursor {
     /// The last stored key (user key ++ tid) examined; the scan resumes after it.
     last: Option<Vec<u8>>,
     done: bool,
+    snapshot: Option<Snapshot>,
 }
 
 impl BTreeCursor {
@@ -39,6 +42,7 @@ impl BTreeCursor {
         lo: Bound<Vec<u8>>,
         hi: Bound<Vec<u8>>,
         dir: ScanDirection,
+        snapshot: Option<Snapshot>,
     ) -> BTreeCursor {
         BTreeCursor {
             storage,
@@ -49,6 +53,7 @@ impl BTreeCursor {
             buf: VecDeque::new(),
             last: None,
             done: false,
+            snapshot,
         }
     }
 
@@ -135,7 +140,11 @@ impl BTreeCursor {
                     }
                 };
                 self.last = Some(e.key.to_vec());
-                if in_range && !e.deleted {
+                let wanted = match &self.snapshot {
+                    None => !e.deleted,
+                    Some(s) => s.entry_visible(e.deleted, wal::TxnId(e.txn)),
+                };
+                if in_range && wanted {
                     let tid = Tid {
                         page: e.tid_page,
                         slot: e.tid_slot,

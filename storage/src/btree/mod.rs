@@ -8,8 +8,9 @@
 //!
 //! **Entries** carry the transaction that last inserted or deleted them and a deleted flag.
 //! A delete only marks the entry; space is reclaimed by pruning entries whose deleter has
-//! committed (deleted, and its transaction no longer active). An entry whose transaction is
-//! active and not the caller's is locked: touching it fails with [`StorageError::KeyConflict`].
+//! committed below the snapshot horizon (`crate::mvcc`), so no snapshot that could still see
+//! the deleted tuple version loses its entry. An entry whose transaction is running and not
+//! the caller's is locked: touching it fails with [`StorageError::KeyConflict`].
 //!
 //! **Uniqueness.** In a unique tree an insert fails with [`StorageError::UniqueViolation`] if
 //! an entry with the same user key is live (not deleted, or deleted by a transaction still
@@ -49,6 +50,7 @@ use crate::btree_page::{self, MAX_KEY};
 use crate::error::{Result, StorageError};
 use crate::heap::Tid;
 use crate::logged::{log_change, log_multi, Chain};
+use crate::mvcc::Snapshot;
 use crate::ops::PageOp;
 use crate::store::{Inner, Storage};
 use crate::txn::Transaction;
@@ -214,7 +216,7 @@ impl BTree {
             Ok(i) => {
                 let e = btree_page::leaf_entry(w.page(), i).map_err(node)?;
                 let owner = TxnId(e.txn);
-                if owner != me && inner.txns.is_active(owner) {
+                if owner != me && inner.procs.is_running(owner) {
                     return Err(StorageError::KeyConflict {
                         file: self.file,
                         holder: owner,
@@ -340,7 +342,7 @@ impl BTree {
                 break;
             }
             let owner = TxnId(e.txn);
-            let locked = owner != me && inner.txns.is_active(owner);
+            let locked = owner != me && inner.procs.is_running(owner);
             if locked {
                 return Err(StorageError::KeyConflict {
                     file: self.file,
@@ -355,15 +357,18 @@ impl BTree {
         Ok(i)
     }
 
-    /// Removes entries whose deleter committed (a redo-only change). Returns whether any were.
+    /// Removes entries whose deleter committed below the horizon (no snapshot can reach
+    /// them; a redo-only change). Returns whether any were.
     fn prune(&self, w: &mut crate::buffer::PageWrite<'_>) -> Result<bool> {
         let inner = self.inner();
+        let horizon = inner.horizon();
         let n = btree_page::count(w.page());
         let mut dead = Vec::new();
         for i in 0..n {
             let e = btree_page::leaf_entry(w.page(), i)
                 .map_err(|e| node_err(self.file, w.id().page_no, e))?;
-            if e.deleted && !inner.txns.is_active(TxnId(e.txn)) {
+            let deleter = TxnId(e.txn);
+            if e.deleted && deleter < horizon && !inner.procs.is_running(deleter) {
                 dead.push(i as u16);
             }
         }
@@ -392,7 +397,7 @@ impl BTree {
         };
         let e = btree_page::leaf_entry(w.page(), i).map_err(node)?;
         let owner = TxnId(e.txn);
-        if owner != me && inner.txns.is_active(owner) {
+        if owner != me && inner.procs.is_running(owner) {
             return Err(StorageError::KeyConflict {
                 file: self.file,
                 holder: owner,
@@ -427,7 +432,27 @@ impl BTree {
     /// Entries (user key, tid) not deleted, with user keys within the bounds, in key order
     /// (or reverse). The cursor holds no latch between calls.
     pub fn range(&self, lo: Bound<Vec<u8>>, hi: Bound<Vec<u8>>, dir: ScanDirection) -> BTreeCursor {
-        BTreeCursor::new(self.storage.clone(), self.file, lo, hi, dir)
+        BTreeCursor::new(self.storage.clone(), self.file, lo, hi, dir, None)
+    }
+
+    /// Entries (user key, tid) within the bounds that may lead to a tuple version `snapshot`
+    /// sees: not deleted, or deleted by a transaction the snapshot does not see. The caller
+    /// checks the version itself.
+    pub fn range_as(
+        &self,
+        snapshot: &Snapshot,
+        lo: Bound<Vec<u8>>,
+        hi: Bound<Vec<u8>>,
+        dir: ScanDirection,
+    ) -> BTreeCursor {
+        BTreeCursor::new(
+            self.storage.clone(),
+            self.file,
+            lo,
+            hi,
+            dir,
+            Some(snapshot.clone()),
+        )
     }
 
     /// Verifies the whole structure (like PostgreSQL's amcheck): node layout, key order,

@@ -1,0 +1,249 @@
+//! Table access: the one place where the SQL engine reads and writes a table's rows.
+//!
+//! **Reads** go through a [`Reader`]: a storage handle plus the statement's [`Snapshot`].
+//! A reader returns exactly the row versions the snapshot sees — those inserted by
+//! transactions committed when the snapshot was taken (or by the reader's own transaction)
+//! and not deleted by them. Index probes return the same versions: an index entry only
+//! leads to a heap version, which is checked against the snapshot like a scanned one.
+//!
+//! **Writes** ([`insert_row`], [`delete_row`]) run in the statement's transaction and
+//! follow PostgreSQL's rules for concurrent writers:
+//! - a version being changed by another running transaction is waited for (the wait goes
+//!   through the lock manager, so it is interruptible and deadlocks are found), then tried
+//!   again;
+//! - a version that a transaction committed after the snapshot deleted or replaced fails
+//!   with [`EngineError::ConcurrentUpdate`], which the session turns into a statement
+//!   restart (READ COMMITTED) or 40001 (REPEATABLE READ and SERIALIZABLE);
+//! - a unique index entry of a running transaction with the same key is waited for, and
+//!   the insert then succeeds (that transaction rolled back) or fails with 23505.
+//!
+//! [`committed_rows`] reads the latest committed versions without a snapshot; it serves
+//! statements that run alone (under the catalog's exclusive lock: index builds, table
+//! rewrites), where no other transaction can be changing the table.
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::error::{EngineError, Result};
+use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
+use crate::sql::expr::Row;
+use crate::types::row::{decode_row, encode_row};
+use crate::types::{DataType, Value};
+use std::ops::Bound;
+use storage::keycode::ColumnOrder;
+use storage::{ScanDirection, Snapshot, Storage, StorageError, Tid, Transaction, TxnId};
+
+/// Reads rows as one snapshot sees them.
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    pub storage: &'a Storage,
+    pub snapshot: &'a Snapshot,
+}
+
+/// A stream of visible rows with their tids.
+pub type Rows<'a> = Box<dyn Iterator<Item = Result<(Tid, Row)>> + 'a>;
+
+fn column_types(table: &TableDef) -> Vec<DataType> {
+    table.columns.iter().map(|c| c.ty.clone()).collect()
+}
+
+impl<'a> Reader<'a> {
+    /// The table's visible rows in storage order, one page pinned at a time.
+    pub fn scan(&self, table: &TableDef) -> Rows<'a> {
+        let types = column_types(table);
+        Box::new(
+            self.storage
+                .heap(table.file)
+                .scan_as(self.snapshot)
+                .map(move |t| {
+                    crate::interrupt::check()?;
+                    let (tid, bytes) = t?;
+                    Ok((tid, decode_row(&bytes, &types)?))
+                }),
+        )
+    }
+
+    /// Every visible row of the table.
+    pub fn rows(&self, table: &TableDef) -> Result<Vec<(Tid, Row)>> {
+        self.scan(table).collect()
+    }
+
+    /// The visible rows whose key in index `index` lies within the bounds, in key order.
+    pub fn index_range(
+        &self,
+        table: &TableDef,
+        index: &IndexDef,
+        lo: Bound<Vec<u8>>,
+        hi: Bound<Vec<u8>>,
+        dir: ScanDirection,
+    ) -> Result<Rows<'a>> {
+        let tree = self.storage.btree(index.file)?;
+        let heap = self.storage.heap(table.file);
+        let types = column_types(table);
+        let snapshot = self.snapshot;
+        Ok(Box::new(
+            tree.range_as(snapshot, lo, hi, dir)
+                .filter_map(move |entry| {
+                    let fetched = entry
+                        .map_err(EngineError::from)
+                        .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
+                    match fetched {
+                        Ok((tid, Some(bytes))) => Some(
+                            decode_row(&bytes, &types)
+                                .map(|r| (tid, r))
+                                .map_err(EngineError::from),
+                        ),
+                        Ok((_, None)) => None,
+                        Err(e) => Some(Err(e)),
+                    }
+                }),
+        ))
+    }
+}
+
+/// The latest committed (and own) versions of every row, for statements that run alone.
+pub fn committed_rows(storage: &Storage, table: &TableDef) -> Result<Vec<(Tid, Row)>> {
+    let types = column_types(table);
+    let mut out = Vec::new();
+    for t in storage.heap(table.file).scan() {
+        let (tid, bytes) = t?;
+        out.push((tid, decode_row(&bytes, &types)?));
+    }
+    Ok(out)
+}
+
+/// The latest committed (or own) version at `tid`, for statements that run alone.
+pub fn committed_row(storage: &Storage, table: &TableDef, tid: Tid) -> Result<Option<Row>> {
+    match storage.heap(table.file).get(tid)? {
+        Some(bytes) => Ok(Some(decode_row(&bytes, &column_types(table))?)),
+        None => Ok(None),
+    }
+}
+
+/// What a writer needs to wait for other transactions.
+#[derive(Clone, Copy)]
+pub struct Waits<'a> {
+    pub locks: &'a LockManager,
+    pub rules: WaitRules,
+    pub probe: &'a WaitProbe,
+}
+
+impl Waits<'_> {
+    /// Waits until transaction `holder` has ended (committed durably or rolled back).
+    pub fn for_transaction(&self, storage: &Storage, me: TxnId, holder: TxnId) -> Result<()> {
+        loop {
+            if !storage.is_running(holder) {
+                return Ok(());
+            }
+            let tag = LockTag::Transaction(holder);
+            if self.locks.is_registered(holder) {
+                self.locks
+                    .acquire(me, tag, LockMode::Share, &self.rules, self.probe)?;
+                self.locks.release(me, tag);
+            } else {
+                // A transaction of the engine's own bookkeeping (no lock of its own): it
+                // ends without waiting for anyone, so polling terminates.
+                crate::interrupt::sleep(std::time::Duration::from_millis(1))?;
+            }
+        }
+    }
+}
+
+/// The B+tree key of a row in an index. In a unique index, a key with a NULL gets the tid
+/// appended so that NULLs never collide (NULLs are distinct, as in PostgreSQL).
+pub fn index_key(index: &IndexDef, row: &[Value], tid: Tid) -> Vec<u8> {
+    let mut key = Vec::new();
+    let mut has_null = false;
+    for &c in &index.columns {
+        let v = row.get(c).unwrap_or(&Value::Null);
+        has_null |= v.is_null();
+        v.encode_key(&mut key, ColumnOrder::ASC);
+    }
+    if index.unique && has_null {
+        key.extend_from_slice(&tid.page.to_be_bytes());
+        key.extend_from_slice(&tid.slot.to_be_bytes());
+    }
+    key
+}
+
+/// A unique index's 23505 names the index.
+pub fn index_error(e: StorageError, index: &IndexDef) -> EngineError {
+    match e {
+        StorageError::UniqueViolation { .. } => EngineError::UniqueViolation {
+            constraint: index.name.clone(),
+        },
+        other => other.into(),
+    }
+}
+
+/// Where a write runs: the storage, the transaction, and how to wait for others.
+pub struct Writer<'a, 'b> {
+    pub storage: &'a Storage,
+    pub txn: &'b mut Transaction,
+    pub waits: Waits<'a>,
+}
+
+impl Writer<'_, '_> {
+    /// Stores a new row and its index entries (constraints are the caller's).
+    pub fn insert_row(&mut self, table: &TableDef, row: &Row) -> Result<Tid> {
+        let tid = self
+            .storage
+            .heap(table.file)
+            .insert(self.txn, &encode_row(row))?;
+        for ix in &table.indexes {
+            let tree = self.storage.btree(ix.file)?;
+            let key = index_key(ix, row, tid);
+            loop {
+                match tree.insert(self.txn, &key, tid) {
+                    Ok(()) => break,
+                    Err(StorageError::KeyConflict { holder, .. }) => {
+                        let me = self.txn.id();
+                        self.waits.for_transaction(self.storage, me, holder)?;
+                    }
+                    Err(e) => return Err(index_error(e, ix)),
+                }
+            }
+        }
+        Ok(tid)
+    }
+
+    /// Stores encoded rows of a table without indexes (COPY's batched load).
+    pub fn insert_many(&mut self, table: &TableDef, rows: &[Vec<u8>]) -> Result<Vec<Tid>> {
+        if !table.indexes.is_empty() {
+            return Err(EngineError::Internal {
+                reason: "batched insert into a table with indexes",
+            });
+        }
+        Ok(self.storage.heap(table.file).insert_many(self.txn, rows)?)
+    }
+
+    /// Deletes the row version at `tid` (which the statement's snapshot saw as `row`) and
+    /// marks its index entries deleted, waiting for a running transaction changing it.
+    pub fn delete_row(&mut self, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
+        let heap = self.storage.heap(table.file);
+        loop {
+            match heap.delete(self.txn, tid) {
+                Ok(()) => break,
+                Err(StorageError::Conflict { holder, .. }) => {
+                    let me = self.txn.id();
+                    self.waits.for_transaction(self.storage, me, holder)?;
+                }
+                Err(StorageError::Updated { .. }) => return Err(EngineError::ConcurrentUpdate),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for ix in &table.indexes {
+            let tree = self.storage.btree(ix.file)?;
+            let key = index_key(ix, row, tid);
+            loop {
+                match tree.delete(self.txn, &key, tid) {
+                    Ok(()) => break,
+                    Err(StorageError::KeyConflict { holder, .. }) => {
+                        let me = self.txn.id();
+                        self.waits.for_transaction(self.storage, me, holder)?;
+                    }
+                    Err(e) => return Err(index_error(e, ix)),
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! Sessions side by side: readers do not wait for writers, writers of one row wait for each
+//! other (seen through the engine's wait probe, never a sleep), READ COMMITTED re-reads
+//! after a concurrent update, REPEATABLE READ fails with 40001, deadlocks end with 40P01,
+//! unique-key races wait, lock_timeout and cancel interrupt waits.
+
+mod support;
+
+use engine::{Database, Session, WaitProbe};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+use support::rows;
+
+/// A session on its own thread, driven step by step.
+struct Worker {
+    tx: mpsc::Sender<String>,
+    rx: mpsc::Receiver<Result<Vec<Vec<String>>, String>>,
+    probe: WaitProbe,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn new(db: &Database) -> Worker {
+        let mut s = db.session();
+        let probe = s.wait_probe();
+        let (tx, step_rx) = mpsc::channel::<String>();
+        let (res_tx, rx) = mpsc::channel();
+        let handle = thread::spawn(move || {
+            for sql in step_rx {
+                let r = run(&mut s, &sql);
+                if res_tx.send(r).is_err() {
+                    break;
+                }
+            }
+        });
+        Worker {
+            tx,
+            rx,
+            probe,
+            handle: Some(handle),
+        }
+    }
+
+    /// Starts `sql`; returns once it finished or the engine reports it waiting.
+    fn start(&self, sql: &str) -> Option<Result<Vec<Vec<String>>, String>> {
+        self.tx.send(sql.to_owned()).expect("worker alive");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = self.rx.try_recv() {
+                return Some(r);
+            }
+            if self.probe.is_waiting() {
+                return None;
+            }
+            assert!(Instant::now() < deadline, "{sql}: neither finished nor waiting");
+            thread::yield_now();
+        }
+    }
+
+    /// Runs `sql`, which must finish without waiting.
+    fn ok(&self, sql: &str) -> Vec<Vec<String>> {
+        match self.start(sql) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => panic!("{sql}: {e}"),
+            None => panic!("{sql}: waits"),
+        }
+    }
+
+    /// Runs `sql`, which must wait.
+    fn blocks(&self, sql: &str) {
+        assert!(self.start(sql).is_none(), "{sql} did not wait");
+    }
+
+    /// The result of the statement that was waiting.
+    fn finish(&self) -> Result<Vec<Vec<String>>, String> {
+        self.rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("waiting statement finished")
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once its statement is done; a failed test
+        // must not hang joining a thread that waits for another worker's transaction.
+        let (tx, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.tx, tx));
+        if !thread::panicking() {
+            if let Some(h) = self.handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// Runs every statement of `sql`; the rows of the last, or "SQLSTATE: message".
+fn run(s: &mut Session, sql: &str) -> Result<Vec<Vec<String>>, String> {
+    match s.execute(sql) {
+        Ok(results) => Ok(match results.into_iter().last() {
+            Some(engine::StatementResult::Rows(r)) => r
+                .rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
+                        .collect()
+                })
+                .collect(),
+            _ => Vec::new(),
+        }),
+        Err(e) => Err(format!("{}: {e}", e.sqlstate())),
+    }
+}
+
+fn db() -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path()).expect("open");
+    let mut s = db.session();
+    s.execute(
+        "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 10), (2, 20);",
+    )
+    .expect("setup");
+    (dir, db)
+}
+
+fn v(n: i64) -> Vec<Vec<String>> {
+    vec![vec![n.to_string()]]
+}
+
+#[test]
+fn readers_do_not_wait_for_writers_and_see_only_commits() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; UPDATE t SET v = 11 WHERE id = 1");
+    assert_eq!(b.ok("SELECT v FROM t WHERE id = 1"), v(10));
+    assert_eq!(a.ok("SELECT v FROM t WHERE id = 1"), v(11), "own change");
+    a.ok("COMMIT");
+    assert_eq!(b.ok("SELECT v FROM t WHERE id = 1"), v(11));
+}
+
+#[test]
+fn an_idle_transaction_does_not_stop_other_sessions() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; SELECT * FROM t");
+    b.ok("INSERT INTO t VALUES (3, 30)");
+    b.ok("UPDATE t SET v = 21 WHERE id = 2");
+    assert_eq!(a.ok("SELECT count(*) FROM t"), v(3), "read committed");
+    a.ok("COMMIT");
+}
+
+#[test]
+fn read_committed_writer_waits_then_updates_the_new_version() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; UPDATE t SET v = v + 1 WHERE id = 1");
+    b.blocks("UPDATE t SET v = v + 1 WHERE id = 1");
+    a.ok("COMMIT");
+    b.finish().expect("update after the wait");
+    let mut s = db.session();
+    assert_eq!(rows(&mut s, "SELECT v FROM t WHERE id = 1"), v(12), "no lost update");
+}
+
+#[test]
+fn read_committed_writer_goes_on_when_the_other_rolls_back() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; DELETE FROM t WHERE id = 1");
+    b.blocks("UPDATE t SET v = v + 5 WHERE id = 1");
+    a.ok("ROLLBACK");
+    b.finish().expect("update");
+    let mut s = db.session();
+    assert_eq!(rows(&mut s, "SELECT v FROM t WHERE id = 1"), v(15));
+}
+
+#[test]
+fn repeatable_read_fails_on_a_concurrent_update() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    b.ok("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT v FROM t WHERE id = 1");
+    a.ok("UPDATE t SET v = 99 WHERE id = 1");
+    assert_eq!(b.ok("SELECT v FROM t WHERE id = 1"), v(10), "its snapshot");
+    let e = b.start("UPDATE t SET v = 0 WHERE id = 1");
+    assert_eq!(
+        e,
+        Some(Err(
+            "40001: could not serialize access due to concurrent update".into()
+        ))
+    );
+    b.ok("ROLLBACK");
+}
+
+#[test]
+fn repeatable_read_waits_then_fails_when_the_holder_commits() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    b.ok("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+    a.ok("BEGIN; UPDATE t SET v = 99 WHERE id = 1");
+    b.blocks("UPDATE t SET v = 0 WHERE id = 1");
+    a.ok("COMMIT");
+    assert!(b.finish().unwrap_err().starts_with("40001"));
+}
+
+#[test]
+fn opposite_order_updates_deadlock_and_one_fails_with_40p01() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("SET deadlock_timeout = '50ms'");
+    b.ok("SET deadlock_timeout = '10s'");
+    a.ok("BEGIN; UPDATE t SET v = 0 WHERE id = 1");
+    b.ok("BEGIN; UPDATE t SET v = 0 WHERE id = 2");
+    b.blocks("UPDATE t SET v = 1 WHERE id = 1");
+    let r = a.start("UPDATE t SET v = 1 WHERE id = 2").unwrap_or_else(|| a.finish());
+    assert_eq!(r, Err("40P01: deadlock detected".into()));
+    a.ok("ROLLBACK");
+    b.finish().expect("b goes on");
+    b.ok("COMMIT");
+}
+
+#[test]
+fn unique_key_race_waits_for_the_first_inserter() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; INSERT INTO t VALUES (5, 1)");
+    b.blocks("INSERT INTO t VALUES (5, 2)");
+    a.ok("COMMIT");
+    assert!(b.finish().unwrap_err().starts_with("23505"));
+
+    a.ok("BEGIN; INSERT INTO t VALUES (6, 1)");
+    b.blocks("INSERT INTO t VALUES (6, 2)");
+    a.ok("ROLLBACK");
+    b.finish().expect("the key is free");
+    let mut s = db.session();
+    assert_eq!(rows(&mut s, "SELECT v FROM t WHERE id = 6"), v(2));
+}
+
+#[test]
+fn lock_timeout_and_cancel_end_a_wait() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; UPDATE t SET v = 0 WHERE id = 1");
+    b.ok("SET lock_timeout = '20ms'");
+    let r = b
+        .start("UPDATE t SET v = 1 WHERE id = 1")
+        .unwrap_or_else(|| b.finish());
+    assert_eq!(
+        r,
+        Err("55P03: canceling statement due to lock timeout".into())
+    );
+    b.ok("SET lock_timeout = 0");
+    b.ok("SET statement_timeout = '30ms'");
+    let r = b
+        .start("DELETE FROM t WHERE id = 1")
+        .unwrap_or_else(|| b.finish());
+    assert!(r.unwrap_err().starts_with("57014"));
+    a.ok("COMMIT");
+}
+
+#[test]
+fn ddl_waits_for_running_readers_and_is_invisible_until_commit() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; SELECT count(*) FROM t");
+    b.blocks("ALTER TABLE t ADD COLUMN w int");
+    a.ok("COMMIT");
+    b.finish().expect("alter after the reader");
+    let mut s = db.session();
+    assert_eq!(rows(&mut s, "SELECT count(w) FROM t"), v(0));
+}
+
+#[test]
+fn many_threads_transfer_and_the_total_stays() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path()).expect("open");
+    let mut s = db.session();
+    s.execute("CREATE TABLE acct (id int PRIMARY KEY, bal int)")
+        .expect("create");
+    for i in 0..10 {
+        s.execute(&format!("INSERT INTO acct VALUES ({i}, 100)"))
+            .expect("insert");
+    }
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut s = db.session();
+                s.execute("SET deadlock_timeout = '20ms'").expect("set");
+                let mut done = 0;
+                let mut k: u64 = t;
+                while done < 40 {
+                    k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let from = (k >> 33) % 10;
+                    let to = (k >> 40) % 10;
+                    if from == to {
+                        continue;
+                    }
+                    let level = if t % 2 == 0 {
+                        "READ COMMITTED"
+                    } else {
+                        "REPEATABLE READ"
+                    };
+                    let sql = format!(
+                        "BEGIN ISOLATION LEVEL {level}; \
+                         UPDATE acct SET bal = bal - 1 WHERE id = {from}; \
+                         UPDATE acct SET bal = bal + 1 WHERE id = {to}; COMMIT"
+                    );
+                    match s.execute(&sql) {
+                        Ok(_) => done += 1,
+                        Err(e) => {
+                            assert!(
+                                matches!(e.sqlstate(), "40001" | "40P01"),
+                                "unexpected {e}"
+                            );
+                            s.execute("ROLLBACK").expect("rollback");
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    let reader = {
+        let db = db.clone();
+        thread::spawn(move || {
+            let mut s = db.session();
+            for _ in 0..50 {
+                s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    .expect("begin");
+                let a = rows(&mut s, "SELECT sum(bal) FROM acct");
+                let b = rows(&mut s, "SELECT sum(bal) FROM acct");
+                assert_eq!(a, b, "one snapshot");
+                assert_eq!(a, v(1000), "transfers keep the total");
+                s.execute("COMMIT").expect("commit");
+            }
+        })
+    };
+    for t in threads {
+        t.join().expect("transfer thread");
+    }
+    reader.join().expect("reader");
+    assert_eq!(rows(&mut s, "SELECT sum(bal) FROM acct"), v(1000));
+}
