@@ -6,6 +6,7 @@
 
 pub mod output;
 pub mod pg;
+pub mod quill;
 pub mod runner;
 pub mod spec;
 
