@@ -79,23 +79,22 @@ impl<'a> Reader<'a> {
         let heap = self.storage.heap(table.file);
         let types = column_types(table);
         let snapshot = self.snapshot;
-        Ok(Box::new(
-            tree.range_as(snapshot, lo, hi, dir)
-                .filter_map(move |entry| {
-                    let fetched = entry
-                        .map_err(EngineError::from)
-                        .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
-                    match fetched {
-                        Ok((tid, Some(bytes))) => Some(
-                            decode_row(&bytes, &types)
-                                .map(|r| (tid, r))
-                                .map_err(EngineError::from),
-                        ),
-                        Ok((_, None)) => None,
-                        Err(e) => Some(Err(e)),
-                    }
-                }),
-        ))
+        Ok(Box::new(tree.range_as(snapshot, lo, hi, dir).filter_map(
+            move |entry| {
+                let fetched = entry
+                    .map_err(EngineError::from)
+                    .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
+                match fetched {
+                    Ok((tid, Some(bytes))) => Some(
+                        decode_row(&bytes, &types)
+                            .map(|r| (tid, r))
+                            .map_err(EngineError::from),
+                    ),
+                    Ok((_, None)) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            },
+        )))
     }
 }
 

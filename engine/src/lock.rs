@@ -446,8 +446,14 @@ mod tests {
         let lm = Arc::new(LockManager::new());
         let (a, b) = (TxnId(1), TxnId(2));
         let probe = WaitProbe::new();
-        lm.acquire(a, LockTag::Transaction(a), LockMode::Exclusive, &rules(), &probe)
-            .unwrap();
+        lm.acquire(
+            a,
+            LockTag::Transaction(a),
+            LockMode::Exclusive,
+            &rules(),
+            &probe,
+        )
+        .unwrap();
         let lm2 = lm.clone();
         let probe_b = WaitProbe::new();
         let pb = probe_b.clone();
@@ -467,14 +473,26 @@ mod tests {
     fn nowait_fails_at_once() {
         let lm = LockManager::new();
         let p = WaitProbe::new();
-        lm.acquire(TxnId(1), LockTag::Relation(7), LockMode::AccessExclusive, &rules(), &p)
-            .unwrap();
+        lm.acquire(
+            TxnId(1),
+            LockTag::Relation(7),
+            LockMode::AccessExclusive,
+            &rules(),
+            &p,
+        )
+        .unwrap();
         let nowait = WaitRules {
             nowait: true,
             ..rules()
         };
         let e = lm
-            .acquire(TxnId(2), LockTag::Relation(7), LockMode::AccessShare, &nowait, &p)
+            .acquire(
+                TxnId(2),
+                LockTag::Relation(7),
+                LockMode::AccessShare,
+                &nowait,
+                &p,
+            )
             .unwrap_err();
         assert_eq!(e.sqlstate(), "55P03");
     }
@@ -485,8 +503,14 @@ mod tests {
         let (a, b) = (TxnId(1), TxnId(2));
         let p = WaitProbe::new();
         for t in [a, b] {
-            lm.acquire(t, LockTag::Transaction(t), LockMode::Exclusive, &rules(), &p)
-                .unwrap();
+            lm.acquire(
+                t,
+                LockTag::Transaction(t),
+                LockMode::Exclusive,
+                &rules(),
+                &p,
+            )
+            .unwrap();
         }
         let lm2 = lm.clone();
         let pa = WaitProbe::new();

@@ -15,8 +15,8 @@ use crate::files::DataFiles;
 use crate::fsm::FreeSpaceMap;
 use crate::heap::Heap;
 use crate::heap_page;
-use crate::page::{PageType, PAGE_SIZE};
 use crate::mvcc::{ProcArray, Snapshot};
+use crate::page::{PageType, PAGE_SIZE};
 use crate::recovery::{self, Analysis, RecoveryReport};
 use crate::txn::{Transaction, TxnTable};
 use parking_lot::{Condvar, Mutex};
@@ -317,6 +317,18 @@ impl Storage {
     /// Opens the B+tree stored in data file `file`.
     pub fn btree(&self, file: u32) -> Result<BTree> {
         BTree::open(self, file)
+    }
+
+    /// Removes from every page of the heap in `file` the versions no snapshot can see any
+    /// more and makes their slots reusable, updating the free space map (`crate::vacuum`).
+    pub fn vacuum_heap(&self, file: u32) -> Result<crate::HeapVacuumStats> {
+        crate::vacuum::vacuum_heap(&self.inner, file)
+    }
+
+    /// Removes from every leaf of the B+tree in `file` the entries no snapshot can reach
+    /// any more (`crate::vacuum`).
+    pub fn vacuum_btree(&self, file: u32) -> Result<crate::BTreeVacuumStats> {
+        crate::vacuum::vacuum_btree(&self.inner, file)
     }
 
     /// Takes a fuzzy checkpoint; returns its begin LSN.

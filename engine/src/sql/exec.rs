@@ -394,13 +394,10 @@ fn index_scan<'a>(
     let ix = table.indexes.get(index).ok_or(EngineError::Internal {
         reason: "index scan of a missing index",
     })?;
-    let rows = env.cx.reader().index_range(
-        table,
-        ix,
-        lo,
-        hi,
-        storage::ScanDirection::Forward,
-    )?;
+    let rows = env
+        .cx
+        .reader()
+        .index_range(table, ix, lo, hi, storage::ScanDirection::Forward)?;
     Ok(Box::new(rows.map(|t| t.map(|(_, r)| r))))
 }
 

@@ -27,6 +27,7 @@ pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
 
+use crate::access::{Reader, Waits, Writer};
 use crate::catalog::{Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
 use crate::types::{DataType, Value};
@@ -38,7 +39,6 @@ pub use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
-use crate::access::{Reader, Waits, Writer};
 use storage::{Snapshot, Storage, Transaction};
 
 /// Result columns: name and type.
