@@ -31,6 +31,7 @@ mod session;
 pub mod sql;
 mod temp;
 pub mod types;
+pub mod vacuum;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
@@ -43,3 +44,4 @@ pub use session::{
 };
 pub use storage;
 pub use types::{DataType, Value};
+pub use vacuum::AutovacuumOptions;

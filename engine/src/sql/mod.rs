@@ -26,6 +26,7 @@ pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
+pub(crate) mod vacuum_syntax;
 
 use crate::access::{Reader, Waits, Writer};
 use crate::catalog::{Catalog, CatalogChange};
@@ -184,6 +185,8 @@ pub struct TxnCx<'a> {
     pub snapshot: &'a Snapshot,
     /// How the statement waits for other transactions.
     pub waits: Waits<'a>,
+    /// Per-table counts of deleted rows (autovacuum's trigger).
+    pub activity: &'a crate::vacuum::Activity,
 }
 
 impl<'a> TxnCx<'a> {
@@ -201,6 +204,7 @@ impl<'a> TxnCx<'a> {
             storage: self.storage,
             txn: self.txn,
             waits: self.waits,
+            activity: self.activity,
         }
     }
 
