@@ -50,7 +50,19 @@ struct ProcState {
 impl ProcArray {
     /// Runs `assign` (which allocates the id and enters it in the ARIES table) and enters the
     /// id in the running set, atomically with respect to snapshots.
-    pub(crate) fn begin<T>(&self, assign: impl FnOnce() -> (TxnId, T)) -> (TxnId, T) {
+    /// `interlocked` is false only under `Sabotage::SnapshotWithoutInterlock`: the id is then
+    /// assigned before the mutex is taken, so a snapshot in between sees it as committed.
+    pub(crate) fn begin<T>(
+        &self,
+        interlocked: bool,
+        assign: impl FnOnce() -> (TxnId, T),
+    ) -> (TxnId, T) {
+        if !interlocked {
+            let (id, t) = assign();
+            std::thread::yield_now();
+            self.state.lock().running.insert(id);
+            return (id, t);
+        }
         let mut s = self.state.lock();
         let (id, t) = assign();
         s.running.insert(id);
@@ -202,7 +214,7 @@ mod tests {
         let next = std::cell::Cell::new(1u64);
         let begin = || {
             procs
-                .begin(|| {
+                .begin(true, || {
                     let id = TxnId(next.get());
                     next.set(id.0 + 1);
                     (id, ())
@@ -233,7 +245,7 @@ mod tests {
     #[test]
     fn horizon_holds_for_live_snapshots_only() {
         let procs = Arc::new(ProcArray::default());
-        let (t1, ()) = procs.begin(|| (TxnId(5), ()));
+        let (t1, ()) = procs.begin(true, || (TxnId(5), ()));
         let s = procs.snapshot(TxnId(6), || TxnId(7));
         procs.end(t1);
         assert_eq!(procs.horizon(|| TxnId(9)), TxnId(5), "snapshot's xmin");

@@ -271,11 +271,6 @@ impl Storage {
     /// A snapshot for `txn`: the transactions committed as of now, and `txn`'s own changes.
     pub fn snapshot(&self, txn: &Transaction) -> Snapshot {
         let inner = &self.inner;
-        if Sabotage::active(inner.opts.sabotage, Sabotage::SnapshotWithoutInterlock) {
-            let next = inner.txns.next_id();
-            std::thread::yield_now();
-            return inner.procs.snapshot(txn.id(), || next);
-        }
         inner.procs.snapshot(txn.id(), || inner.txns.next_id())
     }
 

@@ -25,8 +25,8 @@ pub enum Sabotage {
     /// A commit leaves the running set (becomes visible to other snapshots) before its
     /// commit record is durable.
     VisibleBeforeDurable,
-    /// A snapshot reads the next transaction id outside the interlock with `begin`, so a
-    /// transaction that got its id but is not yet running looks committed.
+    /// A transaction gets its id outside the interlock with snapshots, so a snapshot taken
+    /// before it enters the running set sees it as committed.
     SnapshotWithoutInterlock,
     /// Pruning removes versions deleted by any committed transaction, ignoring the horizon
     /// of live snapshots.
