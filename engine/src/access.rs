@@ -178,6 +178,8 @@ pub struct Writer<'a, 'b> {
     pub storage: &'a Storage,
     pub txn: &'b mut Transaction,
     pub waits: Waits<'a>,
+    /// Counts deleted versions per table for autovacuum.
+    pub activity: &'a crate::vacuum::Activity,
 }
 
 impl Writer<'_, '_> {
@@ -228,6 +230,11 @@ impl Writer<'_, '_> {
                 Err(StorageError::Updated { .. }) => return Err(EngineError::ConcurrentUpdate),
                 Err(e) => return Err(e.into()),
             }
+        }
+        // Temporary tables are left to their session (autovacuum skips them, as
+        // PostgreSQL's).
+        if !table.is_temp() {
+            self.activity.note_delete(table.file);
         }
         for ix in &table.indexes {
             let tree = self.storage.btree(ix.file)?;

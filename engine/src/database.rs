@@ -14,12 +14,13 @@ use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
 use crate::sequence::Sequences;
 use crate::session::Session;
+use crate::vacuum::Autovacuum;
 use parking_lot::{Mutex, MutexGuard};
 use std::path::Path;
 use std::sync::Arc;
 use storage::{Storage, StorageOptions};
 
-struct Inner {
+pub(crate) struct Inner {
     storage: Storage,
     /// The definitions as committed, plus those of the one transaction holding the catalog
     /// lock exclusively. Held only briefly (to copy it) by other statements, and for a whole
@@ -27,6 +28,8 @@ struct Inner {
     catalog: Mutex<Catalog>,
     sequences: Sequences,
     locks: LockManager,
+    /// Per-table counts of deleted rows, for autovacuum.
+    activity: crate::vacuum::Activity,
 }
 
 impl Drop for Inner {
@@ -40,12 +43,26 @@ impl Drop for Inner {
 #[derive(Clone)]
 pub struct Database {
     inner: Arc<Inner>,
+    /// Dropped after `inner` (field order): the last handle's drop stops the autovacuum
+    /// thread and waits for it, which then closes the store if it held the last reference.
+    autovacuum: Arc<Autovacuum>,
 }
 
 /// How to open a database.
 #[derive(Clone, Debug, Default)]
 pub struct DatabaseOptions {
     pub storage: StorageOptions,
+    pub autovacuum: crate::vacuum::AutovacuumOptions,
+}
+
+/// What the autovacuum thread uses of an open database.
+fn vacuum_parts(inner: &Inner) -> crate::vacuum::Parts<'_> {
+    crate::vacuum::Parts {
+        storage: &inner.storage,
+        catalog: &inner.catalog,
+        locks: &inner.locks,
+        activity: &inner.activity,
+    }
 }
 
 impl Database {
@@ -70,13 +87,17 @@ impl Database {
         crate::temp::clean_after_open(&storage, &mut catalog)?;
         let (sequences, max_oid) = Sequences::load(&storage)?;
         catalog.reserve_oids_through(max_oid);
+        let inner = Arc::new(Inner {
+            storage,
+            catalog: Mutex::new(catalog),
+            sequences,
+            locks: LockManager::new(),
+            activity: crate::vacuum::Activity::default(),
+        });
+        let autovacuum = Autovacuum::start(opts.autovacuum, Arc::downgrade(&inner), vacuum_parts);
         Ok(Database {
-            inner: Arc::new(Inner {
-                storage,
-                catalog: Mutex::new(catalog),
-                sequences,
-                locks: LockManager::new(),
-            }),
+            inner,
+            autovacuum: Arc::new(autovacuum),
         })
     }
 
@@ -171,6 +192,27 @@ impl Database {
 
     pub(crate) fn sequences(&self) -> &Sequences {
         &self.inner.sequences
+    }
+
+    /// Per-table counts of deleted rows (autovacuum's trigger).
+    pub(crate) fn activity(&self) -> &crate::vacuum::Activity {
+        &self.inner.activity
+    }
+
+    /// Vacuums of the table whose heap is data file `file` completed since the database
+    /// was opened (by VACUUM or autovacuum).
+    pub fn vacuums_of(&self, file: u32) -> u64 {
+        self.inner.activity.vacuums(file)
+    }
+
+    /// Autovacuum rounds that vacuumed at least one table.
+    pub fn autovacuum_rounds(&self) -> u64 {
+        self.autovacuum.control.rounds()
+    }
+
+    /// The last error of the autovacuum thread, if any (it goes on with the next round).
+    pub fn autovacuum_error(&self) -> Option<String> {
+        self.autovacuum.control.last_error()
     }
 
     /// The database's lock table.

@@ -32,6 +32,7 @@ mod session;
 pub mod sql;
 mod temp;
 pub mod types;
+pub mod vacuum;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::{EngineError, Result};
@@ -44,3 +45,4 @@ pub use session::{
 };
 pub use storage;
 pub use types::{DataType, Value};
+pub use vacuum::AutovacuumOptions;

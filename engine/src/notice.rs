@@ -1,5 +1,5 @@
 //! Notices: messages a statement reports besides its result or error (PostgreSQL's
-//! `ereport` at NOTICE or WARNING level), such as `table "x" does not exist, skipping`.
+//! `ereport` at INFO, NOTICE or WARNING level), such as `table "x" does not exist, skipping`.
 //!
 //! Statements push them on [`crate::sql::TxnCx::notices`] (or the session does, for
 //! transaction control); the session keeps those of its latest call for
@@ -12,14 +12,17 @@
 pub enum Severity {
     Warning,
     Notice,
+    /// Sent whatever `client_min_messages` says (VACUUM VERBOSE's reports).
+    Info,
 }
 
 impl Severity {
-    /// The name PostgreSQL sends in the severity fields (`WARNING`, `NOTICE`).
+    /// The name PostgreSQL sends in the severity fields (`WARNING`, `NOTICE`, `INFO`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "WARNING",
             Severity::Notice => "NOTICE",
+            Severity::Info => "INFO",
         }
     }
 }

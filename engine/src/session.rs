@@ -346,6 +346,8 @@ fn changes_no_definition(stmt: &ast::Statement) -> bool {
     match stmt {
         S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => true,
         S::Copy { .. } => true,
+        // SHARE UPDATE EXCLUSIVE on each table, as PostgreSQL (`crate::vacuum`).
+        S::Vacuum(_) | S::Analyze(_) => true,
         S::Explain { statement, .. } => changes_no_definition(statement),
         _ => false,
     }
@@ -779,6 +781,7 @@ impl Session {
                 rules,
                 probe: &self.probe,
             },
+            activity: db.activity(),
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.

@@ -5,7 +5,9 @@
 //! Keys: `listen` (address:port), `max_connections`, `authentication_timeout`,
 //! `max_message_size`, `hba_file`, `ssl_cert_file`, `ssl_key_file`, `log_level`,
 //! `statement_timeout` (milliseconds without a unit, as in PostgreSQL), `socket_dir` (also
-//! spelled `unix_socket_directories`, one directory).
+//! spelled `unix_socket_directories`, one directory), `autovacuum` (on/off),
+//! `autovacuum_naptime` (seconds without a unit), `autovacuum_vacuum_threshold`,
+//! `autovacuum_vacuum_scale_factor`.
 //! Command-line flags override the file.
 
 use std::net::SocketAddr;
@@ -44,6 +46,8 @@ pub struct ServerConfig {
     pub statement_timeout: u32,
     /// Directory of the Unix-domain socket `.s.PGSQL.<port>` (none: TCP only).
     pub socket_dir: Option<PathBuf>,
+    /// The background vacuum of tables with many deleted or updated rows.
+    pub autovacuum: engine::AutovacuumOptions,
 }
 
 impl ServerConfig {
@@ -61,6 +65,7 @@ impl ServerConfig {
             log_level: "info".into(),
             statement_timeout: 0,
             socket_dir: None,
+            autovacuum: engine::AutovacuumOptions::default(),
         }
     }
 
@@ -114,6 +119,30 @@ impl ServerConfig {
                             .hint()
                             .unwrap_or("not a duration such as 100, 250ms or 2s"))
                     })?;
+            }
+            "autovacuum" => {
+                self.autovacuum.enabled = match value.trim().to_lowercase().as_str() {
+                    "on" | "true" | "yes" | "1" => true,
+                    "off" | "false" | "no" | "0" => false,
+                    _ => return Err(bad("not a Boolean (on or off)")),
+                };
+            }
+            "autovacuum_naptime" => {
+                self.autovacuum.naptime = parse_duration(value)
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| bad("not a positive duration such as 1s or 500ms"))?;
+            }
+            "autovacuum_vacuum_threshold" => {
+                self.autovacuum.vacuum_threshold =
+                    value.trim().parse().map_err(|_| bad("not a number"))?;
+            }
+            "autovacuum_vacuum_scale_factor" => {
+                self.autovacuum.vacuum_scale_factor = value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| (0.0..=100.0).contains(f))
+                    .ok_or_else(|| bad("not a number between 0 and 100"))?;
             }
             _ => {
                 return Err(ConfigError::UnknownKey {

@@ -61,6 +61,11 @@ CONFIGURATION FILE (key = value lines as in postgresql.conf; # comments; 'quoted
     statement_timeout = 0            sessions' initial statement_timeout (ms, or with a unit:
                                      250ms, 2s, 1min); 0 = none. SET and the client's startup
                                      options (PGOPTIONS='-c statement_timeout=5s') override it
+    autovacuum = on                  vacuum tables with many deleted or updated rows in the
+                                     background (PostgreSQL's autovacuum)
+    autovacuum_naptime = 1s          sleep between autovacuum rounds
+    autovacuum_vacuum_threshold = 50 deletes that make a table due, plus
+    autovacuum_vacuum_scale_factor = 0.2   this fraction of its rows at the last vacuum
 
 AUTHENTICATION RULES (pg_hba.conf format; the first matching line decides):
     TYPE(local|host|hostssl|hostnossl) DATABASE USER [ADDRESS] METHOD

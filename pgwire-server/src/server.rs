@@ -151,7 +151,10 @@ fn load_tls(config: &ServerConfig) -> Result<Option<tokio_rustls::TlsAcceptor>, 
     }
 }
 
-fn open_database(dir: &Path) -> Result<Database, ServerError> {
+fn open_database(
+    dir: &Path,
+    autovacuum: engine::AutovacuumOptions,
+) -> Result<Database, ServerError> {
     if !dir.exists() {
         std::fs::create_dir_all(dir).map_err(|source| ServerError::CreateDataDir {
             path: dir.to_owned(),
@@ -160,9 +163,15 @@ fn open_database(dir: &Path) -> Result<Database, ServerError> {
         tracing::info!(data_dir = %dir.display(), "created data directory");
     }
     let started = std::time::Instant::now();
-    let db = Database::open(dir).map_err(|source| ServerError::Open {
-        path: dir.to_owned(),
-        source,
+    let opts = engine::DatabaseOptions {
+        autovacuum,
+        ..engine::DatabaseOptions::default()
+    };
+    let db = Database::open_with(Arc::new(vfs::OsVfs::new()), dir, opts).map_err(|source| {
+        ServerError::Open {
+            path: dir.to_owned(),
+            source,
+        }
     })?;
     tracing::info!(data_dir = %dir.display(), elapsed = ?started.elapsed(),
         "database open (recovery done)");
@@ -184,7 +193,8 @@ impl Server {
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
         let tls = load_tls(&config)?;
         let dir = config.data_dir.clone();
-        let db = tokio::task::spawn_blocking(move || open_database(&dir)).await??;
+        let autovacuum = config.autovacuum.clone();
+        let db = tokio::task::spawn_blocking(move || open_database(&dir, autovacuum)).await??;
         let hba = load_rules(&config)?;
         let listener =
             TcpListener::bind(config.listen)

@@ -2,9 +2,10 @@
 //!
 //! Tuple ids are stable: a tuple never moves. An update is a delete plus an insert of the new
 //! version (preferably on the same page), so undo never needs space. Deleting sets xmax; its
-//! space is reclaimed by pruning once the deleter has committed below the snapshot horizon
+//! space and slot are reclaimed once the deleter has committed below the snapshot horizon
 //! (a non-zero xmax whose transaction is no longer running is committed, since rollback
-//! clears xmax; see `crate::mvcc`).
+//! clears xmax; see `crate::mvcc`): by an insert that finds the page full, or by vacuum
+//! (`crate::vacuum`).
 //!
 //! Write conflicts: a tuple whose xmin or xmax names another running transaction is locked
 //! by it; modifying it fails with [`StorageError::Conflict`] naming that transaction. A tuple
@@ -216,17 +217,11 @@ impl Heap {
         Ok(tids)
     }
 
-    /// Reclaims the space of tuples whose deleting transaction committed below the horizon.
+    /// Reclaims the space and slots of tuples whose deleting transaction committed below the
+    /// horizon (see `crate::vacuum` for why their slots may be reused).
     fn prune(&self, w: &mut crate::buffer::PageWrite<'_>) -> Result<()> {
         let inner = self.inner();
-        let horizon = inner.horizon();
-        let slots: Vec<u16> = heap_page::tuples(w.page())
-            .filter(|(_, h, _)| inner.is_dead(h, horizon))
-            .map(|(s, _, _)| s)
-            .collect();
-        if !slots.is_empty() {
-            log_change(inner, Chain::System, w, &PageOp::HeapPrune { slots })?;
-        }
+        crate::vacuum::reclaim_page(inner, w, inner.horizon())?;
         Ok(())
     }
 

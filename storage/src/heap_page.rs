@@ -8,7 +8,7 @@
 //!
 //! - The slot array starts right after the header: 4-byte entries `(offset u16, len u16)`,
 //!   `lower = PAGE_HEADER_SIZE + 4 * slot_count`. Slot states: Unused `(0, 0)` (reusable by
-//!   an insert), Dead `(0, 1)` (pruned, bytes gone, not reusable), Normal
+//!   an insert), Dead `(0, 1)` (pruned, bytes gone, not reusable until [`reclaim`]), Normal
 //!   (`offset >= upper`, `offset + len <= special`, `len >= TUPLE_HEADER_SIZE`).
 //! - Tuples grow downward from `special`. A tuple is a 20-byte header
 //!   (xmin u64, xmax u64, infomask u16, reserved u16 = 0) followed by its data.
@@ -21,8 +21,8 @@
 //! - A failed mutation leaves the page unchanged: all checks run before any byte is written.
 //! - When contiguous free space is short but total free space suffices, live tuples are
 //!   repacked toward `special` in slot order (slot 0 highest).
-//! - [`remove`] trims trailing Unused slots from the slot array; Dead slots are never trimmed
-//!   or reused.
+//! - [`remove`] and [`reclaim`] trim trailing Unused slots from the slot array. Dead slots
+//!   (written by [`prune`]) are reused only once [`reclaim`] has made them Unused.
 //!
 //! No function panics on arbitrary page bytes: offsets are validated before slicing and a
 //! corrupt page gives [`HeapPageError::Layout`].
@@ -438,6 +438,50 @@ pub fn prune(page: &mut Page, slots: &[u16]) -> Result<()> {
     Ok(())
 }
 
+/// Makes the listed slots Unused, so inserts reuse them: Normal slots (deleted tuples whose
+/// deleters committed below the horizon) lose their bytes, Dead slots (left by [`prune`])
+/// are simply cleared. Trailing Unused slots are then trimmed, as by [`remove`]. Every slot
+/// must be Normal or Dead and listed once; otherwise nothing changes.
+///
+/// A reused slot gives a new tuple the tid of a removed one, so index entries that pointed
+/// at the removed tuple must never lead a reader to the new one; `crate::vacuum` states why
+/// they do not.
+pub fn reclaim(page: &mut Page, slots: &[u16]) -> Result<()> {
+    let mut sc = scan(page)?;
+    let mut seen = vec![false; usize::from(sc.b.slots)];
+    let mut plan = Vec::with_capacity(slots.len());
+    for &slot in slots {
+        let place = match state_in(page, &sc.b, slot)? {
+            SlotState::Normal { offset, len } => Some((usize::from(offset), usize::from(len))),
+            SlotState::Dead => None,
+            SlotState::Unused => return Err(bad_slot(slot, "unused")),
+        };
+        if std::mem::replace(&mut seen[usize::from(slot)], true) {
+            return Err(bad_slot(slot, "listed twice"));
+        }
+        plan.push((slot, place));
+    }
+    if plan.is_empty() {
+        return Ok(());
+    }
+    for (slot, place) in plan {
+        match place {
+            Some((off, len)) => free_tuple(page, slot, off, len, 0),
+            None => write_slot(page, slot, 0, 0),
+        }
+    }
+    let mut count = sc.b.slots;
+    while count > 0 && state_in(page, &sc.b, count - 1) == Ok(SlotState::Unused) {
+        count -= 1;
+    }
+    // Trimmed entries are (0, 0), so the grown hole is already zero.
+    sc.b.slots = count;
+    sc.b.lower = slot_pos(count);
+    page.set_lower(sc.b.lower as u16);
+    settle_upper(page, &mut sc.b);
+    Ok(())
+}
+
 /// Iterates Normal tuples in slot order: `(slot, header, data)`. Yields nothing past a
 /// corrupt header and skips corrupt slots.
 pub fn tuples(page: &Page) -> impl Iterator<Item = (u16, TupleHeader, &[u8])> {
@@ -540,6 +584,38 @@ mod tests {
         assert!(is_bad_slot(get(&p, 2)));
         assert!(is_bad_slot(insert_at(&mut p, 3, TxnId(1), b"x")));
         assert!(is_bad_slot(insert_at(&mut p, 0, TxnId(1), b"x")));
+        check(&p).unwrap();
+    }
+
+    #[test]
+    fn reclaim_frees_tuples_and_dead_slots_for_reuse() {
+        let mut p = empty();
+        for (i, d) in [&b"aaaa"[..], b"bb", b"cccccc", b"d"].iter().enumerate() {
+            insert_at(&mut p, i as u16, TxnId(1), d).unwrap();
+        }
+        prune(&mut p, &[1]).unwrap();
+        assert_eq!(slot_state(&p, 1), Ok(SlotState::Dead));
+        let before = p.clone();
+        // Unused, repeated and out-of-range slots change nothing.
+        assert!(is_bad_slot(reclaim(&mut p, &[0, 0])));
+        assert!(is_bad_slot(reclaim(&mut p, &[9])));
+        assert_eq!(p, before);
+        reclaim(&mut p, &[1, 2]).unwrap();
+        assert_eq!(slot_state(&p, 1), Ok(SlotState::Unused));
+        assert_eq!(slot_state(&p, 2), Ok(SlotState::Unused));
+        assert!(is_bad_slot(reclaim(&mut p, &[1])));
+        assert_eq!(
+            (data(&p, 0), data(&p, 3)),
+            (b"aaaa".to_vec(), b"d".to_vec())
+        );
+        assert_eq!(next_insert_slot(&p), 1);
+        check(&p).unwrap();
+        // Reclaiming the last slots trims the array.
+        reclaim(&mut p, &[3]).unwrap();
+        assert_eq!(slot_count(&p), 1);
+        check(&p).unwrap();
+        insert_at(&mut p, 1, TxnId(2), b"new").unwrap();
+        assert_eq!(data(&p, 1), b"new");
         check(&p).unwrap();
     }
 

@@ -22,6 +22,7 @@ pub mod page;
 mod recovery;
 mod store;
 mod txn;
+mod vacuum;
 
 pub use btree::{
     BTree, BTreeCursor, ScanDirection, TreeCheck, INTERNAL_FILL_PERCENT, LEAF_FILL_PERCENT,
@@ -34,4 +35,5 @@ pub use mvcc::Snapshot;
 pub use recovery::RecoveryReport;
 pub use store::{IntegrityReport, Storage, StorageOptions};
 pub use txn::{Savepoint, Transaction};
+pub use vacuum::{BTreeVacuumStats, HeapVacuumStats};
 pub use wal::{Lsn, PageId, Sabotage, TxnId};

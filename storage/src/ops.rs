@@ -25,6 +25,9 @@ pub enum PageOp {
     HeapSetXmax { slot: u16, old: TxnId, new: TxnId },
     /// Reclaim the space of deleted tuples whose deleters committed (redo-only).
     HeapPrune { slots: Vec<u16> },
+    /// Free deleted tuples whose deleters committed below the horizon, and Dead slots, making
+    /// their slots reusable (redo-only; see `crate::vacuum`).
+    HeapReclaim { slots: Vec<u16> },
     /// B+tree: format a node (redo-only).
     BtInit { level: u16 },
     /// B+tree leaf: insert an entry at its key's place. Undo is logical: remove the key
@@ -104,6 +107,7 @@ impl PageOp {
                 heap_page::set_xmax(page, *slot, *new).map_err(err)
             }
             PageOp::HeapPrune { slots } => heap_page::prune(page, slots).map_err(err),
+            PageOp::HeapReclaim { slots } => heap_page::reclaim(page, slots).map_err(err),
             PageOp::Batch(ops) => {
                 // All or nothing: work on a copy.
                 let mut copy = page.clone();
@@ -189,6 +193,10 @@ impl PageOp {
             }
             PageOp::HeapPrune { slots } => {
                 out.push(6);
+                put_u16s(&mut out, slots);
+            }
+            PageOp::HeapReclaim { slots } => {
+                out.push(7);
                 put_u16s(&mut out, slots);
             }
             PageOp::BtInit { level } => {
@@ -290,6 +298,7 @@ impl PageOp {
                 new: TxnId(r.u64()?),
             },
             6 => PageOp::HeapPrune { slots: r.u16s()? },
+            7 => PageOp::HeapReclaim { slots: r.u16s()? },
             10 => PageOp::BtInit { level: r.u16()? },
             11 => PageOp::BtInsert {
                 key: r.bytes()?,
@@ -471,6 +480,9 @@ mod tests {
             },
             PageOp::HeapPrune {
                 slots: vec![1, 4, 5],
+            },
+            PageOp::HeapReclaim {
+                slots: vec![0, 2, 3],
             },
             PageOp::Batch(vec![
                 PageOp::BtInit { level: 1 },

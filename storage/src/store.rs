@@ -314,6 +314,18 @@ impl Storage {
         BTree::open(self, file)
     }
 
+    /// Removes from every page of the heap in `file` the versions no snapshot can see any
+    /// more and makes their slots reusable, updating the free space map (`crate::vacuum`).
+    pub fn vacuum_heap(&self, file: u32) -> Result<crate::HeapVacuumStats> {
+        crate::vacuum::vacuum_heap(&self.inner, file)
+    }
+
+    /// Removes from every leaf of the B+tree in `file` the entries no snapshot can reach
+    /// any more (`crate::vacuum`).
+    pub fn vacuum_btree(&self, file: u32) -> Result<crate::BTreeVacuumStats> {
+        crate::vacuum::vacuum_btree(&self.inner, file)
+    }
+
     /// Takes a fuzzy checkpoint; returns its begin LSN.
     pub fn checkpoint(&self) -> Result<Lsn> {
         let ticket = checkpoint::begin(&self.inner)?;

@@ -28,6 +28,7 @@ pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
 pub mod window;
+pub(crate) mod vacuum_syntax;
 
 use crate::access::{Reader, Waits, Writer};
 use crate::catalog::{Catalog, CatalogChange};
@@ -189,6 +190,8 @@ pub struct TxnCx<'a> {
     pub snapshot: &'a Snapshot,
     /// How the statement waits for other transactions.
     pub waits: Waits<'a>,
+    /// Per-table counts of deleted rows (autovacuum's trigger).
+    pub activity: &'a crate::vacuum::Activity,
 }
 
 impl<'a> TxnCx<'a> {
@@ -206,6 +209,7 @@ impl<'a> TxnCx<'a> {
             storage: self.storage,
             txn: self.txn,
             waits: self.waits,
+            activity: self.activity,
         }
     }
 

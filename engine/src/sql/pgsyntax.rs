@@ -62,14 +62,14 @@ pub fn parse(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
 }
 
 /// An option value: `on`/`off`/`true`/`false`/`1`/`0`, a string, a number or a word.
-enum OptValue {
+pub(super) enum OptValue {
     None,
     Text(String),
     Columns(Vec<Ident>),
     All,
 }
 
-fn option_value(p: &mut Parser<'_>) -> Result<OptValue, ParserError> {
+pub(super) fn option_value(p: &mut Parser<'_>) -> Result<OptValue, ParserError> {
     let t = p.peek_token_ref().token.clone();
     Ok(match t {
         Token::Comma | Token::RParen => OptValue::None,
@@ -100,7 +100,7 @@ fn option_value(p: &mut Parser<'_>) -> Result<OptValue, ParserError> {
     })
 }
 
-fn boolean(name: &str, v: OptValue) -> Result<bool, ParserError> {
+pub(super) fn boolean(name: &str, v: OptValue) -> Result<bool, ParserError> {
     match v {
         OptValue::None => Ok(true),
         OptValue::Text(s) => match s.to_lowercase().as_str() {
@@ -364,23 +364,7 @@ fn single(tables: Vec<ObjectName>, what: &str) -> Result<Option<ObjectName>, Par
 }
 
 fn parse_vacuum(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
-    let (_, mut full) = maintenance_options(p)?;
-    for w in ["full", "freeze", "verbose", "analyze", "analyse"] {
-        if take_word(p, w) && w == "full" {
-            full = true;
-        }
-    }
-    let table_name = single(table_list(p)?, "VACUUM")?;
-    Ok(ast::Statement::Vacuum(ast::VacuumStatement {
-        full,
-        sort_only: false,
-        delete_only: false,
-        reindex: false,
-        recluster: false,
-        table_name,
-        threshold: None,
-        boost: false,
-    }))
+    Ok(super::vacuum_syntax::parse(p)?.to_statement())
 }
 
 fn parse_analyze(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {

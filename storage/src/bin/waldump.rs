@@ -820,6 +820,9 @@ fn describe_op(op: &PageOp) -> (String, String) {
     if let PageOp::HeapPrune { slots } = op {
         return named("heap prune", format!("heap prune {}", list(slots)));
     }
+    if let PageOp::HeapReclaim { slots } = op {
+        return named("heap reclaim", format!("heap reclaim {}", list(slots)));
+    }
     if let PageOp::BtInit { level } = op {
         return named("btree init", format!("btree init level {level}"));
     }

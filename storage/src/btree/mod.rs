@@ -361,17 +361,7 @@ impl BTree {
     /// them; a redo-only change). Returns whether any were.
     fn prune(&self, w: &mut crate::buffer::PageWrite<'_>) -> Result<bool> {
         let inner = self.inner();
-        let horizon = inner.horizon();
-        let n = btree_page::count(w.page());
-        let mut dead = Vec::new();
-        for i in 0..n {
-            let e = btree_page::leaf_entry(w.page(), i)
-                .map_err(|e| node_err(self.file, w.id().page_no, e))?;
-            let deleter = TxnId(e.txn);
-            if e.deleted && deleter < horizon && !inner.procs.is_running(deleter) {
-                dead.push(i as u16);
-            }
-        }
+        let dead = prunable(inner, self.file, w.page(), inner.horizon())?;
         if dead.is_empty() {
             return Ok(false);
         }
@@ -471,6 +461,26 @@ pub(crate) fn node_err(file: u32, page: u32, e: btree_page::NodeError) -> Storag
         page,
         reason: e.to_string(),
     }
+}
+
+/// Indexes of the entries of a leaf deleted by transactions that committed below `horizon`:
+/// every live and future snapshot sees those deletes (`crate::vacuum`).
+pub(crate) fn prunable(
+    inner: &Inner,
+    file: u32,
+    page: &crate::page::Page,
+    horizon: TxnId,
+) -> Result<Vec<u16>> {
+    let mut dead = Vec::new();
+    for i in 0..btree_page::count(page) {
+        let e =
+            btree_page::leaf_entry(page, i).map_err(|e| node_err(file, page.id().page_no, e))?;
+        let deleter = TxnId(e.txn);
+        if e.deleted && deleter < horizon && !inner.procs.is_running(deleter) {
+            dead.push(i as u16);
+        }
+    }
+    Ok(dead)
 }
 
 /// The root page and height, from the meta page.
