@@ -79,23 +79,22 @@ impl<'a> Reader<'a> {
         let heap = self.storage.heap(table.file);
         let types = column_types(table);
         let snapshot = self.snapshot;
-        Ok(Box::new(
-            tree.range_as(snapshot, lo, hi, dir)
-                .filter_map(move |entry| {
-                    let fetched = entry
-                        .map_err(EngineError::from)
-                        .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
-                    match fetched {
-                        Ok((tid, Some(bytes))) => Some(
-                            decode_row(&bytes, &types)
-                                .map(|r| (tid, r))
-                                .map_err(EngineError::from),
-                        ),
-                        Ok((_, None)) => None,
-                        Err(e) => Some(Err(e)),
-                    }
-                }),
-        ))
+        Ok(Box::new(tree.range_as(snapshot, lo, hi, dir).filter_map(
+            move |entry| {
+                let fetched = entry
+                    .map_err(EngineError::from)
+                    .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
+                match fetched {
+                    Ok((tid, Some(bytes))) => Some(
+                        decode_row(&bytes, &types)
+                            .map(|r| (tid, r))
+                            .map_err(EngineError::from),
+                    ),
+                    Ok((_, None)) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            },
+        )))
     }
 }
 
@@ -217,11 +216,50 @@ impl Writer<'_, '_> {
 
     /// Deletes the row version at `tid` (which the statement's snapshot saw as `row`) and
     /// marks its index entries deleted, waiting for a running transaction changing it.
+    /// Row locks of other transactions on the version are waited for first (see
+    /// [`crate::row_lock`] for why taking the tuple lock before setting xmax and releasing it
+    /// right after is race-free).
     pub fn delete_row(&mut self, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
+        let me = self.txn.id();
+        let tag = crate::row_lock::tuple_tag(table.file, tid);
+        let locks = self.waits.locks;
+        // A lock the transaction already holds on the tuple (a row lock of its own) stays:
+        // should this delete be rolled back to a savepoint, the row stays locked.
+        let held_before = locks.holds_any(me, tag);
+        locks.acquire(
+            me,
+            tag,
+            crate::row_lock::WRITER_MODE,
+            &self.waits.rules,
+            self.waits.probe,
+        )?;
+        let set = self.set_xmax(table, tid);
+        if !held_before {
+            locks.release(me, tag);
+        }
+        set?;
+        for ix in &table.indexes {
+            let tree = self.storage.btree(ix.file)?;
+            let key = index_key(ix, row, tid);
+            loop {
+                match tree.delete(self.txn, &key, tid) {
+                    Ok(()) => break,
+                    Err(StorageError::KeyConflict { holder, .. }) => {
+                        self.waits.for_transaction(self.storage, me, holder)?;
+                    }
+                    Err(e) => return Err(index_error(e, ix)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the version's xmax, waiting for a running transaction that changes it.
+    fn set_xmax(&mut self, table: &TableDef, tid: Tid) -> Result<()> {
         let heap = self.storage.heap(table.file);
         loop {
             match heap.delete(self.txn, tid) {
-                Ok(()) => break,
+                Ok(()) => return Ok(()),
                 Err(StorageError::Conflict { holder, .. }) => {
                     let me = self.txn.id();
                     self.waits.for_transaction(self.storage, me, holder)?;
@@ -230,20 +268,5 @@ impl Writer<'_, '_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        for ix in &table.indexes {
-            let tree = self.storage.btree(ix.file)?;
-            let key = index_key(ix, row, tid);
-            loop {
-                match tree.delete(self.txn, &key, tid) {
-                    Ok(()) => break,
-                    Err(StorageError::KeyConflict { holder, .. }) => {
-                        let me = self.txn.id();
-                        self.waits.for_transaction(self.storage, me, holder)?;
-                    }
-                    Err(e) => return Err(index_error(e, ix)),
-                }
-            }
-        }
-        Ok(())
     }
 }

@@ -10,10 +10,10 @@
 
 use crate::catalog::Catalog;
 use crate::error::Result;
+use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
 use crate::sequence::Sequences;
 use crate::session::Session;
-use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
 use parking_lot::{Mutex, MutexGuard};
 use std::path::Path;
 use std::sync::Arc;
@@ -107,7 +107,13 @@ impl Database {
         let locks = &self.inner.locks;
         let probe = WaitProbe::new();
         let rules = WaitRules::default();
-        locks.acquire(me, LockTag::Transaction(me), LockMode::Exclusive, &rules, &probe)?;
+        locks.acquire(
+            me,
+            LockTag::Transaction(me),
+            LockMode::Exclusive,
+            &rules,
+            &probe,
+        )?;
         let created = self.bootstrap_in(&mut txn, name, &rules, &probe);
         let res = match created {
             Ok(created) => txn.commit().map(|()| created).map_err(Into::into),
@@ -128,9 +134,13 @@ impl Database {
         rules: &WaitRules,
         probe: &WaitProbe,
     ) -> Result<bool> {
-        self.inner
-            .locks
-            .acquire(txn.id(), LockTag::Catalog, LockMode::AccessExclusive, rules, probe)?;
+        self.inner.locks.acquire(
+            txn.id(),
+            LockTag::Catalog,
+            LockMode::AccessExclusive,
+            rules,
+            probe,
+        )?;
         if !self.catalog().roles().is_empty() {
             return Ok(false);
         }

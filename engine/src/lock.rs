@@ -131,8 +131,8 @@ pub enum LockTag {
     Serializable,
     /// A transaction, held exclusively by itself until it ends.
     Transaction(TxnId),
-    /// A tuple version (file, page, slot): taken by a waiter before it waits for the
-    /// version's locker, so waiters for one row queue in order.
+    /// A tuple version (file, page, slot): a row lock, in the mode standing for its
+    /// strength (see [`crate::row_lock`]); writers hold it while they set the version's xmax.
     Tuple(u32, u32, u16),
 }
 
@@ -389,6 +389,14 @@ impl LockManager {
             .is_some_and(|&m| m & mode.bit() != 0)
     }
 
+    /// Whether `who` holds `tag` in any mode.
+    pub fn holds_any(&self, who: TxnId, tag: LockTag) -> bool {
+        let t = self.table.lock();
+        t.locks
+            .get(&tag)
+            .is_some_and(|st| st.holders.contains_key(&who))
+    }
+
     /// Whether transaction `id` holds its own transaction lock (it is known to the manager).
     pub fn is_registered(&self, id: TxnId) -> bool {
         let t = self.table.lock();
@@ -446,8 +454,14 @@ mod tests {
         let lm = Arc::new(LockManager::new());
         let (a, b) = (TxnId(1), TxnId(2));
         let probe = WaitProbe::new();
-        lm.acquire(a, LockTag::Transaction(a), LockMode::Exclusive, &rules(), &probe)
-            .unwrap();
+        lm.acquire(
+            a,
+            LockTag::Transaction(a),
+            LockMode::Exclusive,
+            &rules(),
+            &probe,
+        )
+        .unwrap();
         let lm2 = lm.clone();
         let probe_b = WaitProbe::new();
         let pb = probe_b.clone();
@@ -467,14 +481,26 @@ mod tests {
     fn nowait_fails_at_once() {
         let lm = LockManager::new();
         let p = WaitProbe::new();
-        lm.acquire(TxnId(1), LockTag::Relation(7), LockMode::AccessExclusive, &rules(), &p)
-            .unwrap();
+        lm.acquire(
+            TxnId(1),
+            LockTag::Relation(7),
+            LockMode::AccessExclusive,
+            &rules(),
+            &p,
+        )
+        .unwrap();
         let nowait = WaitRules {
             nowait: true,
             ..rules()
         };
         let e = lm
-            .acquire(TxnId(2), LockTag::Relation(7), LockMode::AccessShare, &nowait, &p)
+            .acquire(
+                TxnId(2),
+                LockTag::Relation(7),
+                LockMode::AccessShare,
+                &nowait,
+                &p,
+            )
             .unwrap_err();
         assert_eq!(e.sqlstate(), "55P03");
     }
@@ -485,8 +511,14 @@ mod tests {
         let (a, b) = (TxnId(1), TxnId(2));
         let p = WaitProbe::new();
         for t in [a, b] {
-            lm.acquire(t, LockTag::Transaction(t), LockMode::Exclusive, &rules(), &p)
-                .unwrap();
+            lm.acquire(
+                t,
+                LockTag::Transaction(t),
+                LockMode::Exclusive,
+                &rules(),
+                &p,
+            )
+            .unwrap();
         }
         let lm2 = lm.clone();
         let pa = WaitProbe::new();

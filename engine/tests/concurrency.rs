@@ -52,7 +52,10 @@ impl Worker {
             if self.probe.is_waiting() {
                 return None;
             }
-            assert!(Instant::now() < deadline, "{sql}: neither finished nor waiting");
+            assert!(
+                Instant::now() < deadline,
+                "{sql}: neither finished nor waiting"
+            );
             thread::yield_now();
         }
     }
@@ -116,10 +119,8 @@ fn db() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = Database::open(dir.path()).expect("open");
     let mut s = db.session();
-    s.execute(
-        "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 10), (2, 20);",
-    )
-    .expect("setup");
+    s.execute("CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 10), (2, 20);")
+        .expect("setup");
     (dir, db)
 }
 
@@ -161,7 +162,11 @@ fn read_committed_writer_waits_then_updates_the_new_version() {
     a.ok("COMMIT");
     b.finish().expect("update after the wait");
     let mut s = db.session();
-    assert_eq!(rows(&mut s, "SELECT v FROM t WHERE id = 1"), v(12), "no lost update");
+    assert_eq!(
+        rows(&mut s, "SELECT v FROM t WHERE id = 1"),
+        v(12),
+        "no lost update"
+    );
 }
 
 #[test]
@@ -217,7 +222,9 @@ fn opposite_order_updates_deadlock_and_one_fails_with_40p01() {
     a.ok("BEGIN; UPDATE t SET v = 0 WHERE id = 1");
     b.ok("BEGIN; UPDATE t SET v = 0 WHERE id = 2");
     b.blocks("UPDATE t SET v = 1 WHERE id = 1");
-    let r = a.start("UPDATE t SET v = 1 WHERE id = 2").unwrap_or_else(|| a.finish());
+    let r = a
+        .start("UPDATE t SET v = 1 WHERE id = 2")
+        .unwrap_or_else(|| a.finish());
     assert_eq!(r, Err("40P01: deadlock detected".into()));
     a.ok("ROLLBACK");
     b.finish().expect("b goes on");
@@ -298,7 +305,9 @@ fn many_threads_transfer_and_the_total_stays() {
                 let mut done = 0;
                 let mut k: u64 = t;
                 while done < 40 {
-                    k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    k = k
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     let from = (k >> 33) % 10;
                     let to = (k >> 40) % 10;
                     if from == to {
@@ -317,10 +326,7 @@ fn many_threads_transfer_and_the_total_stays() {
                     match s.execute(&sql) {
                         Ok(_) => done += 1,
                         Err(e) => {
-                            assert!(
-                                matches!(e.sqlstate(), "40001" | "40P01"),
-                                "unexpected {e}"
-                            );
+                            assert!(matches!(e.sqlstate(), "40001" | "40P01"), "unexpected {e}");
                             s.execute("ROLLBACK").expect("rollback");
                         }
                     }

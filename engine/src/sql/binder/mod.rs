@@ -22,6 +22,7 @@ mod estimate;
 mod expr;
 mod from;
 mod join_order;
+mod locking;
 mod operators;
 mod select;
 mod setops;
@@ -103,6 +104,9 @@ pub struct Binder<'a> {
     /// While a select list is bound: its set-returning calls, each read back through a
     /// column reference `SRF_SLOT + n` that the select binder renumbers.
     srfs: Option<Vec<(crate::sql::setfunc::SetFunc, Vec<crate::sql::expr::Expr>)>>,
+    /// The next query bound is a statement's own query, which may lock rows (`FOR UPDATE`);
+    /// binding a query clears it, so nested queries may not.
+    row_locks_allowed: bool,
 }
 
 /// The first placeholder column index of a select list's set-returning calls.
@@ -127,7 +131,14 @@ impl<'a> Binder<'a> {
             storage: None,
             sizes: std::collections::HashMap::new(),
             srfs: None,
+            row_locks_allowed: false,
         }
+    }
+
+    /// Lets the query bound next (a statement's own query) lock rows.
+    pub fn allowing_row_locks(mut self) -> Binder<'a> {
+        self.row_locks_allowed = true;
+        self
     }
 
     /// Lets the planner look at table sizes (to choose index nested-loop joins).
