@@ -218,19 +218,28 @@ impl Writer<'_, '_> {
 
     /// Deletes the row version at `tid` (which the statement's snapshot saw as `row`) and
     /// marks its index entries deleted, waiting for a running transaction changing it.
+    /// Row locks of other transactions on the version are waited for first (see
+    /// [`crate::row_lock`] for why taking the tuple lock before setting xmax and releasing it
+    /// right after is race-free).
     pub fn delete_row(&mut self, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
-        let heap = self.storage.heap(table.file);
-        loop {
-            match heap.delete(self.txn, tid) {
-                Ok(()) => break,
-                Err(StorageError::Conflict { holder, .. }) => {
-                    let me = self.txn.id();
-                    self.waits.for_transaction(self.storage, me, holder)?;
-                }
-                Err(StorageError::Updated { .. }) => return Err(EngineError::ConcurrentUpdate),
-                Err(e) => return Err(e.into()),
-            }
+        let me = self.txn.id();
+        let tag = crate::row_lock::tuple_tag(table.file, tid);
+        let locks = self.waits.locks;
+        // A lock the transaction already holds on the tuple (a row lock of its own) stays:
+        // should this delete be rolled back to a savepoint, the row stays locked.
+        let held_before = locks.holds_any(me, tag);
+        locks.acquire(
+            me,
+            tag,
+            crate::row_lock::WRITER_MODE,
+            &self.waits.rules,
+            self.waits.probe,
+        )?;
+        let set = self.set_xmax(table, tid);
+        if !held_before {
+            locks.release(me, tag);
         }
+        set?;
         // Temporary tables are left to their session (autovacuum skips them, as
         // PostgreSQL's).
         if !table.is_temp() {
@@ -243,7 +252,6 @@ impl Writer<'_, '_> {
                 match tree.delete(self.txn, &key, tid) {
                     Ok(()) => break,
                     Err(StorageError::KeyConflict { holder, .. }) => {
-                        let me = self.txn.id();
                         self.waits.for_transaction(self.storage, me, holder)?;
                     }
                     Err(e) => return Err(index_error(e, ix)),
@@ -251,5 +259,21 @@ impl Writer<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Sets the version's xmax, waiting for a running transaction that changes it.
+    fn set_xmax(&mut self, table: &TableDef, tid: Tid) -> Result<()> {
+        let heap = self.storage.heap(table.file);
+        loop {
+            match heap.delete(self.txn, tid) {
+                Ok(()) => return Ok(()),
+                Err(StorageError::Conflict { holder, .. }) => {
+                    let me = self.txn.id();
+                    self.waits.for_transaction(self.storage, me, holder)?;
+                }
+                Err(StorageError::Updated { .. }) => return Err(EngineError::ConcurrentUpdate),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }

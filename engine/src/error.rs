@@ -74,6 +74,10 @@ pub enum EngineError {
     /// (at REPEATABLE READ and above this becomes 40001). Never reaches a client.
     #[error("could not serialize access due to concurrent update")]
     ConcurrentUpdate,
+    /// The statement waited for a relation lock after its snapshot was taken: the session
+    /// runs it again with a new snapshot. Never reaches a client.
+    #[error("statement must run again after waiting for a relation lock")]
+    RelationLockWaited,
     #[error("deadlock detected")]
     Deadlock,
     #[error("canceling statement due to lock timeout")]
@@ -143,6 +147,10 @@ pub enum EngineError {
     /// logarithm argument) where no more specific variant exists.
     #[error("{message}")]
     Function { code: &'static str, message: String },
+    /// A row-locking clause (`FOR UPDATE` …) or `LOCK TABLE` refused where it stands, with
+    /// PostgreSQL's SQLSTATE and message.
+    #[error("{message}")]
+    Locking { code: &'static str, message: String },
     #[error("statement is too complex (nested too deeply)")]
     TooComplex,
     #[error("internal error: {reason}")]
@@ -224,6 +232,7 @@ impl EngineError {
             EngineError::InFailedTransaction => "25P02",
             EngineError::SerializationFailure | EngineError::ConcurrentUpdate => "40001",
             EngineError::Deadlock => "40P01",
+            EngineError::RelationLockWaited => "XX000",
             EngineError::LockTimeout | EngineError::LockNotAvailable { .. } => "55P03",
             EngineError::InvalidParameterValue { .. } | EngineError::InvalidSetting { .. } => {
                 "22023"
@@ -243,6 +252,7 @@ impl EngineError {
             EngineError::Internal { .. } => "XX000",
             EngineError::TooComplex => "54001",
             EngineError::Function { code, .. } => code,
+            EngineError::Locking { code, .. } => code,
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::InTransactionBlock { .. } => "25001",

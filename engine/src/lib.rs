@@ -27,6 +27,7 @@ pub mod lock;
 pub mod notice;
 pub mod password;
 pub mod roles;
+pub mod row_lock;
 pub mod sequence;
 mod session;
 pub mod sql;

@@ -131,8 +131,8 @@ pub enum LockTag {
     Serializable,
     /// A transaction, held exclusively by itself until it ends.
     Transaction(TxnId),
-    /// A tuple version (file, page, slot): taken by a waiter before it waits for the
-    /// version's locker, so waiters for one row queue in order.
+    /// A tuple version (file, page, slot): a row lock, in the mode standing for its
+    /// strength (see [`crate::row_lock`]); writers hold it while they set the version's xmax.
     Tuple(u32, u32, u16),
 }
 
@@ -387,6 +387,14 @@ impl LockManager {
             .get(&tag)
             .and_then(|st| st.holders.get(&who))
             .is_some_and(|&m| m & mode.bit() != 0)
+    }
+
+    /// Whether `who` holds `tag` in any mode.
+    pub fn holds_any(&self, who: TxnId, tag: LockTag) -> bool {
+        let t = self.table.lock();
+        t.locks
+            .get(&tag)
+            .is_some_and(|st| st.holders.contains_key(&who))
     }
 
     /// Whether transaction `id` holds its own transaction lock (it is known to the manager).

@@ -26,6 +26,7 @@
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
 mod cursors;
+mod lock_table;
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
@@ -245,6 +246,9 @@ struct Active {
     snapshot: Option<Snapshot>,
     /// The running statement's snapshot, taken when it first reads or writes.
     stmt_snapshot: Option<Snapshot>,
+    /// The transaction's snapshot was taken by the running statement (which may drop it
+    /// to run again after waiting for a relation lock).
+    snapshot_by_statement: bool,
     /// This transaction holds the catalog lock exclusively (it may change definitions).
     catalog_exclusive: bool,
 }
@@ -371,6 +375,13 @@ fn on_off(b: bool) -> String {
 fn writes(stmt: &ast::Statement) -> Option<&'static str> {
     use ast::Statement as S;
     Some(match stmt {
+        // Locking rows (of a FROM clause) is refused as PostgreSQL refuses it.
+        S::Query(q) if !q.locks.is_empty() => match q.body.as_ref() {
+            ast::SetExpr::Select(s) if s.from.is_empty() => return None,
+            _ => crate::sql::lock_syntax::clauses(q)
+                .first()
+                .map(|c| c.strength.command())?,
+        },
         S::Insert(_) => "INSERT",
         S::Update(_) => "UPDATE",
         S::Delete(_) => "DELETE",
@@ -462,6 +473,9 @@ impl Session {
                 .active
                 .as_mut()
                 .ok_or(EngineError::NoActiveTransaction)?;
+            if a.snapshot.is_none() {
+                a.snapshot_by_statement = true;
+            }
             a.snapshot
                 .get_or_insert_with(|| db.storage().snapshot(&a.txn))
                 .clone()
@@ -812,6 +826,7 @@ impl Session {
             fresh: HashSet::new(),
             snapshot: None,
             stmt_snapshot: None,
+            snapshot_by_statement: false,
             catalog_exclusive: false,
         });
         Ok(())
@@ -892,6 +907,7 @@ impl Session {
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
         if let Some(a) = &mut self.active {
             a.stmt_snapshot = None;
+            a.snapshot_by_statement = false;
         }
         let failed = self.active.as_ref().is_some_and(|a| a.failed);
         match stmt {
@@ -1008,6 +1024,10 @@ impl Session {
                     rows: vec![vec![Value::Text(value)]],
                     tag: "SHOW".into(),
                 }))
+            }
+            S::Lock(lock) => {
+                let res = self.lock_table(lock);
+                self.fail_block_on(res)
             }
             S::Vacuum(_) if self.active.as_ref().is_some_and(|a| a.explicit) => {
                 self.end_statement(false, false)?;
@@ -1131,6 +1151,24 @@ impl Session {
                     let undone = a.changes.split_off(at.min(a.changes.len()));
                     db.catalog().revert(undone);
                     a.stmt_snapshot = None;
+                    self.notices.truncate(notices);
+                }
+                // It waited for a relation lock: run it again with a snapshot taken now, as
+                // PostgreSQL takes its locks before its snapshot.
+                Err(EngineError::RelationLockWaited) => {
+                    let db = self.db.clone();
+                    let a = self
+                        .active
+                        .as_mut()
+                        .ok_or(EngineError::NoActiveTransaction)?;
+                    a.txn.rollback_to(sp)?;
+                    let undone = a.changes.split_off(at.min(a.changes.len()));
+                    db.catalog().revert(undone);
+                    a.stmt_snapshot = None;
+                    if a.snapshot_by_statement {
+                        a.snapshot = None;
+                        a.snapshot_by_statement = false;
+                    }
                     self.notices.truncate(notices);
                 }
                 other => return other,

@@ -54,6 +54,10 @@ impl Session {
                 what: "DECLARE CURSOR".into(),
             });
         }
+        if !query.locks.is_empty() {
+            // Rows would be locked at DECLARE, not as they are fetched as in PostgreSQL.
+            return Err(unsupported("DECLARE CURSOR ... FOR UPDATE/SHARE"));
+        }
         if self.cursors.contains(&name) {
             return Err(EngineError::DuplicateCursor { name });
         }

@@ -22,7 +22,10 @@ pub fn describe(
     use ast::Statement as S;
     let mut binder = Binder::new(catalog, declared.to_vec());
     let columns = match stmt {
-        S::Query(q) => binder.bind_query(q)?.1,
+        S::Query(q) => {
+            binder = binder.allowing_row_locks();
+            binder.bind_query(q)?.1
+        }
         S::Insert(ins) => {
             super::dml::describe_insert(ins, &mut binder)?;
             match (&ins.table, ins.returning.as_deref()) {

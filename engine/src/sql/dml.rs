@@ -141,6 +141,7 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         });
     };
     let table = table_of(cx, name)?;
+    super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let targets = insert_targets(&table, &ins.columns)?;
     let Some(source) = &ins.source else {
         // INSERT ... DEFAULT VALUES: one row of defaults.
@@ -165,6 +166,7 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     for (&c, (_, ty)) in targets.iter().zip(&cols) {
         assignable(&table.columns[c], ty)?;
     }
+    super::relation_locks::take(cx, &super::relation_locks::read_by(&plan))?;
     let ecx = cx.exec();
     let rows = run(&plan, &ecx, &[])?;
     super::analyze::capture(&plan);

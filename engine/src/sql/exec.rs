@@ -2,6 +2,7 @@
 //! right input; aggregates hash their groups.
 
 mod dependent;
+mod lock_rows;
 
 use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
@@ -22,6 +23,8 @@ pub struct ExecCx<'a> {
     pub params: &'a [Value],
     /// What `nextval` and friends need (None where no sequence may be used: 0A000).
     pub seq: Option<crate::sequence::SeqEnv<'a>>,
+    /// How row locks wait (None where rows may not be locked).
+    pub waits: Option<crate::access::Waits<'a>>,
     /// What the session functions (`current_setting`, `set_config`, `pg_backend_pid`,
     /// `txid_current`) need (None where they may not be used: 0A000).
     pub session: Option<SessionEnv<'a>>,
@@ -94,7 +97,17 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             index,
             eq,
             range,
-        } => index_scan(table, *index, eq, range.as_ref(), env)?,
+        } => Box::new(
+            index_scan_tids(table, *index, eq, range.as_ref(), env)?.map(|t| t.map(|(_, r)| r)),
+        ),
+        Plan::TidScan { scan } => lock_rows::tid_scan(scan, env)?,
+        Plan::LockRows {
+            input,
+            table,
+            tid,
+            strength,
+            wait,
+        } => lock_rows::lock_rows(stream(input, env)?, table, *tid, *strength, *wait, env)?,
         Plan::Values { rows } => {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -400,24 +413,22 @@ pub(crate) fn index_range(
 }
 
 /// Fetches the rows an index range points at.
-fn index_scan<'a>(
+fn index_scan_tids<'a>(
     table: &'a crate::catalog::TableDef,
     index: usize,
     eq: &'a [Expr],
     range: Option<&'a (Bound<Expr>, Bound<Expr>)>,
     env: Env<'a>,
-) -> Result<RowIter<'a>> {
+) -> Result<crate::access::Rows<'a>> {
     let Some((lo, hi)) = index_range(eq, range, env)? else {
         return Ok(Box::new(std::iter::empty()));
     };
     let ix = table.indexes.get(index).ok_or(EngineError::Internal {
         reason: "index scan of a missing index",
     })?;
-    let rows = env
-        .cx
+    env.cx
         .reader()
-        .index_range(table, ix, lo, hi, storage::ScanDirection::Forward)?;
-    Ok(Box::new(rows.map(|t| t.map(|(_, r)| r))))
+        .index_range(table, ix, lo, hi, storage::ScanDirection::Forward)
 }
 
 /// A right or full join, which must know at the end which right rows never matched.

@@ -10,6 +10,8 @@ fn label(plan: &Plan) -> String {
             let name = table.indexes.get(*index).map_or("?", |i| i.name.as_str());
             format!("Index Scan using {name} on {}", table.name)
         }
+        Plan::TidScan { scan } => label(scan),
+        Plan::LockRows { .. } => "LockRows".into(),
         Plan::Values { rows } => format!("Values Scan ({} rows)", rows.len()),
         Plan::Function { func, .. } => format!("Function Scan on {func:?}"),
         Plan::ProjectSet { .. } => "ProjectSet".to_string(),
@@ -106,6 +108,10 @@ fn walk(plan: &Plan, depth: usize, extra: &dyn Fn(&Plan) -> String, out: &mut Ve
         out.push(text);
     } else {
         out.push(format!("{}->  {}", "      ".repeat(depth - 1), text));
+    }
+    // A scan that carries tids shows as the scan it runs (its only child).
+    if matches!(plan, Plan::TidScan { .. }) {
+        return;
     }
     for c in plan.children() {
         walk(c, depth + 1, extra, out);

@@ -99,10 +99,12 @@ pub fn explain_statement(
     if let ast::Statement::Query(q) = stmt {
         let (plan, _) = Binder::new(cx.catalog, param_types(cx.params))
             .with_storage(cx.storage)
+            .allowing_row_locks()
             .bind_query(q)?;
         if !analyze {
             return Ok(plan_rows(explain(&plan)));
         }
+        super::relation_locks::take(cx, &super::relation_locks::read_by(&plan))?;
         let ecx = cx.exec();
         let start = Instant::now();
         let (rows, stats) = analyze::collect(|| run(&plan, &ecx, &[]));

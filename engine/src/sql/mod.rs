@@ -17,10 +17,12 @@ mod explain_stmt;
 pub mod expr;
 pub mod functions;
 mod index_build;
+pub(crate) mod lock_syntax;
 mod maintenance;
 mod pgsyntax;
 pub mod plan;
 pub mod position;
+mod relation_locks;
 mod roles;
 mod seq_bind;
 pub mod setfunc;
@@ -99,7 +101,7 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
-    let mut tokens = window::syntax::mark(symmetric::mark(tokens));
+    let mut tokens = lock_syntax::mark(window::syntax::mark(symmetric::mark(tokens)));
     let from_user = roles::mark_create_user(&mut tokens);
     let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
@@ -230,6 +232,7 @@ impl<'a> TxnCx<'a> {
                 currvals: self.currvals,
                 read_only: self.read_only,
             }),
+            waits: Some(self.waits),
         }
     }
 }
@@ -241,7 +244,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::Query(q) => {
             let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
                 .with_storage(cx.storage)
+                .allowing_row_locks()
                 .bind_query(q)?;
+            relation_locks::take(cx, &relation_locks::read_by(&plan))?;
             let ecx = cx.exec();
             let rows = run(&plan, &ecx, &[])?;
             Ok(Outcome::Rows { columns, rows })

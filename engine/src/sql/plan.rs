@@ -60,6 +60,22 @@ pub enum Plan {
         eq: Vec<Expr>,
         range: Option<(Bound<Expr>, Bound<Expr>)>,
     },
+    /// The rows of `scan` (a `Scan` or `IndexScan`), each followed by its version's tid as
+    /// one more column ([`tid_value`]): what a `LockRows` above it locks.
+    TidScan {
+        scan: Box<Plan>,
+    },
+    /// Locks, in `table`, the version named by each input row's column `tid` (see
+    /// [`crate::row_lock`]) and passes the row on without that column; rows that SKIP LOCKED
+    /// leaves out are dropped. Sits above scans, filters and sorts and below LIMIT, as
+    /// PostgreSQL's LockRows does.
+    LockRows {
+        input: Box<Plan>,
+        table: Arc<TableDef>,
+        tid: usize,
+        strength: crate::row_lock::Strength,
+        wait: crate::row_lock::WaitPolicy,
+    },
     /// Literal rows.
     Values {
         rows: Vec<Vec<Expr>>,
@@ -176,6 +192,8 @@ impl Plan {
             | Plan::Sort { input, .. }
             | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
+            | Plan::LockRows { input, .. }
+            | Plan::TidScan { scan: input }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
             | Plan::Apply { left, right, .. }
@@ -201,6 +219,8 @@ impl Plan {
             | Plan::Sort { input, .. }
             | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
+            | Plan::LockRows { input, .. }
+            | Plan::TidScan { scan: input }
             | Plan::Limit { input, .. } => vec![input],
             Plan::Join { left, right, .. }
             | Plan::Apply { left, right, .. }
@@ -332,7 +352,9 @@ impl Plan {
                 }
                 input.for_each_expr_mut(f);
             }
-            Plan::Distinct { input, .. } => input.for_each_expr_mut(f),
+            Plan::Distinct { input, .. }
+            | Plan::LockRows { input, .. }
+            | Plan::TidScan { scan: input } => input.for_each_expr_mut(f),
             Plan::Limit {
                 input,
                 limit,
@@ -351,6 +373,22 @@ impl Plan {
                 right.for_each_expr_mut(f);
             }
         }
+    }
+}
+
+/// A tid as the value of a `TidScan`'s extra column.
+pub fn tid_value(tid: storage::Tid) -> crate::types::Value {
+    crate::types::Value::Int8((i64::from(tid.page) << 16) | i64::from(tid.slot))
+}
+
+/// The tid a [`tid_value`] holds.
+pub fn value_tid(v: &crate::types::Value) -> Option<storage::Tid> {
+    match v {
+        crate::types::Value::Int8(n) => Some(storage::Tid {
+            page: u32::try_from(n >> 16).ok()?,
+            slot: (n & 0xffff) as u16,
+        }),
+        _ => None,
     }
 }
 

@@ -229,6 +229,7 @@ fn assignments<'a>(table: &TableDef, list: &'a [ast::Assignment]) -> Result<Assi
 pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let (name, alias) = single_table(&u.table)?;
     let table = table_of(cx, name)?;
+    super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let scope = table_scope(&table, alias);
     let (sets, values) = assignments(&table, &u.assignments)?;
     let from = match &u.from {
@@ -346,6 +347,7 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     };
     let (name, alias) = single_table(twj)?;
     let table = table_of(cx, name)?;
+    super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let scope = table_scope(&table, alias);
     let targets = match &d.using {
         Some(using) => {

@@ -78,6 +78,8 @@ impl Binder<'_> {
             | Plan::Sort { input, .. }
             | Plan::Window { input, .. }
             | Plan::Distinct { input, .. }
+            | Plan::TidScan { scan: input }
+            | Plan::LockRows { input, .. }
             | Plan::Limit { input, .. } => self.estimate_rows(input)?,
             Plan::Aggregate { input, groups, .. } => {
                 if groups.is_empty() {

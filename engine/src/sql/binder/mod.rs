@@ -23,6 +23,7 @@ mod expr;
 mod from;
 mod grouping_sets;
 mod join_order;
+mod locking;
 mod operators;
 mod select;
 mod setops;
@@ -116,6 +117,9 @@ pub struct Binder<'a> {
     window_ban: window::WindowBan,
     /// The WINDOW clause of the select being bound.
     named_windows: Vec<(String, window::ResolvedSpec)>,
+    /// The next query bound is a statement's own query, which may lock rows (`FOR UPDATE`);
+    /// binding a query clears it, so nested queries may not.
+    row_locks_allowed: bool,
 }
 
 /// The first placeholder column index of a select list's set-returning calls.
@@ -143,7 +147,14 @@ impl<'a> Binder<'a> {
             windows: None,
             window_ban: window::WindowBan::Clause("this context"),
             named_windows: Vec::new(),
+            row_locks_allowed: false,
         }
+    }
+
+    /// Lets the query bound next (a statement's own query) lock rows.
+    pub fn allowing_row_locks(mut self) -> Binder<'a> {
+        self.row_locks_allowed = true;
+        self
     }
 
     /// Lets the planner look at table sizes (to choose index nested-loop joins).

@@ -70,6 +70,12 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
+        let may_lock = std::mem::take(&mut self.row_locks_allowed);
+        let locking = if q.locks.is_empty() {
+            None
+        } else {
+            Some(self.locking(q, may_lock)?)
+        };
         if let Some(with) = &q.with {
             self.bind_with(with)?;
         }
@@ -81,7 +87,13 @@ impl Binder<'_> {
             None => &[],
         };
         let (plan, cols) = match q.body.as_ref() {
-            ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
+            ast::SetExpr::Select(s) => {
+                let (plan, cols) = self.bind_select(s, order_by)?;
+                match &locking {
+                    Some(l) => (l.lock_rows(plan)?, cols),
+                    None => (plan, cols),
+                }
+            }
             other => {
                 let (plan, cols) = self.bind_set_expr(other)?;
                 let plan = self.order_by_output(plan, &cols, order_by)?;
