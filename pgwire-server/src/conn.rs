@@ -2,7 +2,7 @@
 //! authentication are in `startup`, the extended protocol in `extended`. Engine work runs on
 //! the connection's session thread (`worker`).
 
-use crate::codec::{encode_row, pg_type, type_size, Format};
+use crate::codec::{encode_row, pg_type, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
 use crate::errors::{engine_error_info, error_info, fatal};
 use crate::sql_text::split_statements;
@@ -180,7 +180,7 @@ pub(crate) fn field_descriptions(columns: &[Column], formats: &[Format]) -> Vec<
                 0,
                 0,
                 pg_type(&c.ty).oid(),
-                type_size(&c.ty),
+                c.ty.typlen(),
                 c.ty.typmod(),
                 formats.get(i).copied().unwrap_or(Format::Text).code(),
             )

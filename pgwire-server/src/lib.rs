@@ -27,6 +27,8 @@ mod server;
 mod sql_text;
 mod startup;
 mod tls;
+#[cfg(test)]
+mod type_catalog_tests;
 pub mod unix_socket;
 mod worker;
 
