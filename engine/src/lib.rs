@@ -30,13 +30,13 @@ pub mod sql;
 mod temp;
 pub mod types;
 
-pub use database::{Database, DatabaseOptions};
+pub use database::{Database, DatabaseOptions, DatabaseStats, Integrity};
 pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, RowSet, Session, StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, RowSet, Script, ScriptResult, ScriptStep, Session,
+    StatementResult, TransactionStatus,
 };
-pub use storage;
 pub use types::{DataType, Value};

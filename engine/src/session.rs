@@ -12,6 +12,8 @@
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
 mod cursors;
+mod script;
+pub use script::{Script, ScriptResult, ScriptStep};
 
 use crate::catalog::CatalogChange;
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
