@@ -4,6 +4,8 @@
 //! queries prepared and executed by the extended protocol with binary results). The records
 //! that pass must be the same ones both ways, file by file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use quill_tests::slt::pg::{Config, PgBackend};
