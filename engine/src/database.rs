@@ -22,6 +22,8 @@ use storage::{Storage, StorageOptions};
 
 pub(crate) struct Inner {
     storage: Storage,
+    /// What recovery did when the database was opened.
+    opened: storage::RecoveryReport,
     /// The definitions as committed, plus those of the one transaction holding the catalog
     /// lock exclusively. Held only briefly (to copy it) by other statements, and for a whole
     /// statement by one that changes definitions.
@@ -65,6 +67,29 @@ fn vacuum_parts(inner: &Inner) -> crate::vacuum::Parts<'_> {
     }
 }
 
+/// What recovery did when a database was opened, and its log's work since.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DatabaseStats {
+    /// Log records recovery read.
+    pub records_scanned: u64,
+    /// Page changes recovery redid.
+    pub records_redone: u64,
+    /// Transactions unfinished at a crash that recovery rolled back.
+    pub losers_rolled_back: u64,
+    /// Log syncs since opening (group commit makes them fewer than the commits).
+    pub log_syncs: u64,
+    /// Checkpoints taken since opening.
+    pub checkpoints: u64,
+}
+
+/// What [`Database::check_integrity`] examined (every page checked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Integrity {
+    pub files: usize,
+    pub pages: u64,
+    pub tuples: u64,
+}
+
 impl Database {
     /// Opens the database in directory `path`, creating it if needed and recovering it
     /// after a crash.
@@ -82,13 +107,14 @@ impl Database {
         path: &Path,
         opts: DatabaseOptions,
     ) -> Result<Database> {
-        let (storage, _) = Storage::open(fs, path, opts.storage)?;
+        let (storage, opened) = Storage::open(fs, path, opts.storage)?;
         let mut catalog = Catalog::load(&storage)?;
         crate::temp::clean_after_open(&storage, &mut catalog)?;
         let (sequences, max_oid) = Sequences::load(&storage)?;
         catalog.reserve_oids_through(max_oid);
         let inner = Arc::new(Inner {
             storage,
+            opened,
             catalog: Mutex::new(catalog),
             sequences,
             locks: LockManager::new(),
@@ -108,6 +134,34 @@ impl Database {
 
     pub fn storage(&self) -> &Storage {
         &self.inner.storage
+    }
+
+    /// What recovery did when the database was opened and what the log has done since.
+    pub fn stats(&self) -> DatabaseStats {
+        let r = &self.inner.opened;
+        DatabaseStats {
+            records_scanned: r.records_scanned,
+            records_redone: r.records_redone,
+            losers_rolled_back: r.losers,
+            log_syncs: self.inner.storage.log().sync_count(),
+            checkpoints: self.inner.storage.checkpoints_taken(),
+        }
+    }
+
+    /// Writes the dirty pages and a checkpoint now (the last handle also does when dropped).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.inner.storage.checkpoint()?;
+        Ok(())
+    }
+
+    /// Reads every page of every data file, checking checksums and page structure.
+    pub fn check_integrity(&self) -> Result<Integrity> {
+        let r = self.inner.storage.check_integrity()?;
+        Ok(Integrity {
+            files: r.files,
+            pages: r.pages,
+            tuples: r.tuples,
+        })
     }
 
     /// The roles (PostgreSQL's `pg_authid`), by name.

@@ -35,15 +35,15 @@ mod temp;
 pub mod types;
 pub mod vacuum;
 
-pub use database::{Database, DatabaseOptions};
+pub use database::{Database, DatabaseOptions, DatabaseStats, Integrity};
 pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
 pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, RowSet, Session, StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, RowSet, Script, ScriptResult, ScriptStep, Session,
+    StatementResult, TransactionStatus,
 };
-pub use storage;
 pub use types::{DataType, Value};
 pub use vacuum::AutovacuumOptions;

@@ -27,6 +27,8 @@
 
 mod cursors;
 mod lock_table;
+mod script;
+pub use script::{Script, ScriptResult, ScriptStep};
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};

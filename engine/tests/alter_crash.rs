@@ -2,6 +2,8 @@
 //! with ADD CONSTRAINT over a large table, in flight (uncommitted) at a power loss, leaves
 //! the table wholly as it was; once committed, the table is wholly new after one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, Session};

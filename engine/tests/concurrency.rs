@@ -3,6 +3,8 @@
 //! after a concurrent update, REPEATABLE READ fails with 40001, deadlocks end with 40P01,
 //! unique-key races wait, lock_timeout and cancel interrupt waits.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, Session, WaitProbe};

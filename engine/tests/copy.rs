@@ -3,6 +3,8 @@
 //! COPY TO in both formats, and the session's statements while a COPY waits for data; plus
 //! the other statements pgbench's initialisation sends (VACUUM, ANALYZE, ADD PRIMARY KEY).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{Database, DatabaseOptions, EngineError, Session, StatementResult, TransactionStatus};
 use std::path::Path;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! SQL cursors through the embedded API: DECLARE / FETCH / MOVE / CLOSE, their command tags,
 //! their errors, and when they close.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{Database, Session, StatementResult};
 
 fn db(name: &str) -> (Database, std::path::PathBuf) {

@@ -2,6 +2,8 @@
 //! of the construct that raised them. The expected positions are PostgreSQL 15's (its
 //! ErrorResponse `P` field for the same statements).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{Database, DatabaseOptions, Session};
 use std::path::Path;
 use std::sync::Arc;

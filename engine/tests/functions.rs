@@ -8,6 +8,8 @@
 //! The queries run over constants and over the table `ft` made by `SETUP` (so functions are
 //! both folded at bind time and evaluated per row).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{DataType, Database, DatabaseOptions, Session, Value};
 use std::path::Path;
 use std::sync::Arc;

@@ -4,6 +4,8 @@
 //! for a NULL in a primary key), rollback, later changes, and crash points through the build
 //! and its commit on the simulated disk.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::Session;

@@ -3,6 +3,8 @@
 //! join is kept when the outer side is large, and dependent joins (LATERAL) and recursive
 //! CTEs stream.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, DatabaseOptions, Session};

@@ -1,6 +1,8 @@
 //! Notices through sessions: which statements raise a NOTICE or WARNING, with PostgreSQL
 //! 15's SQLSTATEs and texts, and how `Session::take_notices` hands them out.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{Database, Notice, Session, Severity};
 
 fn open() -> (tempfile::TempDir, Database) {

@@ -2,6 +2,8 @@
 //! privilege rules, transactional behaviour, persistence across a reopen; and statement
 //! cancellation through a session's cancel handle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::password::{check_cleartext, Verifier};
 use engine::{Database, EngineError, Session};
 use std::time::{Duration, Instant};

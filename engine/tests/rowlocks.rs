@@ -4,6 +4,8 @@
 //! row locks, and `LOCK TABLE` in PostgreSQL's eight modes against each other and against
 //! the locks queries and writes take. Waits are seen through the engine's wait probe.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, Session, WaitProbe};

@@ -1,6 +1,8 @@
 //! The embedded SQL engine end to end: DDL, DML, queries, transactions and their failure
 //! states, SQLSTATEs, and crash safety through SQL on the simulated disk.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, DatabaseOptions, Session, StatementResult, TransactionStatus, Value};

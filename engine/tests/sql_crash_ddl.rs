@@ -2,6 +2,8 @@
 //! power loss a sequence never hands out a value it handed out before (committed or not),
 //! and a committed DROP COLUMN stays done while an uncommitted one leaves no trace.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, Session};

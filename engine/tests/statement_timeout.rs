@@ -2,6 +2,8 @@
 //! and a wait for another session's transaction cancelled with 57014, and the session
 //! usable afterwards (a block in the failed state, as in PostgreSQL).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use engine::{Database, EngineError, Session, StatementResult, TransactionStatus};
 use std::time::{Duration, Instant};
 

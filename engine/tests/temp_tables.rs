@@ -1,6 +1,8 @@
 //! Temporary tables: visible only to their session, shadowing permanent tables, gone when
 //! the session ends, and never surviving a restart or a crash (no catalog row, no file).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Database, Session};

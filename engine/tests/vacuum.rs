@@ -4,6 +4,8 @@
 //! full pages alone does not: the same run without autovacuum grows the file). VACUUM's
 //! forms, options and errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{AutovacuumOptions, Database, DatabaseOptions, Session, Severity};

@@ -2,6 +2,8 @@
 //! shared between windows whose keys extend one another), frame offsets given as
 //! parameters, and a window over a larger partition checked against a direct computation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use engine::{Session, Value};

@@ -65,51 +65,10 @@ pub fn pg_type(ty: &DataType) -> Type {
 
 /// The engine type for a parameter type OID a client declared; 0 means "infer it".
 pub fn datatype_for_oid(oid: u32) -> Option<DataType> {
-    Some(match oid {
-        0 | 705 => DataType::Unknown,
-        16 => DataType::Bool,
-        21 => DataType::Int2,
-        23 => DataType::Int4,
-        20 => DataType::Int8,
-        700 => DataType::Float4,
-        701 => DataType::Float8,
-        1700 => DataType::Numeric {
-            precision: None,
-            scale: None,
-        },
-        25 => DataType::Text,
-        1043 => DataType::Varchar(None),
-        1042 => DataType::Char(None),
-        17 => DataType::Bytea,
-        1082 => DataType::Date,
-        1083 => DataType::Time,
-        1114 => DataType::Timestamp,
-        1184 => DataType::Timestamptz,
-        1186 => DataType::Interval,
-        26 => DataType::Oid,
-        19 => DataType::Name,
-        18 => DataType::CharByte,
-        _ => return None,
-    })
-}
-
-/// `pg_type.typlen` of a type (-1 for variable length).
-pub fn type_size(ty: &DataType) -> i16 {
-    match ty {
-        DataType::Bool | DataType::CharByte => 1,
-        DataType::Int2 => 2,
-        DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid | DataType::Reg(_) => 4,
-        DataType::Name => 64,
-        DataType::Int8
-        | DataType::Float8
-        | DataType::Time
-        | DataType::Timestamp
-        | DataType::Timestamptz => 8,
-        DataType::Interval => 16,
-        DataType::Unknown => -2,
-        DataType::Void => 4,
-        _ => -1,
+    if oid == 0 {
+        return Some(DataType::Unknown);
     }
+    DataType::from_oid(oid, -1)
 }
 
 /// Encodes one result row; `formats[i]` is column i's format.

@@ -2,14 +2,13 @@
 //! authentication are in `startup`, the extended protocol in `extended`. Engine work runs on
 //! the connection's session thread (`worker`).
 
-use crate::codec::{encode_row, pg_type, type_size, Format};
+use crate::codec::{encode_row, pg_type, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
 use crate::errors::{engine_error_info, error_info, fatal};
-use crate::sql_text::split_statements;
 use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
 use engine::copy::{CopyInfo, CopyOutData};
-use engine::{Column, Database, Session, StatementResult, TransactionStatus};
+use engine::{Column, Database, ScriptResult, Session, StatementResult, TransactionStatus};
 use futures::sink::{Sink, SinkExt};
 use pgwire::api::query::SimpleQueryHandler;
 use pgwire::api::results::Response;
@@ -155,7 +154,7 @@ pub(crate) struct Outcome {
     pub application_name: Option<String>,
     /// After a COPY FROM STDIN or a DEALLOCATE: the statements that follow it in the query
     /// string.
-    pub rest: Option<String>,
+    pub rest: Option<Rest>,
     /// A `DEALLOCATE name` (`Some(None)`: ALL) that ended `items`, for the connection to do:
     /// it holds the prepared statements.
     pub deallocate: Option<Option<String>>,
@@ -180,7 +179,7 @@ pub(crate) fn field_descriptions(columns: &[Column], formats: &[Format]) -> Vec<
                 0,
                 0,
                 pg_type(&c.ty).oid(),
-                type_size(&c.ty),
+                c.ty.typlen(),
                 c.ty.typmod(),
                 formats.get(i).copied().unwrap_or(Format::Text).code(),
             )
@@ -227,71 +226,43 @@ pub(crate) fn application_name_after_set(s: &mut Session, items: &[Item]) -> Opt
     }
 }
 
-/// Runs a simple-protocol query string: each statement in order, stopping at the first error
-/// or at a COPY FROM STDIN (which waits for its data; `rest` keeps what follows it).
-pub(crate) fn run_simple(s: &mut Session, sql: &str) -> Outcome {
-    let pieces = split_statements(sql);
+/// The statements of a query string still to run after a COPY FROM STDIN or a DEALLOCATE
+/// stopped it: the whole string (error positions count from its start) and the byte offset of
+/// the first of them.
+#[derive(Clone, Debug)]
+pub(crate) struct Rest {
+    pub sql: String,
+    pub from: usize,
+}
+
+/// Runs a simple-protocol query string from byte `from`: each statement in order, stopping at
+/// the first error, at a COPY FROM STDIN (which waits for its data) or at a DEALLOCATE
+/// (`rest` keeps what follows those). A syntax error anywhere runs nothing.
+pub(crate) fn run_simple(s: &mut Session, sql: &str, from: usize) -> Outcome {
     let mut items = Vec::new();
     let mut rest = None;
     let mut deallocate = None;
-    if pieces.is_empty() {
-        items.push(Item::Empty);
-    } else {
-        // PostgreSQL parses the whole string first: a syntax error anywhere runs nothing.
-        match engine::sql::parse(sql) {
-            Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
-            Ok(stmts) if stmts.len() != pieces.len() => {
-                // The splitter and the parser disagree (a COPY with inline data): run the
-                // string as one.
-                let res = s.execute(sql);
-                items.extend(s.take_notices().into_iter().map(Item::Notice));
-                match res {
-                    Ok(results) => items.extend(results.into_iter().map(|r| encode_result(r, &[]))),
-                    Err(e) => items.push(Item::Error(Box::new(engine_error_info(&e, 0)))),
+    match s.execute_script_from(sql, from) {
+        Err(e) => {
+            items.extend(s.take_notices().into_iter().map(Item::Notice));
+            items.push(Item::Error(Box::new(engine_error_info(&e, 0))));
+        }
+        Ok(script) if script.steps.is_empty() => items.push(Item::Empty),
+        Ok(script) => {
+            for step in script.steps {
+                items.extend(step.notices.into_iter().map(Item::Notice));
+                match step.result {
+                    ScriptResult::Ran(Ok(r)) => items.push(encode_result(r, &[])),
+                    ScriptResult::Ran(Err(e)) => {
+                        items.push(Item::Error(Box::new(engine_error_info(&e, 0))))
+                    }
+                    ScriptResult::Deallocate(target) => deallocate = Some(target),
                 }
             }
-            Ok(stmts) => {
-                for (p, stmt) in pieces.into_iter().zip(stmts) {
-                    if let engine::sql::ast::Statement::Deallocate { name, .. } = stmt {
-                        if s.transaction_status() == TransactionStatus::Failed {
-                            let e = engine::EngineError::InFailedTransaction;
-                            let offset = sql[..p.start].chars().count();
-                            items.push(Item::Error(Box::new(engine_error_info(&e, offset))));
-                            break;
-                        }
-                        let all =
-                            name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all");
-                        deallocate = Some((!all).then_some(name.value));
-                        let tail = sql.get(p.start + p.text.len()..).unwrap_or("");
-                        if !split_statements(tail).is_empty() {
-                            rest = Some(tail.to_owned());
-                        }
-                        break;
-                    }
-                    let res = s.execute_one(p.text, &[]);
-                    items.extend(s.take_notices().into_iter().map(Item::Notice));
-                    match res {
-                        Ok(r) => {
-                            let item = encode_result(r, &[]);
-                            let copy_in = matches!(item, Item::CopyIn(_));
-                            items.push(item);
-                            if copy_in {
-                                let end = p.start + p.text.len();
-                                let tail = sql.get(end..).unwrap_or("");
-                                if !split_statements(tail).is_empty() {
-                                    rest = Some(tail.to_owned());
-                                }
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            let offset = sql[..p.start].chars().count();
-                            items.push(Item::Error(Box::new(engine_error_info(&e, offset))));
-                            break;
-                        }
-                    }
-                }
-            }
+            rest = script.rest.map(|from| Rest {
+                sql: sql.to_owned(),
+                from,
+            });
         }
     }
     // A COPY waiting for data must not be disturbed by another statement.
@@ -426,10 +397,16 @@ impl SimpleQueryHandler for Conn {
             return Err(PgWireError::NotReadyForQuery);
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let mut sql = query.query;
-        tracing::debug!(pid = client.pid_and_secret_key().0, %sql, "simple query");
+        let mut next = Rest {
+            sql: query.query,
+            from: 0,
+        };
+        tracing::debug!(pid = client.pid_and_secret_key().0, sql = %next.sql, "simple query");
         let outcome = loop {
-            let mut outcome = self.worker()?.run(move |s| run_simple(s, &sql)).await?;
+            let mut outcome = self
+                .worker()?
+                .run(move |s| run_simple(s, &next.sql, next.from))
+                .await?;
             let mut rest = outcome.rest.take();
             for item in std::mem::take(&mut outcome.items) {
                 if let Item::CopyIn(info) = item {
@@ -451,7 +428,7 @@ impl SimpleQueryHandler for Conn {
                 }
             }
             match rest {
-                Some(next) => sql = next,
+                Some(r) => next = r,
                 _ => break outcome,
             }
         };

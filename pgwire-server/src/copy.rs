@@ -5,7 +5,7 @@
 //! A COPY FROM STDIN started by a simple Query may be followed by more statements in the same
 //! message; they run after CopyDone, before ReadyForQuery.
 
-use crate::conn::{send_item, wire_status, Conn, Item};
+use crate::conn::{send_item, wire_status, Conn, Item, Rest};
 use crate::errors::engine_error;
 use async_trait::async_trait;
 use engine::copy::{CopyFormat, CopyInfo, CopyOutData};
@@ -28,7 +28,7 @@ pub(crate) struct CopyState {
     /// Data received and not yet handed to the session.
     pending: Mutex<Vec<u8>>,
     /// The statements that followed the COPY in its simple Query message.
-    rest: Mutex<Option<String>>,
+    rest: Mutex<Option<Rest>>,
 }
 
 fn format_code(info: &CopyInfo) -> (i8, Vec<i16>) {
@@ -48,7 +48,7 @@ pub(crate) async fn start_copy_in<C>(
     client: &mut C,
     info: &CopyInfo,
     extended: bool,
-    rest: Option<String>,
+    rest: Option<Rest>,
 ) -> PgWireResult<()>
 where
     C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
@@ -118,7 +118,7 @@ impl Conn {
         Ok(())
     }
 
-    fn take_rest(&self) -> Option<String> {
+    fn take_rest(&self) -> Option<Rest> {
         self.copy.rest.lock().ok().and_then(|mut r| r.take())
     }
 }
@@ -163,10 +163,10 @@ impl CopyHandler for Conn {
                 format!("COPY {n}"),
             )))
             .await?;
-        if let Some(sql) = rest {
+        if let Some(rest) = rest {
             let outcome = self
                 .worker()?
-                .run(move |s| crate::conn::run_simple(s, &sql))
+                .run(move |s| crate::conn::run_simple(s, &rest.sql, rest.from))
                 .await?;
             for item in outcome.items {
                 match item {

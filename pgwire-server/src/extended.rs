@@ -13,7 +13,6 @@ use crate::conn::{
 };
 use crate::copy::{send_copy_out, start_copy_in};
 use crate::errors::{decode_error, engine_error, engine_error_info, wire_error};
-use crate::sql_text::{max_param, split_statements};
 use async_trait::async_trait;
 use engine::copy::{CopyInfo, CopyOutData};
 use engine::{Column, DataType, EngineError, Session, StatementResult, TransactionStatus, Value};
@@ -113,7 +112,7 @@ fn prepare(s: &mut Session, sql: &str, declared: &[DataType]) -> Result<Prepared
     let stmt = s.prepare(sql, declared)?;
     let mut params: Vec<DataType> = stmt.params.iter().map(DataType::base).collect();
     // `$n` the engine did not bind (statements it does not describe) are sent as text.
-    let referenced = max_param(sql).max(declared.len());
+    let referenced = engine::sql::max_param(sql).max(declared.len());
     while params.len() < referenced {
         params.push(
             declared
@@ -217,7 +216,7 @@ impl ExtendedQueryHandler for Conn {
                 format!("prepared statement \"{name}\" already exists"),
             )));
         }
-        if split_statements(&message.query).is_empty() {
+        if engine::sql::is_blank(&message.query) {
             client.portal_store().put_empty_statement(&name);
         } else {
             let declared = message

@@ -8,9 +8,9 @@
 //! `.s.PGSQL.<port>` socket file), `registry` (admitted connections per server and per
 //! role, backend keys), `conn` (the simple query protocol),
 //! `extended` (the extended query protocol), `worker` (each connection's engine session on
-//! a thread of its own), `codec` (values and parameters in text and binary format),
-//! `sql_text` (statement splitting and `$n` parameters), `copy` (COPY FROM STDIN / TO
-//! STDOUT), `errors` (ErrorResponse fields).
+//! a thread of its own), `codec` (values and parameters in text and binary format), `copy`
+//! (COPY FROM STDIN / TO STDOUT), `errors` (ErrorResponse fields). Query strings are split
+//! into statements by the engine (`Session::execute_script`).
 
 mod auth;
 mod codec;
@@ -24,9 +24,10 @@ mod gate;
 pub mod hba;
 mod registry;
 mod server;
-mod sql_text;
 mod startup;
 mod tls;
+#[cfg(test)]
+mod type_catalog_tests;
 pub mod unix_socket;
 mod worker;
 

@@ -1,14 +1,13 @@
 //! The `quill` command: `serve` runs the PostgreSQL-protocol server over a data directory;
-//! `demo` opens (or creates and recovers) a data directory, runs transactions against the
-//! storage engine, and reports what recovery and the log did.
+//! `demo` opens (or creates and recovers) a data directory, runs SQL transactions in it, and
+//! reports what recovery and the log did.
 
-use engine::storage::{Storage, StorageOptions};
+use engine::{Database, Value};
 use pgwire_server::{Server, ServerConfig};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 const HELP: &str = "\
@@ -34,10 +33,11 @@ COMMANDS:
             scram-sha-256. TLS when ssl_cert_file and ssl_key_file are configured. Stops
             cleanly on SIGINT or SIGTERM: running statements are cancelled, open
             transactions rolled back and the database checkpointed.
-    demo    Opens DIR (created if missing; recovered after a crash), commits N rows in
-            transactions of 100, rolls one transaction back, scans the heap, checks every
-            page, and closes cleanly with a checkpoint. Run it twice: the second run finds
-            the first run's rows.
+    demo    Opens DIR (created if missing; recovered after a crash), creates the table
+            quill_demo if missing, commits N rows into it in transactions of 100, rolls one
+            transaction back, checks every page, closes with a checkpoint, then reopens DIR
+            and counts the rows with a SELECT. Run it twice: the second run finds the first
+            run's rows. `quill serve` can serve DIR afterwards.
 
 OPTIONS:
     --data-dir DIR         data directory (required for serve; demo default: ./quill-data)
@@ -244,55 +244,79 @@ fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     })
 }
 
+/// The number `sql` (one row, one column) returns.
+fn count(s: &mut engine::Session, sql: &str) -> Result<i64, engine::EngineError> {
+    s.query(sql, &[])?.get::<i64>(0, 0)
+}
+
 fn demo(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let started = Instant::now();
     let data_dir = args
         .data_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("quill-data"));
-    let (storage, report) = Storage::open(
-        Arc::new(vfs::OsVfs::new()),
-        &data_dir,
-        StorageOptions::default(),
-    )?;
+    let started = Instant::now();
+    let db = Database::open(&data_dir)?;
+    let opened = db.stats();
     println!(
-        "opened {} in {:.1?}: log end {}, {} records scanned, {} redone, {} losers rolled back",
+        "opened {} in {:.1?}: {} log records scanned, {} redone, {} unfinished transactions \
+         rolled back",
         data_dir.display(),
         started.elapsed(),
-        report.log_end,
-        report.records_scanned,
-        report.records_redone,
-        report.losers
+        opened.records_scanned,
+        opened.records_redone,
+        opened.losers_rolled_back
     );
-    let heap = storage.heap(1);
-    let before = heap.scan().count();
+    let mut s = db.session();
+    s.execute("CREATE TABLE IF NOT EXISTS quill_demo (id bigint PRIMARY KEY, note text NOT NULL)")?;
+    let before = count(&mut s, "SELECT count(*) FROM quill_demo")?;
+    let first = count(&mut s, "SELECT coalesce(max(id), 0) + 1 FROM quill_demo")?;
+    let insert = s.prepare("INSERT INTO quill_demo VALUES ($1, $2)", &[])?;
     let started = Instant::now();
-    let mut done = 0;
+    let syncs_before = db.stats().log_syncs;
+    let mut done: u64 = 0;
+    let mut transactions = 0;
     while done < args.rows {
-        let mut txn = storage.begin()?;
+        s.execute("BEGIN")?;
         for _ in 0..100.min(args.rows - done) {
-            let row = format!("row {} written at {:?}", before as u64 + done, started);
-            heap.insert(&mut txn, row.as_bytes())?;
+            let id = first.saturating_add(i64::try_from(done)?);
+            let note = format!("row {id} of a demo run");
+            s.execute_prepared(&insert, &[Value::Int8(id), Value::Text(note)])?;
             done += 1;
         }
-        txn.commit()?;
+        s.execute("COMMIT")?;
+        transactions += 1;
     }
     let elapsed = started.elapsed();
-    let mut txn = storage.begin()?;
-    heap.insert(&mut txn, b"this row is rolled back")?;
-    txn.abort()?;
-    let after = heap.scan().count();
+    let syncs = db.stats().log_syncs - syncs_before;
+    s.execute("BEGIN")?;
+    s.execute("INSERT INTO quill_demo VALUES (0, 'this row is rolled back')")?;
+    s.execute("ROLLBACK")?;
+    let after = count(&mut s, "SELECT count(*) FROM quill_demo")?;
     println!(
-        "inserted {done} rows in {elapsed:.1?}; heap had {before} rows, now {after} (log syncs so far: {})",
-        storage.log().sync_count()
+        "inserted {done} rows in {transactions} transactions in {elapsed:.1?} ({syncs} log \
+         syncs); rolled one back; quill_demo had {before} rows, now {after}"
     );
-    let integrity = storage.check_integrity()?;
+    let integrity = db.check_integrity()?;
     println!(
         "integrity: {} files, {} pages, {} tuples, all checksums valid",
         integrity.files, integrity.pages, integrity.tuples
     );
-    storage.close()?;
+    db.checkpoint()?;
+    drop(s);
+    drop(db);
     println!("closed cleanly (checkpoint written)");
+
+    let started = Instant::now();
+    let db = Database::open(&data_dir)?;
+    let reopened = db.stats();
+    let recovered = count(&mut db.session(), "SELECT count(*) FROM quill_demo")?;
+    println!(
+        "reopened in {:.1?} ({} log records scanned, {} redone): SELECT count(*) FROM \
+         quill_demo = {recovered}",
+        started.elapsed(),
+        reopened.records_scanned,
+        reopened.records_redone
+    );
     Ok(())
 }
 

@@ -356,7 +356,7 @@ impl Conn {
                 s.set_backend_pid(pid);
                 let mut rejected = Vec::new();
                 for (k, v) in settings {
-                    let sql = format!("SET {k} = {}", crate::sql_text::quote_literal(&v));
+                    let sql = format!("SET {k} = {}", quote_literal(&v));
                     if let Err(e) = s.execute(&sql) {
                         rejected.push(format!("{k}: {e}"));
                     }
@@ -485,8 +485,29 @@ impl StartupHandler for Conn {
     }
 }
 
+/// `s` as a SQL string literal (standard_conforming_strings: only `'` needs doubling).
+fn quote_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use super::quote_literal;
+
+    #[test]
+    fn quotes_literals() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
     use super::*;
 
     #[test]

@@ -4,6 +4,8 @@
 //! each with PostgreSQL's SQLSTATE. tokio-postgres drives the logins; raw sockets the
 //! rest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::time::{Duration, Instant};

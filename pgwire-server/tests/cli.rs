@@ -2,6 +2,8 @@
 //! `serve` starts on a port it chose, answers a client, stops cleanly on SIGTERM and finds
 //! its data again on the next start.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::process::Command;

@@ -2,6 +2,8 @@
 //! connections for role "x"`; sessions that end give their place back; ALTER ROLE changes
 //! the limit for later logins; superusers are not limited (PostgreSQL 15's rule).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::time::{Duration, Instant};

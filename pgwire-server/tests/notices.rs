@@ -2,6 +2,8 @@
 //! PostgreSQL's severity, SQLSTATE and text, before the statement completes, in the simple
 //! and the extended protocol.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use futures::StreamExt;

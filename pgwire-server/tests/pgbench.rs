@@ -6,6 +6,8 @@
 //!
 //! Skipped, loudly, when pgbench is not installed (`.ci/run` installs it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use futures::{SinkExt, StreamExt};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

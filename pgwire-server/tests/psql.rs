@@ -3,6 +3,8 @@
 //! directory, and its output (stderr merged) must equal PostgreSQL 15's for the same script,
 //! recorded in `tests/psql/expected/` by `tests/psql/regenerate.sh`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

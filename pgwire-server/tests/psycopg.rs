@@ -7,6 +7,8 @@
 //! Without python3 (or without access to PyPI) the test says so and passes, unless
 //! `QUILL_REQUIRE_CLIENTS` is set, as CI sets it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::path::{Path, PathBuf};

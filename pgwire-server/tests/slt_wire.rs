@@ -8,6 +8,8 @@
 //! same both ways. These tests never rewrite the baseline: `QUILL_BLESS=1` applies to the
 //! embedded runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use quill_tests::slt::pg::{Config, PgBackend};

@@ -2,6 +2,8 @@
 //! SET; statements cancelled with 57014 in the simple and extended protocol, the session
 //! usable afterwards and a block left in the failed state.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::time::{Duration, Instant};

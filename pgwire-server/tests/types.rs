@@ -3,6 +3,8 @@
 //! PostgreSQL's binary layouts) and in text format, read back in binary and as text, and
 //! compared with the text PostgreSQL 15 prints for the same values; then transactions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};

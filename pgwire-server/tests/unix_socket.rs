@@ -3,6 +3,8 @@
 //! trusted by default as initdb's `local` line says, and pg_hba.conf `local` lines (not
 //! `host` ones) decide for it; a stale socket file does not prevent a start.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::path::Path;

@@ -3,6 +3,8 @@
 //! SQLSTATEs, restarts), psql (when installed) and raw malformed input. Every test is bounded
 //! in time and stops its server itself.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::future::Future;

@@ -4,6 +4,8 @@
 //! after recovery the tree is either unreachable (its transaction did not commit) or
 //! complete and valid.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::ops::Bound;

@@ -2,6 +2,8 @@
 //! then a structure check; and racing inserts of the same keys into a unique tree, of which
 //! exactly one per key may win.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::path::Path;

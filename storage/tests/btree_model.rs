@@ -2,6 +2,8 @@
 //! both directions with inclusive/exclusive bounds, inside transactions that commit or abort,
 //! with trees several levels deep. The structure check runs along the way.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;

@@ -2,6 +2,8 @@
 //! checkpointer triggered by log volume: results are exact, pages are valid, and checkpoints
 //! keep the log bounded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;

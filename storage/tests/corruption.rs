@@ -2,6 +2,8 @@
 //! the file and page; a damaged master record or a damaged log before the checkpoint refuses
 //! to open instead of silently losing data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::sync::Arc;

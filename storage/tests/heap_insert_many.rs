@@ -2,6 +2,8 @@
 //! single inserts, free space reuse, rollback (one CLR per page batch), and crash points
 //! through a multi-row insert and its commit: after recovery all of the rows or none.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::Path;
 use std::sync::Arc;
 use storage::{Storage, StorageError, StorageOptions, Tid};

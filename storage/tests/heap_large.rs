@@ -1,6 +1,8 @@
 //! A heap many times larger than the buffer pool: every tuple comes back, before and after a
 //! clean reopen, and deletes, updates and rollbacks behave.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::Path;
 use std::sync::Arc;
 use storage::{Storage, StorageError, StorageOptions};

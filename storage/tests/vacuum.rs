@@ -3,6 +3,8 @@
 //! alike), and the freed slots and space are reused without stale index entries leading a
 //! reader to the wrong tuple.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;

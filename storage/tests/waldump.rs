@@ -2,6 +2,8 @@
 //! rollback, delete), then the binary's output: records, CLRs, checkpoint tables, filters,
 //! `--stats`, and damaged logs (reported with a non-zero exit, never a panic, never modified).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -97,6 +97,21 @@ fn syntax_in(sql: &str, e: ParserError) -> EngineError {
 /// Parses one or more `;`-separated statements (COPY, VACUUM and ANALYZE with PostgreSQL's
 /// grammar, the rest with sqlparser's).
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
+    Ok(parse_script(sql)?.into_iter().map(|s| s.stmt).collect())
+}
+
+/// One statement of a text of `;`-separated statements, with where it lies in the text.
+pub struct ScriptStatement {
+    /// Byte offset of the statement's first token.
+    pub offset: usize,
+    /// Byte offset of the `;` ending it (the text's length for the last statement without).
+    pub end: usize,
+    pub stmt: ast::Statement,
+}
+
+/// Parses a text of `;`-separated statements as a whole (a syntax error anywhere fails it),
+/// keeping each statement's place in the text.
+pub fn parse_script(sql: &str) -> Result<Vec<ScriptStatement>> {
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
         .with_unescape(true)
         .tokenize_with_location()
@@ -106,9 +121,54 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
     let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
         .with_tokens_with_locations(tokens);
-    let mut stmts = parse_statements(&mut parser).map_err(|e| syntax_in(sql, e))?;
+    let located = parse_statements(&mut parser).map_err(|e| syntax_in(sql, e))?;
+    let mut stmts: Vec<ast::Statement> = Vec::with_capacity(located.len());
+    let mut places = Vec::with_capacity(located.len());
+    for (start, end, stmt) in located {
+        let offset = position::byte_offset(sql, start).unwrap_or(0);
+        let end = position::byte_offset(sql, end)
+            .unwrap_or(sql.len())
+            .max(offset);
+        places.push((offset, end));
+        stmts.push(stmt);
+    }
     roles::apply_create_user(&mut stmts, from_user);
-    Ok(stmts)
+    Ok(places
+        .into_iter()
+        .zip(stmts)
+        .map(|((offset, end), stmt)| ScriptStatement { offset, end, stmt })
+        .collect())
+}
+
+/// Whether `sql` holds no statement: only whitespace, comments and semicolons (PostgreSQL's
+/// empty query). Text the tokenizer refuses is not blank (parsing it reports the error).
+pub fn is_blank(sql: &str) -> bool {
+    use sqlparser::tokenizer::Token;
+    Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .all(|t| matches!(t, Token::Whitespace(_) | Token::SemiColon | Token::EOF))
+        })
+}
+
+/// The highest `$n` parameter number `sql` refers to (0 for none).
+pub fn max_param(sql: &str) -> usize {
+    use sqlparser::tokenizer::Token;
+    Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map(|tokens| {
+            tokens
+                .iter()
+                .filter_map(|t| match t {
+                    Token::Placeholder(p) => p.strip_prefix('$')?.parse::<usize>().ok(),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
 }
 
 /// Parses stored or generated text with `f`, leaving every span empty: errors binding the
@@ -128,19 +188,27 @@ fn parse_unlocated<T>(
     f(&mut p).map_err(|e| syntax_in(sql, e))
 }
 
-fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<ast::Statement>, ParserError> {
+/// Each statement with the locations of its first token and of the token after it.
+type Located = (
+    sqlparser::tokenizer::Location,
+    sqlparser::tokenizer::Location,
+    ast::Statement,
+);
+
+fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<Located>, ParserError> {
     let mut stmts = Vec::new();
     loop {
         while p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
         if p.peek_token_ref().token == sqlparser::tokenizer::Token::EOF {
             return Ok(stmts);
         }
+        let start = p.peek_token_ref().span.start;
         let stmt = if pgsyntax::handles(p) {
             pgsyntax::parse(p)?
         } else {
             p.parse_statement()?
         };
-        stmts.push(stmt);
+        stmts.push((start, p.peek_token_ref().span.start, stmt));
         if !p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {
             if p.peek_token_ref().token != sqlparser::tokenizer::Token::EOF {
                 return p.expected_ref("end of statement", p.peek_token_ref());

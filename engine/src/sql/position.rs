@@ -25,6 +25,16 @@ pub fn char_offset(sql: &str, loc: Location) -> Option<u32> {
     u32::try_from(before + col).ok()
 }
 
+/// The byte offset of `loc` in `sql` (None if it lies outside the text).
+pub fn byte_offset(sql: &str, loc: Location) -> Option<usize> {
+    let chars = usize::try_from(char_offset(sql, loc)?).ok()?;
+    Some(
+        sql.char_indices()
+            .nth(chars - 1)
+            .map_or(sql.len(), |(i, _)| i),
+    )
+}
+
 /// Whether token `t` is spelled `text` (words case-insensitively).
 fn spelled(t: &Token, text: &str) -> bool {
     match t {

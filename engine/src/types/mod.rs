@@ -1,8 +1,9 @@
-//! The SQL type system: data types with their PostgreSQL OIDs, typmods and names, values and
-//! their text I/O, casts (`pg_cast` semantics), common-type resolution for UNION/CASE/...,
-//! operators, order-preserving key encoding and the row codec.
+//! The SQL type system: data types with their typmods and names, values and their text I/O,
+//! casts (`pg_cast` semantics), common-type resolution for UNION/CASE/..., operators,
+//! order-preserving key encoding and the row codec.
 //!
-//! Submodules: `value` (the [`Value`] type, comparison, key encoding), `textio` (text I/O of
+//! Submodules: `builtin` (the one table of each built-in type's `pg_type` facts: OID, length,
+//! category, array type, ...), `value` (the [`Value`] type, comparison, key encoding), `textio` (text I/O of
 //! bool, integers, floats, bytea, strings), `numeric`/`numeric_pow` (the numeric type),
 //! `datetime`/`dtfields`/`dtparse`/`interval` (dates, times, timestamps, intervals), `cast`,
 //! `ops`/`arith`/`bitops`/`like`/`regex` (operator resolution and evaluation), `row` (row storage); tests in
@@ -12,6 +13,7 @@
 mod arith;
 pub mod array;
 mod bitops;
+pub mod builtin;
 mod cast;
 pub(crate) mod datetime;
 mod dtfields;
@@ -95,28 +97,6 @@ pub enum RegKind {
     Role,
 }
 
-impl RegKind {
-    pub fn type_name(self) -> &'static str {
-        match self {
-            RegKind::Class => "regclass",
-            RegKind::Type => "regtype",
-            RegKind::Proc => "regproc",
-            RegKind::Namespace => "regnamespace",
-            RegKind::Role => "regrole",
-        }
-    }
-
-    pub fn oid(self) -> u32 {
-        match self {
-            RegKind::Class => 2205,
-            RegKind::Type => 2206,
-            RegKind::Proc => 24,
-            RegKind::Namespace => 4089,
-            RegKind::Role => 4096,
-        }
-    }
-}
-
 /// PostgreSQL's `typcategory`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TypeCategory {
@@ -125,11 +105,14 @@ pub enum TypeCategory {
     String,
     DateTime,
     Timespan,
-    Bytes,
+    /// `U`: user-defined (and `bytea`).
+    User,
     Array,
     Unknown,
     /// `void` and the other pseudo-types.
     Pseudo,
+    /// `Z`: internal-use types (`"char"`).
+    Internal,
 }
 
 /// The context a cast is applied in (`pg_cast.castcontext`).
@@ -144,35 +127,6 @@ pub enum CastKind {
 pub const MAX_CHAR_LENGTH: u32 = 10_485_760;
 
 impl DataType {
-    /// The PostgreSQL type OID.
-    pub fn oid(&self) -> u32 {
-        match self {
-            DataType::Bool => 16,
-            DataType::Int2 => 21,
-            DataType::Int4 => 23,
-            DataType::Int8 => 20,
-            DataType::Float4 => 700,
-            DataType::Float8 => 701,
-            DataType::Numeric { .. } => 1700,
-            DataType::Text => 25,
-            DataType::Varchar(_) => 1043,
-            DataType::Char(_) => 1042,
-            DataType::Bytea => 17,
-            DataType::Date => 1082,
-            DataType::Time => 1083,
-            DataType::Timestamp => 1114,
-            DataType::Timestamptz => 1184,
-            DataType::Interval => 1186,
-            DataType::Oid => 26,
-            DataType::Name => 19,
-            DataType::CharByte => 18,
-            DataType::Reg(k) => k.oid(),
-            DataType::Array(e) => array::array_type_oid(e).unwrap_or(2277),
-            DataType::Unknown => 705,
-            DataType::Void => 2278,
-        }
-    }
-
     /// The type modifier as PostgreSQL's `atttypmod` (-1 when none).
     pub fn typmod(&self) -> i32 {
         match self {
@@ -217,31 +171,10 @@ impl DataType {
 
     /// The name without modifier, as in error messages (`format_type_be`).
     pub fn base_name(&self) -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed(match self {
-            DataType::Array(e) => return std::borrow::Cow::Owned(format!("{}[]", e.base_name())),
-            DataType::Bool => "boolean",
-            DataType::Int2 => "smallint",
-            DataType::Int4 => "integer",
-            DataType::Int8 => "bigint",
-            DataType::Float4 => "real",
-            DataType::Float8 => "double precision",
-            DataType::Numeric { .. } => "numeric",
-            DataType::Text => "text",
-            DataType::Varchar(_) => "character varying",
-            DataType::Char(_) => "character",
-            DataType::Bytea => "bytea",
-            DataType::Date => "date",
-            DataType::Time => "time without time zone",
-            DataType::Timestamp => "timestamp without time zone",
-            DataType::Timestamptz => "timestamp with time zone",
-            DataType::Interval => "interval",
-            DataType::Oid => "oid",
-            DataType::Name => "name",
-            DataType::CharByte => "\"char\"",
-            DataType::Reg(k) => k.type_name(),
-            DataType::Unknown => "unknown",
-            DataType::Void => "void",
-        })
+        match self {
+            DataType::Array(e) => std::borrow::Cow::Owned(format!("{}[]", e.base_name())),
+            t => std::borrow::Cow::Borrowed(t.row_sql_name()),
+        }
     }
 
     /// The element type of an array type.
@@ -250,45 +183,6 @@ impl DataType {
             DataType::Array(e) => Some(e),
             _ => None,
         }
-    }
-
-    /// PostgreSQL's `typcategory`.
-    pub fn category(&self) -> TypeCategory {
-        match self {
-            DataType::Bool => TypeCategory::Boolean,
-            DataType::Int2
-            | DataType::Int4
-            | DataType::Int8
-            | DataType::Float4
-            | DataType::Float8
-            | DataType::Numeric { .. } => TypeCategory::Numeric,
-            DataType::Text
-            | DataType::Varchar(_)
-            | DataType::Char(_)
-            | DataType::Name
-            | DataType::CharByte => TypeCategory::String,
-            DataType::Oid | DataType::Reg(_) => TypeCategory::Numeric,
-            DataType::Bytea => TypeCategory::Bytes,
-            DataType::Date | DataType::Time | DataType::Timestamp | DataType::Timestamptz => {
-                TypeCategory::DateTime
-            }
-            DataType::Interval => TypeCategory::Timespan,
-            DataType::Array(_) => TypeCategory::Array,
-            DataType::Unknown => TypeCategory::Unknown,
-            DataType::Void => TypeCategory::Pseudo,
-        }
-    }
-
-    /// PostgreSQL's `typispreferred`.
-    pub fn is_preferred(&self) -> bool {
-        matches!(
-            self,
-            DataType::Bool
-                | DataType::Float8
-                | DataType::Text
-                | DataType::Timestamptz
-                | DataType::Interval
-        )
     }
 
     /// True for text, varchar and char.

@@ -53,7 +53,7 @@ fn type_metadata_matches_pg_catalog() {
     assert_eq!(ty("bpchar").base_name(), "character");
     assert_eq!(ty("varchar(3)").category(), TypeCategory::String);
     assert_eq!(ty("interval").category(), TypeCategory::Timespan);
-    assert_eq!(ty("bytea").category(), TypeCategory::Bytes);
+    assert_eq!(ty("bytea").category(), TypeCategory::User);
 }
 
 #[test]

@@ -332,6 +332,7 @@ macro_rules! pg_suite_tests {
             null => "null.slt",
             operators => "operators.slt",
             order_limit => "order_limit.slt",
+            pg_type => "pg_type.slt",
             roles => "roles.slt",
             sequences => "sequences.slt",
             set_ops => "set_ops.slt",

@@ -297,12 +297,11 @@ pub fn views(s: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// information_schema's `data_type`: the SQL standard name, without modifiers.
+/// information_schema's `data_type`: `ARRAY` for arrays, else the SQL name without modifiers
+/// (`format_type(oid, NULL)`).
 fn sql_type_name(t: &DataType) -> String {
     match t {
-        DataType::Reg(_) | DataType::Oid | DataType::Name | DataType::CharByte => {
-            t.base_name().trim_matches('"').to_string()
-        }
+        DataType::Array(_) => "ARRAY".to_string(),
         _ => t.base_name().to_string(),
     }
 }
@@ -334,10 +333,7 @@ fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec
         DataType::Time | DataType::Timestamp | DataType::Timestamptz | DataType::Interval => i4(6),
         _ => Value::Null,
     };
-    let udt = super::types::BUILTIN_TYPES
-        .iter()
-        .find(|b| b.oid == t.oid())
-        .map_or("", |b| b.name);
+    let udt = t.typname();
     fill(
         c::IS_COLUMNS,
         vec![
@@ -357,7 +353,7 @@ fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec
             ("datetime_precision", dt_prec),
             ("udt_catalog", name(database_name())),
             ("udt_schema", name("pg_catalog")),
-            ("udt_name", name(udt)),
+            ("udt_name", name(&udt)),
             ("dtd_identifier", name(&pos.to_string())),
             ("is_self_referencing", yes_no(false)),
             ("is_identity", yes_no(false)),

@@ -5,11 +5,11 @@
 
 use super::columns::{self as c, Col};
 use super::infoschema;
-use super::types::BUILTIN_TYPES;
 use super::{
     b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, PG_CATALOG,
 };
 use crate::catalog::TableDef;
+use crate::types::builtin::{Collation, BUILTIN_TYPES};
 use crate::types::{DataType, Value};
 
 /// Access methods: heap (tables) and btree (indexes) are the ones in use.
@@ -17,6 +17,8 @@ pub const HEAP_AM: u32 = 2;
 pub const BTREE_AM: u32 = 403;
 /// The default collation.
 pub const DEFAULT_COLLATION: u32 = 100;
+/// The `C` collation.
+pub const C_COLLATION: u32 = 950;
 
 const fn sys(
     name: &'static str,
@@ -177,18 +179,12 @@ pub fn constraints(t: &TableDef) -> Vec<ConstraintRef> {
     out
 }
 
-fn is_collatable(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name
-    )
-}
-
+/// `typcollation` / `attcollation` of a type.
 fn collation_of(t: &DataType) -> u32 {
-    if is_collatable(t) {
-        DEFAULT_COLLATION
-    } else {
-        0
+    match t.collation() {
+        Collation::None => 0,
+        Collation::Default => DEFAULT_COLLATION,
+        Collation::C => C_COLLATION,
     }
 }
 
@@ -351,19 +347,7 @@ fn attribute_row(
     not_null: bool,
     has_def: bool,
 ) -> Vec<Value> {
-    let len = match ty {
-        DataType::Bool | DataType::CharByte => 1,
-        DataType::Int2 => 2,
-        DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid | DataType::Reg(_) => 4,
-        DataType::Int8
-        | DataType::Float8
-        | DataType::Time
-        | DataType::Timestamp
-        | DataType::Timestamptz => 8,
-        DataType::Interval => 16,
-        DataType::Name => 64,
-        _ => -1,
-    };
+    let len = ty.typlen();
     fill(
         c::PG_ATTRIBUTE,
         vec![
@@ -376,17 +360,9 @@ fn attribute_row(
             ("attndims", i4(0)),
             ("attcacheoff", i4(-1)),
             ("atttypmod", i4(ty.typmod())),
-            ("attbyval", b((1..=8).contains(&len))),
-            ("attalign", ch(if len == 8 { 'd' } else { 'i' })),
-            // numeric's typstorage is 'm' (main); other varlena types 'x', fixed-length 'p'.
-            (
-                "attstorage",
-                ch(match ty {
-                    DataType::Numeric { .. } => 'm',
-                    _ if len < 0 => 'x',
-                    _ => 'p',
-                }),
-            ),
+            ("attbyval", b(ty.typbyval())),
+            ("attalign", ch(ty.typalign())),
+            ("attstorage", ch(ty.typstorage())),
             ("attcompression", text("")),
             ("attnotnull", b(not_null)),
             ("atthasdef", b(has_def)),
@@ -551,44 +527,43 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
     out
 }
 
+/// A row for each built-in type and each of their array types.
 fn pg_type(_: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for t in BUILTIN_TYPES {
-        let byval = (1..=8).contains(&t.len);
-        let common = |oidv: u32, tname: String, len: i16, cat: char, elem: u32, array: u32| {
-            fill(
+        let array = DataType::Array(Box::new(t.ty.clone()));
+        let types = if t.array == 0 {
+            vec![t.ty.clone()]
+        } else {
+            vec![t.ty.clone(), array]
+        };
+        for ty in types {
+            out.push(fill(
                 c::PG_TYPE,
                 vec![
-                    ("oid", oid(oidv)),
-                    ("typname", name(&tname)),
+                    ("oid", oid(ty.oid())),
+                    ("typname", name(&ty.typname())),
                     ("typnamespace", oid(PG_CATALOG)),
                     ("typowner", oid(BOOTSTRAP_SUPERUSER)),
-                    ("typlen", Value::Int2(len)),
-                    ("typbyval", b(len > 0 && byval)),
-                    ("typtype", ch(if t.category == 'X' { 'p' } else { 'b' })),
-                    ("typcategory", ch(cat)),
-                    ("typispreferred", b(cat == t.category && t.preferred)),
+                    ("typlen", Value::Int2(ty.typlen())),
+                    ("typbyval", b(ty.typbyval())),
+                    ("typtype", ch(ty.typtype())),
+                    ("typcategory", ch(ty.category().code())),
+                    ("typispreferred", b(ty.is_preferred())),
                     ("typisdefined", b(true)),
                     ("typdelim", ch(',')),
                     ("typrelid", oid(0)),
-                    ("typelem", oid(elem)),
-                    ("typarray", oid(array)),
-                    ("typalign", ch(if len == 8 { 'd' } else { 'i' })),
-                    ("typstorage", ch(if len < 0 { 'x' } else { 'p' })),
+                    ("typelem", oid(ty.typelem())),
+                    ("typarray", oid(ty.typarray())),
+                    ("typalign", ch(ty.typalign())),
+                    ("typstorage", ch(ty.typstorage())),
                     ("typnotnull", b(false)),
                     ("typbasetype", oid(0)),
                     ("typtypmod", i4(-1)),
                     ("typndims", i4(0)),
-                    (
-                        "typcollation",
-                        oid(if t.collatable { DEFAULT_COLLATION } else { 0 }),
-                    ),
+                    ("typcollation", oid(collation_of(&ty))),
                 ],
-            )
-        };
-        out.push(common(t.oid, t.name.into(), t.len, t.category, 0, t.array));
-        if t.array != 0 {
-            out.push(common(t.array, format!("_{}", t.name), -1, 'A', t.oid, 0));
+            ));
         }
     }
     out
@@ -648,7 +623,7 @@ fn pg_proc(_: &Snapshot) -> Vec<Vec<Value>> {
 fn pg_collation(_: &Snapshot) -> Vec<Vec<Value>> {
     [
         (DEFAULT_COLLATION, "default", 'd', "", ""),
-        (950, "C", 'c', "C", "C"),
+        (C_COLLATION, "C", 'c', "C", "C"),
         (951, "POSIX", 'c', "POSIX", "POSIX"),
     ]
     .iter()
