@@ -94,11 +94,13 @@ impl Database {
     /// Opens the database in directory `path`, creating it if needed and recovering it
     /// after a crash.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Database::open_with(
-            Arc::new(vfs::OsVfs::new()),
-            path.as_ref(),
-            DatabaseOptions::default(),
-        )
+        Database::open_with_options(path, DatabaseOptions::default())
+    }
+
+    /// Opens the database in directory `path` on the operating system's files, with
+    /// `opts`.
+    pub fn open_with_options(path: impl AsRef<Path>, opts: DatabaseOptions) -> Result<Database> {
+        Database::open_with(Arc::new(vfs::OsVfs::new()), path.as_ref(), opts)
     }
 
     /// Opens with a chosen file layer and options.

@@ -167,11 +167,9 @@ fn open_database(
         autovacuum,
         ..engine::DatabaseOptions::default()
     };
-    let db = Database::open_with(Arc::new(vfs::OsVfs::new()), dir, opts).map_err(|source| {
-        ServerError::Open {
-            path: dir.to_owned(),
-            source,
-        }
+    let db = Database::open_with_options(dir, opts).map_err(|source| ServerError::Open {
+        path: dir.to_owned(),
+        source,
     })?;
     tracing::info!(data_dir = %dir.display(), elapsed = ?started.elapsed(),
         "database open (recovery done)");

@@ -29,8 +29,8 @@ pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
-pub mod window;
 pub(crate) mod vacuum_syntax;
+pub mod window;
 
 use crate::access::{Reader, Waits, Writer};
 use crate::catalog::{Catalog, CatalogChange};
