@@ -12,8 +12,15 @@ use std::sync::Arc;
 use storage::Sabotage;
 use vfs::SimVfs;
 
-const KEYS: u32 = 6;
+/// Keys in the table; transactions use a window of `WINDOW` of them that moves every
+/// `PER_WINDOW` transactions, so contention stays high and no list outgrows a page.
+const KEYS: u32 = 240;
+const WINDOW: u32 = 6;
+const PER_WINDOW: u64 = 100;
 const CLIENTS: u64 = 8;
+
+static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static ELEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn open(sabotage: Option<Sabotage>) -> Database {
     let mut opts = DatabaseOptions::default();
@@ -31,16 +38,17 @@ fn list_of(text: &str) -> Vec<u64> {
 }
 
 /// One client's transaction; `None` ops on error (aborted), with what it did until then.
-fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng, next: &mut u64) -> Txn {
+fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng) -> Txn {
     let mut ops = Vec::new();
     let n = rng.gen_range(1..=4);
+    let started = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let base = ((started / PER_WINDOW) as u32 * WINDOW) % (KEYS - WINDOW);
     let mut run = |s: &mut Session, ops: &mut Vec<Op>| -> engine::Result<()> {
         s.execute(&format!("BEGIN ISOLATION LEVEL {level}"))?;
         for _ in 0..n {
-            let key = rng.gen_range(0..KEYS);
+            let key = base + rng.gen_range(0..WINDOW);
             if rng.gen_bool(0.5) {
-                *next += 1;
-                let elem = *next;
+                let elem = ELEMENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 ops.push(Op::Append { key, elem });
                 s.execute(&format!("UPDATE la SET v = v || '{elem},' WHERE k = {key}"))?;
             } else {
@@ -76,6 +84,7 @@ fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng, next: &mut u64) -
 
 /// Runs `per_client` transactions on each of the clients; returns the history.
 fn history(db: &Database, level: &'static str, per_client: usize, seed: u64) -> Vec<Txn> {
+    STARTED.store(0, std::sync::atomic::Ordering::SeqCst);
     let mut s = db.session();
     s.execute("CREATE TABLE la (k int PRIMARY KEY, v text NOT NULL)")
         .expect("create");
@@ -90,9 +99,8 @@ fn history(db: &Database, level: &'static str, per_client: usize, seed: u64) -> 
                 let mut s = db.session();
                 s.execute("SET deadlock_timeout = '5ms'").expect("set");
                 let mut rng = ChaCha8Rng::seed_from_u64(seed * 100 + c);
-                let mut next = c * 1_000_000_000;
                 (0..per_client)
-                    .map(|_| run_txn(&mut s, level, &mut rng, &mut next))
+                    .map(|_| run_txn(&mut s, level, &mut rng))
                     .collect::<Vec<_>>()
             })
         })

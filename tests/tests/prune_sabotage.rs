@@ -36,7 +36,10 @@ fn exec(s: &mut Session, sql: &str) {
 
 /// What the reader saw, at each check, through the index and by a scan, when its snapshot
 /// promises 0 and 1,000 rows.
-fn reader_views(sabotage: Option<Sabotage>) -> Vec<(Vec<Vec<String>>, Vec<Vec<String>>)> {
+/// Rows as text.
+type Rows = Vec<Vec<String>>;
+
+fn reader_views(sabotage: Option<Sabotage>) -> Vec<(Rows, Rows)> {
     let db = open(sabotage);
     let mut w = db.session();
     exec(
