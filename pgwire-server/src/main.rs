@@ -1,14 +1,12 @@
 //! The `quill` command: `serve` runs the PostgreSQL-protocol server over a data directory;
-//! `demo` opens (or creates and recovers) a data directory, runs transactions against the
-//! storage engine, and reports what recovery and the log did.
+//! `demo` opens (or creates and recovers) a data directory, commits rows through the SQL
+//! engine, and reopens it to show they are there.
 
-use engine::storage::{Storage, StorageOptions};
 use pgwire_server::{Server, ServerConfig};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 const HELP: &str = "\
@@ -34,10 +32,11 @@ COMMANDS:
             scram-sha-256. TLS when ssl_cert_file and ssl_key_file are configured. Stops
             cleanly on SIGINT or SIGTERM: running statements are cancelled, open
             transactions rolled back and the database checkpointed.
-    demo    Opens DIR (created if missing; recovered after a crash), commits N rows in
-            transactions of 100, rolls one transaction back, scans the heap, checks every
-            page, and closes cleanly with a checkpoint. Run it twice: the second run finds
-            the first run's rows.
+    demo    Opens DIR (created if missing; recovered after a crash), creates the table
+            quill_demo if missing, commits N rows into it in transactions of 100, rolls one
+            transaction back, closes the database and reopens it to count the rows. Run it
+            twice: the second run finds the first run's rows. `quill serve` then serves the
+            same directory (SELECT * FROM quill_demo).
 
 OPTIONS:
     --data-dir DIR         data directory (required for serve; demo default: ./quill-data)
@@ -240,54 +239,54 @@ fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn demo(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let started = Instant::now();
     let data_dir = args
         .data_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("quill-data"));
-    let (storage, report) = Storage::open(
-        Arc::new(vfs::OsVfs::new()),
-        &data_dir,
-        StorageOptions::default(),
-    )?;
-    println!(
-        "opened {} in {:.1?}: log end {}, {} records scanned, {} redone, {} losers rolled back",
-        data_dir.display(),
-        started.elapsed(),
-        report.log_end,
-        report.records_scanned,
-        report.records_redone,
-        report.losers
-    );
-    let heap = storage.heap(1);
-    let before = heap.scan().count();
     let started = Instant::now();
-    let mut done = 0;
+    let db = engine::Database::open(&data_dir)?;
+    println!(
+        "opened {} in {:.1?} (recovered if it was not closed cleanly)",
+        data_dir.display(),
+        started.elapsed()
+    );
+    let mut s = db.session();
+    s.execute("CREATE TABLE IF NOT EXISTS quill_demo (id bigint PRIMARY KEY, note text NOT NULL)")?;
+    let count = |s: &mut engine::Session| -> Result<i64, engine::EngineError> {
+        s.query("SELECT count(*) FROM quill_demo", &[])?
+            .get::<i64>(0, 0)
+    };
+    let before = count(&mut s)?;
+    let started = Instant::now();
+    let mut done: u64 = 0;
     while done < args.rows {
-        let mut txn = storage.begin()?;
-        for _ in 0..100.min(args.rows - done) {
-            let row = format!("row {} written at {:?}", before as u64 + done, started);
-            heap.insert(&mut txn, row.as_bytes())?;
-            done += 1;
-        }
-        txn.commit()?;
+        let n = 100.min(args.rows - done);
+        let first = before as u64 + done;
+        s.execute(&format!(
+            "INSERT INTO quill_demo SELECT g, 'row ' || g FROM generate_series({first}, {}) g",
+            first + n - 1
+        ))?;
+        done += n;
     }
     let elapsed = started.elapsed();
-    let mut txn = storage.begin()?;
-    heap.insert(&mut txn, b"this row is rolled back")?;
-    txn.abort()?;
-    let after = heap.scan().count();
+    s.execute("BEGIN; INSERT INTO quill_demo VALUES (-1, 'rolled back'); ROLLBACK")?;
+    let after = count(&mut s)?;
     println!(
-        "inserted {done} rows in {elapsed:.1?}; heap had {before} rows, now {after} (log syncs so far: {})",
-        storage.log().sync_count()
+        "committed {done} rows in {} transactions in {elapsed:.1?}, rolled one back; \
+         table quill_demo had {before} rows, now {after} (log syncs so far: {})",
+        done.div_ceil(100),
+        db.storage().log().sync_count()
     );
-    let integrity = storage.check_integrity()?;
+    drop(s);
+    drop(db);
+    // Reopen: recovery runs and the committed rows are there.
+    let db = engine::Database::open(&data_dir)?;
+    let mut s = db.session();
     println!(
-        "integrity: {} files, {} pages, {} tuples, all checksums valid",
-        integrity.files, integrity.pages, integrity.tuples
+        "reopened: quill_demo has {} rows; serve it with `quill serve --data-dir {}`",
+        count(&mut s)?,
+        data_dir.display()
     );
-    storage.close()?;
-    println!("closed cleanly (checkpoint written)");
     Ok(())
 }
 
