@@ -235,7 +235,7 @@ impl CopyIn {
         let rows = std::mem::take(&mut self.pending);
         cx.writer()
             .insert_many(&self.table, &rows)
-            .map_err(|e| self.in_context(e.into(), None))?;
+            .map_err(|e| self.in_context(e, None))?;
         Ok(())
     }
 

@@ -61,7 +61,7 @@ fn duplicated(cx: &TxnCx<'_>, table: &TableDef, index: &IndexDef, tid: Tid) -> E
     let row = match crate::access::committed_row(cx.storage, table, tid) {
         Ok(Some(row)) => row,
         Ok(None) => return StorageError::NoSuchTuple { tid }.into(),
-        Err(e) => return e.into(),
+        Err(e) => return e,
     };
     let names: Vec<&str> = index
         .columns
