@@ -93,7 +93,8 @@ impl Transaction {
     pub(crate) fn begin(storage: &Storage) -> Result<Transaction> {
         storage.inner.check_usable()?;
         let inner = &storage.inner;
-        let interlocked = !Sabotage::active(inner.opts.sabotage, Sabotage::SnapshotWithoutInterlock);
+        let interlocked =
+            !Sabotage::active(inner.opts.sabotage, Sabotage::SnapshotWithoutInterlock);
         let (id, entry) = inner.procs.begin(interlocked, || inner.txns.begin());
         Ok(Transaction {
             storage: storage.clone(),
