@@ -16,7 +16,7 @@
 //! SHARE UPDATE EXCLUSIVE, as PostgreSQL: it runs beside readers and writers, and two
 //! vacuums of one table take turns. Autovacuum never waits for either lock: a table whose
 //! lock is not free at once is left for a later round (PostgreSQL's autovacuum skips locked
-//! tables likewise).
+//! tables likewise). It runs in no transaction, so it holds no horizon back.
 //!
 //! **The thread** sleeps `naptime` between rounds and holds the database only while working
 //! (a weak reference otherwise). Dropping the last [`Database`](crate::Database) handle
@@ -260,19 +260,21 @@ fn run<T>(control: &Control, opts: &AutovacuumOptions, db: &Weak<T>, parts: fn(&
     }
 }
 
+/// The lock manager owner of autovacuum's locks: an id no transaction ever gets (ids count
+/// up from 1). Autovacuum runs in no transaction: it writes only system records and takes
+/// no snapshot, so it holds back no one's horizon (PostgreSQL likewise leaves a lazy
+/// vacuum's xmin out of the horizon). It never waits for a lock, so it is never part of a
+/// wait-for cycle.
+const AUTOVACUUM: TxnId = TxnId(u64::MAX - 1);
+
 /// One round: vacuums every due table whose locks are free. Returns whether it vacuumed.
 fn round(control: &Control, opts: &AutovacuumOptions, db: &Parts<'_>) -> Result<bool> {
     let due = db.activity.due(opts, db.storage.horizon());
     if due.is_empty() {
         return Ok(false);
     }
-    // A transaction of its own only to own the locks: it writes nothing and takes no
-    // snapshot.
-    let txn = db.storage.begin()?;
-    let me = txn.id();
-    let res = vacuum_due(control, db, me, &due);
-    db.locks.release_all(me);
-    txn.commit()?;
+    let res = vacuum_due(control, db, AUTOVACUUM, &due);
+    db.locks.release_all(AUTOVACUUM);
     res
 }
 

@@ -143,34 +143,43 @@ pub(crate) fn vacuum_heap(inner: &Inner, file: u32) -> Result<HeapVacuumStats> {
     };
     for page_no in 0..stats.pages {
         let pinned = inner.pool.pin(PageId::new(file, page_no))?;
-        // Most pages of a large table need nothing: look under the shared latch first.
-        let needs_work = {
+        // Most pages of a large table need nothing: look under the shared latch first, and
+        // take the exclusive one only to change the page.
+        {
             let g = pinned.read();
             if g.page_type().ok() != Some(PageType::Heap) {
                 continue;
             }
-            !reclaimable(inner, &g, horizon)?.0.is_empty()
-        };
+            if reclaimable(inner, &g, horizon)?.0.is_empty() {
+                count_tuples(&g, &mut stats);
+                let free = heap_page::free_for_insert(&g);
+                drop(g);
+                inner.fsm.update(inner, file, page_no, free)?;
+                continue;
+            }
+        }
         let mut w = pinned.write();
-        if needs_work && w.page().page_type().ok() == Some(PageType::Heap) {
-            let (versions, dead) = reclaim_page(inner, &mut w, horizon)?;
-            stats.versions_removed += versions;
-            stats.dead_slots_reclaimed += dead;
-            if versions + dead > 0 {
-                stats.pages_changed += 1;
-            }
+        let (versions, dead) = reclaim_page(inner, &mut w, horizon)?;
+        stats.versions_removed += versions;
+        stats.dead_slots_reclaimed += dead;
+        if versions + dead > 0 {
+            stats.pages_changed += 1;
         }
-        for (_, h, _) in heap_page::tuples(w.page()) {
-            if h.xmax == TxnId::NONE {
-                stats.live += 1;
-            } else {
-                stats.dead_kept += 1;
-            }
-        }
+        count_tuples(w.page(), &mut stats);
         let free = heap_page::free_for_insert(w.page());
         inner.fsm.update(inner, file, page_no, free)?;
     }
     Ok(stats)
+}
+
+fn count_tuples(page: &crate::page::Page, stats: &mut HeapVacuumStats) {
+    for (_, h, _) in heap_page::tuples(page) {
+        if h.xmax == TxnId::NONE {
+            stats.live += 1;
+        } else {
+            stats.dead_kept += 1;
+        }
+    }
 }
 
 /// Removes from every leaf of the B+tree in `file` the entries deleted by transactions

@@ -21,7 +21,7 @@ fn open(sabotage: Option<Sabotage>) -> Database {
     Database::open_with(Arc::new(SimVfs::new(11)), Path::new("/db"), opts).expect("open")
 }
 
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<String>> {
+fn rows(s: &mut Session, sql: &str) -> Rows {
     s.query(sql, &[])
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .rows
@@ -34,12 +34,14 @@ fn exec(s: &mut Session, sql: &str) {
     s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// What the reader saw, at each check, through the index and by a scan, when its snapshot
-/// promises 0 and 1,000 rows.
-/// Rows as text.
+/// Rows of a result, as text.
 type Rows = Vec<Vec<String>>;
 
-fn reader_views(sabotage: Option<Sabotage>) -> Vec<(Rows, Rows)> {
+/// What the reader saw at one check: through the index, and by a scan.
+type View = (Rows, Rows);
+
+/// What the reader saw at each check, when its snapshot promises 0 and 1,000 rows.
+fn reader_views(sabotage: Option<Sabotage>) -> Vec<View> {
     let db = open(sabotage);
     let mut w = db.session();
     exec(
@@ -74,7 +76,7 @@ fn reader_views(sabotage: Option<Sabotage>) -> Vec<(Rows, Rows)> {
     views
 }
 
-fn as_promised(view: &(Vec<Vec<String>>, Vec<Vec<String>>)) -> bool {
+fn as_promised(view: &View) -> bool {
     view.0 == vec![vec!["0".to_string()]] && view.1 == vec![vec!["1000".to_string(), "0".into()]]
 }
 
