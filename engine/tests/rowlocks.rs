@@ -463,3 +463,30 @@ fn read_only_transactions_refuse_row_locks() {
     );
     s.execute("ROLLBACK").expect("rollback");
 }
+
+#[test]
+fn subqueries_of_writers_and_copy_take_relation_locks() {
+    let (_dir, db) = db();
+    let mut s = db.session();
+    s.execute("CREATE TABLE other (id int); INSERT INTO other VALUES (1)")
+        .expect("other");
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE; INSERT INTO other VALUES (2)");
+    b.blocks("UPDATE t SET v = 0 WHERE id IN (SELECT id FROM other)");
+    a.ok("COMMIT");
+    b.finish().expect("update after the lock");
+    assert_eq!(
+        b.ok("SELECT count(*) FROM t WHERE v = 0"),
+        v(2),
+        "saw the insert"
+    );
+    a.ok("BEGIN; LOCK TABLE t IN SHARE MODE");
+    b.blocks("COPY t FROM STDIN;\n3\t30\n\\.\n");
+    a.ok("COMMIT");
+    b.finish().expect("copy after the lock");
+    a.ok("BEGIN; LOCK TABLE t");
+    b.blocks("COPY t TO STDOUT");
+    a.ok("ROLLBACK");
+    b.finish().expect("copy out after the lock");
+}
