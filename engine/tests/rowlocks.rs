@@ -465,3 +465,80 @@ fn read_only_transactions_refuse_row_locks() {
     );
     s.execute("ROLLBACK").expect("rollback");
 }
+
+#[test]
+fn subqueries_of_writers_and_copy_take_relation_locks() {
+    let (_dir, db) = db();
+    let mut s = db.session();
+    s.execute("CREATE TABLE other (id int); INSERT INTO other VALUES (1)")
+        .expect("other");
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE; INSERT INTO other VALUES (2)");
+    b.blocks("UPDATE t SET v = 0 WHERE id IN (SELECT id FROM other)");
+    a.ok("COMMIT");
+    b.finish().expect("update after the lock");
+    assert_eq!(
+        b.ok("SELECT count(*) FROM t WHERE v = 0"),
+        v(2),
+        "saw the insert"
+    );
+    a.ok("BEGIN; LOCK TABLE t IN SHARE MODE");
+    b.blocks("COPY t FROM STDIN;\n3\t30\n\\.\n");
+    a.ok("COMMIT");
+    b.finish().expect("copy after the lock");
+    a.ok("BEGIN; LOCK TABLE t");
+    b.blocks("COPY t TO STDOUT");
+    a.ok("ROLLBACK");
+    b.finish().expect("copy out after the lock");
+}
+
+/// Forms PostgreSQL accepts that Quill does not implement fail with 0A000 naming them,
+/// never locking less than asked.
+#[test]
+fn unimplemented_locking_forms_are_refused() {
+    let (_dir, db) = db();
+    let mut s = db.session();
+    s.execute("CREATE TABLE other (id int); CREATE VIEW tv AS SELECT * FROM t")
+        .expect("setup");
+    for (sql, what) in [
+        (
+            "SELECT t.id FROM t JOIN other o ON o.id = t.id FOR UPDATE OF t",
+            "FOR UPDATE of a join is not supported",
+        ),
+        (
+            "SELECT * FROM t, other FOR SHARE",
+            "FOR SHARE of several FROM items is not supported",
+        ),
+        (
+            "SELECT id FROM tv FOR UPDATE",
+            "FOR UPDATE of a view is not supported",
+        ),
+        (
+            "SELECT id FROM (SELECT id FROM t FOR UPDATE) s",
+            "FOR UPDATE in a subquery, a WITH query, a view, a cursor or a statement other \
+             than SELECT is not supported",
+        ),
+        (
+            "WITH w AS (SELECT * FROM t) SELECT * FROM w FOR KEY SHARE",
+            "FOR KEY SHARE of a WITH query is not supported",
+        ),
+        (
+            "INSERT INTO other SELECT id FROM t FOR UPDATE",
+            "FOR UPDATE in a subquery, a WITH query, a view, a cursor or a statement other \
+             than SELECT is not supported",
+        ),
+    ] {
+        let e = s.execute(sql).expect_err(sql);
+        assert_eq!(
+            (e.sqlstate(), e.to_string().as_str()),
+            ("0A000", what),
+            "{sql}"
+        );
+    }
+    s.execute("BEGIN").expect("begin");
+    let e = s
+        .execute("DECLARE c CURSOR FOR SELECT * FROM t FOR UPDATE")
+        .expect_err("cursor");
+    assert_eq!(e.sqlstate(), "0A000");
+}

@@ -95,6 +95,12 @@ fn table_for_copy(cx: &TxnCx<'_>, name: &ast::ObjectName, from: bool) -> Result<
             message: format!("cannot copy {dir} view \"{n}\""),
         });
     }
+    let mode = if from {
+        crate::lock::LockMode::RowExclusive
+    } else {
+        crate::lock::LockMode::AccessShare
+    };
+    crate::sql::relation_locks::take(cx, &[(t.oid, mode)])?;
     Ok(t)
 }
 

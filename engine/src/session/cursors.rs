@@ -4,7 +4,7 @@
 use super::{Column, RowSet, Session, StatementResult};
 use crate::cursor::{Cursor, Direction};
 use crate::error::{EngineError, Result};
-use crate::sql::{self, ast, Outcome};
+use crate::sql::{self, ast};
 use crate::types::Value;
 
 impl Session {
@@ -68,20 +68,16 @@ impl Session {
         let stmt = ast::Statement::Query(query.clone());
         let res = self
             .check_writable(&stmt)
-            .and_then(|()| self.with_cx(params, |cx| sql::execute(&stmt, cx)))
+            .and_then(|()| self.run_restarting(&stmt, params))
             .and_then(|o| match o {
-                Outcome::Rows { columns, rows } => Ok((columns, rows)),
-                Outcome::Command { .. } => Err(EngineError::Internal {
+                StatementResult::Rows(r) => Ok((r.columns, r.rows)),
+                _ => Err(EngineError::Internal {
                     reason: "a cursor's query returned no rows",
                 }),
             });
         let savepoints = self.active.as_ref().map_or(0, |a| a.savepoints.len());
         let ok = res.is_ok();
         if let Ok((columns, rows)) = res.as_ref().map(|(c, r)| (c.clone(), r)) {
-            let columns = columns
-                .into_iter()
-                .map(|(name, ty)| Column { name, ty })
-                .collect();
             let cursor = Cursor::new(
                 columns,
                 rows.clone(),

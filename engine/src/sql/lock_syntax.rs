@@ -114,6 +114,36 @@ fn find(tokens: &[TokenWithSpan], sig: &[usize], at: usize) -> Option<Found> {
     })
 }
 
+/// Whether the tokens before a locking clause (`before`: positions of the significant ones)
+/// end with a SELECT list: nothing but the list since the SELECT at the clause's level.
+fn right_after_select_list(tokens: &[TokenWithSpan], before: &[usize]) -> bool {
+    let mut depth = 0i32;
+    for &p in before.iter().rev() {
+        match &tokens[p].token {
+            Token::RParen => depth += 1,
+            Token::LParen if depth == 0 => return false,
+            Token::LParen => depth -= 1,
+            _ if depth > 0 => {}
+            _ => match keyword(&tokens[p]) {
+                Some(Keyword::SELECT) => return true,
+                Some(
+                    Keyword::FROM
+                    | Keyword::WHERE
+                    | Keyword::GROUP
+                    | Keyword::HAVING
+                    | Keyword::WINDOW
+                    | Keyword::ORDER
+                    | Keyword::LIMIT
+                    | Keyword::OFFSET
+                    | Keyword::FETCH,
+                ) => return false,
+                _ => {}
+            },
+        }
+    }
+    false
+}
+
 fn marker_name(s: Strength) -> &'static str {
     match s {
         Strength::KeyShare => "key share",
@@ -137,11 +167,25 @@ pub fn mark(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         let Some(found) = find(&tokens, &sig, k) else {
             continue;
         };
+        out.extend(tokens[next..p].iter().cloned());
+        next = p;
+        if right_after_select_list(&tokens, &sig[..k]) {
+            // sqlparser would read `FOR` as the last select item's alias (PostgreSQL
+            // reserves it); `LIMIT ALL`, which limits nothing, ends the select list.
+            let span = tokens[p].span;
+            for t in [
+                Token::make_keyword("LIMIT"),
+                Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                Token::make_keyword("ALL"),
+                Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            ] {
+                out.push(TokenWithSpan::new(t, span));
+            }
+        }
         // sqlparser reads these itself (and `FOR UPDATE` of other statements stays intact).
         if matches!(found.strength, Strength::Update | Strength::Share) && found.names.len() <= 1 {
             continue;
         }
-        out.extend(tokens[next..p].iter().cloned());
         let span: Span = tokens[p].span;
         let tok = |t: Token| TokenWithSpan::new(t, span);
         let space = || tok(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
@@ -250,6 +294,14 @@ mod tests {
                 (KeyShare, None, SkipLocked),
                 (Share, Some("t".into()), Block)
             ]
+        );
+        assert_eq!(
+            clauses_of("SELECT 1 FOR UPDATE"),
+            vec![(Update, None, Block)]
+        );
+        assert_eq!(
+            clauses_of("SELECT (SELECT 1), 2 AS x FOR KEY SHARE OF t"),
+            vec![(KeyShare, Some("t".into()), Block)]
         );
         // FOR elsewhere is left alone.
         assert!(clauses_of("SELECT substring('abc' FROM 1 FOR 2)").is_empty());

@@ -22,7 +22,7 @@ mod maintenance;
 mod pgsyntax;
 pub mod plan;
 pub mod position;
-mod relation_locks;
+pub(crate) mod relation_locks;
 mod roles;
 mod seq_bind;
 pub mod setfunc;

@@ -1,7 +1,8 @@
 //! The relation locks data statements take, as PostgreSQL's do: ACCESS SHARE on every table
 //! a statement reads, ROW SHARE on a table whose rows a query locks (`FOR UPDATE` …), ROW
-//! EXCLUSIVE on a table whose rows it inserts, updates or deletes. Held until the
-//! transaction ends; they are what `LOCK TABLE` conflicts with.
+//! EXCLUSIVE on a table whose rows it inserts, updates, deletes or copies in (COPY TO reads
+//! with ACCESS SHARE). Held until the transaction ends; they are what `LOCK TABLE`
+//! conflicts with.
 //!
 //! They are taken after binding and before the first row is read or written. The statement's
 //! snapshot was taken before that; so if a lock was not free at once, the statement ends

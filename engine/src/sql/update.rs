@@ -81,6 +81,7 @@ fn bind_joined(
     };
     let mut binder = Binder::new(cx.catalog, param_types(cx.params)).with_storage(cx.storage);
     let (plan, cols) = binder.bind_subquery(q, scope)?;
+    super::relation_locks::take(cx, &super::relation_locks::read_by(&plan))?;
     Ok((Joined { plan }, cols.into_iter().map(|(_, t)| t).collect()))
 }
 
@@ -112,6 +113,12 @@ fn candidates(
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
     let pred = coerce(pred, &t, &DataType::Bool)?;
+    // The tables the condition's subqueries read.
+    let reads = super::plan::Plan::Filter {
+        input: Box::new(super::plan::Plan::One),
+        pred: pred.clone(),
+    };
+    super::relation_locks::take(cx, &super::relation_locks::read_by(&reads))?;
     let ecx = cx.exec();
     let env = Env {
         cx: &ecx,

@@ -334,6 +334,7 @@ macro_rules! pg_suite_tests {
             order_limit => "order_limit.slt",
             pg_type => "pg_type.slt",
             roles => "roles.slt",
+            row_locks => "row_locks.slt",
             sequences => "sequences.slt",
             set_ops => "set_ops.slt",
             string_functions => "string_functions.slt",

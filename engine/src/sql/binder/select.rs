@@ -71,14 +71,14 @@ impl Binder<'_> {
 
     fn bind_query_body(&mut self, q: &ast::Query) -> Result<(Plan, Columns)> {
         let may_lock = std::mem::take(&mut self.row_locks_allowed);
+        if let Some(with) = &q.with {
+            self.bind_with(with)?;
+        }
         let locking = if q.locks.is_empty() {
             None
         } else {
             Some(self.locking(q, may_lock)?)
         };
-        if let Some(with) = &q.with {
-            self.bind_with(with)?;
-        }
         let order_by = match &q.order_by {
             Some(ob) => match &ob.kind {
                 ast::OrderByKind::Expressions(e) => e.as_slice(),
