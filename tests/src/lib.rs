@@ -5,4 +5,5 @@ pub mod history;
 pub mod isolation;
 pub mod kill9;
 pub mod sim;
+pub mod sim_sessions;
 pub mod slt;

@@ -17,7 +17,7 @@ mod os;
 mod sim;
 
 pub use os::OsVfs;
-pub use sim::{CrashMode, FaultKind, FaultPlan, IoFault, SimVfs};
+pub use sim::{CrashMode, FaultKind, FaultPlan, IoFault, SimVfs, SyncHook};
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -116,8 +116,13 @@ struct State {
     io_fault_fired: bool,
     /// Bytes accepted by `write_all_at`.
     bytes_written: u64,
+    /// Called once, on the calling thread, when the next file sync starts.
+    sync_hook: Option<SyncHook>,
     fs: Fs,
 }
+
+/// See [`SimVfs::on_next_sync`].
+pub type SyncHook = Box<dyn FnOnce() + Send>;
 
 impl fmt::Debug for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -126,6 +131,7 @@ impl fmt::Debug for State {
             .field("crashed", &self.crashed)
             .field("plan", &self.plan)
             .field("bytes_written", &self.bytes_written)
+            .field("sync_hook", &self.sync_hook.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +145,7 @@ impl State {
             crashed: false,
             io_fault_fired: false,
             bytes_written: 0,
+            sync_hook: None,
             fs,
         }
     }
@@ -193,6 +200,19 @@ impl SimVfs {
         let mut st = self.state.lock();
         st.plan = plan;
         st.io_fault_fired = false;
+    }
+
+    /// Runs `hook` when the next file sync starts, before the sync takes effect (or fails),
+    /// on the thread calling it and without the machine's lock: a test can hold the syncing
+    /// thread there to make another thread act while the sync is in progress. Replaces a
+    /// hook not yet run.
+    pub fn on_next_sync(&self, hook: SyncHook) {
+        self.state.lock().sync_hook = Some(hook);
+    }
+
+    /// Removes a hook [`SimVfs::on_next_sync`] set and that has not run.
+    pub fn clear_sync_hook(&self) {
+        self.state.lock().sync_hook = None;
     }
 
     /// Number of operations attempted so far.
@@ -353,6 +373,10 @@ impl VfsFile for SimFile {
 
     /// An injected EIO drops the file's unsynced data ("fsyncgate").
     fn sync(&self) -> io::Result<()> {
+        let hook = self.state.lock().sync_hook.take();
+        if let Some(hook) = hook {
+            hook();
+        }
         let mut st = self.state.lock();
         match st.begin(OpClass::Sync) {
             Ok(()) => st.fs.sync(self.ino),

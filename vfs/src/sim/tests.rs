@@ -472,3 +472,27 @@ fn huge_offsets_fail_without_panicking() {
     assert!(f.set_len(u64::MAX).is_err());
     assert!(f.is_empty().unwrap());
 }
+
+#[test]
+fn sync_hook_runs_once_before_the_next_sync_takes_effect() {
+    let vfs = setup(9);
+    let f = vfs.open(&file("a"), OpenMode::CreateIfMissing).unwrap();
+    f.write_all_at(b"one", 0).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (probe, log) = (vfs.clone(), seen.clone());
+    vfs.on_next_sync(Box::new(move || {
+        // Runs before the sync counts as an operation.
+        log.lock().push(probe.op_count());
+    }));
+    let before = vfs.op_count();
+    f.sync().unwrap();
+    f.sync().unwrap();
+    assert_eq!(
+        *seen.lock(),
+        vec![before],
+        "the hook runs once, before the sync's op"
+    );
+    vfs.on_next_sync(Box::new(|| panic!("a cleared hook ran")));
+    vfs.clear_sync_hook();
+    f.sync().unwrap();
+}
