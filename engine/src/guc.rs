@@ -106,6 +106,8 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
     ("client_encoding", "UTF8", "string"),
     ("client_min_messages", "notice", "enum"),
     (DEADLOCK_TIMEOUT, "1s", "integer"),
+    (DEFAULT_ISOLATION, "read committed", "enum"),
+    (DEFAULT_READ_ONLY, "off", "bool"),
     ("extra_float_digits", "1", "integer"),
     ("integer_datetimes", "on", "bool"),
     ("is_superuser", "on", "bool"),
@@ -118,7 +120,100 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
     ("server_version_num", "150000", "integer"),
     ("standard_conforming_strings", "on", "bool"),
     (STATEMENT_TIMEOUT, "0", "integer"),
+    (TRANSACTION_ISOLATION, "read committed", "enum"),
+    (TRANSACTION_READ_ONLY, "off", "bool"),
 ];
+
+/// The isolation level and access mode new transactions start with.
+pub const DEFAULT_ISOLATION: &str = "default_transaction_isolation";
+pub const DEFAULT_READ_ONLY: &str = "default_transaction_read_only";
+/// The running transaction's isolation level and access mode: set (as local values) when a
+/// transaction block begins or changes them; otherwise the defaults above.
+pub const TRANSACTION_ISOLATION: &str = "transaction_isolation";
+pub const TRANSACTION_READ_ONLY: &str = "transaction_read_only";
+
+/// The isolation levels, as the settings spell them.
+pub const ISOLATION_LEVELS: [&str; 4] = [
+    "serializable",
+    "repeatable read",
+    "read committed",
+    "read uncommitted",
+];
+
+/// The value of an isolation-level setting as stored: one of [`ISOLATION_LEVELS`] (any
+/// case on input), else 22023 with PostgreSQL's hint.
+pub fn parse_isolation(name: &str, value: &str) -> Result<&'static str> {
+    let v = value.trim().to_lowercase();
+    ISOLATION_LEVELS
+        .iter()
+        .find(|l| **l == v)
+        .copied()
+        .ok_or_else(|| EngineError::InvalidSetting {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            hint: Some(
+                "Available values: serializable, repeatable read, read committed, read uncommitted.",
+            ),
+        })
+}
+
+/// A Boolean setting's value as stored (`on`/`off`), from any spelling PostgreSQL accepts
+/// (`on`, `off`, `true`, `false`, `yes`, `no`, `1`, `0` and unique prefixes of the words).
+pub fn parse_bool(name: &str, value: &str) -> Result<&'static str> {
+    let v = value.trim().to_lowercase();
+    let on = ["true", "yes"]
+        .iter()
+        .any(|w| !v.is_empty() && w.starts_with(&v))
+        || v == "on"
+        || v == "1";
+    let off = ["false", "no"]
+        .iter()
+        .any(|w| !v.is_empty() && w.starts_with(&v))
+        || (v.len() >= 2 && "off".starts_with(&v))
+        || v == "0";
+    match (on, off) {
+        (true, false) => Ok("on"),
+        (false, true) => Ok("off"),
+        _ => Err(EngineError::InvalidParameterValue {
+            message: format!("parameter \"{name}\" requires a Boolean value"),
+        }),
+    }
+}
+
+/// Checks and normalises a value of setting `name` as it is stored and shown.
+fn normalise(name: &str, value: &str) -> Result<String> {
+    if let Some(minimum) = MILLISECOND_SETTINGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, m)| *m)
+    {
+        let ms = parse_milliseconds(name, value)?;
+        if ms < minimum {
+            return Err(EngineError::InvalidParameterValue {
+                message: format!(
+                    "{ms} ms is outside the valid range for parameter \"{name}\" ({minimum} .. {})",
+                    i32::MAX
+                ),
+            });
+        }
+        return Ok(show_milliseconds(ms));
+    }
+    Ok(match name {
+        DEFAULT_ISOLATION | TRANSACTION_ISOLATION => parse_isolation(name, value)?.to_owned(),
+        DEFAULT_READ_ONLY | TRANSACTION_READ_ONLY => parse_bool(name, value)?.to_owned(),
+        _ => value.to_owned(),
+    })
+}
+
+/// The setting whose value `name` shows when it has none of its own: the running
+/// transaction's characteristics default to those new transactions start with.
+fn falls_back_to(name: &str) -> Option<&'static str> {
+    match name {
+        TRANSACTION_ISOLATION => Some(DEFAULT_ISOLATION),
+        TRANSACTION_READ_ONLY => Some(DEFAULT_READ_ONLY),
+        _ => None,
+    }
+}
 
 /// The default of setting `name` (any case), if it is one.
 pub fn default_of(name: &str) -> Option<&'static str> {
@@ -137,6 +232,9 @@ pub struct Settings {
 
 #[derive(Debug, Default)]
 struct SettingsState {
+    /// The values `RESET` returns to where they differ from the defaults: those the
+    /// connection's startup parameters gave (lower-case names).
+    reset: BTreeMap<String, String>,
     /// Values set for the session (lower-case names).
     session: BTreeMap<String, String>,
     /// Values set until the end of the transaction (`SET LOCAL`); they hide `session`.
@@ -146,17 +244,32 @@ struct SettingsState {
     saved: Option<BTreeMap<String, String>>,
 }
 
+impl SettingsState {
+    /// The value of `name` (lower case): local, session, the setting it falls back to, or
+    /// the default.
+    fn value(&self, name: &str) -> Option<String> {
+        if let Some(v) = self
+            .local
+            .get(name)
+            .or_else(|| self.session.get(name))
+            .or_else(|| self.reset.get(name))
+        {
+            return Some(v.clone());
+        }
+        if let Some(other) = falls_back_to(name) {
+            return self.value(other);
+        }
+        default_of(name).map(str::to_owned)
+    }
+}
+
 impl Settings {
     /// The value of setting `name` (any case): set locally, set for the session, or the
     /// default; `None` for a name that is none of these.
     pub fn get(&self, name: &str) -> Option<String> {
         let name = name.to_lowercase();
         let st = self.state.lock();
-        st.local
-            .get(&name)
-            .or_else(|| st.session.get(&name))
-            .cloned()
-            .or_else(|| default_of(&name).map(str::to_owned))
+        st.value(&name)
     }
 
     /// `SHOW name`: the value, or 42704 for a name that is not a setting.
@@ -179,26 +292,10 @@ impl Settings {
         in_txn: bool,
     ) -> Result<String> {
         let name = name.to_lowercase();
-        let minimum = MILLISECOND_SETTINGS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, m)| *m);
         let value = match value {
-            Some(v) if minimum.is_some() && !v.eq_ignore_ascii_case("default") => {
-                let ms = parse_milliseconds(&name, v)?;
-                let min = minimum.unwrap_or(0);
-                if ms < min {
-                    return Err(EngineError::InvalidParameterValue {
-                        message: format!(
-                            "{ms} ms is outside the valid range for parameter \"{name}\" ({min} .. {})",
-                            i32::MAX
-                        ),
-                    });
-                }
-                Some(show_milliseconds(ms))
-            }
             Some(v) if v.eq_ignore_ascii_case("default") && default_of(&name).is_some() => None,
-            v => v.map(str::to_owned),
+            Some(v) => Some(normalise(&name, v)?),
+            None => None,
         };
         let mut st = self.state.lock();
         let st = &mut *st;
@@ -206,7 +303,7 @@ impl Settings {
             match &value {
                 Some(v) => st.local.insert(name.clone(), v.clone()),
                 // Back to the session's value for the rest of the transaction.
-                None => match st.session.get(&name) {
+                None => match st.session.get(&name).or_else(|| st.reset.get(&name)) {
                     Some(v) => st.local.insert(name.clone(), v.clone()),
                     None => st.local.remove(&name),
                 },
@@ -221,13 +318,28 @@ impl Settings {
                 None => st.session.remove(&name),
             };
         }
-        Ok(st
-            .local
-            .get(&name)
-            .or_else(|| st.session.get(&name))
-            .cloned()
-            .or_else(|| default_of(&name).map(str::to_owned))
-            .unwrap_or_default())
+        Ok(st.value(&name).unwrap_or_default())
+    }
+
+    /// The session values become the values `RESET` returns to (the connection's startup
+    /// parameters, applied with `SET` before its first query).
+    pub fn make_current_the_reset_values(&self) {
+        let mut st = self.state.lock();
+        let session = std::mem::take(&mut st.session);
+        st.reset.extend(session);
+    }
+
+    /// `RESET ALL`: every session value back to its default (undone if the open transaction
+    /// rolls back, as a `SET` is), local values included; the running transaction's
+    /// characteristics stay.
+    pub fn reset_all(&self, in_txn: bool) {
+        let mut st = self.state.lock();
+        if in_txn && st.saved.is_none() {
+            st.saved = Some(st.session.clone());
+        }
+        st.session.clear();
+        st.local
+            .retain(|name, _| name == TRANSACTION_ISOLATION || name == TRANSACTION_READ_ONLY);
     }
 
     /// The transaction ended: local values go; a rollback also undoes the session values it

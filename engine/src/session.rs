@@ -28,7 +28,10 @@
 mod cursors;
 mod lock_table;
 mod script;
+mod settings;
+
 pub use script::{Script, ScriptResult, ScriptStep};
+use settings::{transaction_snapshot, TxnMode};
 
 use crate::catalog::{Catalog, CatalogChange};
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
@@ -36,7 +39,7 @@ use crate::database::Database;
 use crate::error::{EngineError, Result};
 use crate::guc;
 use crate::lock::{LockMode, LockTag, WaitProbe, WaitRules};
-use crate::notice::{Notice, Severity};
+use crate::notice::Notice;
 use crate::sql::{self, Outcome, TxnCx};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
@@ -272,8 +275,6 @@ pub struct Session {
     /// The authenticated role (`None`: an embedded session, with all privileges).
     user: Option<String>,
     cancel: crate::interrupt::CancelHandle,
-    /// Characteristics new transactions start with (SET SESSION CHARACTERISTICS).
-    default_mode: TxnMode,
     /// The value each sequence last gave this session (`currval`).
     currvals: crate::sequence::Currvals,
     /// Notices raised since the latest `execute*` call began.
@@ -285,63 +286,6 @@ pub struct Session {
     cursors: crate::cursor::Cursors,
     /// Whether the running statement waits for a lock (observable from other threads).
     probe: WaitProbe,
-}
-
-/// A transaction's isolation level (as SHOW names it) and access mode.
-#[derive(Clone, Debug)]
-struct TxnMode {
-    isolation: &'static str,
-    read_only: bool,
-}
-
-impl Default for TxnMode {
-    fn default() -> TxnMode {
-        TxnMode {
-            isolation: "read committed",
-            read_only: false,
-        }
-    }
-}
-
-fn isolation_name(level: &ast::TransactionIsolationLevel) -> Result<&'static str> {
-    use ast::TransactionIsolationLevel as L;
-    Ok(match level {
-        L::ReadUncommitted => "read uncommitted",
-        L::ReadCommitted => "read committed",
-        L::RepeatableRead => "repeatable read",
-        L::Serializable => "serializable",
-        other => {
-            return Err(EngineError::FeatureNotSupported {
-                feature: format!("isolation level {other}"),
-            })
-        }
-    })
-}
-
-/// Whether a transaction at `isolation` keeps one snapshot for all its statements.
-fn transaction_snapshot(isolation: &str) -> bool {
-    matches!(isolation, "repeatable read" | "serializable")
-}
-
-/// The isolation level named by a `default_transaction_isolation` value.
-fn isolation_from_setting(value: &str) -> Result<&'static str> {
-    let v = value.trim().to_lowercase();
-    Ok(match v.as_str() {
-        "read uncommitted" => "read uncommitted",
-        "read committed" => "read committed",
-        "repeatable read" => "repeatable read",
-        "serializable" => "serializable",
-        "default" => "read committed",
-        _ => {
-            return Err(EngineError::InvalidSetting {
-                name: "default_transaction_isolation".into(),
-                value: value.into(),
-                hint: Some(
-                    "Available values: serializable, repeatable read, read committed, read uncommitted.",
-                ),
-            })
-        }
-    })
 }
 
 /// Statements that read and write rows but change no definition: they run beside other
@@ -367,10 +311,6 @@ fn restartable(stmt: &ast::Statement) -> bool {
         S::Explain { statement, .. } => restartable(statement),
         _ => false,
     }
-}
-
-fn on_off(b: bool) -> String {
-    if b { "on" } else { "off" }.into()
 }
 
 /// The command a statement that changes the database is reported as in 25006 errors.
@@ -414,7 +354,6 @@ impl Session {
             activity,
             user: None,
             cancel: crate::interrupt::CancelHandle::new(),
-            default_mode: TxnMode::default(),
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
@@ -817,13 +756,17 @@ impl Session {
             &self.probe,
         )?;
         self.activity.set_transaction(true);
+        let mode = self.default_mode();
+        if explicit {
+            self.publish_mode(&mode)?;
+        }
         self.active = Some(Active {
             txn,
             changes: Vec::new(),
             savepoints: Vec::new(),
             explicit,
             failed: false,
-            mode: self.default_mode.clone(),
+            mode,
             used: false,
             fresh: HashSet::new(),
             snapshot: None,
@@ -831,42 +774,6 @@ impl Session {
             snapshot_by_statement: false,
             catalog_exclusive: false,
         });
-        Ok(())
-    }
-
-    /// SET TRANSACTION (or BEGIN's modes): isolation only before the first statement of the
-    /// block, READ WRITE only before it too (25001), as PostgreSQL requires. Outside a block
-    /// it has no effect (PostgreSQL only warns).
-    fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<()> {
-        let Some(a) = self.active.as_mut().filter(|a| a.explicit) else {
-            return Ok(());
-        };
-        for m in modes {
-            match m {
-                ast::TransactionMode::IsolationLevel(level) => {
-                    if a.used {
-                        return Err(EngineError::ActiveSqlTransaction {
-                            message:
-                                "SET TRANSACTION ISOLATION LEVEL must be called before any query"
-                                    .into(),
-                        });
-                    }
-                    a.mode.isolation = isolation_name(level)?;
-                }
-                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
-                    a.mode.read_only = true;
-                }
-                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {
-                    if a.used && a.mode.read_only {
-                        return Err(EngineError::ActiveSqlTransaction {
-                            message: "transaction read-write mode must be set before any query"
-                                .into(),
-                        });
-                    }
-                    a.mode.read_only = false;
-                }
-            }
-        }
         Ok(())
     }
 
@@ -1005,6 +912,7 @@ impl Session {
                 self.fail_block_on(res)
             }
             S::Set(set) => self.set(set),
+            S::Reset(reset) => self.reset(reset),
             S::ShowVariable { variable } => {
                 let name = variable
                     .iter()
@@ -1237,107 +1145,6 @@ impl Session {
             },
         }
     }
-
-    fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
-        match set {
-            ast::Set::SingleAssignment {
-                scope,
-                variable,
-                values,
-                ..
-            } => {
-                let name = variable.to_string().to_lowercase();
-                let value = values
-                    .iter()
-                    .map(|v| match v {
-                        ast::Expr::Value(v) => match &v.value {
-                            ast::Value::SingleQuotedString(s) => s.clone(),
-                            other => other.to_string(),
-                        },
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if name == "default_transaction_isolation" || name == "transaction_isolation" {
-                    let level = isolation_from_setting(&value)?;
-                    if name == "transaction_isolation" {
-                        let modes = [ast::TransactionMode::IsolationLevel(match level {
-                            "serializable" => ast::TransactionIsolationLevel::Serializable,
-                            "repeatable read" => ast::TransactionIsolationLevel::RepeatableRead,
-                            "read uncommitted" => ast::TransactionIsolationLevel::ReadUncommitted,
-                            _ => ast::TransactionIsolationLevel::ReadCommitted,
-                        })];
-                        self.set_transaction(&modes)?;
-                    } else {
-                        self.default_mode.isolation = level;
-                    }
-                    return Ok(StatementResult::Command("SET".into()));
-                }
-                let local = matches!(scope, Some(ast::ContextModifier::Local));
-                let in_block = self.active.as_ref().is_some_and(|a| a.explicit);
-                if local && !in_block {
-                    // PostgreSQL only warns: the value would end with the statement.
-                    self.notices.push(Notice::new(
-                        Severity::Warning,
-                        "25P01",
-                        "SET LOCAL can only be used in transaction blocks",
-                    ));
-                    return Ok(StatementResult::Command("SET".into()));
-                }
-                self.settings
-                    .set(&name, Some(&value), local, self.active.is_some())?;
-                Ok(StatementResult::Command("SET".into()))
-            }
-            ast::Set::SetTransaction {
-                modes,
-                session: true,
-                ..
-            } => {
-                for m in modes {
-                    match m {
-                        ast::TransactionMode::IsolationLevel(level) => {
-                            self.default_mode.isolation = isolation_name(level)?
-                        }
-                        ast::TransactionMode::AccessMode(mode) => {
-                            self.default_mode.read_only =
-                                *mode == ast::TransactionAccessMode::ReadOnly
-                        }
-                    }
-                }
-                Ok(StatementResult::Command("SET".into()))
-            }
-            ast::Set::SetTransaction {
-                modes,
-                snapshot: None,
-                ..
-            } => {
-                if !self.active.as_ref().is_some_and(|a| a.explicit) {
-                    self.notices.push(Notice::new(
-                        Severity::Warning,
-                        "25P01",
-                        "SET TRANSACTION can only be used in transaction blocks",
-                    ));
-                }
-                self.set_transaction(modes)?;
-                Ok(StatementResult::Command("SET".into()))
-            }
-            other => Err(EngineError::FeatureNotSupported {
-                feature: format!("{other}"),
-            }),
-        }
-    }
-
-    fn show(&self, name: &str) -> Result<String> {
-        let mode = self.active.as_ref().map_or(&self.default_mode, |a| &a.mode);
-        match name {
-            "transaction_isolation" => return Ok(mode.isolation.into()),
-            "transaction_read_only" => return Ok(on_off(mode.read_only)),
-            "default_transaction_isolation" => return Ok(self.default_mode.isolation.into()),
-            "default_transaction_read_only" => return Ok(on_off(self.default_mode.read_only)),
-            _ => {}
-        }
-        self.settings.show(name)
-    }
 }
 
 /// The only statement of `sql`.
@@ -1409,19 +1216,5 @@ mod tests {
         );
         assert_eq!(writes(&stmt("EXPLAIN DELETE FROM t")), None);
         assert_eq!(writes(&stmt("SELECT 1")), None);
-    }
-
-    #[test]
-    fn isolation_levels_are_named_as_postgres_shows_them() {
-        use ast::TransactionIsolationLevel as L;
-        assert_eq!(
-            isolation_name(&L::RepeatableRead).ok(),
-            Some("repeatable read")
-        );
-        assert_eq!(
-            isolation_name(&L::ReadUncommitted).ok(),
-            Some("read uncommitted")
-        );
-        assert!(isolation_name(&L::Snapshot).is_err());
     }
 }

@@ -361,6 +361,7 @@ impl Conn {
                         rejected.push(format!("{k}: {e}"));
                     }
                 }
+                s.make_settings_the_reset_values();
                 (rejected, s.cancel_handle())
             })
             .await?;

@@ -6,7 +6,7 @@
 //! reported as waiting only when the engine's wait probe says its session waits. A spec
 //! passes when the output is identical. Specs Quill does not pass yet are listed by name in
 //! `tests/isolation/quill-baseline.txt`: their failures are printed (with a diff) but do not
-//! fail the test; a listed spec that passes is reported so it can be removed from the list.
+//! fail the test; a listed spec that passes fails it too, so the list only shrinks.
 //! Any other failure fails the test.
 //!
 //! `QUILL_ISOLATION_SPEC=name` runs one spec; `QUILL_ISOLATION_TIMEOUT_SECS` sets the
@@ -170,5 +170,10 @@ fn isolation_specs_match_postgresql() {
     assert!(
         new_failures.is_empty(),
         "specs whose output differs from PostgreSQL's: {new_failures:?}"
+    );
+    // The baseline stays honest: a listed spec that passes must leave it.
+    assert!(
+        now_passing.is_empty(),
+        "specs listed in quill-baseline.txt that pass: {now_passing:?}"
     );
 }

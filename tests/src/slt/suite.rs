@@ -335,6 +335,7 @@ macro_rules! pg_suite_tests {
             pg_type => "pg_type.slt",
             roles => "roles.slt",
             row_locks => "row_locks.slt",
+            settings => "settings.slt",
             sequences => "sequences.slt",
             set_ops => "set_ops.slt",
             string_functions => "string_functions.slt",
