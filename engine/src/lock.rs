@@ -201,6 +201,21 @@ impl LockState {
             .all(|(w, m)| *w == who || m.bit() & c == 0)
     }
 
+    /// Whether `who`, which holds modes of this lock and asks for `mode`, would wait for a
+    /// queued request that itself waits for what `who` holds: a deadlock on this one lock
+    /// (two holders of a shared mode both upgrading), reported at once as PostgreSQL's
+    /// early deadlock detection does.
+    fn upgrade_deadlock(&self, who: TxnId, mode: LockMode) -> bool {
+        let mine = self.holders.get(&who).copied().unwrap_or(0);
+        if mine == 0 {
+            return false;
+        }
+        self.queue.iter().any(|(w, m)| {
+            let theirs = self.holders.get(w).copied().unwrap_or(0);
+            *w != who && m.conflicts() & mine != 0 && mode.conflicts() & theirs != 0
+        })
+    }
+
     /// The transactions `who`'s request for `mode` waits for.
     fn blockers(&self, who: TxnId, mode: LockMode) -> Vec<TxnId> {
         let c = mode.conflicts();
@@ -313,6 +328,12 @@ impl LockManager {
         }
         if rules.nowait {
             return Err(lock_unavailable(tag));
+        }
+        if t.locks
+            .get(&tag)
+            .is_some_and(|st| st.upgrade_deadlock(who, mode))
+        {
+            return Err(EngineError::Deadlock);
         }
         t.locks.entry(tag).or_default().queue.push_back((who, mode));
         t.waiting.insert(who, (tag, mode));
@@ -573,6 +594,37 @@ mod tests {
         lm.acquire(TxnId(1), tag, LockMode::RowExclusive, &nowait, &p)
             .unwrap();
         lm.release_all(TxnId(1));
+        h.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn two_share_holders_upgrading_deadlock_at_the_second_request() {
+        let lm = Arc::new(LockManager::new());
+        let p = WaitProbe::new();
+        let tag = LockTag::Catalog;
+        for t in [TxnId(1), TxnId(2)] {
+            lm.acquire(t, tag, LockMode::AccessShare, &rules(), &p)
+                .unwrap();
+        }
+        let lm2 = lm.clone();
+        let pw = WaitProbe::new();
+        let pw2 = pw.clone();
+        let h = thread::spawn(move || {
+            lm2.acquire(TxnId(1), tag, LockMode::AccessExclusive, &rules(), &pw2)
+        });
+        while !pw.is_waiting() {
+            thread::yield_now();
+        }
+        // No deadlock_timeout to wait out: the second upgrade fails at once.
+        let patient = WaitRules {
+            deadlock_timeout: Duration::from_secs(60),
+            ..rules()
+        };
+        let e = lm
+            .acquire(TxnId(2), tag, LockMode::AccessExclusive, &patient, &p)
+            .unwrap_err();
+        assert_eq!(e.sqlstate(), "40P01");
+        lm.release_all(TxnId(2));
         h.join().unwrap().unwrap();
     }
 }

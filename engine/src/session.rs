@@ -232,7 +232,11 @@ fn copy_in_progress() -> EngineError {
 }
 
 struct Active {
-    txn: Transaction,
+    id: TxnId,
+    /// The storage transaction; `None` once an error has aborted a block that has no
+    /// savepoint: its changes are undone and its locks released at the error, as
+    /// PostgreSQL aborts the transaction then, and the block only waits for its ROLLBACK.
+    txn: Option<Transaction>,
     changes: Vec<CatalogChange>,
     /// Open savepoints: name, where the transaction's log chain stood, catalog changes then.
     savepoints: Vec<(String, storage::Savepoint, usize)>,
@@ -260,7 +264,12 @@ struct Active {
 
 impl Active {
     fn id(&self) -> TxnId {
-        self.txn.id()
+        self.id
+    }
+
+    /// The running transaction (25P02 once an error has aborted the block).
+    fn txn(&mut self) -> Result<&mut Transaction> {
+        self.txn.as_mut().ok_or(EngineError::InFailedTransaction)
     }
 }
 
@@ -417,11 +426,13 @@ impl Session {
             if a.snapshot.is_none() {
                 a.snapshot_by_statement = true;
             }
+            let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
             a.snapshot
-                .get_or_insert_with(|| db.storage().snapshot(&a.txn))
+                .get_or_insert_with(|| db.storage().snapshot(txn))
                 .clone()
         } else {
-            db.storage().snapshot(&a.txn)
+            let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
+            db.storage().snapshot(txn)
         };
         if let Some(a) = self.active.as_mut() {
             a.stmt_snapshot = Some(snapshot.clone());
@@ -577,13 +588,41 @@ impl Session {
     /// (for errors found outside the engine, such as a parameter that does not decode).
     pub fn fail_transaction(&mut self) {
         self.copy = None;
-        match &mut self.active {
-            Some(a) if a.explicit => a.failed = true,
-            Some(_) => {
+        match self.active.as_ref().map(|a| a.explicit) {
+            Some(true) => self.fail_block(),
+            Some(false) => {
                 let _ = self.finish(false);
             }
             None => {}
         }
+    }
+
+    /// An error in a transaction block: the block fails (only ROLLBACK, or ROLLBACK TO a
+    /// savepoint, ends the failed state). Without a savepoint to return to, the transaction
+    /// is aborted now, as PostgreSQL aborts it at the error: its changes are undone and its
+    /// locks released, so sessions waiting for it go on before the block's ROLLBACK. With
+    /// savepoints the transaction stays, to be rolled back to one.
+    fn fail_block(&mut self) {
+        let Some(a) = self.active.as_mut().filter(|a| a.explicit) else {
+            return;
+        };
+        a.failed = true;
+        if !a.savepoints.is_empty() {
+            return;
+        }
+        let Some(txn) = a.txn.take() else {
+            return;
+        };
+        let me = a.id;
+        let changes = std::mem::take(&mut a.changes);
+        a.snapshot = None;
+        a.stmt_snapshot = None;
+        self.cursors.transaction_ended(false);
+        // An abort that fails leaves the store failed (every later statement says so), and
+        // recovery undoes the rest.
+        let _ = txn.abort();
+        self.db.catalog().revert(changes);
+        self.db.locks().release_all(me);
     }
 
     /// Data for the COPY FROM STDIN in progress: its complete lines are loaded now. After an
@@ -683,11 +722,7 @@ impl Session {
         match (ok, implicit) {
             (true, true) => self.finish(true)?,
             (false, true) => self.finish(false)?,
-            (false, false) => {
-                if let Some(a) = &mut self.active {
-                    a.failed = true;
-                }
-            }
+            (false, false) => self.fail_block(),
             (true, false) => {}
         }
         Ok(())
@@ -720,7 +755,7 @@ impl Session {
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog,
-            txn: &mut a.txn,
+            txn: a.txn.as_mut().ok_or(EngineError::InFailedTransaction)?,
             changes: &mut a.changes,
             params,
             session_user: self.user.as_deref(),
@@ -761,7 +796,8 @@ impl Session {
             self.publish_mode(&mode)?;
         }
         self.active = Some(Active {
-            txn,
+            id: me,
+            txn: Some(txn),
             changes: Vec::new(),
             savepoints: Vec::new(),
             explicit,
@@ -793,16 +829,18 @@ impl Session {
         self.settings.end_transaction(commit && !a.failed);
         self.activity.set_transaction(false);
         // Locks go only after the commit is durable and visible, or the rollback complete.
-        let res = if commit && !a.failed {
-            let res = a.txn.commit();
-            self.cursors.transaction_ended(res.is_ok());
-            res
-        } else {
-            self.cursors.transaction_ended(false);
-            let changes = a.changes;
-            let res = a.txn.abort();
-            self.db.catalog().revert(changes);
-            res
+        let res = match a.txn {
+            Some(txn) if commit && !a.failed => {
+                let res = txn.commit();
+                self.cursors.transaction_ended(res.is_ok());
+                res
+            }
+            txn => {
+                self.cursors.transaction_ended(false);
+                let res = txn.map_or(Ok(()), Transaction::abort);
+                self.db.catalog().revert(a.changes);
+                res
+            }
         };
         self.db.locks().release_all(me);
         res?;
@@ -863,7 +901,7 @@ impl Session {
                 }
                 let a = self.explicit_block("SAVEPOINT")?;
                 a.fresh.clear();
-                let sp = a.txn.savepoint();
+                let sp = a.txn()?.savepoint();
                 let at = a.changes.len();
                 a.savepoints
                     .push((crate::sql::binder::ident_name(name), sp, at));
@@ -999,7 +1037,7 @@ impl Session {
             .ok_or_else(|| EngineError::NoSuchSavepoint { name: name.into() })?;
         a.savepoints.truncate(pos + 1);
         let (_, sp, at) = a.savepoints[pos].clone();
-        a.txn.rollback_to(sp)?;
+        a.txn()?.rollback_to(sp)?;
         let undone = a.changes.split_off(at.min(a.changes.len()));
         db.catalog().revert(undone);
         self.cursors.rolled_back_to(pos);
@@ -1042,10 +1080,10 @@ impl Session {
         stmt: &ast::Statement,
         params: &[Value],
     ) -> Result<StatementResult> {
-        let Some(a) = self.active.as_ref() else {
+        let Some(a) = self.active.as_mut() else {
             return Err(EngineError::NoActiveTransaction);
         };
-        let (sp, at, notices) = (a.txn.savepoint(), a.changes.len(), self.notices.len());
+        let (sp, at, notices) = (a.txn()?.savepoint(), a.changes.len(), self.notices.len());
         loop {
             match self.run_in_txn(stmt, params) {
                 Err(EngineError::ConcurrentUpdate) => {
@@ -1057,7 +1095,7 @@ impl Session {
                     if transaction_snapshot(a.mode.isolation) || !restartable(stmt) {
                         return Err(EngineError::SerializationFailure);
                     }
-                    a.txn.rollback_to(sp)?;
+                    a.txn()?.rollback_to(sp)?;
                     let undone = a.changes.split_off(at.min(a.changes.len()));
                     db.catalog().revert(undone);
                     a.stmt_snapshot = None;
@@ -1071,7 +1109,7 @@ impl Session {
                         .active
                         .as_mut()
                         .ok_or(EngineError::NoActiveTransaction)?;
-                    a.txn.rollback_to(sp)?;
+                    a.txn()?.rollback_to(sp)?;
                     let undone = a.changes.split_off(at.min(a.changes.len()));
                     db.catalog().revert(undone);
                     a.stmt_snapshot = None;

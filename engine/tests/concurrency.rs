@@ -357,3 +357,35 @@ fn many_threads_transfer_and_the_total_stays() {
     reader.join().expect("reader");
     assert_eq!(rows(&mut s, "SELECT sum(bal) FROM acct"), v(1000));
 }
+
+/// An error aborts a block without savepoints at once, as PostgreSQL's does: the deadlock
+/// victim's row locks are gone before its ROLLBACK, so the other session goes on.
+#[test]
+fn an_error_in_a_block_releases_its_locks_before_rollback() {
+    let (_dir, db) = db();
+    let a = Worker::new(&db);
+    let b = Worker::new(&db);
+    a.ok("BEGIN; SET deadlock_timeout = '100s';");
+    b.ok("BEGIN; SET deadlock_timeout = '50ms';");
+    a.ok("UPDATE t SET v = v - 10 WHERE id = 1");
+    b.ok("UPDATE t SET v = v - 20 WHERE id = 2");
+    a.blocks("UPDATE t SET v = v + 10 WHERE id = 2");
+    let r = b
+        .start("UPDATE t SET v = v + 20 WHERE id = 1")
+        .unwrap_or_else(|| b.finish());
+    assert_eq!(r, Err("40P01: deadlock detected".into()));
+    // b has not rolled back yet, and a already has its row.
+    a.finish().expect("a goes on");
+    assert_eq!(
+        b.start("SELECT 1"),
+        Some(Err(
+            "25P02: current transaction is aborted, commands ignored until end of transaction block".into()
+        ))
+    );
+    a.ok("COMMIT");
+    b.ok("ROLLBACK");
+    assert_eq!(
+        b.ok("SELECT v FROM t ORDER BY id"),
+        vec![vec!["0".to_string()], vec!["30".to_string()]]
+    );
+}

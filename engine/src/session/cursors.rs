@@ -20,9 +20,7 @@ impl Session {
         res: Result<StatementResult>,
     ) -> Result<StatementResult> {
         if res.is_err() {
-            if let Some(a) = self.active.as_mut().filter(|a| a.explicit) {
-                a.failed = true;
-            }
+            self.fail_block();
         }
         res
     }
