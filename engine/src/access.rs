@@ -163,14 +163,36 @@ pub fn index_key(index: &IndexDef, row: &[Value], tid: Tid) -> Vec<u8> {
     key
 }
 
-/// A unique index's 23505 names the index.
-pub fn index_error(e: StorageError, index: &IndexDef) -> EngineError {
+/// A unique index's 23505 names the index, with PostgreSQL's DETAIL
+/// `Key (a)=(1) already exists.` for the row that could not be stored.
+pub fn index_error(e: StorageError, table: &TableDef, index: &IndexDef, row: &Row) -> EngineError {
     match e {
         StorageError::UniqueViolation { .. } => EngineError::UniqueViolation {
             constraint: index.name.clone(),
+            detail: format!("{} already exists.", key_text(table, index, row)),
         },
         other => other.into(),
     }
+}
+
+/// `Key (a, b)=(1, x)`: an index's columns and a row's values of them, as PostgreSQL's
+/// unique-violation details show them.
+pub fn key_text(table: &TableDef, index: &IndexDef, row: &Row) -> String {
+    let names: Vec<&str> = index
+        .columns
+        .iter()
+        .map(|&c| table.columns.get(c).map_or("?", |col| col.name.as_str()))
+        .collect();
+    let values: Vec<String> = index
+        .columns
+        .iter()
+        .map(|&c| {
+            row.get(c)
+                .and_then(Value::to_text)
+                .unwrap_or_else(|| "null".into())
+        })
+        .collect();
+    format!("Key ({})=({})", names.join(", "), values.join(", "))
 }
 
 /// Where a write runs: the storage, the transaction, and how to wait for others.
@@ -199,7 +221,7 @@ impl Writer<'_, '_> {
                         let me = self.txn.id();
                         self.waits.for_transaction(self.storage, me, holder)?;
                     }
-                    Err(e) => return Err(index_error(e, ix)),
+                    Err(e) => return Err(index_error(e, table, ix, row)),
                 }
             }
         }
@@ -254,7 +276,7 @@ impl Writer<'_, '_> {
                     Err(StorageError::KeyConflict { holder, .. }) => {
                         self.waits.for_transaction(self.storage, me, holder)?;
                     }
-                    Err(e) => return Err(index_error(e, ix)),
+                    Err(e) => return Err(index_error(e, table, ix, row)),
                 }
             }
         }

@@ -51,7 +51,7 @@ pub enum EngineError {
     #[error("{message}")]
     ObjectNotInState { message: String },
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
-    UniqueViolation { constraint: String },
+    UniqueViolation { constraint: String, detail: String },
     /// 23505 from building a unique index over rows with equal keys; `detail` is
     /// PostgreSQL's `Key (a)=(5) is duplicated.`
     #[error("could not create unique index \"{index}\"")]
@@ -301,7 +301,8 @@ impl EngineError {
     pub fn detail(&self) -> Option<&str> {
         match self.unlocated() {
             EngineError::Type(t) => t.detail(),
-            EngineError::UniqueIndexBuild { detail, .. } => Some(detail),
+            EngineError::UniqueIndexBuild { detail, .. }
+            | EngineError::UniqueViolation { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -1,6 +1,8 @@
 //! The `quill` command: `serve` runs the PostgreSQL-protocol server over a data directory;
-//! `demo` opens (or creates and recovers) a data directory, runs SQL transactions in it, and
+//! `shell` is an interactive SQL shell on a data directory (see `shell`); `demo` opens (or creates and recovers) a data directory, runs SQL transactions in it, and
 //! reports what recovery and the log did.
+
+mod shell;
 
 use engine::{Database, Value};
 use pgwire_server::{Server, ServerConfig};
@@ -16,6 +18,7 @@ quill — a PostgreSQL-compatible SQL engine
 USAGE:
     quill serve --data-dir DIR [--listen ADDR] [--socket-dir DIR] [--max-connections N]
                 [--config FILE]
+    quill shell [DIR] [-c SQL]... [-f FILE] [--on-error-stop]
     quill demo [--data-dir DIR] [--rows N]
     quill --help
 
@@ -33,6 +36,15 @@ COMMANDS:
             scram-sha-256. TLS when ssl_cert_file and ssl_key_file are configured. Stops
             cleanly on SIGINT or SIGTERM: running statements are cancelled, open
             transactions rolled back and the database checkpointed.
+    shell   An interactive SQL shell on the database in DIR (default: ./quill-data; created
+            if missing, recovered after a crash), as psql is for a server: statements end
+            with `;` and may span lines; line editing and history (~/.quill_history);
+            results printed as psql prints them; \\x (expanded output), \\timing, \\i FILE,
+            \\d, \\dt, \\di, \\dv, \\ds, \\dn, \\df, \\dT (psql's lists), \\? and \\q. With -c or -f
+            (or input that is not a terminal) it runs the statements and exits: status 0,
+            1 when the last -c command failed, 2 when DIR cannot be opened, 3 when a
+            statement failed under --on-error-stop. The database must not be served by
+            `quill serve` at the same time.
     demo    Opens DIR (created if missing; recovered after a crash), creates the table
             quill_demo if missing, commits N rows into it in transactions of 100, rolls one
             transaction back, checks every page, closes with a checkpoint, then reopens DIR
@@ -46,6 +58,9 @@ OPTIONS:
     --max-connections N    serve: sessions at once; more get 53300 (default: 100)
     --config FILE          serve: configuration file (below); flags override it
     --rows N               demo: rows to insert (default: 10000)
+    -c SQL                 shell: run SQL (statements and backslash commands), then exit
+    -f FILE                shell: run the statements of FILE, then exit
+    --on-error-stop        shell: stop at the first failed statement (exit status 3)
     -h, --help             print this help
 
 CONFIGURATION FILE (key = value lines as in postgresql.conf; # comments; 'quoted' values):
@@ -79,6 +94,7 @@ ENVIRONMENT:
 enum Command {
     Serve,
     Demo,
+    Shell,
 }
 
 struct Args {
@@ -89,6 +105,10 @@ struct Args {
     max_connections: Option<usize>,
     config: Option<PathBuf>,
     rows: u64,
+    /// shell: `-c` commands, `-f` file, `--on-error-stop`.
+    commands: Vec<String>,
+    file: Option<PathBuf>,
+    on_error_stop: bool,
 }
 
 fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -96,6 +116,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
         None | Some("-h") | Some("--help") => return Ok(None),
         Some("demo") => Command::Demo,
         Some("serve") => Command::Serve,
+        Some("shell") => Command::Shell,
         Some(other) => return Err(format!("unknown command '{other}'")),
     };
     let mut args = Args {
@@ -106,6 +127,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
         max_connections: None,
         config: None,
         rows: 10_000,
+        commands: Vec::new(),
+        file: None,
+        on_error_stop: false,
     };
     while let Some(flag) = argv.next() {
         match flag.as_str() {
@@ -140,7 +164,20 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
                     .parse()
                     .map_err(|_| format!("--rows: not a number: {v}"))?;
             }
+            "-c" if command == Command::Shell => {
+                args.commands.push(argv.next().ok_or("-c needs a value")?);
+            }
+            "-f" if command == Command::Shell => {
+                args.file = Some(argv.next().ok_or("-f needs a value")?.into());
+            }
+            "--on-error-stop" if command == Command::Shell => args.on_error_stop = true,
             "-h" | "--help" => return Ok(None),
+            dir if command == Command::Shell
+                && !dir.starts_with('-')
+                && args.data_dir.is_none() =>
+            {
+                args.data_dir = Some(dir.into());
+            }
             other => return Err(format!("unknown option '{other}'")),
         }
     }
@@ -321,24 +358,37 @@ fn demo(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    match parse(std::env::args().skip(1)) {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
         Ok(None) => {
             print!("{HELP}");
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
-        Ok(Some(args)) => match match args.command {
-            Command::Serve => serve(&args),
-            Command::Demo => demo(&args),
-        } {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("quill: {e}");
-                ExitCode::FAILURE
-            }
-        },
         Err(e) => {
             eprintln!("quill: {e}\n\n{HELP}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match args.command {
+        Command::Serve => serve(&args),
+        Command::Demo => demo(&args),
+        Command::Shell => {
+            return shell::run(&shell::ShellArgs {
+                data_dir: args
+                    .data_dir
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("quill-data")),
+                commands: args.commands.clone(),
+                file: args.file.clone(),
+                on_error_stop: args.on_error_stop,
+            })
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quill: {e}");
+            ExitCode::FAILURE
         }
     }
 }

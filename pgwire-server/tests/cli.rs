@@ -17,6 +17,8 @@ fn help_documents_every_flag() {
     for word in [
         "serve",
         "demo",
+        "shell",
+        "--on-error-stop",
         "--data-dir",
         "--listen",
         "--rows",

@@ -59,7 +59,9 @@ impl ProcArray {
     ) -> (TxnId, T) {
         if !interlocked {
             let (id, t) = assign();
-            std::thread::yield_now();
+            // Wide enough that other threads' snapshots land in the window even on a
+            // loaded machine, so the sabotage is caught every run.
+            std::thread::sleep(std::time::Duration::from_millis(1));
             self.state.lock().running.insert(id);
             return (id, t);
         }

@@ -63,26 +63,11 @@ fn duplicated(cx: &TxnCx<'_>, table: &TableDef, index: &IndexDef, tid: Tid) -> E
         Ok(None) => return StorageError::NoSuchTuple { tid }.into(),
         Err(e) => return e,
     };
-    let names: Vec<&str> = index
-        .columns
-        .iter()
-        .map(|&c| table.columns[c].name.as_str())
-        .collect();
-    let values: Vec<String> = index
-        .columns
-        .iter()
-        .map(|&c| {
-            row.get(c)
-                .and_then(Value::to_text)
-                .unwrap_or_else(|| "null".into())
-        })
-        .collect();
     EngineError::UniqueIndexBuild {
         index: index.name.clone(),
         detail: format!(
-            "Key ({})=({}) is duplicated.",
-            names.join(", "),
-            values.join(", ")
+            "{} is duplicated.",
+            crate::access::key_text(table, index, &row)
         ),
     }
 }
