@@ -285,6 +285,9 @@ pub struct Session {
     cursors: crate::cursor::Cursors,
     /// Whether the running statement waits for a lock (observable from other threads).
     probe: WaitProbe,
+    /// The lock manager's id for the session's session-level (advisory) locks, linked to each
+    /// transaction the session runs; its locks go when the session does.
+    lock_owner: storage::TxnId,
 }
 
 /// A transaction's isolation level (as SHOW names it) and access mode.
@@ -407,7 +410,9 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let activity = db.catalog().activity().register();
+        let lock_owner = db.locks().new_session_owner();
         Session {
+            lock_owner,
             db,
             active: None,
             settings: guc::Settings::default(),
@@ -816,6 +821,7 @@ impl Session {
             &WaitRules::default(),
             &self.probe,
         )?;
+        self.db.locks().link_session(self.lock_owner, me);
         self.activity.set_transaction(true);
         self.active = Some(Active {
             txn,
@@ -1379,6 +1385,7 @@ impl Drop for Session {
         // An open transaction dies with its session, and so do its temporary relations.
         let _ = self.finish(false);
         let _ = self.drop_temp_relations();
+        self.db.locks().release_all(self.lock_owner);
     }
 }
 
