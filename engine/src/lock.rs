@@ -492,7 +492,12 @@ impl LockManager {
         probe: &WaitProbe,
     ) -> Result<()> {
         self.acquire(owner, tag, mode, rules, probe)?;
-        *self.table.lock().counts.entry((owner, tag, mode)).or_insert(0) += 1;
+        *self
+            .table
+            .lock()
+            .counts
+            .entry((owner, tag, mode))
+            .or_insert(0) += 1;
         Ok(())
     }
 

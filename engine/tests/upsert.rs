@@ -21,8 +21,7 @@ fn db() -> (tempfile::TempDir, Database) {
 }
 
 fn exec(s: &mut Session, sql: &str) -> Result<Vec<StatementResult>, String> {
-    s.execute(sql)
-        .map_err(|e| format!("{}: {e}", e.sqlstate()))
+    s.execute(sql).map_err(|e| format!("{}: {e}", e.sqlstate()))
 }
 
 const THREADS: usize = 8;
@@ -33,7 +32,11 @@ fn concurrent_upserts_count_every_increment_without_errors() {
     const KEYS: usize = 3;
     let (_dir, db) = db();
     let mut s = db.session();
-    exec(&mut s, "CREATE TABLE counters (k int PRIMARY KEY, n int NOT NULL)").unwrap();
+    exec(
+        &mut s,
+        "CREATE TABLE counters (k int PRIMARY KEY, n int NOT NULL)",
+    )
+    .unwrap();
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let mut s = db.session();
@@ -107,7 +110,11 @@ fn advisory_locks_exclude_sessions_across_transactions() {
     const ROUNDS: usize = 50;
     let (_dir, db) = db();
     let mut s = db.session();
-    exec(&mut s, "CREATE TABLE shared (x int); INSERT INTO shared VALUES (0)").unwrap();
+    exec(
+        &mut s,
+        "CREATE TABLE shared (x int); INSERT INTO shared VALUES (0)",
+    )
+    .unwrap();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let mut s = db.session();
@@ -134,7 +141,11 @@ fn a_session_ending_releases_its_advisory_locks() {
     let (_dir, db) = db();
     let mut a = db.session();
     let mut b = db.session();
-    exec(&mut a, "SELECT pg_advisory_lock(1), pg_advisory_lock_shared(2, 3)").unwrap();
+    exec(
+        &mut a,
+        "SELECT pg_advisory_lock(1), pg_advisory_lock_shared(2, 3)",
+    )
+    .unwrap();
     exec(&mut a, "BEGIN; SELECT pg_advisory_xact_lock(4)").unwrap();
     let try_all = "SELECT pg_try_advisory_lock(1), pg_try_advisory_lock(2, 3), \
                    pg_try_advisory_lock(4), pg_try_advisory_lock_shared(2, 3)";
@@ -194,8 +205,11 @@ impl Worker {
 fn deadlock_through_a_session_advisory_lock_and_a_row_wait_is_detected() {
     let (_dir, db) = db();
     let mut s = db.session();
-    exec(&mut s, "CREATE TABLE r (id int PRIMARY KEY, v int); INSERT INTO r VALUES (1, 0)")
-        .unwrap();
+    exec(
+        &mut s,
+        "CREATE TABLE r (id int PRIMARY KEY, v int); INSERT INTO r VALUES (1, 0)",
+    )
+    .unwrap();
     let w1 = Worker::new(&db);
     let w2 = Worker::new(&db);
     assert_eq!(
@@ -228,8 +242,11 @@ fn lock_timeout_ends_an_advisory_lock_wait() {
     let mut a = db.session();
     exec(&mut a, "SELECT pg_advisory_lock(5)").unwrap();
     let mut b = db.session();
-    let e = exec(&mut b, "SET lock_timeout = '50ms'; SELECT pg_advisory_lock_shared(5)")
-        .expect_err("times out");
+    let e = exec(
+        &mut b,
+        "SET lock_timeout = '50ms'; SELECT pg_advisory_lock_shared(5)",
+    )
+    .expect_err("times out");
     assert!(e.starts_with("55P03"), "{e}");
     assert_eq!(
         rows(&mut b, "SELECT pg_try_advisory_xact_lock(5)"),

@@ -180,7 +180,10 @@ fn is_default(e: &ast::Expr) -> bool {
 pub(super) type Assignments<'a> = (Vec<(usize, Source)>, Vec<&'a ast::Expr>);
 
 /// The assignments of SET as (column, source) pairs plus the value expressions they use.
-pub(super) fn assignments<'a>(table: &TableDef, list: &'a [ast::Assignment]) -> Result<Assignments<'a>> {
+pub(super) fn assignments<'a>(
+    table: &TableDef,
+    list: &'a [ast::Assignment],
+) -> Result<Assignments<'a>> {
     let mut sets: Vec<(usize, Source)> = Vec::new();
     let mut values = Vec::new();
     for a in list {

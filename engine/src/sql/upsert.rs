@@ -328,7 +328,10 @@ fn by_constraint(table: &TableDef, name: &ast::ObjectName) -> Result<Vec<usize>>
     }
     Err(refused(
         "42704",
-        format!("constraint \"{n}\" for table \"{}\" does not exist", table.name),
+        format!(
+            "constraint \"{n}\" for table \"{}\" does not exist",
+            table.name
+        ),
     ))
 }
 
