@@ -253,3 +253,46 @@ fn lock_timeout_ends_an_advisory_lock_wait() {
         vec![vec!["f"]]
     );
 }
+
+#[test]
+fn prepared_upserts_infer_parameter_types_from_the_columns_they_set() {
+    use engine::{DataType, Value};
+    let (_dir, db) = db();
+    let mut s = db.session();
+    exec(
+        &mut s,
+        "CREATE TABLE acc (id int PRIMARY KEY, balance bigint NOT NULL, note text)",
+    )
+    .unwrap();
+    let sql = "INSERT INTO acc AS a VALUES ($1, $2, 'new') ON CONFLICT (id) \
+               DO UPDATE SET balance = a.balance + $3 WHERE a.note <> $4 RETURNING a.id, a.balance";
+    let (params, cols) = s.describe(sql, &[]).unwrap();
+    assert_eq!(
+        params,
+        vec![
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Int8,
+            DataType::Text
+        ]
+    );
+    assert_eq!(
+        cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["id", "balance"]
+    );
+    let p = s.prepare(sql, &[]).unwrap();
+    // Values of the described types, as the wire server decodes them.
+    let values = [
+        Value::Int4(1),
+        Value::Int8(10),
+        Value::Int8(5),
+        Value::Text("frozen".into()),
+    ];
+    for _ in 0..3 {
+        s.execute_prepared(&p, &values).unwrap();
+    }
+    assert_eq!(
+        rows(&mut s, "SELECT id, balance, note FROM acc"),
+        vec![vec!["1", "20", "new"]]
+    );
+}

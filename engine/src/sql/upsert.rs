@@ -335,6 +335,48 @@ fn by_constraint(table: &TableDef, name: &ast::ObjectName) -> Result<Vec<usize>>
     ))
 }
 
+/// The scope of DO UPDATE's expressions: the target row, then `EXCLUDED`.
+fn update_scope(table: &TableDef, alias: Option<&str>) -> Scope {
+    let mut scope = table_scope(table, alias.map(str::to_owned));
+    scope.cols.extend(table.columns.iter().map(|c| ScopeCol {
+        table: Some(EXCLUDED.to_owned()),
+        name: c.name.clone(),
+        ty: c.ty.clone(),
+        merged: false,
+    }));
+    scope
+}
+
+/// Infers the types of `$n` parameters in DO UPDATE (a value assigned to a column takes
+/// its type, WHERE is boolean), for describing a prepared INSERT.
+pub(super) fn describe(
+    binder: &mut Binder<'_>,
+    table: &TableDef,
+    alias: Option<&str>,
+    on: &ast::OnInsert,
+) -> Result<()> {
+    let ast::OnInsert::OnConflict(ast::OnConflict {
+        action: ast::OnConflictAction::DoUpdate(du),
+        ..
+    }) = on
+    else {
+        return Ok(());
+    };
+    let scope = update_scope(table, alias);
+    let (sets, asts) = assignments(table, &du.assignments)?;
+    for (col, src) in &sets {
+        if let Source::Value(i) = src {
+            let (x, t) = binder.bind_expr(asts[*i], &scope, &mut None)?;
+            binder.infer_param(&x, &t, &table.columns[*col].ty);
+        }
+    }
+    if let Some(w) = &du.selection {
+        let (x, t) = binder.bind_expr(w, &scope, &mut None)?;
+        binder.infer_param(&x, &t, &DataType::Bool);
+    }
+    Ok(())
+}
+
 /// Binds DO UPDATE: SET values and WHERE over the target row (named by the table or its
 /// alias) followed by `EXCLUDED`; an unqualified column name is ambiguous between them, as
 /// in PostgreSQL.
@@ -344,14 +386,7 @@ fn bind_update(
     alias: Option<&str>,
     du: &ast::DoUpdate,
 ) -> Result<DoUpdate> {
-    let mut scope = table_scope(table, alias.map(str::to_owned));
-    scope.cols.extend(table.columns.iter().map(|c| ScopeCol {
-        table: Some(EXCLUDED.to_owned()),
-        name: c.name.clone(),
-        ty: c.ty.clone(),
-        merged: false,
-    }));
-    let scope: Scope = scope;
+    let scope = update_scope(table, alias);
     let (sets, asts) = assignments(table, &du.assignments)?;
     let mut binder = Binder::new(cx.catalog, param_types(cx.params));
     let mut values = Vec::with_capacity(asts.len());
