@@ -715,4 +715,38 @@ mod tests {
         lm.release_all(TxnId(1));
         h.join().unwrap().unwrap();
     }
+
+    #[test]
+    fn a_session_owner_and_its_transaction_never_conflict_and_holds_are_counted() {
+        let lm = Arc::new(LockManager::new());
+        let p = WaitProbe::new();
+        let nowait = WaitRules {
+            nowait: true,
+            ..rules()
+        };
+        let tag = LockTag::Advisory(0, 1, 1);
+        let (owner, txn, other) = (lm.new_session_owner(), TxnId(1), TxnId(2));
+        lm.link_session(owner, txn);
+        assert_eq!(lm.session_of(txn), Some(owner));
+        // Counted: two acquisitions need two releases.
+        for _ in 0..2 {
+            lm.acquire_counted(owner, tag, LockMode::Exclusive, &nowait, &p)
+                .unwrap();
+        }
+        // The session's own transaction does not conflict with it; another does.
+        lm.acquire(txn, tag, LockMode::Exclusive, &nowait, &p)
+            .unwrap();
+        assert!(lm
+            .acquire(other, tag, LockMode::Share, &nowait, &p)
+            .is_err());
+        lm.release_all(txn);
+        assert_eq!(lm.session_of(txn), None);
+        assert!(lm.release_counted(owner, tag, LockMode::Exclusive));
+        assert!(lm.holds(owner, tag, LockMode::Exclusive));
+        assert!(lm.release_counted(owner, tag, LockMode::Exclusive));
+        assert!(!lm.release_counted(owner, tag, LockMode::Exclusive));
+        lm.acquire(other, tag, LockMode::Share, &nowait, &p)
+            .unwrap();
+        lm.release_all(other);
+    }
 }
