@@ -151,6 +151,10 @@ pub enum EngineError {
     /// PostgreSQL's SQLSTATE and message.
     #[error("{message}")]
     Locking { code: &'static str, message: String },
+    /// An `INSERT … ON CONFLICT` refused (no arbiter index, an unknown constraint, a row
+    /// changed twice), with PostgreSQL's SQLSTATE and message.
+    #[error("{message}")]
+    OnConflict { code: &'static str, message: String },
     #[error("statement is too complex (nested too deeply)")]
     TooComplex,
     #[error("internal error: {reason}")]
@@ -253,6 +257,7 @@ impl EngineError {
             EngineError::TooComplex => "54001",
             EngineError::Function { code, .. } => code,
             EngineError::Locking { code, .. } => code,
+            EngineError::OnConflict { code, .. } => code,
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::InTransactionBlock { .. } => "25001",
@@ -317,6 +322,9 @@ impl EngineError {
                 "No function matches the given name and argument types. You might need to add explicit type casts.",
             ),
             EngineError::InvalidSetting { hint, .. } => *hint,
+            EngineError::OnConflict { code: "21000", .. } => Some(
+                "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+            ),
             _ => None,
         }
     }

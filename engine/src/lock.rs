@@ -18,6 +18,15 @@
 //! conflicting modes) through itself, which it breaks by failing with 40P01. While it waits,
 //! its session's [`WaitProbe`] says so.
 //!
+//! **Sessions.** Advisory locks may be held by a session across its transactions
+//! (`pg_advisory_lock`). Such locks are held by the session's *owner id*
+//! ([`LockManager::new_session_owner`], above every transaction id), which is linked to the
+//! session's running transaction ([`LockManager::link_session`]): the two never conflict
+//! with each other, and the deadlock search passes from one to the other (a session holding
+//! an advisory lock waits for whatever its transaction waits for). Session-held locks count
+//! re-entrant acquisitions as PostgreSQL does; they are released by explicit unlocks or when
+//! the session ends ([`LockManager::release_all`] of the owner).
+//!
 //! Lock order: this manager's mutex is a leaf; it is never held while taking another lock,
 //! a page latch or the catalog mutex.
 
@@ -134,6 +143,10 @@ pub enum LockTag {
     /// A tuple version (file, page, slot): a row lock, in the mode standing for its
     /// strength (see [`crate::row_lock`]); writers hold it while they set the version's xmax.
     Tuple(u32, u32, u16),
+    /// An advisory lock (`pg_advisory_lock`): two 32-bit halves of its key and the key's form
+    /// (1: one bigint, high half first; 2: two integers), as PostgreSQL's `classid`, `objid`
+    /// and `objsubid`, so `(bigint 1)` and `(0, 1)` are different locks.
+    Advisory(u32, u32, u8),
 }
 
 /// How long and whether to wait.
@@ -186,51 +199,58 @@ struct LockState {
 }
 
 impl LockState {
-    /// Whether `who` may take `mode` now.
-    fn grantable(&self, who: TxnId, mode: LockMode) -> bool {
+    /// Whether `who` (linked to `alias`, its session's other id, which never conflicts with
+    /// it) may take `mode` now.
+    fn grantable(&self, who: TxnId, alias: Option<TxnId>, mode: LockMode) -> bool {
         let c = mode.conflicts();
-        if self.holders.iter().any(|(&h, &m)| h != who && m & c != 0) {
+        let other = |h: TxnId| h != who && Some(h) != alias;
+        if self.holders.iter().any(|(&h, &m)| other(h) && m & c != 0) {
             return false;
         }
-        if self.holders.contains_key(&who) {
+        if self.holders.keys().any(|&h| !other(h)) {
             return true;
         }
         self.queue
             .iter()
             .take_while(|(w, _)| *w != who)
-            .all(|(w, m)| *w == who || m.bit() & c == 0)
+            .all(|(w, m)| !other(*w) || m.bit() & c == 0)
     }
 
     /// Whether `who`, which holds modes of this lock and asks for `mode`, would wait for a
     /// queued request that itself waits for what `who` holds: a deadlock on this one lock
     /// (two holders of a shared mode both upgrading), reported at once as PostgreSQL's
     /// early deadlock detection does.
-    fn upgrade_deadlock(&self, who: TxnId, mode: LockMode) -> bool {
+    fn upgrade_deadlock(&self, who: TxnId, alias: Option<TxnId>, mode: LockMode) -> bool {
         let mine = self.holders.get(&who).copied().unwrap_or(0);
         if mine == 0 {
             return false;
         }
         self.queue.iter().any(|(w, m)| {
             let theirs = self.holders.get(w).copied().unwrap_or(0);
-            *w != who && m.conflicts() & mine != 0 && mode.conflicts() & theirs != 0
+            *w != who
+                && Some(*w) != alias
+                && m.conflicts() & mine != 0
+                && mode.conflicts() & theirs != 0
         })
     }
 
-    /// The transactions `who`'s request for `mode` waits for.
-    fn blockers(&self, who: TxnId, mode: LockMode) -> Vec<TxnId> {
+
+    /// The holders and waiters `who`'s request for `mode` waits for.
+    fn blockers(&self, who: TxnId, alias: Option<TxnId>, mode: LockMode) -> Vec<TxnId> {
         let c = mode.conflicts();
+        let other = |h: TxnId| h != who && Some(h) != alias;
         let mut out: Vec<TxnId> = self
             .holders
             .iter()
-            .filter(|(&h, &m)| h != who && m & c != 0)
+            .filter(|(&h, &m)| other(h) && m & c != 0)
             .map(|(&h, _)| h)
             .collect();
-        if !self.holders.contains_key(&who) {
+        if !self.holders.keys().any(|&h| !other(h)) {
             out.extend(
                 self.queue
                     .iter()
                     .take_while(|(w, _)| *w != who)
-                    .filter(|(w, m)| *w != who && m.bit() & c != 0)
+                    .filter(|(w, m)| other(*w) && m.bit() & c != 0)
                     .map(|(w, _)| *w),
             );
         }
@@ -245,6 +265,10 @@ struct LockTable {
     held: HashMap<TxnId, HashSet<LockTag>>,
     /// What each waiting transaction waits for.
     waiting: HashMap<TxnId, (LockTag, LockMode)>,
+    /// A session's owner id and its running transaction's id, each mapped to the other.
+    links: HashMap<TxnId, TxnId>,
+    /// Re-entrant acquisitions of session-held locks: (owner, tag, mode) → count (> 0).
+    counts: HashMap<(TxnId, LockTag, LockMode), u32>,
 }
 
 impl LockTable {
@@ -254,27 +278,55 @@ impl LockTable {
         self.held.entry(who).or_default().insert(tag);
     }
 
-    /// Whether `start`'s wait closes a cycle of waits back to itself.
+    /// Whether `start`'s wait closes a cycle of waits back to itself. A session's owner id
+    /// and its transaction's id are one node: each waits for what the other waits for.
     fn in_deadlock(&self, start: TxnId) -> bool {
+        let me = self.links.get(&start).copied();
         let mut stack = vec![start];
         let mut seen = HashSet::new();
         while let Some(t) = stack.pop() {
-            let Some((tag, mode)) = self.waiting.get(&t) else {
-                continue;
-            };
-            let Some(st) = self.locks.get(tag) else {
-                continue;
-            };
-            for b in st.blockers(t, *mode) {
-                if b == start {
-                    return true;
-                }
-                if seen.insert(b) {
-                    stack.push(b);
+            let link = self.links.get(&t).copied();
+            for w in std::iter::once(t).chain(link) {
+                let Some((tag, mode)) = self.waiting.get(&w) else {
+                    continue;
+                };
+                let Some(st) = self.locks.get(tag) else {
+                    continue;
+                };
+                for b in st.blockers(w, self.links.get(&w).copied(), *mode) {
+                    if b == start || Some(b) == me {
+                        return true;
+                    }
+                    if seen.insert(b) {
+                        stack.push(b);
+                    }
                 }
             }
         }
         false
+    }
+
+    /// Removes `mode` of `who` on `tag` (the whole hold when no mode is left).
+    fn drop_mode(&mut self, who: TxnId, tag: LockTag, mode: LockMode) {
+        let Some(st) = self.locks.get_mut(&tag) else {
+            return;
+        };
+        let left = match st.holders.get_mut(&who) {
+            Some(m) => {
+                *m &= !mode.bit();
+                *m
+            }
+            None => return,
+        };
+        if left == 0 {
+            st.holders.remove(&who);
+            if let Some(h) = self.held.get_mut(&who) {
+                h.remove(&tag);
+            }
+        }
+        if st.holders.is_empty() && st.queue.is_empty() {
+            self.locks.remove(&tag);
+        }
     }
 
     fn dequeue(&mut self, who: TxnId, tag: LockTag) {
@@ -322,7 +374,11 @@ impl LockManager {
         {
             return Ok(());
         }
-        if t.locks.get(&tag).is_none_or(|st| st.grantable(who, mode)) {
+        let alias = t.links.get(&who).copied();
+        if t.locks
+            .get(&tag)
+            .is_none_or(|st| st.grantable(who, alias, mode))
+        {
             t.grant(who, tag, mode);
             return Ok(());
         }
@@ -331,7 +387,7 @@ impl LockManager {
         }
         if t.locks
             .get(&tag)
-            .is_some_and(|st| st.upgrade_deadlock(who, mode))
+            .is_some_and(|st| st.upgrade_deadlock(who, alias, mode))
         {
             return Err(EngineError::Deadlock);
         }
@@ -341,7 +397,11 @@ impl LockManager {
         let started = Instant::now();
         let mut deadlock_checked = false;
         let outcome = loop {
-            if t.locks.get(&tag).is_some_and(|st| st.grantable(who, mode)) {
+            let alias = t.links.get(&who).copied();
+            if t.locks
+                .get(&tag)
+                .is_some_and(|st| st.grantable(who, alias, mode))
+            {
                 break Ok(());
             }
             if let Err(e) = crate::interrupt::check() {
@@ -386,9 +446,14 @@ impl LockManager {
         self.changed.notify_all();
     }
 
-    /// Releases every lock of `who` (its transaction ended).
+    /// Releases every lock of `who` (its transaction ended, or the session whose owner id
+    /// it is), and its link to its session.
     pub fn release_all(&self, who: TxnId) {
         let mut t = self.table.lock();
+        if let Some(other) = t.links.remove(&who) {
+            t.links.remove(&other);
+        }
+        t.counts.retain(|(h, _, _), _| *h != who);
         for tag in t.held.remove(&who).unwrap_or_default() {
             if let Some(st) = t.locks.get_mut(&tag) {
                 st.holders.remove(&who);
@@ -418,6 +483,84 @@ impl LockManager {
             .is_some_and(|st| st.holders.contains_key(&who))
     }
 
+    /// A new session's owner id, which holds its session-level locks (never a transaction
+    /// id: those count up from 1, owner ids from 2^62).
+    pub fn new_session_owner(&self) -> TxnId {
+        use std::sync::atomic::AtomicU64;
+        static NEXT: AtomicU64 = AtomicU64::new(1 << 62);
+        TxnId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Links session owner `owner` to its transaction `txn`, which has just begun (the link
+    /// ends when either is released with [`LockManager::release_all`]).
+    pub fn link_session(&self, owner: TxnId, txn: TxnId) {
+        let mut t = self.table.lock();
+        if let Some(old) = t.links.insert(owner, txn) {
+            t.links.remove(&old);
+        }
+        t.links.insert(txn, owner);
+    }
+
+    /// The owner id of the session running transaction `txn`, if linked.
+    pub fn session_of(&self, txn: TxnId) -> Option<TxnId> {
+        self.table.lock().links.get(&txn).copied()
+    }
+
+    /// Takes `mode` on `tag` for session owner `owner` once more (each acquisition needs its
+    /// own [`LockManager::release_counted`]).
+    pub fn acquire_counted(
+        &self,
+        owner: TxnId,
+        tag: LockTag,
+        mode: LockMode,
+        rules: &WaitRules,
+        probe: &WaitProbe,
+    ) -> Result<()> {
+        self.acquire(owner, tag, mode, rules, probe)?;
+        *self
+            .table
+            .lock()
+            .counts
+            .entry((owner, tag, mode))
+            .or_insert(0) += 1;
+        Ok(())
+    }
+
+    /// Gives back one acquisition of `mode` on `tag` by `owner`; the lock goes with the last.
+    /// False when `owner` holds none.
+    pub fn release_counted(&self, owner: TxnId, tag: LockTag, mode: LockMode) -> bool {
+        let mut t = self.table.lock();
+        let key = (owner, tag, mode);
+        let Some(n) = t.counts.get_mut(&key) else {
+            return false;
+        };
+        *n -= 1;
+        if *n == 0 {
+            t.counts.remove(&key);
+            t.drop_mode(owner, tag, mode);
+            drop(t);
+            self.changed.notify_all();
+        }
+        true
+    }
+
+    /// Releases every counted lock of `owner` whose tag `which` selects.
+    pub fn release_counted_all(&self, owner: TxnId, which: impl Fn(&LockTag) -> bool) {
+        let mut t = self.table.lock();
+        let gone: Vec<(TxnId, LockTag, LockMode)> = t
+            .counts
+            .keys()
+            .filter(|(h, tag, _)| *h == owner && which(tag))
+            .copied()
+            .collect();
+        for key in gone {
+            t.counts.remove(&key);
+            t.drop_mode(key.0, key.1, key.2);
+        }
+        drop(t);
+        self.changed.notify_all();
+    }
+
     /// Whether transaction `id` holds its own transaction lock (it is known to the manager).
     pub fn is_registered(&self, id: TxnId) -> bool {
         let t = self.table.lock();
@@ -436,6 +579,7 @@ fn lock_unavailable(tag: LockTag) -> EngineError {
             LockTag::Relation(_) | LockTag::Catalog | LockTag::Serializable => {
                 "could not obtain lock on relation".into()
             }
+            LockTag::Advisory(..) => "could not obtain advisory lock".into(),
         },
     }
 }
@@ -626,5 +770,39 @@ mod tests {
         assert_eq!(e.sqlstate(), "40P01");
         lm.release_all(TxnId(2));
         h.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn a_session_owner_and_its_transaction_never_conflict_and_holds_are_counted() {
+        let lm = Arc::new(LockManager::new());
+        let p = WaitProbe::new();
+        let nowait = WaitRules {
+            nowait: true,
+            ..rules()
+        };
+        let tag = LockTag::Advisory(0, 1, 1);
+        let (owner, txn, other) = (lm.new_session_owner(), TxnId(1), TxnId(2));
+        lm.link_session(owner, txn);
+        assert_eq!(lm.session_of(txn), Some(owner));
+        // Counted: two acquisitions need two releases.
+        for _ in 0..2 {
+            lm.acquire_counted(owner, tag, LockMode::Exclusive, &nowait, &p)
+                .unwrap();
+        }
+        // The session's own transaction does not conflict with it; another does.
+        lm.acquire(txn, tag, LockMode::Exclusive, &nowait, &p)
+            .unwrap();
+        assert!(lm
+            .acquire(other, tag, LockMode::Share, &nowait, &p)
+            .is_err());
+        lm.release_all(txn);
+        assert_eq!(lm.session_of(txn), None);
+        assert!(lm.release_counted(owner, tag, LockMode::Exclusive));
+        assert!(lm.holds(owner, tag, LockMode::Exclusive));
+        assert!(lm.release_counted(owner, tag, LockMode::Exclusive));
+        assert!(!lm.release_counted(owner, tag, LockMode::Exclusive));
+        lm.acquire(other, tag, LockMode::Share, &nowait, &p)
+            .unwrap();
+        lm.release_all(other);
     }
 }

@@ -295,6 +295,9 @@ pub struct Session {
     cursors: crate::cursor::Cursors,
     /// Whether the running statement waits for a lock (observable from other threads).
     probe: WaitProbe,
+    /// The lock manager's id for the session's session-level (advisory) locks, linked to each
+    /// transaction the session runs; its locks go when the session does.
+    lock_owner: storage::TxnId,
 }
 
 /// Statements that read and write rows but change no definition: they run beside other
@@ -356,7 +359,9 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let activity = db.catalog().activity().register();
+        let lock_owner = db.locks().new_session_owner();
         Session {
+            lock_owner,
             db,
             active: None,
             settings: guc::Settings::default(),
@@ -790,6 +795,7 @@ impl Session {
             &WaitRules::default(),
             &self.probe,
         )?;
+        self.db.locks().link_session(self.lock_owner, me);
         self.activity.set_transaction(true);
         let mode = self.default_mode();
         if explicit {
@@ -1224,6 +1230,7 @@ impl Drop for Session {
         // An open transaction dies with its session, and so do its temporary relations.
         let _ = self.finish(false);
         let _ = self.drop_temp_relations();
+        self.db.locks().release_all(self.lock_owner);
     }
 }
 

@@ -28,10 +28,17 @@ pub fn describe(
         }
         S::Insert(ins) => {
             super::dml::describe_insert(ins, &mut binder)?;
-            match (&ins.table, ins.returning.as_deref()) {
-                (ast::TableObject::TableName(name), Some(items)) => {
+            let alias = ins.table_alias.as_ref().map(|a| ident_name(&a.alias));
+            match &ins.table {
+                ast::TableObject::TableName(name) => {
                     let table = table(catalog, name)?;
-                    returning(&mut binder, &table, None, items)?
+                    if let Some(on) = &ins.on {
+                        super::upsert::describe(&mut binder, &table, alias.as_deref(), on)?;
+                    }
+                    match ins.returning.as_deref() {
+                        Some(items) => returning(&mut binder, &table, alias, items)?,
+                        None => Vec::new(),
+                    }
                 }
                 _ => Vec::new(),
             }

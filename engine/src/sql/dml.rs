@@ -143,20 +143,43 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let table = table_of(cx, name)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let targets = insert_targets(&table, &ins.columns)?;
+    // `INSERT INTO t AS a`: the alias names the table in ON CONFLICT and RETURNING.
+    let alias = ins.table_alias.as_ref().map(|a| ident_name(&a.alias));
+    let mut upsert = match &ins.on {
+        Some(on) => Some(super::upsert::Upsert::bind(
+            cx,
+            &table,
+            alias.as_deref(),
+            on,
+        )?),
+        None => None,
+    };
+    // Stores one row (or lets ON CONFLICT decide); returns the row written, if any.
+    let mut put = |cx: &mut TxnCx<'_>, row: Row| -> Result<Option<Row>> {
+        match upsert.as_mut() {
+            Some(u) => u.apply(cx, &table, &row),
+            None => {
+                store_row(cx, &table, &row)?;
+                Ok(Some(row))
+            }
+        }
+    };
     let Some(source) = &ins.source else {
         // INSERT ... DEFAULT VALUES: one row of defaults.
         let row = (0..table.columns.len())
             .map(|c| default_value(cx, &table, c))
             .collect::<Result<Vec<_>>>()?;
-        store_row(cx, &table, &row)?;
-        let out = completed(
+        let written: Vec<Row> = put(cx, row)?.into_iter().collect();
+        let n = written.len() as u64;
+        let out = completed_as(
             cx,
             &table,
+            alias,
             ins.returning.as_deref(),
-            vec![row],
-            "INSERT 0 1".into(),
+            written,
+            format!("INSERT 0 {n}"),
         )?;
-        return Ok((out, 1));
+        return Ok((out, n));
     };
     // DEFAULT in VALUES, and VALUES typed by their target columns.
     let (plan, cols, defaults) = bind_insert_source(cx, source, &table, &targets)?;
@@ -189,15 +212,18 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 _ => default_value(cx, &table, c)?,
             });
         }
-        store_row(cx, &table, &row)?;
+        let Some(row) = put(cx, row)? else {
+            continue;
+        };
         if ins.returning.is_some() {
             returned.push(row);
         }
         n += 1;
     }
-    let out = completed(
+    let out = completed_as(
         cx,
         &table,
+        alias,
         ins.returning.as_deref(),
         returned,
         format!("INSERT 0 {n}"),
@@ -396,8 +422,20 @@ pub(super) fn completed(
     rows: Vec<Row>,
     tag: String,
 ) -> Result<Outcome> {
+    completed_as(cx, table, None, items, rows, tag)
+}
+
+/// [`completed`] for a table named `alias` in RETURNING.
+pub(super) fn completed_as(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    alias: Option<String>,
+    items: Option<&[ast::SelectItem]>,
+    rows: Vec<Row>,
+    tag: String,
+) -> Result<Outcome> {
     match items {
-        Some(items) => returning(cx, table, items, rows),
+        Some(items) => returning(cx, table, alias, items, rows),
         None => Ok(Outcome::Command { tag }),
     }
 }
@@ -405,10 +443,11 @@ pub(super) fn completed(
 fn returning(
     cx: &TxnCx<'_>,
     table: &TableDef,
+    alias: Option<String>,
     items: &[ast::SelectItem],
     rows: Vec<Row>,
 ) -> Result<Outcome> {
-    let scope = table_scope(table, None);
+    let scope = table_scope(table, alias);
     let mut binder = Binder::new(cx.catalog, param_types(cx.params));
     let mut exprs = Vec::new();
     let mut columns = Vec::new();

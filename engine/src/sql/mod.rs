@@ -29,6 +29,7 @@ pub mod setfunc;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;
+mod upsert;
 pub(crate) mod vacuum_syntax;
 pub mod window;
 

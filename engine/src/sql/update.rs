@@ -24,7 +24,7 @@ use std::sync::Arc;
 use storage::Tid;
 
 /// Where an assigned value comes from.
-enum Source {
+pub(super) enum Source {
     Default,
     /// The n-th bound value expression.
     Value(usize),
@@ -177,10 +177,13 @@ fn is_default(e: &ast::Expr) -> bool {
 }
 
 /// SET's (column, source) pairs and the value expressions they use.
-type Assignments<'a> = (Vec<(usize, Source)>, Vec<&'a ast::Expr>);
+pub(super) type Assignments<'a> = (Vec<(usize, Source)>, Vec<&'a ast::Expr>);
 
 /// The assignments of SET as (column, source) pairs plus the value expressions they use.
-fn assignments<'a>(table: &TableDef, list: &'a [ast::Assignment]) -> Result<Assignments<'a>> {
+pub(super) fn assignments<'a>(
+    table: &TableDef,
+    list: &'a [ast::Assignment],
+) -> Result<Assignments<'a>> {
     let mut sets: Vec<(usize, Source)> = Vec::new();
     let mut values = Vec::new();
     for a in list {

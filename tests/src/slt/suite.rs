@@ -309,6 +309,7 @@ macro_rules! pg_suite_tests {
     ($check:path) => {
         $crate::slt_file_tests! {
             $crate::slt::suite::Corpus::Pg, $check;
+            advisory_locks => "advisory_locks.slt",
             aggregates => "aggregates.slt",
             alter_table => "alter_table.slt",
             arrays => "arrays.slt",
@@ -344,6 +345,7 @@ macro_rules! pg_suite_tests {
             transactions => "transactions.slt",
             types => "types.slt",
             update_delete => "update_delete.slt",
+            upsert => "upsert.slt",
             values => "values.slt",
             views => "views.slt",
             window => "window.slt",

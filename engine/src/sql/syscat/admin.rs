@@ -168,6 +168,7 @@ pub fn is_runtime(func: SysFunc) -> bool {
             | SysFunc::TxidCurrent
             | SysFunc::PgCurrentWalLsn
             | SysFunc::PgPostmasterStartTime
+            | SysFunc::Advisory(_)
     )
 }
 
@@ -312,6 +313,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value], cx: &ExecCx<'_>) -> Res
             Value::Text(format!("{:X}/{:X}", lsn >> 32, lsn & 0xFFFF_FFFF))
         }
         SysFunc::PgPostmasterStartTime => Value::Timestamptz(s.started),
+        SysFunc::Advisory(a) => super::advisory::call(a, args, cx)?,
         _ => {
             return Err(EngineError::Internal {
                 reason: "not a runtime function",

@@ -55,6 +55,8 @@ pub enum SysFunc {
     TxidCurrent,
     PgCurrentWalLsn,
     PgPostmasterStartTime,
+    /// An advisory lock function (`pg_advisory_lock`, …).
+    Advisory(super::advisory::Advisory),
     PgRelationIsPublishable,
     PgGetStatisticsobjdefColumns,
     PgGetFunctionResult,
@@ -365,6 +367,7 @@ pub fn all_functions() -> impl Iterator<Item = &'static FuncInfo> {
     CATALOG_FUNCTIONS
         .iter()
         .chain(super::admin::ADMIN_FUNCTIONS.iter())
+        .chain(super::advisory::ADVISORY_FUNCTIONS.iter())
 }
 
 /// The overloads of a catalog function, if `name` is one.
@@ -755,7 +758,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         | F::PgDatabaseSize
         | F::TxidCurrent
         | F::PgCurrentWalLsn
-        | F::PgPostmasterStartTime => {
+        | F::PgPostmasterStartTime
+        | F::Advisory(_) => {
             return Err(EngineError::Internal {
                 reason: "runtime function evaluated without its context",
             })

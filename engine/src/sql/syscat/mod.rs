@@ -10,6 +10,7 @@
 //! as the definitions are.
 
 mod admin;
+mod advisory;
 mod columns;
 pub mod funcs;
 mod infoschema;
