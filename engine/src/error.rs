@@ -155,6 +155,15 @@ pub enum EngineError {
     TooComplex,
     #[error("internal error: {reason}")]
     Internal { reason: &'static str },
+    /// An error PostgreSQL reports with a DETAIL (and maybe a HINT): foreign key
+    /// violations (23503) and the objects depending on a referenced table (2BP01, 0A000).
+    #[error("{message}")]
+    Detailed {
+        code: &'static str,
+        message: String,
+        detail: String,
+        hint: Option<String>,
+    },
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("role \"{name}\" already exists")]
@@ -250,6 +259,7 @@ impl EngineError {
             EngineError::ActiveTransaction => "25001",
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
+            EngineError::Detailed { code, .. } => code,
             EngineError::TooComplex => "54001",
             EngineError::Function { code, .. } => code,
             EngineError::Locking { code, .. } => code,
@@ -302,12 +312,13 @@ impl EngineError {
         match self.unlocated() {
             EngineError::Type(t) => t.detail(),
             EngineError::UniqueIndexBuild { detail, .. } => Some(detail),
+            EngineError::Detailed { detail, .. } => Some(detail),
             _ => None,
         }
     }
 
     /// PostgreSQL's HINT line for this error, if it has one.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<&str> {
         match self.unlocated() {
             EngineError::Type(TypeError::UndefinedOperator { .. }) => Some(
                 "No operator matches the given name and argument types. You might need to add explicit type casts.",
@@ -316,6 +327,7 @@ impl EngineError {
                 "No function matches the given name and argument types. You might need to add explicit type casts.",
             ),
             EngineError::InvalidSetting { hint, .. } => *hint,
+            EngineError::Detailed { hint, .. } => hint.as_deref(),
             _ => None,
         }
     }

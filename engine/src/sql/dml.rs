@@ -148,7 +148,12 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         let row = (0..table.columns.len())
             .map(|c| default_value(cx, &table, c))
             .collect::<Result<Vec<_>>>()?;
-        store_row(cx, &table, &row)?;
+        let tid = store_row(cx, &table, &row)?;
+        if !table.foreign_keys.is_empty() {
+            let work =
+                super::fkey::enforce::Work::Inserted(table.clone(), vec![(tid, row.clone())]);
+            super::fkey::enforce::run(cx, work)?;
+        }
         let out = completed(
             cx,
             &table,
@@ -173,6 +178,8 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let ignored = identity_overrides(&table, &targets, ins.overriding, rows.len(), &defaults)?;
     let mut n = 0u64;
     let mut returned = Vec::new();
+    // Rows to check against the table's foreign keys once all are stored.
+    let mut stored = Vec::new();
     for (ri, src) in rows.iter().enumerate() {
         let mut row = Vec::with_capacity(table.columns.len());
         for c in 0..table.columns.len() {
@@ -189,11 +196,20 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 _ => default_value(cx, &table, c)?,
             });
         }
-        store_row(cx, &table, &row)?;
+        let tid = store_row(cx, &table, &row)?;
+        if !table.foreign_keys.is_empty() {
+            stored.push((tid, row.clone()));
+        }
         if ins.returning.is_some() {
             returned.push(row);
         }
         n += 1;
+    }
+    if !stored.is_empty() {
+        super::fkey::enforce::run(
+            cx,
+            super::fkey::enforce::Work::Inserted(table.clone(), stored),
+        )?;
     }
     let out = completed(
         cx,
