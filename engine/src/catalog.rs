@@ -3,7 +3,7 @@
 //!
 //! Every relation is one row of the catalog heap (data file [`CATALOG_FILE`]); the row holds
 //! the whole definition (columns with types, defaults, NOT NULL and identity, indexes with
-//! their data files, CHECK constraints, a view's query, a sequence's options). A sequence's
+//! their data files, CHECK and FOREIGN KEY constraints, a view's query, a sequence's options). A sequence's
 //! current value is not in its row: it changes outside transactions (see `sequence`). A CREATE inserts the row and a DROP deletes it in the
 //! statement's transaction, so a rollback (or a crash before commit) leaves nothing behind.
 //!
@@ -82,6 +82,66 @@ pub struct CheckDef {
     pub expr: String,
 }
 
+/// What a foreign key does to referencing rows when a referenced key is deleted or updated
+/// (`confdeltype` / `confupdtype`: a, r, c, n, d).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// The action's letter in pg_constraint.
+    pub fn code(self) -> char {
+        match self {
+            FkAction::NoAction => 'a',
+            FkAction::Restrict => 'r',
+            FkAction::Cascade => 'c',
+            FkAction::SetNull => 'n',
+            FkAction::SetDefault => 'd',
+        }
+    }
+
+    fn from_code(c: u8) -> Result<FkAction> {
+        Ok(match c {
+            b'a' => FkAction::NoAction,
+            b'r' => FkAction::Restrict,
+            b'c' => FkAction::Cascade,
+            b'n' => FkAction::SetNull,
+            b'd' => FkAction::SetDefault,
+            _ => return Err(corrupt("unknown foreign key action")),
+        })
+    }
+}
+
+/// A FOREIGN KEY constraint, kept in the definition of the referencing table.
+///
+/// Invariants: `columns` and `ref_columns` have the same length; the referenced columns
+/// are exactly the columns (as a set) of a unique index of the table with OID `ref_table`;
+/// `ref_table` names a table of the catalog while the constraint exists (dropping that
+/// table drops the constraint first or is refused).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignKeyDef {
+    pub name: String,
+    /// The constraint's OID (pg_constraint).
+    pub oid: u32,
+    /// Referencing columns, by position in this table.
+    pub columns: Vec<usize>,
+    /// OID of the referenced table (it may be this table).
+    pub ref_table: u32,
+    /// Referenced columns, by position in the referenced table, pairwise with `columns`.
+    pub ref_columns: Vec<usize>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// MATCH FULL (otherwise MATCH SIMPLE).
+    pub match_full: bool,
+    /// Every row was checked (false after ADD … NOT VALID until VALIDATE CONSTRAINT).
+    pub validated: bool,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableDef {
     pub oid: u32,
@@ -100,6 +160,8 @@ pub struct TableDef {
     pub temp: u32,
     /// What the end of each transaction does to a temporary table.
     pub on_commit: OnCommit,
+    /// FOREIGN KEY constraints of this table (as the referencing side).
+    pub foreign_keys: Vec<ForeignKeyDef>,
 }
 
 /// A temporary table's ON COMMIT action (PRESERVE ROWS for every other relation).
@@ -132,6 +194,17 @@ impl TableDef {
 
     pub fn is_temp(&self) -> bool {
         self.temp != 0
+    }
+
+    /// Whether a constraint of this table (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY) is
+    /// called `name`.
+    pub fn has_constraint(&self, name: &str) -> bool {
+        self.checks.iter().any(|c| c.name == name)
+            || self.foreign_keys.iter().any(|f| f.name == name)
+            || self
+                .indexes
+                .iter()
+                .any(|i| (i.unique || i.primary) && i.name == name)
     }
 
     fn key(&self) -> Key {
@@ -296,6 +369,9 @@ impl Catalog {
             max_file = max_file.max(ix.file);
             max_oid = max_oid.max(ix.oid);
         }
+        for fk in &def.foreign_keys {
+            max_oid = max_oid.max(fk.oid);
+        }
         self.next_file = self.next_file.max(max_file + 1);
         self.next_oid = self.next_oid.max(max_oid + 1);
     }
@@ -342,6 +418,27 @@ impl Catalog {
             .iter()
             .filter(move |((ns, _), _)| *ns == 0 || *ns == viewer)
             .map(|(_, (d, _))| d)
+    }
+
+    /// The relation with OID `oid`, in any namespace.
+    pub fn by_oid(&self, oid: u32) -> Option<Arc<TableDef>> {
+        self.tables
+            .values()
+            .find(|(d, _)| d.oid == oid)
+            .map(|(d, _)| d.clone())
+    }
+
+    /// Every (referencing table, foreign key) whose referenced table has OID `oid`.
+    pub fn referencing(&self, oid: u32) -> Vec<(Arc<TableDef>, ForeignKeyDef)> {
+        let mut out = Vec::new();
+        for (d, _) in self.tables.values() {
+            for fk in &d.foreign_keys {
+                if fk.ref_table == oid {
+                    out.push((d.clone(), fk.clone()));
+                }
+            }
+        }
+        out
     }
 
     /// Finds the table owning an index called `name` (qualified as in [`Catalog::get`]).
@@ -493,7 +590,7 @@ impl Writer {
 }
 
 fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![4]); // format version
+    let mut w = Writer(vec![5]); // format version
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -544,6 +641,20 @@ fn encode(def: &TableDef) -> Vec<u8> {
         OnCommit::DeleteRows => 1,
         OnCommit::Drop => 2,
     });
+    w.u32(def.foreign_keys.len() as u32);
+    for fk in &def.foreign_keys {
+        w.str(&fk.name);
+        w.u32(fk.oid);
+        w.u32(fk.columns.len() as u32);
+        for (&c, &r) in fk.columns.iter().zip(&fk.ref_columns) {
+            w.u32(c as u32);
+            w.u32(r as u32);
+        }
+        w.u32(fk.ref_table);
+        w.0.push(fk.on_delete.code() as u8);
+        w.0.push(fk.on_update.code() as u8);
+        w.0.push(fk.match_full as u8 | (fk.validated as u8) << 1);
+    }
     w.0
 }
 
@@ -601,7 +712,7 @@ impl Reader<'_> {
 fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
-    if !(1..=4).contains(&version) {
+    if !(1..=5).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
     let oid = r.u32()?;
@@ -687,6 +798,33 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         ),
         _ => (0, OnCommit::PreserveRows),
     };
+    let mut foreign_keys = Vec::new();
+    if version >= 5 {
+        for _ in 0..r.count()? {
+            let name = r.str()?;
+            let oid = r.u32()?;
+            let (mut columns, mut ref_columns) = (Vec::new(), Vec::new());
+            for _ in 0..r.count()? {
+                columns.push(r.u32()? as usize);
+                ref_columns.push(r.u32()? as usize);
+            }
+            let ref_table = r.u32()?;
+            let on_delete = FkAction::from_code(r.u8()?)?;
+            let on_update = FkAction::from_code(r.u8()?)?;
+            let flags = r.u8()?;
+            foreign_keys.push(ForeignKeyDef {
+                name,
+                oid,
+                columns,
+                ref_table,
+                ref_columns,
+                on_delete,
+                on_update,
+                match_full: flags & 1 != 0,
+                validated: flags & 2 != 0,
+            });
+        }
+    }
     Ok(TableDef {
         oid,
         name,
@@ -698,5 +836,6 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
         sequence,
         temp,
         on_commit,
+        foreign_keys,
     })
 }

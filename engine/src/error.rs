@@ -159,6 +159,15 @@ pub enum EngineError {
     TooComplex,
     #[error("internal error: {reason}")]
     Internal { reason: &'static str },
+    /// An error PostgreSQL reports with a DETAIL (and maybe a HINT): foreign key
+    /// violations (23503) and the objects depending on a referenced table (2BP01, 0A000).
+    #[error("{message}")]
+    Detailed {
+        code: &'static str,
+        message: String,
+        detail: String,
+        hint: Option<String>,
+    },
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("role \"{name}\" already exists")]
@@ -254,6 +263,7 @@ impl EngineError {
             EngineError::ActiveTransaction => "25001",
             EngineError::TooManyValues => "42601",
             EngineError::Internal { .. } => "XX000",
+            EngineError::Detailed { code, .. } => code,
             EngineError::TooComplex => "54001",
             EngineError::Function { code, .. } => code,
             EngineError::Locking { code, .. } => code,
@@ -308,12 +318,13 @@ impl EngineError {
             EngineError::Type(t) => t.detail(),
             EngineError::UniqueIndexBuild { detail, .. }
             | EngineError::UniqueViolation { detail, .. } => Some(detail),
+            EngineError::Detailed { detail, .. } => Some(detail),
             _ => None,
         }
     }
 
     /// PostgreSQL's HINT line for this error, if it has one.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<&str> {
         match self.unlocated() {
             EngineError::Type(TypeError::UndefinedOperator { .. }) => Some(
                 "No operator matches the given name and argument types. You might need to add explicit type casts.",
@@ -325,6 +336,7 @@ impl EngineError {
             EngineError::OnConflict { code: "21000", .. } => Some(
                 "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
             ),
+            EngineError::Detailed { hint, .. } => hint.as_deref(),
             _ => None,
         }
     }

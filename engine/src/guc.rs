@@ -449,7 +449,8 @@ mod tests {
 
     #[test]
     fn refuses_as_postgres() {
-        let msg = |v: &str| p(v).map_err(|e| (e.sqlstate(), e.to_string(), e.hint()));
+        let msg =
+            |v: &str| p(v).map_err(|e| (e.sqlstate(), e.to_string(), e.hint().map(str::to_owned)));
         assert_eq!(
             msg("-1"),
             Err((
@@ -466,11 +467,14 @@ mod tests {
                 None
             ))
         );
-        assert_eq!(msg("5S").err().and_then(|e| e.2), Some(TIME_UNITS_HINT));
+        assert_eq!(
+            msg("5S").err().and_then(|e| e.2),
+            Some(TIME_UNITS_HINT.to_owned())
+        );
         for too_big in ["100d", "2147483648"] {
             assert_eq!(
                 msg(too_big).err().and_then(|e| e.2),
-                Some("Value exceeds integer range."),
+                Some("Value exceeds integer range.".to_owned()),
                 "{too_big}"
             );
         }

@@ -234,7 +234,6 @@ impl LockState {
         })
     }
 
-
     /// The holders and waiters `who`'s request for `mode` waits for.
     fn blockers(&self, who: TxnId, alias: Option<TxnId>, mode: LockMode) -> Vec<TxnId> {
         let c = mode.conflicts();

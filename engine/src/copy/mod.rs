@@ -71,6 +71,8 @@ pub(crate) struct CopyIn {
     pub(crate) error: Option<EngineError>,
     /// Checked, encoded rows not stored yet (tables without indexes only).
     pending: Vec<Vec<u8>>,
+    /// Stored rows to check against the table's foreign keys when the data ends.
+    referencing: Vec<(storage::Tid, crate::sql::expr::Row)>,
 }
 
 /// Rows buffered before a batch is stored.
@@ -205,6 +207,7 @@ pub(crate) fn start(
         implicit: false,
         error: None,
         pending: Vec::new(),
+        referencing: Vec::new(),
     })))
 }
 
@@ -230,6 +233,12 @@ impl CopyIn {
         let res = splitter.finish(&mut |rec| self.record(rec, cx));
         res.map_err(|e| self.in_context(e, None))?;
         self.store_pending(cx)?;
+        // Foreign keys are checked once every row is in, as after any statement.
+        let rows = std::mem::take(&mut self.referencing);
+        if !rows.is_empty() {
+            let work = crate::sql::fkey::enforce::Work::Inserted(self.table.clone(), rows);
+            crate::sql::fkey::enforce::run(cx, work)?;
+        }
         Ok(self.rows)
     }
 
@@ -306,7 +315,7 @@ impl CopyIn {
                     .map_err(|e| self.in_context(e, None))?;
             }
         }
-        if self.table.indexes.is_empty() {
+        if self.table.indexes.is_empty() && self.table.foreign_keys.is_empty() {
             crate::sql::dml::check_row(cx, &self.table, &row)
                 .map_err(|e| self.in_context(e, None))?;
             let bytes = crate::types::row::encode_row(&row);
@@ -321,7 +330,11 @@ impl CopyIn {
         }
         // Row by row (rows stay in arrival order: the buffer goes first).
         self.store_pending(cx)?;
-        crate::sql::dml::store_row(cx, &self.table, &row).map_err(|e| self.in_context(e, None))?;
+        let tid = crate::sql::dml::store_row(cx, &self.table, &row)
+            .map_err(|e| self.in_context(e, None))?;
+        if !self.table.foreign_keys.is_empty() {
+            self.referencing.push((tid, row));
+        }
         self.rows += 1;
         Ok(())
     }

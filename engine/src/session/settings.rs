@@ -159,6 +159,16 @@ impl Session {
                 values,
                 ..
             } => {
+                if let [ast::ObjectNamePart::Identifier(i)] = variable.0.as_slice() {
+                    if i.quote_style.is_some()
+                        && i.value == crate::sql::pgsyntax::SET_CONSTRAINTS_MARKER
+                    {
+                        // Quill has no deferrable constraints to defer or check early.
+                        return Err(EngineError::FeatureNotSupported {
+                            feature: "SET CONSTRAINTS".into(),
+                        });
+                    }
+                }
                 let name = variable.to_string().to_lowercase();
                 let value = value_text(values);
                 if name == guc::TRANSACTION_ISOLATION || name == guc::TRANSACTION_READ_ONLY {

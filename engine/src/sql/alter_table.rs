@@ -52,6 +52,9 @@ struct Alter {
     checks: Vec<String>,
     /// PRIMARY KEY / UNIQUE indexes added (built after the rows are final).
     keys: Vec<IndexDef>,
+    /// Names of foreign keys to check against the rows (added without NOT VALID, or
+    /// validated).
+    validate_fks: Vec<String>,
 }
 
 /// ALTER TABLE: ADD / DROP / RENAME COLUMN, ALTER COLUMN (SET / DROP DEFAULT, SET / DROP
@@ -114,6 +117,7 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         key_not_null: Vec::new(),
         checks: Vec::new(),
         keys: Vec::new(),
+        validate_fks: Vec::new(),
     };
     for op in &at.operations {
         alter.apply(cx, op)?;
@@ -135,6 +139,7 @@ impl Alter {
     /// Whether a constraint of this table is called `name`.
     fn has_constraint(&self, name: &str) -> bool {
         self.def.checks.iter().any(|c| c.name == name)
+            || self.def.foreign_keys.iter().any(|f| f.name == name)
             || self
                 .def
                 .indexes
@@ -197,6 +202,38 @@ impl Alter {
                 self.def.columns[i].name = new;
             }
             Op::AddConstraint {
+                constraint: ast::TableConstraint::ForeignKey(fk),
+                not_valid,
+            } => {
+                let keys: Vec<String> = self.keys.iter().map(|k| k.name.clone()).collect();
+                let mut def =
+                    super::fkey::define(cx, &self.def, &super::fkey::Clause::table(fk), &|n| {
+                        keys.iter().any(|k| k == n)
+                    })?;
+                def.validated = !*not_valid;
+                if def.validated {
+                    self.validate_fks.push(def.name.clone());
+                }
+                self.def.foreign_keys.push(def);
+            }
+            Op::ValidateConstraint { name } => {
+                let cname = ident_name(name);
+                if let Some(fk) = self.def.foreign_keys.iter_mut().find(|f| f.name == cname) {
+                    if !fk.validated {
+                        fk.validated = true;
+                        self.validate_fks.push(cname);
+                    }
+                } else if !self.has_constraint(&cname) {
+                    return Err(error(
+                        "42704",
+                        format!(
+                            "constraint \"{cname}\" of relation \"{}\" does not exist",
+                            self.def.name
+                        ),
+                    ));
+                }
+            }
+            Op::AddConstraint {
                 constraint,
                 not_valid,
             } => {
@@ -208,12 +245,40 @@ impl Alter {
                 self.add_constraint(cx, constraint)?;
             }
             Op::DropConstraint {
-                if_exists, name, ..
+                if_exists,
+                name,
+                drop_behavior,
             } => {
-                // CASCADE and RESTRICT agree: nothing (no foreign key) depends on a
-                // constraint here.
+                let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
                 let cname = ident_name(name);
-                if let Some(i) = self.def.checks.iter().position(|c| c.name == cname) {
+                // Foreign keys referencing the key being dropped go with CASCADE only.
+                super::fkey::depend::drop_key(
+                    cx,
+                    &self.def,
+                    &cname,
+                    &format!("constraint {cname} on table {}", self.def.name),
+                    cascade,
+                )?;
+                if self.def.indexes.iter().any(|i| i.name == cname) {
+                    let def = &self.def;
+                    let own_deps: Vec<String> = def
+                        .foreign_keys
+                        .iter()
+                        .filter(|f| {
+                            f.ref_table == def.oid
+                                && super::fkey::key_index(def, &f.ref_columns)
+                                    .is_some_and(|k| k.name == cname)
+                        })
+                        .map(|f| f.name.clone())
+                        .collect();
+                    self.def
+                        .foreign_keys
+                        .retain(|f| !own_deps.contains(&f.name));
+                }
+                if let Some(i) = self.def.foreign_keys.iter().position(|f| f.name == cname) {
+                    self.def.foreign_keys.remove(i);
+                    self.validate_fks.retain(|n| *n != cname);
+                } else if let Some(i) = self.def.checks.iter().position(|c| c.name == cname) {
                     self.def.checks.remove(i);
                     self.checks.retain(|c| *c != cname);
                 } else if let Some(i) = self
@@ -504,6 +569,17 @@ impl Alter {
             Op::SetDataType {
                 data_type, using, ..
             } => {
+                let keyed = self.def.foreign_keys.iter().any(|f| f.columns.contains(&c))
+                    || cx
+                        .catalog
+                        .referencing(self.def.oid)
+                        .iter()
+                        .any(|(_, f)| f.ref_columns.contains(&c));
+                if keyed {
+                    return Err(EngineError::FeatureNotSupported {
+                        feature: "ALTER COLUMN … TYPE of a column in a foreign key".into(),
+                    });
+                }
                 let to = DataType::from_sql(data_type)?;
                 let from = self.def.columns[c].ty.clone();
                 let using = match using {
@@ -598,6 +674,11 @@ impl Alter {
             }
             let change = cx.catalog.replace(cx.txn, cx.storage, self.def.clone())?;
             cx.changes.push(change);
+        }
+        for name in std::mem::take(&mut self.validate_fks) {
+            if let Some(fk) = self.def.foreign_keys.iter().find(|f| f.name == name) {
+                super::fkey::validate_all(cx, &self.def, fk)?;
+            }
         }
         if let Some(new) = self.new_name {
             if cx.catalog.name_taken(self.def.temp, &new) {

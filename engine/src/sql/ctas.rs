@@ -64,6 +64,7 @@ pub fn create_table_as(
         sequence: None,
         temp: ns,
         on_commit,
+        foreign_keys: Vec::new(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def.clone())?;
     cx.changes.push(change);

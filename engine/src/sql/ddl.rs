@@ -155,6 +155,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     // (constraint name, columns, primary)
     let mut keys: Vec<(Option<String>, Vec<usize>, bool)> = Vec::new();
     let mut checks = Vec::new();
+    let mut fk_clauses = Vec::new();
     if let Some(like) = &ct.like {
         columns = like_columns(cx, like)?;
     }
@@ -187,6 +188,9 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
                         .unwrap_or_else(|| format!("{name}_{cname}_check")),
                     expr: ck.expr.to_string(),
                 }),
+                ast::ColumnOption::ForeignKey(fk) => {
+                    fk_clauses.push(super::fkey::Clause::column(&cname, opt.name.as_ref(), fk))
+                }
                 other => {
                     return Err(EngineError::FeatureNotSupported {
                         feature: format!("column option {other}"),
@@ -220,6 +224,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
                 }),
                 expr: ck.expr.to_string(),
             }),
+            ast::TableConstraint::ForeignKey(fk) => fk_clauses.push(super::fkey::Clause::table(fk)),
             other => {
                 return Err(EngineError::FeatureNotSupported {
                     feature: format!("table constraint {other}"),
@@ -258,7 +263,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
             primary,
         });
     }
-    let def = TableDef {
+    let mut def = TableDef {
         oid,
         name,
         file,
@@ -269,7 +274,12 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         sequence: None,
         temp: ns,
         on_commit,
+        foreign_keys: Vec::new(),
     };
+    for clause in &fk_clauses {
+        let fk = super::fkey::define(cx, &def, clause, &|_| false)?;
+        def.foreign_keys.push(fk);
+    }
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
     Ok(Outcome::Command {
@@ -335,6 +345,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         sequence: None,
         temp: ns,
         on_commit: OnCommit::PreserveRows,
+        foreign_keys: Vec::new(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -445,6 +456,7 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             feature: "TRUNCATE … RESTART IDENTITY".into(),
         });
     }
+    let mut tables: Vec<std::sync::Arc<TableDef>> = Vec::new();
     for target in &t.table_names {
         let name = object_name(&target.name);
         let table = match cx.catalog.get(&name) {
@@ -458,6 +470,13 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             None if t.if_exists => continue,
             None => return Err(EngineError::UndefinedTable { name }),
         };
+        if !tables.iter().any(|x| x.oid == table.oid) {
+            tables.push(table);
+        }
+    }
+    let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
+    let tables = super::fkey::depend::truncate_set(cx, tables, cascade)?;
+    for table in tables {
         for (tid, row) in table_rows(cx.storage, &table)? {
             super::dml::unstore_row(cx, &table, tid, &row)?;
         }
@@ -471,6 +490,7 @@ pub fn drop(
     kind: ast::ObjectType,
     if_exists: bool,
     names: &[ast::ObjectName],
+    cascade: bool,
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
     match kind {
@@ -480,6 +500,7 @@ pub fn drop(
                 ast::ObjectType::Sequence => ("a sequence", "DROP SEQUENCE", "sequence"),
                 _ => ("a table", "DROP TABLE", "table"),
             };
+            let mut tables = Vec::new();
             for n in names {
                 let name = object_name(n);
                 let table = match cx.catalog.get(&name) {
@@ -493,6 +514,13 @@ pub fn drop(
                     }
                     Some(t) => t,
                 };
+                tables.push(table);
+            }
+            // Constraints of other tables referencing the dropped ones.
+            super::fkey::depend::drop_tables(cx, &tables, cascade)?;
+            for table in tables {
+                // Re-read: dropping a constraint of this table may have replaced it.
+                let table = cx.catalog.by_oid(table.oid).unwrap_or(table);
                 let change = cx.catalog.drop_table(cx.txn, cx.storage, &table)?;
                 cx.changes.push(change);
                 // Sequences of the table's serial and identity columns go with it.
@@ -519,6 +547,17 @@ pub fn drop(
                     }
                     return Err(EngineError::UndefinedIndex { name });
                 };
+                let bare = crate::catalog::split_name(&name, cx.catalog.viewer())
+                    .map_or(name.as_str(), |(_, b)| b)
+                    .to_string();
+                super::fkey::depend::drop_key(
+                    cx,
+                    &table,
+                    &bare,
+                    &format!("index {bare}"),
+                    cascade,
+                )?;
+                let table = cx.catalog.by_oid(table.oid).unwrap_or(table);
                 let mut def = (*table).clone();
                 def.indexes.retain(|i| i.name != name);
                 let change = cx.catalog.replace(cx.txn, cx.storage, def)?;

@@ -124,6 +124,7 @@ fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Re
         sequence: Some(sequence),
         temp: ns,
         on_commit: crate::catalog::OnCommit::PreserveRows,
+        foreign_keys: Vec::new(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

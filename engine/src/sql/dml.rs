@@ -4,6 +4,7 @@
 use super::binder::{coerce, ident_name, object_name, Binder, Scope, ScopeCol};
 use super::exec::run;
 use super::expr::{Env, Expr, Row};
+use super::upsert::Written;
 use super::{param_types, Outcome, TxnCx};
 use crate::catalog::{Identity, TableDef};
 use crate::error::{EngineError, Result};
@@ -133,6 +134,23 @@ pub fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Val
     Ok(v.cast(&c.ty, CastKind::Assignment)?)
 }
 
+/// Checks the foreign keys of rows an INSERT stored or its ON CONFLICT DO UPDATE changed.
+fn enforce_written(
+    cx: &mut TxnCx<'_>,
+    table: &Arc<TableDef>,
+    inserted: Vec<(Tid, Row)>,
+    updated: Vec<(Row, Tid, Row)>,
+) -> Result<()> {
+    use super::fkey::enforce::{run, Work};
+    if !inserted.is_empty() {
+        run(cx, Work::Inserted(table.clone(), inserted))?;
+    }
+    if !updated.is_empty() {
+        run(cx, Work::Updated(table.clone(), updated))?;
+    }
+    Ok(())
+}
+
 /// Runs an INSERT; also returns the number of rows inserted.
 pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let ast::TableObject::TableName(name) = &ins.table else {
@@ -154,13 +172,26 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         )?),
         None => None,
     };
-    // Stores one row (or lets ON CONFLICT decide); returns the row written, if any.
-    let mut put = |cx: &mut TxnCx<'_>, row: Row| -> Result<Option<Row>> {
+    // Stores one row (or lets ON CONFLICT decide); returns what was written, if anything.
+    let mut put = |cx: &mut TxnCx<'_>, row: Row| -> Result<Option<Written>> {
         match upsert.as_mut() {
             Some(u) => u.apply(cx, &table, &row),
             None => {
-                store_row(cx, &table, &row)?;
-                Ok(Some(row))
+                let tid = store_row(cx, &table, &row)?;
+                Ok(Some(Written::Inserted(tid, row)))
+            }
+        }
+    };
+    // The foreign keys' checks of what was written, run when the statement's rows are in
+    // (as PostgreSQL's after-row triggers at the end of the statement).
+    let mut inserted: Vec<(Tid, Row)> = Vec::new();
+    let mut updated: Vec<(Row, Tid, Row)> = Vec::new();
+    let checks = super::fkey::enforce::involved(cx, &table);
+    let mut note = |w: &Written| {
+        if checks {
+            match w {
+                Written::Inserted(tid, row) => inserted.push((*tid, row.clone())),
+                Written::Updated(old, tid, new) => updated.push((old.clone(), *tid, new.clone())),
             }
         }
     };
@@ -169,7 +200,19 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         let row = (0..table.columns.len())
             .map(|c| default_value(cx, &table, c))
             .collect::<Result<Vec<_>>>()?;
-        let written: Vec<Row> = put(cx, row)?.into_iter().collect();
+        let written: Vec<Row> = match put(cx, row)? {
+            Some(w) => {
+                note(&w);
+                vec![w.row().clone()]
+            }
+            None => Vec::new(),
+        };
+        enforce_written(
+            cx,
+            &table,
+            std::mem::take(&mut inserted),
+            std::mem::take(&mut updated),
+        )?;
         let n = written.len() as u64;
         let out = completed_as(
             cx,
@@ -212,14 +255,17 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 _ => default_value(cx, &table, c)?,
             });
         }
-        let Some(row) = put(cx, row)? else {
+        let Some(w) = put(cx, row)? else {
             continue;
         };
+        note(&w);
+        let row = w.row().clone();
         if ins.returning.is_some() {
             returned.push(row);
         }
         n += 1;
     }
+    enforce_written(cx, &table, inserted, updated)?;
     let out = completed_as(
         cx,
         &table,

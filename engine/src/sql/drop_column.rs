@@ -98,7 +98,9 @@ pub fn drop_column(
         });
     };
     let rows = table_rows(cx.storage, &table)?;
-    let def = without_column(cx, &table, col);
+    let foreign_keys = super::fkey::depend::drop_column(cx, &table, col, cascade)?;
+    let mut def = without_column(cx, &table, col);
+    def.foreign_keys = foreign_keys;
     let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
     for view in broken_views(cx) {

@@ -123,14 +123,23 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
         Plan::ProjectSet { input, funcs } => {
             super::setfunc::project_set(stream(input, env)?, funcs, env)
         }
-        Plan::Function { func, args } => {
+        Plan::Function {
+            func,
+            args,
+            ordinality,
+        } => {
             let vals = args
                 .iter()
                 .map(|e| e.eval(&[], &env))
                 .collect::<Result<Vec<_>>>()?;
-            Box::new(func.rows(vals)?.map(|v| {
+            let ordinality = *ordinality;
+            Box::new(func.rows(vals)?.zip(1i64..).map(move |(v, n)| {
                 crate::interrupt::check()?;
-                Ok(vec![v?])
+                let mut row = vec![v?];
+                if ordinality {
+                    row.push(Value::Int8(n));
+                }
+                Ok(row)
             }))
         }
         Plan::Filter { input, pred } => keep_if(stream(input, env)?, pred, env),

@@ -15,11 +15,12 @@ pub mod exec;
 pub mod explain;
 mod explain_stmt;
 pub mod expr;
+pub(crate) mod fkey;
 pub mod functions;
 mod index_build;
 pub(crate) mod lock_syntax;
 mod maintenance;
-mod pgsyntax;
+pub(crate) mod pgsyntax;
 pub mod plan;
 pub mod position;
 pub(crate) mod relation_locks;
@@ -355,8 +356,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             object_type,
             if_exists,
             names,
+            cascade,
             ..
-        } => ddl::drop(*object_type, *if_exists, names, cx),
+        } => ddl::drop(*object_type, *if_exists, names, *cascade, cx),
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),

@@ -1,7 +1,8 @@
 //! PostgreSQL statement forms that sqlparser reads differently from PostgreSQL: COPY (its
 //! option list takes any boolean spelling, `freeze on`, `header true`, and the pre-9.0
 //! `CSV HEADER`/`DELIMITER AS` forms), VACUUM / ANALYZE (`vacuum analyze t`, option lists)
-//! and FETCH / MOVE (see `cursor_syntax`).
+//! FETCH / MOVE (see `cursor_syntax`) and SET CONSTRAINTS (which sqlparser does not parse;
+//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], refused by the session).
 //! They are parsed here, token by token on sqlparser's `Parser`, into sqlparser's AST nodes.
 
 use sqlparser::ast::{self, CopyOption, CopySource, CopyTarget, Ident, ObjectName};
@@ -32,10 +33,45 @@ fn take_word(p: &mut Parser<'_>, word: &str) -> bool {
 
 /// Whether the statement at the parser's position is one this module reads.
 pub fn handles(p: &Parser<'_>) -> bool {
-    matches!(
-        peek_word(p).as_deref(),
-        Some("copy" | "vacuum" | "analyze" | "analyse" | "fetch" | "move")
-    )
+    match peek_word(p).as_deref() {
+        Some("copy" | "vacuum" | "analyze" | "analyse" | "fetch" | "move") => true,
+        Some("set") => matches!(
+            &p.peek_nth_token_ref(1).token,
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("constraints")
+        ),
+        _ => false,
+    }
+}
+
+/// The variable a `SET CONSTRAINTS` statement is parsed into (a name no unquoted SET can
+/// give): the session refuses it by name.
+pub const SET_CONSTRAINTS_MARKER: &str = "set constraints";
+
+/// `SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }` as a SET of
+/// [`SET_CONSTRAINTS_MARKER`] to the constraint names and the mode.
+fn parse_set_constraints(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
+    let mut values = Vec::new();
+    if !take_word(p, "all") {
+        loop {
+            values.push(ast::Expr::Identifier(p.parse_identifier()?));
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+    }
+    match peek_word(p).as_deref() {
+        Some(mode @ ("deferred" | "immediate")) => {
+            values.push(ast::Expr::Identifier(Ident::new(mode)));
+            p.next_token();
+        }
+        _ => return p.expected_ref("DEFERRED or IMMEDIATE", p.peek_token_ref()),
+    }
+    Ok(ast::Statement::Set(ast::Set::SingleAssignment {
+        scope: None,
+        hivevar: false,
+        variable: ast::ObjectName::from(vec![Ident::with_quote('"', SET_CONSTRAINTS_MARKER)]),
+        values,
+    }))
 }
 
 /// Parses the statement at the parser's position (for which [`handles`] said yes).
@@ -53,6 +89,11 @@ pub fn parse(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
             let is_move = w == "move";
             p.next_token();
             super::cursor_syntax::parse(p, is_move)
+        }
+        Some("set") => {
+            p.next_token();
+            p.next_token();
+            parse_set_constraints(p)
         }
         _ => {
             p.next_token();

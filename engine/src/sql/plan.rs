@@ -92,6 +92,8 @@ pub enum Plan {
     Function {
         func: crate::sql::setfunc::SetFunc,
         args: Vec<Expr>,
+        /// WITH ORDINALITY: a second column numbering the rows from 1 (bigint).
+        ordinality: bool,
     },
     Filter {
         input: Box<Plan>,

@@ -1,10 +1,10 @@
 //! Set-returning functions in FROM: `generate_series` (integers, numerics, timestamps with an
-//! interval step) and `unnest(array)`. Each yields one column; rows are produced lazily, so
+//! interval step), `unnest(array)` and `pg_partition_ancestors(regclass)`. Each yields one column; rows are produced lazily, so
 //! `generate_series(1, 1000000000) LIMIT 3` reads three.
 
 use crate::error::{EngineError, Result};
 use crate::types::ops::{eval_binary, BinaryOp};
-use crate::types::{common_type_for, DataType, Value};
+use crate::types::{common_type_for, DataType, RegKind, Value};
 use std::cmp::Ordering;
 
 /// A set-returning function, resolved for its argument types.
@@ -12,6 +12,10 @@ use std::cmp::Ordering;
 pub enum SetFunc {
     GenerateSeries,
     Unnest,
+    /// The partition ancestors of a relation: none, as Quill has no partitioned tables
+    /// (PostgreSQL returns no rows for a relation that is neither a partition nor
+    /// partitioned).
+    PartitionAncestors,
 }
 
 /// A resolved call: the function, the types its arguments are cast to, the column type.
@@ -34,6 +38,16 @@ impl SetFunc {
         let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
         Some(match name {
             "generate_series" => resolve_series(types),
+            "pg_partition_ancestors" => match types {
+                [DataType::Unknown | DataType::Oid | DataType::Reg(RegKind::Class)] => {
+                    Ok(ResolvedSet {
+                        func: SetFunc::PartitionAncestors,
+                        arg_types: vec![DataType::Reg(RegKind::Class)],
+                        column: DataType::Reg(RegKind::Class),
+                    })
+                }
+                _ => Err(undefined(name, types)),
+            },
             "unnest" => match types {
                 [DataType::Array(e)] => Ok(ResolvedSet {
                     func: SetFunc::Unnest,
@@ -63,6 +77,7 @@ impl SetFunc {
                 }),
             },
             SetFunc::GenerateSeries => series(args),
+            SetFunc::PartitionAncestors => Ok(Box::new(std::iter::empty())),
         }
     }
 }

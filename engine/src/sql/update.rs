@@ -313,6 +313,8 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     }
     let mut returned = Vec::new();
     let n = changes.len() as u64;
+    let keyed = super::fkey::enforce::involved(cx, &table);
+    let mut updated = Vec::new();
     for (tid, old, computed) in changes {
         let mut new = old.clone();
         for (col, src) in &sets {
@@ -327,10 +329,17 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
             };
         }
         unstore_row(cx, &table, tid, &old)?;
-        store_row(cx, &table, &new)?;
+        let new_tid = store_row(cx, &table, &new)?;
+        if keyed {
+            updated.push((old, new_tid, new.clone()));
+        }
         if u.returning.is_some() {
             returned.push(new);
         }
+    }
+    if !updated.is_empty() {
+        let work = super::fkey::enforce::Work::Updated(table.clone(), updated);
+        super::fkey::enforce::run(cx, work)?;
     }
     if let Some(j) = &joined {
         super::analyze::capture(&j.plan);
@@ -376,11 +385,20 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     };
     let n = targets.len() as u64;
     let mut returned = Vec::new();
+    let keyed = super::fkey::enforce::involved(cx, &table);
+    let mut deleted = Vec::new();
     for (tid, row) in targets {
         unstore_row(cx, &table, tid, &row)?;
+        if keyed {
+            deleted.push(row.clone());
+        }
         if d.returning.is_some() {
             returned.push(row);
         }
+    }
+    if !deleted.is_empty() {
+        let work = super::fkey::enforce::Work::Deleted(table.clone(), deleted);
+        super::fkey::enforce::run(cx, work)?;
     }
     let out = completed(
         cx,

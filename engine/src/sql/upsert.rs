@@ -111,14 +111,13 @@ impl Upsert {
     }
 
     /// Inserts the proposed row `row` or acts on the row it conflicts with (see the module
-    /// doc). Returns the row inserted or the new version written by DO UPDATE, None when
-    /// nothing was written.
+    /// doc). Returns what was written, None when nothing was.
     pub(super) fn apply(
         &mut self,
         cx: &mut TxnCx<'_>,
         table: &TableDef,
         row: &Row,
-    ) -> Result<Option<Row>> {
+    ) -> Result<Option<Written>> {
         // As PostgreSQL: the proposed row's own constraints come before any conflict check.
         check_row(cx, table, row)?;
         let me = cx.txn.id();
@@ -141,9 +140,9 @@ impl Upsert {
                     match cx.writer().insert_row(table, row) {
                         Ok(tid) => {
                             self.touched.insert(tid);
-                            return Ok(Some(row.clone()));
+                            return Ok(Some(Written::Inserted(tid, row.clone())));
                         }
-                        Err(EngineError::UniqueViolation { constraint })
+                        Err(EngineError::UniqueViolation { constraint, .. })
                             if self
                                 .arbiters
                                 .iter()
@@ -200,7 +199,7 @@ impl Upsert {
         tid: Tid,
         existing: Row,
         proposed: &Row,
-    ) -> Result<Option<Row>> {
+    ) -> Result<Option<Written>> {
         if self.touched.contains(&tid) {
             return Err(refused(
                 "21000",
@@ -256,7 +255,24 @@ impl Upsert {
         check_row(cx, table, &new)?;
         let new_tid = cx.writer().insert_row(table, &new)?;
         self.touched.insert(new_tid);
-        Ok(Some(new))
+        Ok(Some(Written::Updated(existing, new_tid, new)))
+    }
+}
+
+/// A row an INSERT wrote.
+pub(super) enum Written {
+    /// Inserted at this tid.
+    Inserted(Tid, Row),
+    /// DO UPDATE replaced the old version (first) with the new one at the tid.
+    Updated(Row, Tid, Row),
+}
+
+impl Written {
+    /// The row as written (what RETURNING returns).
+    pub(super) fn row(&self) -> &Row {
+        match self {
+            Written::Inserted(_, r) | Written::Updated(_, _, r) => r,
+        }
     }
 }
 

@@ -343,12 +343,13 @@ impl Binder<'_> {
             } if array_exprs.len() == 1 => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
                 let args: Vec<&ast::Expr> = array_exprs.iter().collect();
-                self.bind_set_function(&name, &args, alias)?
+                self.bind_set_function(&name, &args, alias, false)?
             }
             ast::TableFactor::Table {
                 name,
                 alias,
                 args: Some(fargs),
+                with_ordinality,
                 ..
             } => {
                 let mut args = Vec::with_capacity(fargs.args.len());
@@ -358,7 +359,7 @@ impl Binder<'_> {
                         _ => return Err(unsupported("this function argument in FROM")),
                     }
                 }
-                self.bind_set_function(name, &args, alias)?
+                self.bind_set_function(name, &args, alias, *with_ordinality)?
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -390,6 +391,7 @@ impl Binder<'_> {
         name: &ast::ObjectName,
         arg_exprs: &[&ast::Expr],
         alias: &Option<ast::TableAlias>,
+        ordinality: bool,
     ) -> Result<BoundItem> {
         let fname = object_name(name);
         let mut bound = Vec::with_capacity(arg_exprs.len());
@@ -414,10 +416,18 @@ impl Binder<'_> {
         let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
         // A scalar function's column is named after the alias, else the function.
         let col = alias_name.clone().unwrap_or_else(|| short.clone());
+        let mut cols = vec![(col, r.column)];
+        if ordinality {
+            cols.push(("ordinality".to_string(), DataType::Int8));
+        }
         Ok((
-            Plan::Function { func: r.func, args },
+            Plan::Function {
+                func: r.func,
+                args,
+                ordinality,
+            },
             (alias_name.unwrap_or(short), alias.clone()),
-            vec![(col, r.column)],
+            cols,
         ))
     }
 

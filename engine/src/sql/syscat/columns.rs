@@ -206,6 +206,8 @@ pub const PG_CONSTRAINT: &[Col] = &[
     ("conislocal", T::Bool),
     ("coninhcount", T::Int4),
     ("connoinherit", T::Bool),
+    ("conkey[]", T::Int2),
+    ("confkey[]", T::Int2),
     ("conbin", T::Text),
 ];
 

@@ -33,6 +33,7 @@ pub enum SysFunc {
     PgGetConstraintdef,
     PgGetExpr,
     PgGetViewdef,
+    PgGetTriggerdef,
     ObjDescription,
     ColDescription,
     ShobjDescription,
@@ -178,6 +179,20 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
         T::Text,
     ),
     f(1641, "pg_get_viewdef", F::PgGetViewdef, &[T::Oid], T::Text),
+    f(
+        1662,
+        "pg_get_triggerdef",
+        F::PgGetTriggerdef,
+        &[T::Oid],
+        T::Text,
+    ),
+    f(
+        2730,
+        "pg_get_triggerdef",
+        F::PgGetTriggerdef,
+        &[T::Oid, T::Bool],
+        T::Text,
+    ),
     f(
         2506,
         "pg_get_viewdef",
@@ -549,10 +564,53 @@ fn constraint_def(s: &Snapshot, con: u32, pretty: bool) -> Option<String> {
                 }
                 ConstraintRef::Check(i) if pretty => format!("CHECK ({})", t.checks[i].expr),
                 ConstraintRef::Check(i) => format!("CHECK (({}))", t.checks[i].expr),
+                ConstraintRef::Foreign(i) => foreign_key_def(s, t, i),
             });
         }
     }
     None
+}
+
+/// `pg_get_constraintdef` of foreign key `i` of `t`, in PostgreSQL's words.
+fn foreign_key_def(s: &Snapshot, t: &TableDef, i: usize) -> String {
+    use crate::catalog::FkAction;
+    let fk = &t.foreign_keys[i];
+    let names = |table: &TableDef, cols: &[usize]| {
+        cols.iter()
+            .filter_map(|&c| table.columns.get(c))
+            .map(|c| quote_ident(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(parent) = s.tables.iter().find(|r| r.oid == fk.ref_table) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        names(t, &fk.columns),
+        quote_ident(&parent.name),
+        names(parent, &fk.ref_columns)
+    );
+    if fk.match_full {
+        out.push_str(" MATCH FULL");
+    }
+    let word = |a: FkAction| match a {
+        FkAction::NoAction => None,
+        FkAction::Restrict => Some("RESTRICT"),
+        FkAction::Cascade => Some("CASCADE"),
+        FkAction::SetNull => Some("SET NULL"),
+        FkAction::SetDefault => Some("SET DEFAULT"),
+    };
+    if let Some(w) = word(fk.on_update) {
+        out.push_str(&format!(" ON UPDATE {w}"));
+    }
+    if let Some(w) = word(fk.on_delete) {
+        out.push_str(&format!(" ON DELETE {w}"));
+    }
+    if !fk.validated {
+        out.push_str(" NOT VALID");
+    }
+    out
 }
 
 /// Whether the text names a relation, as a `regclass` input (42P01 if not).
@@ -724,6 +782,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         }
         // Expressions are kept as their SQL text.
         F::PgGetExpr => arg(0),
+        // pg_trigger is empty: no OID names a trigger (PostgreSQL: NULL for those).
+        F::PgGetTriggerdef => Value::Null,
         F::PgGetViewdef => match s.relation(as_oid(&arg(0))) {
             Some(RelRef::Table(t)) => t.view.clone().map_or(Value::Null, text),
             _ => Value::Null,

@@ -416,6 +416,7 @@ pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
                     )
                 }
                 ConstraintRef::Check(i) => (t.checks[i].name.as_str(), "CHECK"),
+                ConstraintRef::Foreign(i) => (t.foreign_keys[i].name.as_str(), "FOREIGN KEY"),
             };
             out.push(fill(
                 c::IS_TABLE_CONSTRAINTS,
@@ -434,7 +435,7 @@ pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
                         "nulls_distinct",
                         match k {
                             ConstraintRef::Index(_) => yes_no(true),
-                            ConstraintRef::Check(_) => Value::Null,
+                            ConstraintRef::Check(_) | ConstraintRef::Foreign(_) => Value::Null,
                         },
                     ),
                 ],

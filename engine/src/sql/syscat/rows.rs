@@ -152,6 +152,7 @@ pub fn constraint_oid(table: &TableDef, kind: ConstraintRef) -> u32 {
         ConstraintRef::Check(k) => (1u32 << 31)
             .wrapping_add(table.oid.wrapping_mul(64))
             .wrapping_add(k as u32),
+        ConstraintRef::Foreign(k) => table.foreign_keys[k].oid,
     }
 }
 
@@ -162,20 +163,22 @@ pub fn attrdef_oid(table: &TableDef, col: usize) -> u32 {
         .wrapping_add(col as u32)
 }
 
-/// A constraint of a table: an index-backed one or a CHECK.
+/// A constraint of a table: an index-backed one, a CHECK or a FOREIGN KEY.
 #[derive(Clone, Copy)]
 pub enum ConstraintRef {
     Index(usize),
     Check(usize),
+    Foreign(usize),
 }
 
-/// The constraints of a table: PRIMARY KEY and UNIQUE indexes, then CHECKs.
+/// The constraints of a table: PRIMARY KEY and UNIQUE indexes, CHECKs, FOREIGN KEYs.
 pub fn constraints(t: &TableDef) -> Vec<ConstraintRef> {
     let mut out: Vec<ConstraintRef> = (0..t.indexes.len())
         .filter(|&i| t.indexes[i].unique || t.indexes[i].primary)
         .map(ConstraintRef::Index)
         .collect();
     out.extend((0..t.checks.len()).map(ConstraintRef::Check));
+    out.extend((0..t.foreign_keys.len()).map(ConstraintRef::Foreign));
     out
 }
 
@@ -268,6 +271,14 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
         );
         if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
             row[i] = oid(t.file);
+        }
+        // A table on either side of a foreign key has PostgreSQL's RI triggers.
+        let triggers = !t.foreign_keys.is_empty()
+            || s.tables
+                .iter()
+                .any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.oid));
+        if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relhastriggers") {
+            row[i] = b(triggers);
         }
         mark_temp(&mut row, t.is_temp());
         out.push(row);
@@ -483,21 +494,63 @@ fn int2_array(items: impl Iterator<Item = i64>) -> Value {
     Value::Array(Box::new(a))
 }
 
+/// A one-dimensional `int2[]` of 1-based column numbers.
+fn column_numbers(cols: &[usize]) -> Value {
+    Value::Array(Box::new(crate::types::array::ArrayValue::from_items(
+        DataType::Int2,
+        cols.iter()
+            .map(|&c| Value::Int2(i16::try_from(c + 1).unwrap_or(i16::MAX)))
+            .collect(),
+    )))
+}
+
 fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for t in &s.tables {
         for k in constraints(t) {
-            let (conname, contype, conindid, conbin) = match k {
+            let blank = || text(" ");
+            let mut foreign = (oid(0), blank(), blank(), blank(), Value::Null);
+            let mut validated = true;
+            let (conname, contype, conindid, conbin, conkey) = match k {
                 ConstraintRef::Index(i) => {
                     let ix = &t.indexes[i];
                     let ty = if ix.primary { 'p' } else { 'u' };
-                    (ix.name.clone(), ty, ix.oid, None)
+                    (
+                        ix.name.clone(),
+                        ty,
+                        ix.oid,
+                        None,
+                        column_numbers(&ix.columns),
+                    )
                 }
                 ConstraintRef::Check(i) => {
                     let ck = &t.checks[i];
-                    (ck.name.clone(), 'c', 0, Some(ck.expr.clone()))
+                    (ck.name.clone(), 'c', 0, Some(ck.expr.clone()), Value::Null)
+                }
+                ConstraintRef::Foreign(i) => {
+                    let fk = &t.foreign_keys[i];
+                    let referenced = s.tables.iter().find(|r| r.oid == fk.ref_table);
+                    let index = referenced
+                        .and_then(|r| crate::sql::fkey::key_index(r, &fk.ref_columns))
+                        .map_or(0, |ix| ix.oid);
+                    foreign = (
+                        oid(fk.ref_table),
+                        text(&fk.on_update.code().to_string()),
+                        text(&fk.on_delete.code().to_string()),
+                        text(if fk.match_full { "f" } else { "s" }),
+                        column_numbers(&fk.ref_columns),
+                    );
+                    validated = fk.validated;
+                    (
+                        fk.name.clone(),
+                        'f',
+                        index,
+                        None,
+                        column_numbers(&fk.columns),
+                    )
                 }
             };
+            let (confrelid, confupdtype, confdeltype, confmatchtype, confkey) = foreign;
             out.push(fill(
                 c::PG_CONSTRAINT,
                 vec![
@@ -507,18 +560,20 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
                     ("contype", ch(contype)),
                     ("condeferrable", b(false)),
                     ("condeferred", b(false)),
-                    ("convalidated", b(true)),
+                    ("convalidated", b(validated)),
                     ("conrelid", oid(t.oid)),
                     ("contypid", oid(0)),
                     ("conindid", oid(conindid)),
                     ("conparentid", oid(0)),
-                    ("confrelid", oid(0)),
-                    ("confupdtype", text(" ")),
-                    ("confdeltype", text(" ")),
-                    ("confmatchtype", text(" ")),
+                    ("confrelid", confrelid),
+                    ("confupdtype", confupdtype),
+                    ("confdeltype", confdeltype),
+                    ("confmatchtype", confmatchtype),
                     ("conislocal", b(true)),
                     ("coninhcount", i4(0)),
                     ("connoinherit", b(false)),
+                    ("conkey", conkey),
+                    ("confkey", confkey),
                     ("conbin", conbin.map_or(Value::Null, Value::Text)),
                 ],
             ));

@@ -1,0 +1,155 @@
+//! Foreign keys beyond what the PostgreSQL-dialect suite covers: constraints surviving a
+//! power loss (committed ones enforced after recovery, uncommitted changes gone), clauses
+//! Quill refuses by name (DEFERRABLE, INITIALLY DEFERRED, SET CONSTRAINTS), messages with
+//! their DETAIL, and cascades deeper than any recursion would allow.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use engine::{Database, Session};
+use support::{open, rows};
+use vfs::{CrashMode, SimVfs};
+
+fn crash(s: Session, db: Database, fs: &SimVfs) -> SimVfs {
+    std::mem::forget(s);
+    std::mem::forget(db);
+    fs.crash(CrashMode::PowerLoss)
+}
+
+fn sqlstate(s: &mut Session, sql: &str) -> Option<String> {
+    s.execute(sql).err().map(|e| e.sqlstate().to_string())
+}
+
+#[test]
+fn constraints_survive_a_crash_and_uncommitted_changes_do_not() {
+    let fs = SimVfs::new(71);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute(
+        "CREATE TABLE p (id integer PRIMARY KEY, a integer, b integer, UNIQUE (a, b));
+         CREATE TABLE c (id integer PRIMARY KEY, pid integer REFERENCES p ON DELETE CASCADE,
+                         a integer, b integer);
+         ALTER TABLE c ADD CONSTRAINT c_ab FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL;
+         CREATE TABLE loose (x integer);
+         INSERT INTO p VALUES (1, 1, 1), (2, 2, 2);
+         INSERT INTO c VALUES (10, 1, 1, 1), (20, 2, NULL, NULL);
+         INSERT INTO loose VALUES (7)",
+    )
+    .expect("committed schema");
+    // In flight at the crash: a constraint dropped and one added NOT VALID.
+    s.execute(
+        "BEGIN;
+         ALTER TABLE c DROP CONSTRAINT c_ab;
+         ALTER TABLE loose ADD CONSTRAINT loose_x FOREIGN KEY (x) REFERENCES p NOT VALID;
+         INSERT INTO c VALUES (30, 1, 5, NULL)",
+    )
+    .expect("uncommitted changes");
+    let fs = crash(s, db, &fs);
+    let db = open(&fs);
+    let mut s = db.session();
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT conname, confdeltype::text, confmatchtype::text, convalidated::text \
+             FROM pg_constraint WHERE contype = 'f' ORDER BY conname"
+        ),
+        vec![
+            vec!["c_ab", "a", "f", "true"],
+            vec!["c_pid_fkey", "c", "s", "true"]
+        ]
+    );
+    // Both committed constraints are enforced; the uncommitted one left nothing.
+    assert_eq!(
+        sqlstate(&mut s, "INSERT INTO c VALUES (30, 9, NULL, NULL)").as_deref(),
+        Some("23503")
+    );
+    assert_eq!(
+        sqlstate(&mut s, "INSERT INTO c VALUES (30, 1, 5, NULL)").as_deref(),
+        Some("23503")
+    );
+    s.execute("INSERT INTO loose VALUES (99)")
+        .expect("no constraint on loose");
+    s.execute("DELETE FROM p WHERE id = 1").expect("cascade");
+    assert_eq!(
+        rows(&mut s, "SELECT id FROM c ORDER BY id"),
+        vec![vec!["20"]]
+    );
+    assert_eq!(sqlstate(&mut s, "DROP TABLE p").as_deref(), Some("2BP01"));
+    db.storage().check_integrity().expect("integrity");
+}
+
+#[test]
+fn deferrable_constraints_and_set_constraints_are_refused_by_name() {
+    let fs = SimVfs::new(72);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE p (id integer PRIMARY KEY)")
+        .expect("p");
+    for (sql, clause) in [
+        (
+            "CREATE TABLE c (x integer REFERENCES p DEFERRABLE)",
+            "DEFERRABLE",
+        ),
+        (
+            "CREATE TABLE c (x integer REFERENCES p INITIALLY DEFERRED)",
+            "INITIALLY DEFERRED",
+        ),
+        (
+            "CREATE TABLE c (x integer, FOREIGN KEY (x) REFERENCES p DEFERRABLE INITIALLY DEFERRED)",
+            "DEFERRABLE",
+        ),
+        ("SET CONSTRAINTS ALL DEFERRED", "SET CONSTRAINTS"),
+    ] {
+        let e = s.execute(sql).expect_err(sql);
+        assert_eq!(e.sqlstate(), "0A000", "{sql}: {e}");
+        assert!(e.to_string().contains(clause), "{sql}: {e}");
+    }
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM pg_class WHERE relname = 'c'"),
+        vec![vec!["0"]]
+    );
+}
+
+#[test]
+fn violations_carry_postgres_detail() {
+    let fs = SimVfs::new(73);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute(
+        "CREATE TABLE p (id integer PRIMARY KEY);
+         CREATE TABLE c (pid integer REFERENCES p);
+         INSERT INTO p VALUES (1);
+         INSERT INTO c VALUES (1)",
+    )
+    .expect("schema");
+    let e = s.execute("INSERT INTO c VALUES (2)").expect_err("orphan");
+    assert_eq!(
+        e.to_string(),
+        "insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\""
+    );
+    assert_eq!(
+        e.detail(),
+        Some("Key (pid)=(2) is not present in table \"p\".")
+    );
+    let e = s.execute("DELETE FROM p").expect_err("referenced");
+    assert_eq!(
+        e.detail(),
+        Some("Key (id)=(1) is still referenced from table \"c\".")
+    );
+}
+
+#[test]
+fn cascades_run_deeper_than_recursion_could() {
+    let fs = SimVfs::new(74);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute(
+        "CREATE TABLE chain (id integer PRIMARY KEY, up integer REFERENCES chain ON DELETE CASCADE);
+         INSERT INTO chain SELECT g, NULLIF(g - 1, 0) FROM generate_series(1, 2000) g",
+    )
+    .expect("chain");
+    s.execute("DELETE FROM chain WHERE id = 1")
+        .expect("cascade");
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM chain"), vec![vec!["0"]]);
+}
