@@ -347,6 +347,7 @@ macro_rules! pg_suite_tests {
             types => "types.slt",
             update_delete => "update_delete.slt",
             upsert => "upsert.slt",
+            upsert_fkeys => "upsert_fkeys.slt",
             values => "values.slt",
             views => "views.slt",
             window => "window.slt",
