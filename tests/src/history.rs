@@ -24,8 +24,24 @@ use std::collections::{HashMap, HashSet};
 /// One operation as the client saw it.
 #[derive(Clone, Debug)]
 pub enum Op {
-    Append { key: u32, elem: u64 },
-    Read { key: u32, list: Vec<u64> },
+    Append {
+        key: u32,
+        elem: u64,
+    },
+    Read {
+        key: u32,
+        list: Vec<u64>,
+    },
+    /// A read that found no row for the key, which every transaction leaves in place (its
+    /// old version deleted, its new one not seen): an anomaly at any level.
+    Missing {
+        key: u32,
+    },
+    /// The transaction ended with an error no isolation level allows (anything but a
+    /// serialization failure or a deadlock).
+    Unexpected {
+        error: String,
+    },
 }
 
 /// A finished transaction.
@@ -53,6 +69,20 @@ enum Edge {
 /// Checks `history`; returns the anomalies `level` forbids that it contains.
 pub fn check(history: &[Txn], level: Level) -> Vec<String> {
     let mut problems = Vec::new();
+    // What no level allows, in any transaction.
+    for (i, t) in history.iter().enumerate() {
+        for op in &t.ops {
+            match op {
+                Op::Missing { key } => {
+                    problems.push(format!("T{i} found no version of key {key}"));
+                }
+                Op::Unexpected { error } => {
+                    problems.push(format!("T{i} failed with an unexpected error: {error}"));
+                }
+                _ => {}
+            }
+        }
+    }
     // Who appended each element, and whether it committed.
     let mut writer: HashMap<u64, (usize, bool)> = HashMap::new();
     for (i, t) in history.iter().enumerate() {
@@ -79,6 +109,7 @@ pub fn check(history: &[Txn], level: Level) -> Vec<String> {
         let mut seen: HashMap<u32, Vec<u64>> = HashMap::new();
         for op in &t.ops {
             match op {
+                Op::Missing { .. } | Op::Unexpected { .. } => {}
                 Op::Append { key, elem } => own.entry(*key).or_default().push(*elem),
                 Op::Read { key, list } => {
                     let longest = order.get(key).map(Vec::as_slice).unwrap_or(&[]);
@@ -332,5 +363,26 @@ mod tests {
             .iter()
             .any(|p| p.starts_with("G-single")));
         assert!(check(&h, Level::ReadCommitted).is_empty());
+    }
+
+    #[test]
+    fn a_missing_row_or_an_unexpected_error_is_an_anomaly_at_every_level() {
+        let h = vec![
+            t(true, vec![Op::Missing { key: 3 }]),
+            t(
+                false,
+                vec![Op::Unexpected {
+                    error: "tuple (1,2) does not exist".into(),
+                }],
+            ),
+        ];
+        for level in [
+            Level::ReadCommitted,
+            Level::RepeatableRead,
+            Level::Serializable,
+        ] {
+            let p = check(&h, level);
+            assert_eq!(p.len(), 2, "{p:?}");
+        }
     }
 }

@@ -53,6 +53,10 @@ fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng) -> Txn {
                 s.execute(&format!("UPDATE la SET v = v || '{elem},' WHERE k = {key}"))?;
             } else {
                 let r = s.query(&format!("SELECT v FROM la WHERE k = {key}"), &[])?;
+                if r.rows.is_empty() {
+                    ops.push(Op::Missing { key });
+                    continue;
+                }
                 let text: String = r.get(0, 0)?;
                 ops.push(Op::Read {
                     key,
@@ -69,10 +73,11 @@ fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng) -> Txn {
             committed: true,
         },
         Err(e) => {
-            assert!(
-                matches!(e.sqlstate(), "40001" | "40P01"),
-                "unexpected error {e}"
-            );
+            if !matches!(e.sqlstate(), "40001" | "40P01") {
+                ops.push(Op::Unexpected {
+                    error: e.to_string(),
+                });
+            }
             s.execute("ROLLBACK").expect("rollback");
             Txn {
                 ops,
