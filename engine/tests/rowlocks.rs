@@ -8,115 +8,9 @@
 
 mod support;
 
-use engine::{Database, Session, WaitProbe};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use engine::Database;
 use support::rows;
-
-/// A session on its own thread, driven step by step.
-struct Worker {
-    tx: mpsc::Sender<String>,
-    rx: mpsc::Receiver<Result<Vec<Vec<String>>, String>>,
-    probe: WaitProbe,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl Worker {
-    fn new(db: &Database) -> Worker {
-        let mut s = db.session();
-        let probe = s.wait_probe();
-        let (tx, step_rx) = mpsc::channel::<String>();
-        let (res_tx, rx) = mpsc::channel();
-        let handle = thread::spawn(move || {
-            for sql in step_rx {
-                let r = run(&mut s, &sql);
-                if res_tx.send(r).is_err() {
-                    break;
-                }
-            }
-        });
-        Worker {
-            tx,
-            rx,
-            probe,
-            handle: Some(handle),
-        }
-    }
-
-    /// Starts `sql`; returns once it finished or the engine reports it waiting.
-    fn start(&self, sql: &str) -> Option<Result<Vec<Vec<String>>, String>> {
-        self.tx.send(sql.to_owned()).expect("worker alive");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = self.rx.try_recv() {
-                return Some(r);
-            }
-            if self.probe.is_waiting() {
-                return None;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{sql}: neither finished nor waiting"
-            );
-            thread::yield_now();
-        }
-    }
-
-    /// Runs `sql`, which must finish without waiting.
-    fn ok(&self, sql: &str) -> Vec<Vec<String>> {
-        match self.start(sql) {
-            Some(Ok(r)) => r,
-            Some(Err(e)) => panic!("{sql}: {e}"),
-            None => panic!("{sql}: waits"),
-        }
-    }
-
-    /// Runs `sql`, which must wait.
-    fn blocks(&self, sql: &str) {
-        assert!(self.start(sql).is_none(), "{sql} did not wait");
-    }
-
-    /// The result of the statement that was waiting.
-    fn finish(&self) -> Result<Vec<Vec<String>>, String> {
-        self.rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("waiting statement finished")
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        // Closing the channel ends the thread once its statement is done; a failed test
-        // must not hang joining a thread that waits for another worker's transaction.
-        let (tx, _) = mpsc::channel();
-        drop(std::mem::replace(&mut self.tx, tx));
-        if !thread::panicking() {
-            if let Some(h) = self.handle.take() {
-                let _ = h.join();
-            }
-        }
-    }
-}
-
-/// Runs every statement of `sql`; the rows of the last, or "SQLSTATE: message".
-fn run(s: &mut Session, sql: &str) -> Result<Vec<Vec<String>>, String> {
-    match s.execute(sql) {
-        Ok(results) => Ok(match results.into_iter().last() {
-            Some(engine::StatementResult::Rows(r)) => r
-                .rows
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|v| v.to_text().unwrap_or_else(|| "NULL".into()))
-                        .collect()
-                })
-                .collect(),
-            _ => Vec::new(),
-        }),
-        Err(e) => Err(format!("{}: {e}", e.sqlstate())),
-    }
-}
+use support::worker::Worker;
 
 fn db() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -186,7 +80,7 @@ fn shares_proceed_together_and_block_writers() {
     b.ok("SELECT * FROM t WHERE id = 1 FOR KEY SHARE");
     c.blocks("DELETE FROM t WHERE id = 1");
     a.ok("COMMIT");
-    assert!(c.probe.is_waiting(), "b still shares the row");
+    assert!(c.is_waiting(), "b still shares the row");
     b.ok("COMMIT");
     c.finish().expect("delete after both");
     let mut s = db.session();
@@ -217,7 +111,7 @@ fn key_share_and_no_key_update_proceed_but_key_share_blocks_update() {
     c.ok("BEGIN");
     c.blocks("SELECT * FROM t WHERE id = 1 FOR UPDATE");
     a.ok("COMMIT");
-    assert!(c.probe.is_waiting(), "b's NO KEY UPDATE still conflicts");
+    assert!(c.is_waiting(), "b's NO KEY UPDATE still conflicts");
     b.ok("COMMIT");
     c.finish().expect("update lock after both");
     c.ok("COMMIT");

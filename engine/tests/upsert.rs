@@ -9,10 +9,10 @@
 mod support;
 
 use engine::{Database, Session, StatementResult};
-use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+
 use support::rows;
+use support::worker::Worker;
 
 fn db() -> (tempfile::TempDir, Database) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -155,52 +155,6 @@ fn a_session_ending_releases_its_advisory_locks() {
     assert_eq!(rows(&mut b, try_all), vec![vec!["t", "t", "t", "t"]]);
 }
 
-/// A session on its own thread, stepped from the test.
-struct Worker {
-    tx: mpsc::Sender<String>,
-    rx: mpsc::Receiver<Result<(), String>>,
-    probe: engine::WaitProbe,
-}
-
-impl Worker {
-    fn new(db: &Database) -> Worker {
-        let mut s = db.session();
-        let probe = s.wait_probe();
-        let (tx, steps) = mpsc::channel::<String>();
-        let (res_tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for sql in steps {
-                if res_tx.send(exec(&mut s, &sql).map(|_| ())).is_err() {
-                    break;
-                }
-            }
-        });
-        Worker { tx, rx, probe }
-    }
-
-    /// Runs `sql`; None once the engine reports it waiting, else its outcome.
-    fn start(&self, sql: &str) -> Option<Result<(), String>> {
-        self.tx.send(sql.to_owned()).expect("worker alive");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = self.rx.try_recv() {
-                return Some(r);
-            }
-            if self.probe.is_waiting() {
-                return None;
-            }
-            assert!(Instant::now() < deadline, "{sql}: neither done nor waiting");
-            thread::yield_now();
-        }
-    }
-
-    fn finish(&self) -> Result<(), String> {
-        self.rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("step finishes")
-    }
-}
-
 #[test]
 fn deadlock_through_a_session_advisory_lock_and_a_row_wait_is_detected() {
     let (_dir, db) = db();
@@ -212,27 +166,22 @@ fn deadlock_through_a_session_advisory_lock_and_a_row_wait_is_detected() {
     .unwrap();
     let w1 = Worker::new(&db);
     let w2 = Worker::new(&db);
-    assert_eq!(
-        w2.start("BEGIN; SET deadlock_timeout = '50ms'; UPDATE r SET v = 2 WHERE id = 1"),
-        Some(Ok(()))
-    );
+    w2.ok("BEGIN; SET deadlock_timeout = '50ms'; UPDATE r SET v = 2 WHERE id = 1");
     // w1 holds a session-level lock taken outside its transaction, then waits for w2's row.
-    assert_eq!(w1.start("SELECT pg_advisory_lock(9)"), Some(Ok(())));
-    assert_eq!(w1.start("SET deadlock_timeout = '100s'"), Some(Ok(())));
-    assert_eq!(w1.start("BEGIN; UPDATE r SET v = 1 WHERE id = 1"), None);
+    w1.ok("SELECT pg_advisory_lock(9)");
+    w1.ok("SET deadlock_timeout = '100s'");
+    w1.blocks("BEGIN; UPDATE r SET v = 1 WHERE id = 1");
     // w2 waiting for w1's session lock closes the cycle.
-    let r = w2.start("SELECT pg_advisory_lock(9)");
-    let r = match r {
-        Some(r) => r,
-        None => w2.finish(),
-    };
+    let r = w2
+        .start("SELECT pg_advisory_lock(9)")
+        .unwrap_or_else(|| w2.finish());
     assert!(
         matches!(&r, Err(e) if e.starts_with("40P01")),
         "expected a deadlock, got {r:?}"
     );
-    assert_eq!(w2.start("ROLLBACK"), Some(Ok(())));
-    assert_eq!(w1.finish(), Ok(()));
-    assert_eq!(w1.start("COMMIT"), Some(Ok(())));
+    w2.ok("ROLLBACK");
+    w1.finish().expect("w1 gets the row");
+    w1.ok("COMMIT");
     assert_eq!(rows(&mut s, "SELECT v FROM r"), vec![vec!["1"]]);
 }
 

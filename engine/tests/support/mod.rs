@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod worker;
+
 use engine::{Database, DatabaseOptions, Session};
 use std::path::Path;
 use std::sync::Arc;
