@@ -130,7 +130,7 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                 .collect::<Result<Vec<_>>>()?;
             Box::new(func.rows(vals)?.map(|v| {
                 crate::interrupt::check()?;
-                Ok(vec![v?])
+                v
             }))
         }
         Plan::Filter { input, pred } => keep_if(stream(input, env)?, pred, env),

@@ -139,9 +139,8 @@ impl Json {
                     newline(out, level + 1);
                     v.write(out, indent, level + 1);
                 }
-                if !items.is_empty() {
-                    newline(out, level);
-                }
+                // Pretty output breaks the line before the closing bracket even when empty.
+                newline(out, level);
                 out.push(']');
             }
             Json::Object(members) => {
@@ -155,9 +154,7 @@ impl Json {
                     out.push_str(": ");
                     v.write(out, indent, level + 1);
                 }
-                if !members.is_empty() {
-                    newline(out, level);
-                }
+                newline(out, level);
                 out.push('}');
             }
         }
