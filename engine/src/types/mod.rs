@@ -486,6 +486,35 @@ pub fn can_cast(from: &DataType, to: &DataType, kind: CastKind) -> bool {
     rank(context) <= rank(kind)
 }
 
+/// Refuses a type without a btree ordering (`json`) as a sort key (42883, as PostgreSQL).
+pub fn check_orderable(t: &DataType) -> Result<(), TypeError> {
+    match t.element().unwrap_or(t) {
+        DataType::Json => Err(TypeError::Json {
+            code: "42883",
+            message: format!(
+                "could not identify an ordering operator for type {}",
+                t.base_name()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a type without an equality operator (`json`) as a DISTINCT, GROUP BY or UNION
+/// key (42883, as PostgreSQL).
+pub fn check_equality(t: &DataType) -> Result<(), TypeError> {
+    match t.element().unwrap_or(t) {
+        DataType::Json => Err(TypeError::Json {
+            code: "42883",
+            message: format!(
+                "could not identify an equality operator for type {}",
+                t.base_name()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The common type of UNION / CASE / COALESCE / VALUES branches (PostgreSQL's
 /// `select_common_type` and `select_common_typmod`), reporting errors as for a UNION.
 pub fn common_type(types: &[DataType]) -> Result<DataType, TypeError> {
