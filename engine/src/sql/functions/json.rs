@@ -174,7 +174,7 @@ pub fn call(f: ScalarFunc, args: &[Value]) -> Result<Value> {
         F::ToJson => Ok(Value::Json(to_json_text(arg(args, 0)?)?)),
         F::ToJsonb => jsonb(to_jsonb(arg(args, 0)?)?),
         F::JsonBuildObject | F::JsonbBuildObject => {
-            if args.len() % 2 != 0 {
+            if !args.len().is_multiple_of(2) {
                 return Err(EngineError::Function {
                     code: "22023",
                     message: "argument list must have even number of elements".into(),
