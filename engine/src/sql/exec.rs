@@ -123,12 +123,12 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
         Plan::ProjectSet { input, funcs } => {
             super::setfunc::project_set(stream(input, env)?, funcs, env)
         }
-        Plan::Function { func, args } => {
+        Plan::Function { func, args, record } => {
             let vals = args
                 .iter()
                 .map(|e| e.eval(&[], &env))
                 .collect::<Result<Vec<_>>>()?;
-            Box::new(func.rows(vals)?.map(|v| {
+            Box::new(func.rows(vals, record)?.map(|v| {
                 crate::interrupt::check()?;
                 v
             }))

@@ -92,6 +92,9 @@ pub enum Plan {
     Function {
         func: crate::sql::setfunc::SetFunc,
         args: Vec<Expr>,
+        /// The column types of a function returning `record`, from its column definition
+        /// list (`json_to_record(...) AS x(a int)`); empty otherwise.
+        record: Vec<(String, crate::types::DataType)>,
     },
     Filter {
         input: Box<Plan>,

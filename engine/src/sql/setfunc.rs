@@ -70,7 +70,8 @@ impl SetFunc {
                         Ok(ResolvedSet {
                             func: SetFunc::Json(f, jsonb),
                             arg_types: vec![j],
-                            column: columns[0].1.clone(),
+                            // A `record` function's columns are the caller's to define.
+                            column: columns.first().map_or(DataType::Unknown, |c| c.1.clone()),
                             columns,
                         })
                     }
@@ -92,6 +93,8 @@ impl SetFunc {
                     super::setfunc_json::JsonSet::ObjectKeys => "object_keys",
                     super::setfunc_json::JsonSet::Each => "each",
                     super::setfunc_json::JsonSet::EachText => "each_text",
+                    super::setfunc_json::JsonSet::ToRecord => "to_record",
+                    super::setfunc_json::JsonSet::ToRecordset => "to_recordset",
                 };
                 format!("{}_{base}", if jsonb { "jsonb" } else { "json" })
             }
@@ -99,7 +102,11 @@ impl SetFunc {
     }
 
     /// The rows for arguments cast to the resolved types (one value per output column).
-    pub fn rows(self, args: Vec<Value>) -> Result<Box<dyn Iterator<Item = Result<Vec<Value>>>>> {
+    pub fn rows(
+        self,
+        args: Vec<Value>,
+        record: &[(String, DataType)],
+    ) -> Result<Box<dyn Iterator<Item = Result<Vec<Value>>>>> {
         if args.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
         }
@@ -115,7 +122,7 @@ impl SetFunc {
                 let v = args.first().ok_or(EngineError::Internal {
                     reason: "JSON set-returning function without its argument",
                 })?;
-                let rows = super::setfunc_json::rows(f, &self.name(), v)?;
+                let rows = super::setfunc_json::rows(f, &self.name(), v, record)?;
                 Ok(Box::new(rows.into_iter().map(Ok)))
             }
         }
@@ -260,7 +267,7 @@ pub fn project_set<'a>(
                 Ok(v) => v,
                 Err(e) => return Some(Err(e)),
             };
-            match f.rows(vals) {
+            match f.rows(vals, &[]) {
                 Ok(it) => iters.push(Some(it)),
                 Err(e) => return Some(Err(e)),
             }

@@ -1,6 +1,8 @@
 //! The JSON set-returning functions: `json(b)_array_elements(_text)` and
-//! `json(b)_object_keys` (one column) and `json(b)_each(_text)` (columns `key` and `value`).
-//! json values yield their members' input text; jsonb values their normalised values.
+//! `json(b)_object_keys` (one column), `json(b)_each(_text)` (columns `key` and `value`),
+//! and `json(b)_to_record(set)` (the columns of the call's column definition list, filled
+//! from the object's members of the same names). json values yield their members' input
+//! text; jsonb values their normalised values.
 
 use crate::error::{EngineError, Result};
 use crate::types::json::parse::{self, NodeKind};
@@ -15,6 +17,8 @@ pub enum JsonSet {
     ObjectKeys,
     Each,
     EachText,
+    ToRecord,
+    ToRecordset,
 }
 
 /// `name` as a JSON set-returning function: the function, whether it takes jsonb, and its
@@ -30,6 +34,8 @@ pub fn lookup(name: &str) -> Option<(JsonSet, bool)> {
         "object_keys" => JsonSet::ObjectKeys,
         "each" => JsonSet::Each,
         "each_text" => JsonSet::EachText,
+        "to_record" => JsonSet::ToRecord,
+        "to_recordset" => JsonSet::ToRecordset,
         _ => return None,
     };
     Some((f, jsonb))
@@ -51,6 +57,8 @@ pub fn columns(f: JsonSet, jsonb: bool) -> Vec<(Option<&'static str>, DataType)>
             (Some("key"), DataType::Text),
             (Some("value"), DataType::Text),
         ],
+        // Columns come from the column definition list.
+        JsonSet::ToRecord | JsonSet::ToRecordset => Vec::new(),
     }
 }
 
@@ -70,8 +78,86 @@ fn kind_word(j: &Json) -> &'static str {
     }
 }
 
-/// The rows of `f` over a json or jsonb value (`name` for errors).
-pub fn rows(f: JsonSet, name: &str, v: &Value) -> Result<Vec<Vec<Value>>> {
+/// A member's value as a column of type `ty` (`populate_record`): JSON null is NULL, json
+/// and jsonb columns take the value, arrays fill array columns element by element, strings
+/// are read by the type's input function unquoted and anything else as its JSON text.
+fn member_value(j: &Json, ty: &DataType) -> Result<Value> {
+    Ok(match (j, ty) {
+        (Json::Null, _) => Value::Null,
+        (_, DataType::Jsonb) => Value::Jsonb(Box::new(j.clone())),
+        (_, DataType::Json) => Value::Json(j.to_text()),
+        (Json::Array(items), DataType::Array(elem)) => {
+            let items = items
+                .iter()
+                .map(|x| member_value(x, elem))
+                .collect::<Result<Vec<_>>>()?;
+            Value::Array(Box::new(crate::types::array::ArrayValue::from_items(
+                (**elem).clone(),
+                items,
+            )))
+        }
+        (Json::String(s), ty) => Value::parse(s, ty)?,
+        (j, ty) => Value::parse(&j.to_text(), ty)?,
+    })
+}
+
+/// One row of `json(b)_to_record(set)` from an object: its members named by the columns.
+fn record_row(m: &Json, record: &[(String, DataType)]) -> Result<Vec<Value>> {
+    record
+        .iter()
+        .map(|(n, t)| match m.get(n) {
+            Some(j) => member_value(j, t),
+            None => Ok(Value::Null),
+        })
+        .collect()
+}
+
+/// The rows of `json(b)_to_record(set)`; `record` holds the column names and types.
+fn record_rows(
+    f: JsonSet,
+    name: &str,
+    j: &Json,
+    record: &[(String, DataType)],
+) -> Result<Vec<Vec<Value>>> {
+    match (f, j) {
+        (JsonSet::ToRecord, Json::Object(_)) => Ok(vec![record_row(j, record)?]),
+        (JsonSet::ToRecord, j) => Err(invalid(format!(
+            "cannot call populate_composite on {}",
+            kind_word(j)
+        ))),
+        (_, Json::Array(items)) => items
+            .iter()
+            .map(|x| match x {
+                Json::Object(_) => record_row(x, record),
+                _ => Err(invalid(format!(
+                    "argument of {name} must be an array of objects"
+                ))),
+            })
+            .collect(),
+        _ => Err(invalid(format!("cannot call {name} on a non-array"))),
+    }
+}
+
+/// The rows of `f` over a json or jsonb value (`name` for errors); `record` names and types
+/// the columns of `json(b)_to_record(set)`.
+pub fn rows(
+    f: JsonSet,
+    name: &str,
+    v: &Value,
+    record: &[(String, DataType)],
+) -> Result<Vec<Vec<Value>>> {
+    if matches!(f, JsonSet::ToRecord | JsonSet::ToRecordset) {
+        let j = match v {
+            Value::Jsonb(j) => (**j).clone(),
+            Value::Json(t) => Json::parse(t)?,
+            _ => {
+                return Err(EngineError::Internal {
+                    reason: "JSON set-returning function over a non-JSON value",
+                })
+            }
+        };
+        return record_rows(f, name, &j, record);
+    }
     let text_of = |j: &Json| j.scalar_text().map_or(Value::Null, Value::Text);
     match v {
         Value::Jsonb(j) => match (f, &**j) {

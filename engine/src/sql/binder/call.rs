@@ -168,7 +168,7 @@ impl Binder<'_> {
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
         if let Some(r) = crate::sql::setfunc::SetFunc::resolve(&name, &types) {
             let r = r?;
-            if r.columns.len() > 1 {
+            if r.columns.len() != 1 {
                 return Err(EngineError::FeatureNotSupported {
                     feature: format!("{name} in a select list (its rows are records)"),
                 });

@@ -485,17 +485,58 @@ impl Binder<'_> {
         let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
         // A scalar function's column is named after the alias, else the function; a
         // function with OUT parameters names its columns after them.
-        let cols = r
-            .columns
-            .into_iter()
-            .map(|(name, ty)| match name {
-                Some(n) => (n.to_string(), ty),
-                None => (alias_name.clone().unwrap_or_else(|| short.clone()), ty),
-            })
+        // A function returning `record` takes its columns from the column definition list.
+        let defined: Vec<&ast::TableAliasColumnDef> = alias
+            .iter()
+            .flat_map(|a| &a.columns)
+            .filter(|c| c.data_type.is_some())
             .collect();
+        let syntax = |message: &str| EngineError::Syntax {
+            message: message.into(),
+            position: None,
+        };
+        let mut record = Vec::new();
+        if r.columns.is_empty() {
+            let all = alias.as_ref().map_or(0, |a| a.columns.len());
+            if defined.is_empty() || defined.len() != all {
+                return Err(syntax(
+                    "a column definition list is required for functions returning \"record\"",
+                )
+                .at_span(name.span()));
+            }
+            for c in defined {
+                let ty = c
+                    .data_type
+                    .as_ref()
+                    .map(crate::types::DataType::from_sql)
+                    .transpose()?
+                    .unwrap_or(DataType::Text);
+                record.push((ident_name(&c.name), ty));
+            }
+        } else if !defined.is_empty() {
+            return Err(syntax(
+                "a column definition list is only allowed for functions returning \"record\"",
+            )
+            .at_span(name.span()));
+        }
+        let cols = if r.columns.is_empty() {
+            record.clone()
+        } else {
+            r.columns
+                .into_iter()
+                .map(|(name, ty)| match name {
+                    Some(n) => (n.to_string(), ty),
+                    None => (alias_name.clone().unwrap_or_else(|| short.clone()), ty),
+                })
+                .collect()
+        };
         Ok((
             (
-                Plan::Function { func: r.func, args },
+                Plan::Function {
+                    func: r.func,
+                    args,
+                    record,
+                },
                 (alias_name.unwrap_or(short), alias.clone()),
                 cols,
             ),
