@@ -277,8 +277,10 @@ fn unexpected(expected: &str, lx: &Lexer<'_>, start: usize, tok: &Tok) -> TypeEr
     ))
 }
 
-/// Nesting deeper than this fails as PostgreSQL's stack-depth check does.
-const MAX_DEPTH: usize = 6400;
+/// Nesting deeper than this fails as PostgreSQL's stack-depth check does (54001). Every
+/// walk over a jsonb tree (output, comparison, containment) recurses once per level, so
+/// this bound also bounds their stack use.
+const MAX_DEPTH: usize = 1000;
 
 fn value(lx: &mut Lexer<'_>, first: (Tok, usize), depth: usize) -> Result<Node, TypeError> {
     if depth > MAX_DEPTH {
