@@ -367,45 +367,24 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
                 v.push(c(t.clone(), T::Int4, t));
             }
         }
-        BinaryOp::Contains | BinaryOp::ContainedBy => v.push(c(T::Jsonb, T::Jsonb, T::Bool)),
-        BinaryOp::JsonGet | BinaryOp::JsonGetText => {
-            let text = op == BinaryOp::JsonGetText;
-            for j in [T::Json, T::Jsonb] {
-                let res = if text { T::Text } else { j.clone() };
-                v.push(c(j.clone(), T::Text, res.clone()));
-                v.push(c(j, T::Int4, res));
-            }
-        }
-        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
-            for j in [T::Json, T::Jsonb] {
-                let res = if op == BinaryOp::JsonPathText {
-                    T::Text
-                } else {
-                    j.clone()
-                };
-                v.push(c(j, text_array(), res));
-            }
-        }
-        BinaryOp::JsonExists => v.push(c(T::Jsonb, T::Text, T::Bool)),
-        BinaryOp::JsonExistsAny | BinaryOp::JsonExistsAll => {
-            v.push(c(T::Jsonb, text_array(), T::Bool))
-        }
-        BinaryOp::JsonDeletePath => v.push(c(T::Jsonb, text_array(), T::Jsonb)),
-        BinaryOp::And | BinaryOp::Or | BinaryOp::Overlap => {}
+        BinaryOp::And
+        | BinaryOp::Or
+        | BinaryOp::Overlap
+        | BinaryOp::Contains
+        | BinaryOp::ContainedBy
+        | BinaryOp::JsonGet
+        | BinaryOp::JsonGetText
+        | BinaryOp::JsonPath
+        | BinaryOp::JsonPathText
+        | BinaryOp::JsonExists
+        | BinaryOp::JsonExistsAny
+        | BinaryOp::JsonExistsAll
+        | BinaryOp::JsonDeletePath => {}
     }
-    if op == BinaryOp::Concat {
-        v.push(c(T::Jsonb, T::Jsonb, T::Jsonb));
-    }
-    if op == BinaryOp::Sub {
-        v.push(c(T::Jsonb, T::Text, T::Jsonb));
-        v.push(c(T::Jsonb, T::Int4, T::Jsonb));
-        v.push(c(T::Jsonb, text_array(), T::Jsonb));
+    for (l, r, res) in super::json::ops::signatures(op) {
+        v.push(c(l, r, res));
     }
     v
-}
-
-fn text_array() -> DataType {
-    DataType::Array(Box::new(DataType::Text))
 }
 
 fn slot_matches_exactly(slot: &Slot, t: &DataType) -> bool {

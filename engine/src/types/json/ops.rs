@@ -3,9 +3,55 @@
 //! errors for impossible edits (22023) and bad paths (22P02, 22004).
 
 use super::super::error::TypeError;
+use super::super::ops::BinaryOp;
 use super::super::value::Value;
+use super::super::DataType;
 use super::parse::{self, Node, NodeKind};
 use super::Json;
+
+/// The json and jsonb entries of `pg_operator` for `op`: (left, right, result).
+pub fn signatures(op: BinaryOp) -> Vec<(DataType, DataType, DataType)> {
+    use DataType as T;
+    let text_array = || T::Array(Box::new(T::Text));
+    let mut v = Vec::new();
+    match op {
+        BinaryOp::Contains | BinaryOp::ContainedBy => v.push((T::Jsonb, T::Jsonb, T::Bool)),
+        BinaryOp::JsonGet | BinaryOp::JsonGetText => {
+            for j in [T::Json, T::Jsonb] {
+                let res = if op == BinaryOp::JsonGetText {
+                    T::Text
+                } else {
+                    j.clone()
+                };
+                v.push((j.clone(), T::Text, res.clone()));
+                v.push((j, T::Int4, res));
+            }
+        }
+        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
+            for j in [T::Json, T::Jsonb] {
+                let res = if op == BinaryOp::JsonPathText {
+                    T::Text
+                } else {
+                    j.clone()
+                };
+                v.push((j, text_array(), res));
+            }
+        }
+        BinaryOp::JsonExists => v.push((T::Jsonb, T::Text, T::Bool)),
+        BinaryOp::JsonExistsAny | BinaryOp::JsonExistsAll => {
+            v.push((T::Jsonb, text_array(), T::Bool))
+        }
+        BinaryOp::JsonDeletePath => v.push((T::Jsonb, text_array(), T::Jsonb)),
+        BinaryOp::Concat => v.push((T::Jsonb, T::Jsonb, T::Jsonb)),
+        BinaryOp::Sub => {
+            v.push((T::Jsonb, T::Text, T::Jsonb));
+            v.push((T::Jsonb, T::Int4, T::Jsonb));
+            v.push((T::Jsonb, text_array(), T::Jsonb));
+        }
+        _ => {}
+    }
+    v
+}
 
 /// A step of a path or a `->` operand: a key or an array index.
 #[derive(Clone, Copy, Debug)]
