@@ -113,6 +113,12 @@ fn encode_binary(v: &Value, buf: &mut BytesMut) {
         Value::Numeric(n) => encode_numeric(&n.to_string(), buf),
         Value::Oid(o) | Value::Reg(_, o, _) => buf.put_u32(*o),
         Value::Array(a) => encode_array(a, buf),
+        // json_send is the text; jsonb_send is version 1 followed by the text.
+        Value::Json(s) => buf.put_slice(s.as_bytes()),
+        Value::Jsonb(j) => {
+            buf.put_u8(1);
+            buf.put_slice(j.to_text().as_bytes());
+        }
     }
 }
 
@@ -352,6 +358,16 @@ pub fn decode_param(
                     Value::parse(&text(bytes)?, &ty.base()).map_err(DecodeError::Type)?
                 }
                 DataType::Array(elem) => decode_array(bytes, elem, param)?,
+                DataType::Json => {
+                    Value::parse(&text(bytes)?, &DataType::Json).map_err(DecodeError::Type)?
+                }
+                // jsonb_recv: a version byte (only 1 exists), then the text.
+                DataType::Jsonb => match bytes.split_first() {
+                    Some((1, rest)) => {
+                        Value::parse(&text(rest)?, &DataType::Jsonb).map_err(DecodeError::Type)?
+                    }
+                    _ => return Err(bad_binary(param).into()),
+                },
                 DataType::Oid | DataType::Reg(_) => {
                     let o = u32::from_be_bytes(be4(fixed(4)?));
                     Value::Oid(o)

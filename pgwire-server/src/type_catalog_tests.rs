@@ -31,6 +31,8 @@ fn sample(typname: &str) -> Option<&'static str> {
         "interval" => "1 year 2 mons 3 days 04:05:06.5",
         "numeric" => "-12345.6789",
         "void" => "",
+        "json" => "[1,  2.50, true]",
+        "jsonb" => "[1, 2.50, null]",
         _ => return None,
     })
 }

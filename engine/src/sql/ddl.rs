@@ -24,9 +24,18 @@ pub(super) fn index_columns(
         .map(|c| match &c.column.expr {
             ast::Expr::Identifier(i) => {
                 let name = ident_name(i);
-                cols.iter()
+                let at = cols
+                    .iter()
                     .position(|c| c.name == name)
-                    .ok_or(EngineError::UndefinedColumn { name })
+                    .ok_or(EngineError::UndefinedColumn { name })?;
+                // json has no btree operator class.
+                if cols[at].ty.base() == crate::types::DataType::Json {
+                    return Err(EngineError::Function {
+                        code: "42704",
+                        message: "data type json has no default operator class for access method \"btree\"".into(),
+                    });
+                }
+                Ok(at)
             }
             other => Err(EngineError::FeatureNotSupported {
                 feature: format!("index on expression {other} of {table}"),

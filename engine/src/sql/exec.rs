@@ -127,15 +127,16 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
             func,
             args,
             ordinality,
+            record,
         } => {
             let vals = args
                 .iter()
                 .map(|e| e.eval(&[], &env))
                 .collect::<Result<Vec<_>>>()?;
             let ordinality = *ordinality;
-            Box::new(func.rows(vals)?.zip(1i64..).map(move |(v, n)| {
+            Box::new(func.rows(vals, record)?.zip(1i64..).map(move |(r, n)| {
                 crate::interrupt::check()?;
-                let mut row = vec![v?];
+                let mut row = r?;
                 if ordinality {
                     row.push(Value::Int8(n));
                 }

@@ -27,6 +27,7 @@ pub(crate) mod relation_locks;
 mod roles;
 mod seq_bind;
 pub mod setfunc;
+mod setfunc_json;
 pub(crate) mod symmetric;
 pub mod syscat;
 mod update;

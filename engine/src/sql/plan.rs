@@ -94,6 +94,9 @@ pub enum Plan {
         args: Vec<Expr>,
         /// WITH ORDINALITY: a second column numbering the rows from 1 (bigint).
         ordinality: bool,
+        /// The column types of a function returning `record`, from its column definition
+        /// list (`json_to_record(...) AS x(a int)`); empty otherwise.
+        record: Vec<(String, crate::types::DataType)>,
     },
     Filter {
         input: Box<Plan>,

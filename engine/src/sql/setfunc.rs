@@ -1,6 +1,8 @@
 //! Set-returning functions in FROM: `generate_series` (integers, numerics, timestamps with an
-//! interval step), `unnest(array)` and `pg_partition_ancestors(regclass)`. Each yields one column; rows are produced lazily, so
-//! `generate_series(1, 1000000000) LIMIT 3` reads three.
+//! interval step), `unnest(array)`, `pg_partition_ancestors(regclass)` and the JSON ones
+//! (`setfunc_json`). `generate_series` and `unnest` yield one column, lazily, so
+//! `generate_series(1, 1000000000) LIMIT 3` reads three; `json(b)_each(_text)` yields two
+//! (`key`, `value`), and is refused in a select list, where its rows would be records.
 
 use crate::error::{EngineError, Result};
 use crate::types::ops::{eval_binary, BinaryOp};
@@ -16,6 +18,8 @@ pub enum SetFunc {
     /// (PostgreSQL returns no rows for a relation that is neither a partition nor
     /// partitioned).
     PartitionAncestors,
+    /// A JSON set-returning function; `true` for the jsonb one.
+    Json(super::setfunc_json::JsonSet, bool),
 }
 
 /// A resolved call: the function, the types its arguments are cast to, the column type.
@@ -23,6 +27,9 @@ pub struct ResolvedSet {
     pub func: SetFunc,
     pub arg_types: Vec<DataType>,
     pub column: DataType,
+    /// Every output column: the name of its OUT parameter, if the function has them, and its
+    /// type (one entry, `column`, for a function returning a scalar type).
+    pub columns: Vec<(Option<&'static str>, DataType)>,
 }
 
 fn undefined(name: &str, types: &[DataType]) -> EngineError {
@@ -44,6 +51,7 @@ impl SetFunc {
                         func: SetFunc::PartitionAncestors,
                         arg_types: vec![DataType::Reg(RegKind::Class)],
                         column: DataType::Reg(RegKind::Class),
+                        columns: vec![(None, DataType::Reg(RegKind::Class))],
                     })
                 }
                 _ => Err(undefined(name, types)),
@@ -53,6 +61,7 @@ impl SetFunc {
                     func: SetFunc::Unnest,
                     arg_types: vec![DataType::Array(e.clone())],
                     column: (**e).clone(),
+                    columns: vec![(None, (**e).clone())],
                 }),
                 [DataType::Unknown] => Err(EngineError::Function {
                     code: "42725",
@@ -60,24 +69,79 @@ impl SetFunc {
                 }),
                 _ => Err(undefined(name, types)),
             },
-            _ => return None,
+            _ => {
+                let (f, jsonb) = super::setfunc_json::lookup(name)?;
+                let j = if jsonb {
+                    DataType::Jsonb
+                } else {
+                    DataType::Json
+                };
+                match types {
+                    [t] if *t == DataType::Unknown
+                        || t.base() == j
+                        || crate::types::can_cast(t, &j, crate::types::CastKind::Implicit) =>
+                    {
+                        let columns = super::setfunc_json::columns(f, jsonb);
+                        Ok(ResolvedSet {
+                            func: SetFunc::Json(f, jsonb),
+                            arg_types: vec![j],
+                            // A `record` function's columns are the caller's to define.
+                            column: columns.first().map_or(DataType::Unknown, |c| c.1.clone()),
+                            columns,
+                        })
+                    }
+                    _ => Err(undefined(name, types)),
+                }
+            }
         })
     }
 
-    /// The rows (one value each) for arguments cast to the resolved types.
-    pub fn rows(self, args: Vec<Value>) -> Result<Box<dyn Iterator<Item = Result<Value>>>> {
+    /// The function's name as PostgreSQL spells it (for errors).
+    fn name(self) -> String {
+        match self {
+            SetFunc::GenerateSeries => "generate_series".into(),
+            SetFunc::Unnest => "unnest".into(),
+            SetFunc::PartitionAncestors => "pg_partition_ancestors".into(),
+            SetFunc::Json(f, jsonb) => {
+                let base = match f {
+                    super::setfunc_json::JsonSet::ArrayElements => "array_elements",
+                    super::setfunc_json::JsonSet::ArrayElementsText => "array_elements_text",
+                    super::setfunc_json::JsonSet::ObjectKeys => "object_keys",
+                    super::setfunc_json::JsonSet::Each => "each",
+                    super::setfunc_json::JsonSet::EachText => "each_text",
+                    super::setfunc_json::JsonSet::ToRecord => "to_record",
+                    super::setfunc_json::JsonSet::ToRecordset => "to_recordset",
+                };
+                format!("{}_{base}", if jsonb { "jsonb" } else { "json" })
+            }
+        }
+    }
+
+    /// The rows for arguments cast to the resolved types (one value per output column).
+    pub fn rows(
+        self,
+        args: Vec<Value>,
+        record: &[(String, DataType)],
+    ) -> Result<Box<dyn Iterator<Item = Result<Vec<Value>>>>> {
         if args.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
         }
         match self {
             SetFunc::Unnest => match args.into_iter().next() {
-                Some(Value::Array(a)) => Ok(Box::new(a.items.into_iter().map(Ok))),
+                Some(Value::Array(a)) => Ok(Box::new(a.items.into_iter().map(|v| Ok(vec![v])))),
                 _ => Err(EngineError::Internal {
                     reason: "unnest of a non-array",
                 }),
             },
-            SetFunc::GenerateSeries => series(args),
+            SetFunc::GenerateSeries => Ok(Box::new(series(args)?.map(|v| v.map(|v| vec![v])))),
             SetFunc::PartitionAncestors => Ok(Box::new(std::iter::empty())),
+            SetFunc::Json(f, _) => {
+                let v = args.first().ok_or(EngineError::Internal {
+                    reason: "JSON set-returning function without its argument",
+                })?;
+                let rows = super::setfunc_json::rows(f, &self.name(), v, record)?;
+                Ok(Box::new(rows.into_iter().map(Ok)))
+            }
         }
     }
 }
@@ -92,7 +156,8 @@ fn resolve_series(types: &[DataType]) -> Result<ResolvedSet> {
         Ok(ResolvedSet {
             func: SetFunc::GenerateSeries,
             arg_types,
-            column: t,
+            column: t.clone(),
+            columns: vec![(None, t)],
         })
     };
     if !(2..=3).contains(&types.len()) {
@@ -178,7 +243,7 @@ pub fn project_set<'a>(
     funcs: &'a [(SetFunc, Vec<crate::sql::expr::Expr>)],
     env: crate::sql::expr::Env<'a>,
 ) -> crate::sql::exec::RowIter<'a> {
-    type Series = Box<dyn Iterator<Item = Result<Value>>>;
+    type Series = Box<dyn Iterator<Item = Result<Vec<Value>>>>;
     let mut current: Option<(Vec<Value>, Vec<Option<Series>>)> = None;
     let mut input = input;
     Box::new(std::iter::from_fn(move || loop {
@@ -189,7 +254,7 @@ pub fn project_set<'a>(
                 match it.as_mut().and_then(Iterator::next) {
                     Some(Ok(v)) => {
                         any = true;
-                        out.push(v);
+                        out.push(v.into_iter().next().unwrap_or(Value::Null));
                     }
                     Some(Err(e)) => return Some(Err(e)),
                     None => {
@@ -219,7 +284,7 @@ pub fn project_set<'a>(
                 Ok(v) => v,
                 Err(e) => return Some(Err(e)),
             };
-            match f.rows(vals) {
+            match f.rows(vals, &[]) {
                 Ok(it) => iters.push(Some(it)),
                 Err(e) => return Some(Err(e)),
             }

@@ -107,6 +107,7 @@ mod rows {
     pub static INT2: BuiltinType =         row(21,   "int2",         "smallint",                    2,  true,  's', 'p', Ca::Numeric,  false, 0,  1005, Co::None,    T::Int2);
     pub static INT4: BuiltinType =         row(23,   "int4",         "integer",                     4,  true,  'i', 'p', Ca::Numeric,  false, 0,  1007, Co::None,    T::Int4);
     pub static REGPROC: BuiltinType =      row(24,   "regproc",      "regproc",                     4,  true,  'i', 'p', Ca::Numeric,  false, 0,  1008, Co::None,    T::Reg(RegKind::Proc));
+    pub static JSON: BuiltinType =         row(114,  "json",         "json",                        -1, false, 'i', 'x', Ca::User,     false, 0,  199,  Co::None,    T::Json);
     pub static TEXT: BuiltinType =         row(25,   "text",         "text",                        -1, false, 'i', 'x', Ca::String,   true,  0,  1009, Co::Default, T::Text);
     pub static OID: BuiltinType =          row(26,   "oid",          "oid",                         4,  true,  'i', 'p', Ca::Numeric,  true,  0,  1028, Co::None,    T::Oid);
     pub static FLOAT4: BuiltinType =       row(700,  "float4",       "real",                        4,  true,  'i', 'p', Ca::Numeric,  false, 0,  1021, Co::None,    T::Float4);
@@ -120,6 +121,7 @@ mod rows {
     pub static TIMESTAMPTZ: BuiltinType =  row(1184, "timestamptz",  "timestamp with time zone",    8,  true,  'd', 'p', Ca::DateTime, true,  0,  1185, Co::None,    T::Timestamptz);
     pub static INTERVAL: BuiltinType =     row(1186, "interval",     "interval",                    16, false, 'd', 'p', Ca::Timespan, true,  0,  1187, Co::None,    T::Interval);
     pub static NUMERIC: BuiltinType =      row(1700, "numeric",      "numeric",                     -1, false, 'i', 'm', Ca::Numeric,  false, 0,  1231, Co::None,    super::NUMERIC);
+    pub static JSONB: BuiltinType =        row(3802, "jsonb",        "jsonb",                       -1, false, 'i', 'x', Ca::User,     false, 0,  3807, Co::None,    T::Jsonb);
     pub static REGCLASS: BuiltinType =     row(2205, "regclass",     "regclass",                    4,  true,  'i', 'p', Ca::Numeric,  false, 0,  2210, Co::None,    T::Reg(RegKind::Class));
     pub static REGTYPE: BuiltinType =      row(2206, "regtype",      "regtype",                     4,  true,  'i', 'p', Ca::Numeric,  false, 0,  2211, Co::None,    T::Reg(RegKind::Type));
     pub static VOID: BuiltinType =         row(2278, "void",         "void",                        4,  true,  'i', 'p', Ca::Pseudo,   false, 0,  0,    Co::None,    T::Void);
@@ -128,7 +130,7 @@ mod rows {
 }
 
 /// Every built-in type, in OID order.
-pub static BUILTIN_TYPES: [&BuiltinType; 26] = [
+pub static BUILTIN_TYPES: [&BuiltinType; 28] = [
     &rows::BOOL,
     &rows::BYTEA,
     &rows::CHAR_BYTE,
@@ -139,6 +141,7 @@ pub static BUILTIN_TYPES: [&BuiltinType; 26] = [
     &rows::REGPROC,
     &rows::TEXT,
     &rows::OID,
+    &rows::JSON,
     &rows::FLOAT4,
     &rows::FLOAT8,
     &rows::UNKNOWN,
@@ -153,6 +156,7 @@ pub static BUILTIN_TYPES: [&BuiltinType; 26] = [
     &rows::REGCLASS,
     &rows::REGTYPE,
     &rows::VOID,
+    &rows::JSONB,
     &rows::REGNAMESPACE,
     &rows::REGROLE,
 ];
@@ -181,6 +185,8 @@ pub(super) fn facts(ty: &DataType) -> Option<&'static BuiltinType> {
         T::Varchar(_) => &rows::VARCHAR,
         T::Char(_) => &rows::BPCHAR,
         T::Bytea => &rows::BYTEA,
+        T::Json => &rows::JSON,
+        T::Jsonb => &rows::JSONB,
         T::Date => &rows::DATE,
         T::Time => &rows::TIME,
         T::Timestamp => &rows::TIMESTAMP,

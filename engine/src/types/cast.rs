@@ -7,6 +7,7 @@
 use super::datetime::{date_to_timestamp, timestamp_to_date, timestamp_to_time, USECS_PER_DAY};
 use super::error::TypeError;
 use super::interval::Interval;
+use super::json::Json;
 use super::numeric::Numeric;
 use super::textio;
 use super::value::Value;
@@ -76,6 +77,19 @@ fn float4_from_f64(f: f64) -> Result<f32, TypeError> {
         return Err(TypeError::FloatUnderflow);
     }
     Ok(r)
+}
+
+/// jsonb to `boolean` or a number type (`jsonb_bool`, `jsonb_numeric`, ...): the value must
+/// be a scalar of the matching kind (22023 otherwise); numbers convert as numeric does.
+fn jsonb_to_scalar(j: &Json, ty: &DataType) -> Result<Value, TypeError> {
+    let name = ty.base_name();
+    match (j, ty) {
+        (Json::Bool(b), DataType::Bool) => Ok(Value::Bool(*b)),
+        (Json::Number(n), t) if *t != DataType::Bool => {
+            Value::Numeric(n.clone()).cast(ty, CastKind::Explicit)
+        }
+        _ => Err(super::json::cast_error(j, &name)),
+    }
 }
 
 impl Value {
@@ -197,6 +211,11 @@ impl Value {
             (V::Interval(i), T::Interval) => V::Interval(*i),
             (V::Interval(i), T::Time) => V::Time(i.micros.rem_euclid(USECS_PER_DAY)),
             (V::Bytea(b), T::Bytea) => V::Bytea(b.clone()),
+            (V::Json(s), T::Json) => V::Json(s.clone()),
+            (V::Json(s), T::Jsonb) => V::Jsonb(Box::new(Json::parse(s)?)),
+            (V::Jsonb(j), T::Jsonb) => V::Jsonb(j.clone()),
+            (V::Jsonb(j), T::Json) => V::Json(j.to_text()),
+            (V::Jsonb(j), _) => jsonb_to_scalar(j, ty)?,
             (V::Array(a), T::Array(e)) => V::Array(Box::new(a.cast_elements(e, kind)?)),
             // OIDs: integers convert by value (int4 wraps, as the binary-coercible cast
             // does); OID alias values made here show their number (the binder turns casts

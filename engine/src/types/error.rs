@@ -161,6 +161,17 @@ pub enum TypeError {
     /// 22P02: text that is not an array literal.
     #[error("malformed array literal: \"{input}\"")]
     MalformedArray { input: String, detail: String },
+    /// 22P02 (22P05 for `\u0000` in jsonb): text that is not JSON; `detail` says where.
+    #[error("{message}")]
+    InvalidJson {
+        code: &'static str,
+        message: &'static str,
+        detail: String,
+    },
+    /// A JSON operation's error with PostgreSQL's SQLSTATE and message (22023 for a jsonb
+    /// value of the wrong kind in a cast, 22P02 for a bad path, ...).
+    #[error("{message}")]
+    Json { code: &'static str, message: String },
     /// 54000.
     #[error("number of array dimensions exceeds the maximum allowed (6)")]
     ArrayTooManyDims,
@@ -213,6 +224,7 @@ impl TypeError {
             E::UndefinedType { .. } => "42704",
             E::CorruptRow { .. } => "XX001",
             E::MalformedArray { .. } => "22P02",
+            E::InvalidJson { code, .. } | E::Json { code, .. } => code,
             E::ArrayTooManyDims => "54000",
             E::ArraySubscript { .. } => "2202E",
         }
@@ -223,6 +235,7 @@ impl TypeError {
         match self {
             TypeError::NumericFieldOverflow { detail } => Some(detail),
             TypeError::MalformedArray { detail, .. } => Some(detail),
+            TypeError::InvalidJson { detail, .. } => Some(detail),
             _ => None,
         }
     }

@@ -20,6 +20,7 @@ mod dtfields;
 mod dtparse;
 mod error;
 mod interval;
+pub mod json;
 mod like;
 mod numeric;
 mod numeric_pow;
@@ -82,6 +83,10 @@ pub enum DataType {
     Array(Box<DataType>),
     /// The type of an untyped literal or NULL before resolution.
     Unknown,
+    /// `json`: JSON text kept as it was written (values are `Value::Json`).
+    Json,
+    /// `jsonb`: JSON in PostgreSQL's normalised form (values are `Value::Jsonb`).
+    Jsonb,
     /// `void`: the result of a function that returns nothing (`pg_sleep`); its one value
     /// is shown as the empty string.
     Void,
@@ -223,6 +228,8 @@ impl DataType {
                 Ok(DataType::Char(Some(char_length(len, "char")?.unwrap_or(1))))
             }
             SqlType::Bytea => Ok(DataType::Bytea),
+            SqlType::JSON => Ok(DataType::Json),
+            SqlType::JSONB => Ok(DataType::Jsonb),
             SqlType::Regclass => Ok(DataType::Reg(RegKind::Class)),
             SqlType::Date => Ok(DataType::Date),
             SqlType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
@@ -264,6 +271,8 @@ impl DataType {
                     "bool" | "boolean" => plain(DataType::Bool),
                     "text" => plain(DataType::Text),
                     "bytea" => plain(DataType::Bytea),
+                    "json" => plain(DataType::Json),
+                    "jsonb" => plain(DataType::Jsonb),
                     "date" => plain(DataType::Date),
                     "timestamptz" => Ok(DataType::Timestamptz),
                     "timestamp" => Ok(DataType::Timestamp),
@@ -456,6 +465,12 @@ pub fn can_cast(from: &DataType, to: &DataType, kind: CastKind) -> bool {
         (T::Int2 | T::Int4 | T::Int8, T::Oid | T::Reg(_)) => CastKind::Implicit,
         (T::Oid | T::Reg(_), T::Int4 | T::Int8) => CastKind::Assignment,
         (T::Oid | T::Reg(_), T::Oid | T::Reg(_)) => CastKind::Implicit,
+        // JSON: json and jsonb convert in assignment; jsonb to the scalar types explicitly.
+        (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => CastKind::Assignment,
+        (
+            T::Jsonb,
+            T::Bool | T::Int2 | T::Int4 | T::Int8 | T::Float4 | T::Float8 | T::Numeric { .. },
+        ) => CastKind::Explicit,
         // Automatic I/O conversions.
         (_, T::Text | T::Varchar(_) | T::Char(_)) if !matches!(f, T::Unknown) => {
             CastKind::Assignment
@@ -469,6 +484,35 @@ pub fn can_cast(from: &DataType, to: &DataType, kind: CastKind) -> bool {
         CastKind::Explicit => 2,
     };
     rank(context) <= rank(kind)
+}
+
+/// Refuses a type without a btree ordering (`json`) as a sort key (42883, as PostgreSQL).
+pub fn check_orderable(t: &DataType) -> Result<(), TypeError> {
+    match t.element().unwrap_or(t) {
+        DataType::Json => Err(TypeError::Json {
+            code: "42883",
+            message: format!(
+                "could not identify an ordering operator for type {}",
+                t.base_name()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a type without an equality operator (`json`) as a DISTINCT, GROUP BY or UNION
+/// key (42883, as PostgreSQL).
+pub fn check_equality(t: &DataType) -> Result<(), TypeError> {
+    match t.element().unwrap_or(t) {
+        DataType::Json => Err(TypeError::Json {
+            code: "42883",
+            message: format!(
+                "could not identify an equality operator for type {}",
+                t.base_name()
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The common type of UNION / CASE / COALESCE / VALUES branches (PostgreSQL's

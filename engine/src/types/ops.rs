@@ -51,6 +51,22 @@ pub enum BinaryOp {
     ContainedBy,
     /// `&&` (arrays)
     Overlap,
+    /// `->` (json, jsonb)
+    JsonGet,
+    /// `->>`
+    JsonGetText,
+    /// `#>`
+    JsonPath,
+    /// `#>>`
+    JsonPathText,
+    /// `?` (jsonb)
+    JsonExists,
+    /// `?|`
+    JsonExistsAny,
+    /// `?&`
+    JsonExistsAll,
+    /// `#-`
+    JsonDeletePath,
 }
 
 impl BinaryOp {
@@ -89,7 +105,30 @@ impl BinaryOp {
             BinaryOp::Contains => "@>",
             BinaryOp::ContainedBy => "<@",
             BinaryOp::Overlap => "&&",
+            BinaryOp::JsonGet => "->",
+            BinaryOp::JsonGetText => "->>",
+            BinaryOp::JsonPath => "#>",
+            BinaryOp::JsonPathText => "#>>",
+            BinaryOp::JsonExists => "?",
+            BinaryOp::JsonExistsAny => "?|",
+            BinaryOp::JsonExistsAll => "?&",
+            BinaryOp::JsonDeletePath => "#-",
         }
+    }
+
+    /// Operators that exist only for json and jsonb operands.
+    pub fn is_json_only(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::JsonGet
+                | BinaryOp::JsonGetText
+                | BinaryOp::JsonPath
+                | BinaryOp::JsonPathText
+                | BinaryOp::JsonExists
+                | BinaryOp::JsonExistsAny
+                | BinaryOp::JsonExistsAll
+                | BinaryOp::JsonDeletePath
+        )
     }
 
     /// `= <> < <= > >=`.
@@ -205,6 +244,7 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
                 T::Oid,
                 T::Name,
                 T::CharByte,
+                T::Jsonb,
             ] {
                 v.push(c(t.clone(), t, b.clone()));
             }
@@ -329,9 +369,20 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
         }
         BinaryOp::And
         | BinaryOp::Or
+        | BinaryOp::Overlap
         | BinaryOp::Contains
         | BinaryOp::ContainedBy
-        | BinaryOp::Overlap => {}
+        | BinaryOp::JsonGet
+        | BinaryOp::JsonGetText
+        | BinaryOp::JsonPath
+        | BinaryOp::JsonPathText
+        | BinaryOp::JsonExists
+        | BinaryOp::JsonExistsAny
+        | BinaryOp::JsonExistsAll
+        | BinaryOp::JsonDeletePath => {}
+    }
+    for (l, r, res) in super::json::ops::signatures(op) {
+        v.push(c(l, r, res));
     }
     v
 }
@@ -488,8 +539,11 @@ pub fn resolve_binary(
         return Ok((DataType::Bool, DataType::Bool, DataType::Bool));
     }
     let (lb, rb) = (left.base(), right.base());
-    if let Some(r) = resolve_array_op(op, &lb, &rb) {
-        return r;
+    let json_operand = |t: &DataType| matches!(t, DataType::Json | DataType::Jsonb);
+    if !op.is_json_only() && !json_operand(&lb) && !json_operand(&rb) {
+        if let Some(r) = resolve_array_op(op, &lb, &rb) {
+            return r;
+        }
     }
     let all = candidates(op);
     let finish = |c: &Candidate| {
@@ -651,6 +705,11 @@ pub fn eval_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, TypeErro
     if op.is_comparison() {
         let ord = l.sql_cmp(r)?.unwrap_or(Ordering::Equal);
         return Ok(Value::Bool(compare_result(op, ord)));
+    }
+    if op.is_json_only() || matches!(l, Value::Jsonb(_)) {
+        if let Some(v) = super::json::eval_op(op, l, r)? {
+            return Ok(v);
+        }
     }
     match op {
         BinaryOp::Contains | BinaryOp::ContainedBy | BinaryOp::Overlap => match (l, r) {

@@ -70,6 +70,9 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
             },
             Value::Text(s) => put_bytes(&mut out, s.as_bytes()),
             Value::Bytea(b) => put_bytes(&mut out, b),
+            Value::Json(s) => put_bytes(&mut out, s.as_bytes()),
+            // jsonb is stored as its normalised text, which parses back to the same value.
+            Value::Jsonb(j) => put_bytes(&mut out, j.to_text().as_bytes()),
             Value::Date(d) => out.extend_from_slice(&d.to_le_bytes()),
             Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t) => {
                 out.extend_from_slice(&t.to_le_bytes())
@@ -176,6 +179,16 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
             Value::Text(s.to_string())
         }
         DataType::Bytea => Value::Bytea(r.bytes()?.to_vec()),
+        DataType::Json => {
+            let s = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("json is not UTF-8"))?;
+            Value::Json(s.to_string())
+        }
+        DataType::Jsonb => {
+            let s = std::str::from_utf8(r.bytes()?).map_err(|_| corrupt("jsonb is not UTF-8"))?;
+            Value::Jsonb(Box::new(
+                super::json::Json::parse(s).map_err(|_| corrupt("jsonb does not parse"))?,
+            ))
+        }
         DataType::Date => Value::Date(i32::from_le_bytes(r.array()?)),
         DataType::Time => Value::Time(i64::from_le_bytes(r.array()?)),
         DataType::Timestamp => Value::Timestamp(i64::from_le_bytes(r.array()?)),

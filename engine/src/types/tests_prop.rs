@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use std::cmp::Ordering;
 use storage::keycode::{ColumnOrder, Direction, NullOrder};
 
-const TYPES: [DataType; 16] = [
+const TYPES: [DataType; 17] = [
     DataType::Bool,
     DataType::Int2,
     DataType::Int4,
@@ -32,6 +32,7 @@ const TYPES: [DataType; 16] = [
     DataType::Timestamp,
     DataType::Timestamptz,
     DataType::Interval,
+    DataType::Jsonb,
 ];
 
 fn pick<T: Clone>(rng: &mut StdRng, items: &[T]) -> T {
@@ -82,6 +83,42 @@ fn random_text(rng: &mut StdRng) -> String {
     (0..rng.gen_range(0..6))
         .map(|_| pick(rng, &alphabet))
         .collect()
+}
+
+/// A random jsonb value, nested at most three deep (scalars of every kind, empty and
+/// non-empty containers, keys that sort by length before bytes).
+fn random_json(rng: &mut StdRng, depth: u32) -> super::json::Json {
+    use super::json::Json;
+    let pick_kind = if depth >= 3 {
+        rng.gen_range(0..4)
+    } else {
+        rng.gen_range(0..6)
+    };
+    match pick_kind {
+        0 => Json::Null,
+        1 => Json::Bool(rng.gen()),
+        2 => {
+            let mut n = random_numeric(rng);
+            while n.is_nan() || n.is_infinite() {
+                n = random_numeric(rng);
+            }
+            Json::Number(n)
+        }
+        3 => Json::String(random_text(rng).replace('\0', "")),
+        4 => Json::Array(
+            (0..rng.gen_range(0..4))
+                .map(|_| random_json(rng, depth + 1))
+                .collect(),
+        ),
+        _ => Json::object(
+            (0..rng.gen_range(0..4))
+                .map(|_| {
+                    let k = pick(rng, &["a", "b", "aa", "", "é"]).to_string();
+                    (k, random_json(rng, depth + 1))
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// A random non-NULL value of `ty` (extreme values included).
@@ -150,6 +187,8 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
                 rng.gen_range(-(1i64 << 60)..(1i64 << 60))
             },
         }),
+        DataType::Json => Value::Json(random_json(rng, 0).to_text()),
+        DataType::Jsonb => Value::Jsonb(Box::new(random_json(rng, 0))),
         DataType::Array(elem) => {
             let items = (0..rng.gen_range(0..5))
                 .map(|_| {

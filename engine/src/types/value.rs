@@ -46,6 +46,10 @@ pub enum Value {
     Reg(super::RegKind, u32, String),
     /// An array (boxed: arrays are rare and `Value` stays small).
     Array(Box<super::array::ArrayValue>),
+    /// A `json` value: its text as written (checked to be JSON).
+    Json(String),
+    /// A `jsonb` value.
+    Jsonb(Box<super::json::Json>),
 }
 
 /// PostgreSQL's float order: NaN equals NaN and sorts above everything; -0 equals 0.
@@ -98,6 +102,8 @@ impl Value {
             Value::Oid(_) => DataType::Oid,
             Value::Reg(k, _, _) => DataType::Reg(*k),
             Value::Array(a) => DataType::Array(Box::new(a.elem.clone())),
+            Value::Json(_) => DataType::Json,
+            Value::Jsonb(_) => DataType::Jsonb,
         }
     }
 
@@ -123,6 +129,8 @@ impl Value {
             Value::Oid(o) => o.to_string(),
             Value::Reg(_, _, name) => name.clone(),
             Value::Array(a) => a.format(),
+            Value::Json(s) => s.clone(),
+            Value::Jsonb(j) => j.to_text(),
         })
     }
 
@@ -184,6 +192,11 @@ impl Value {
             DataType::Array(elem) => {
                 Value::Array(Box::new(super::array::ArrayValue::parse(text, elem)?))
             }
+            DataType::Json => {
+                super::json::check_json(text)?;
+                Value::Json(text.to_string())
+            }
+            DataType::Jsonb => Value::Jsonb(Box::new(super::json::Json::parse(text)?)),
         })
     }
 
@@ -215,6 +228,7 @@ impl Value {
             }
             (V::Interval(a), V::Interval(b)) => a.cmp_key().cmp(&b.cmp_key()),
             (V::Array(a), V::Array(b)) => a.compare(b)?,
+            (V::Jsonb(a), V::Jsonb(b)) => a.compare(b),
             (a, b) => {
                 if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
                     x.cmp(&y)
@@ -300,6 +314,12 @@ impl Value {
                 KeyValue::Bytes(&scratch)
             }
             Value::Array(a) => return a.encode_key(out, order),
+            Value::Jsonb(j) => {
+                j.encode_sortable(&mut scratch);
+                KeyValue::Bytes(&scratch)
+            }
+            // json has no order; its key (for hashing) is its text.
+            Value::Json(s) => KeyValue::Text(s),
         };
         keycode::encode_value(out, &kv, order);
     }
@@ -336,6 +356,8 @@ impl PartialEq for Value {
             (V::Oid(a), V::Oid(b)) => a == b,
             (V::Reg(k, a, _), V::Reg(l, b, _)) => k == l && a == b,
             (V::Array(a), V::Array(b)) => a.same(b),
+            (V::Json(a), V::Json(b)) => a == b,
+            (V::Jsonb(a), V::Jsonb(b)) => a == b,
             _ => false,
         }
     }

@@ -329,6 +329,8 @@ macro_rules! pg_suite_tests {
             insert => "insert.slt",
             join_methods => "join_methods.slt",
             joins => "joins.slt",
+            json => "json.slt",
+            jsonb => "jsonb.slt",
             maintenance => "maintenance.slt",
             math_functions => "math_functions.slt",
             null => "null.slt",

@@ -10,7 +10,7 @@ use crate::sql::expr::{map_subquery_refs, Expr};
 use crate::sql::functions::AggFunc;
 use crate::sql::plan::AggCall;
 use crate::types::DataType;
-use sqlparser::ast;
+use sqlparser::ast::{self, Spanned};
 
 /// Points the references that subqueries of a grouped query's expression make to the input
 /// row at the grouped row instead: a grouped column becomes its GROUP BY slot; any other
@@ -83,6 +83,7 @@ impl Binder<'_> {
                 None => g.clone(),
             };
             let (x, t) = self.bind_expr(&target, scope, &mut None)?;
+            crate::types::check_equality(&t).map_err(|e| EngineError::from(e).at_span(g.span()))?;
             group_exprs.push(x);
             group_types.push(t);
             asts.push(target);
@@ -224,6 +225,11 @@ impl Binder<'_> {
             }
         };
         let arg_types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        if distinct {
+            for t in &arg_types {
+                crate::types::check_equality(t)?;
+            }
+        }
         let (cast_to, result) = if func == AggFunc::CountStar {
             (Vec::new(), DataType::Int8)
         } else {
@@ -247,7 +253,8 @@ impl Binder<'_> {
                 match clause {
                     ast::FunctionArgumentClause::OrderBy(obs) => {
                         for ob in obs {
-                            let (x, _) = self.bind_expr(&ob.expr, &input, &mut None)?;
+                            let (x, t) = self.bind_expr(&ob.expr, &input, &mut None)?;
+                            crate::types::check_orderable(&t)?;
                             order_by.push(sort_key(x, &ob.options));
                         }
                     }

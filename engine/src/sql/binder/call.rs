@@ -168,6 +168,11 @@ impl Binder<'_> {
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
         if let Some(r) = crate::sql::setfunc::SetFunc::resolve(&name, &types) {
             let r = r?;
+            if r.columns.len() != 1 {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: format!("{name} in a select list (its rows are records)"),
+                });
+            }
             let mut call_args = Vec::with_capacity(bound.len());
             for ((x, t), to) in bound.into_iter().zip(&r.arg_types) {
                 self.infer_param(&x, &t, to);

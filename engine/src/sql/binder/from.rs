@@ -174,6 +174,48 @@ impl Binder<'_> {
         rels: &mut Vec<Relation>,
         on_conditions: &mut Vec<ast::Expr>,
     ) -> Result<()> {
+        if let ast::TableFactor::Table {
+            name,
+            alias,
+            args: Some(fargs),
+            with_ordinality,
+            ..
+        } = f
+        {
+            if !rels.is_empty() {
+                let args = function_args(fargs)?;
+                let (item, lateral) = self.bind_set_function(
+                    name,
+                    &args,
+                    alias,
+                    *with_ordinality,
+                    Some(&scope.clone()),
+                )?;
+                if !lateral {
+                    return self.push_relation(item.0, item.1, item.2, scope, rels);
+                }
+                let left = self.collapse(rels, on_conditions, scope)?;
+                let left_width = scope.cols.len();
+                let mut right_rels = Vec::new();
+                self.push_relation(item.0, item.1, item.2, scope, &mut right_rels)?;
+                let right = right_rels
+                    .pop()
+                    .map(|r| r.plan)
+                    .ok_or_else(|| unsupported("empty join"))?;
+                rels.push(Relation {
+                    plan: Plan::Apply {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        kind: JoinKind::Inner,
+                        on: None,
+                        right_width: scope.cols.len() - left_width,
+                    },
+                    offset: 0,
+                    width: scope.cols.len(),
+                });
+                return Ok(());
+            }
+        }
         if !is_lateral(f) || rels.is_empty() {
             return self.add_relation(f, scope, rels);
         }
@@ -343,7 +385,7 @@ impl Binder<'_> {
             } if array_exprs.len() == 1 => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
                 let args: Vec<&ast::Expr> = array_exprs.iter().collect();
-                self.bind_set_function(&name, &args, alias, false)?
+                self.bind_set_function(&name, &args, alias, false, None)?.0
             }
             ast::TableFactor::Table {
                 name,
@@ -352,14 +394,8 @@ impl Binder<'_> {
                 with_ordinality,
                 ..
             } => {
-                let mut args = Vec::with_capacity(fargs.args.len());
-                for a in &fargs.args {
-                    match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
-                        _ => return Err(unsupported("this function argument in FROM")),
-                    }
-                }
-                self.bind_set_function(name, &args, alias, *with_ordinality)?
+                self.bind_set_function(name, &function_args(fargs)?, alias, *with_ordinality, None)?
+                    .0
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -386,18 +422,59 @@ impl Binder<'_> {
 
     /// A set-returning function in FROM: its plan, alias and single column (named after the
     /// alias if there is one, else after the function, as PostgreSQL names it).
+    ///
+    /// With `preceding` (the FROM items before it), a call whose arguments read those items
+    /// is LATERAL, as every function call in FROM is in PostgreSQL; the flag returned says
+    /// so. Otherwise the arguments see only enclosing queries' rows.
     fn bind_set_function(
         &mut self,
         name: &ast::ObjectName,
         arg_exprs: &[&ast::Expr],
         alias: &Option<ast::TableAlias>,
         ordinality: bool,
-    ) -> Result<BoundItem> {
+        preceding: Option<&Scope>,
+    ) -> Result<(BoundItem, bool)> {
         let fname = object_name(name);
+        let mut lateral = false;
+        if let Some(scope) = preceding {
+            self.outer.push(scope.clone());
+            let mut reads = Ok(false);
+            for e in arg_exprs {
+                match self.bind_expr(e, &Scope::default(), &mut None) {
+                    Ok((x, _)) => {
+                        if reads_enclosing(&x, 1) {
+                            reads = Ok(true);
+                        }
+                    }
+                    Err(err) => {
+                        reads = Err(err);
+                        break;
+                    }
+                }
+            }
+            self.outer.pop();
+            lateral = reads?;
+        }
+        if lateral {
+            if let Some(scope) = preceding {
+                self.outer.push(scope.clone());
+            }
+        }
         let mut bound = Vec::with_capacity(arg_exprs.len());
         for e in arg_exprs {
-            // Arguments see enclosing queries' rows, not this FROM list's.
-            bound.push(self.bind_expr(e, &Scope::default(), &mut None)?);
+            let b = self.bind_expr(e, &Scope::default(), &mut None);
+            match b {
+                Ok(b) => bound.push(b),
+                Err(err) => {
+                    if lateral {
+                        self.outer.pop();
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        if lateral {
+            self.outer.pop();
         }
         let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
         let r = crate::sql::setfunc::SetFunc::resolve(&fname, &types)
@@ -414,20 +491,68 @@ impl Binder<'_> {
         }
         let short = fname.rsplit('.').next().unwrap_or(&fname).to_string();
         let alias_name = alias.as_ref().map(|a| ident_name(&a.name));
-        // A scalar function's column is named after the alias, else the function.
-        let col = alias_name.clone().unwrap_or_else(|| short.clone());
-        let mut cols = vec![(col, r.column)];
+        // A scalar function's column is named after the alias, else the function; a
+        // function with OUT parameters names its columns after them.
+        // A function returning `record` takes its columns from the column definition list.
+        let defined: Vec<&ast::TableAliasColumnDef> = alias
+            .iter()
+            .flat_map(|a| &a.columns)
+            .filter(|c| c.data_type.is_some())
+            .collect();
+        let syntax = |message: &str| EngineError::Syntax {
+            message: message.into(),
+            position: None,
+        };
+        let mut record = Vec::new();
+        if r.columns.is_empty() {
+            let all = alias.as_ref().map_or(0, |a| a.columns.len());
+            if defined.is_empty() || defined.len() != all {
+                return Err(syntax(
+                    "a column definition list is required for functions returning \"record\"",
+                )
+                .at_span(name.span()));
+            }
+            for c in defined {
+                let ty = c
+                    .data_type
+                    .as_ref()
+                    .map(crate::types::DataType::from_sql)
+                    .transpose()?
+                    .unwrap_or(DataType::Text);
+                record.push((ident_name(&c.name), ty));
+            }
+        } else if !defined.is_empty() {
+            return Err(syntax(
+                "a column definition list is only allowed for functions returning \"record\"",
+            )
+            .at_span(name.span()));
+        }
+        let mut cols = if r.columns.is_empty() {
+            record.clone()
+        } else {
+            r.columns
+                .into_iter()
+                .map(|(name, ty)| match name {
+                    Some(n) => (n.to_string(), ty),
+                    None => (alias_name.clone().unwrap_or_else(|| short.clone()), ty),
+                })
+                .collect()
+        };
         if ordinality {
             cols.push(("ordinality".to_string(), DataType::Int8));
         }
         Ok((
-            Plan::Function {
-                func: r.func,
-                args,
-                ordinality,
-            },
-            (alias_name.unwrap_or(short), alias.clone()),
-            cols,
+            (
+                Plan::Function {
+                    func: r.func,
+                    args,
+                    ordinality,
+                    record,
+                },
+                (alias_name.unwrap_or(short), alias.clone()),
+                cols,
+            ),
+            lateral,
         ))
     }
 
@@ -519,6 +644,30 @@ type BoundItem = (
     (String, Option<ast::TableAlias>),
     Vec<(String, DataType)>,
 );
+
+/// The arguments of a function call in FROM (plain expressions only).
+fn function_args(fargs: &ast::TableFunctionArgs) -> Result<Vec<&ast::Expr>> {
+    fargs
+        .args
+        .iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            _ => Err(unsupported("this function argument in FROM")),
+        })
+        .collect()
+}
+
+/// Whether `e` reads a column of the enclosing row `up` levels out (subqueries inside it
+/// are not looked into).
+fn reads_enclosing(e: &Expr, up: usize) -> bool {
+    if let Expr::Column { up: u, .. } = e {
+        return *u == up;
+    }
+    let mut copy = e.clone();
+    crate::sql::expr::children_mut(&mut copy)
+        .into_iter()
+        .any(|c| reads_enclosing(c, up))
+}
 
 /// Whether a FROM item may read the items before it.
 fn is_lateral(f: &ast::TableFactor) -> bool {

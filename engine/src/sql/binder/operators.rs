@@ -52,6 +52,14 @@ pub(super) fn binary_op(op: &ast::BinaryOperator) -> Option<BinaryOp> {
         B::AtArrow => BinaryOp::Contains,
         B::ArrowAt => BinaryOp::ContainedBy,
         B::PGOverlap => BinaryOp::Overlap,
+        B::Arrow => BinaryOp::JsonGet,
+        B::LongArrow => BinaryOp::JsonGetText,
+        B::HashArrow => BinaryOp::JsonPath,
+        B::HashLongArrow => BinaryOp::JsonPathText,
+        B::Question => BinaryOp::JsonExists,
+        B::QuestionPipe => BinaryOp::JsonExistsAny,
+        B::QuestionAnd => BinaryOp::JsonExistsAll,
+        B::HashMinus => BinaryOp::JsonDeletePath,
         _ => return None,
     })
 }

@@ -319,11 +319,24 @@ impl Binder<'_> {
             Some(ast::Distinct::Distinct) => (true, None),
             Some(ast::Distinct::On(on)) => (false, Some(on)),
         };
+        if distinct {
+            for (_, t) in &cols {
+                crate::types::check_equality(t)?;
+            }
+        }
         for ob in order_by {
             let index = match output_position(&ob.expr, &cols)? {
-                Some(i) => i,
+                Some(i) => {
+                    crate::types::check_orderable(&cols[i].1).map_err(|e| {
+                        EngineError::from(e).at_span(sqlparser::ast::Spanned::span(&ob.expr))
+                    })?;
+                    i
+                }
                 None => {
-                    let (x, _) = self.bind_grouped(&ob.expr, &scope, &mut agg)?;
+                    let (x, t) = self.bind_grouped(&ob.expr, &scope, &mut agg)?;
+                    crate::types::check_orderable(&t).map_err(|e| {
+                        EngineError::from(e).at_span(sqlparser::ast::Spanned::span(&ob.expr))
+                    })?;
                     if distinct {
                         return Err(EngineError::InvalidColumnReference {
                             message: "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),

@@ -41,6 +41,12 @@ impl Binder<'_> {
                     .zip(&rc)
                     .map(|((_, a), (_, b))| common_type(&[a.clone(), b.clone()]))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
+                // Only UNION ALL needs no equality on its columns.
+                if !(all && matches!(kind, SetOpKind::Union)) {
+                    for t in &types {
+                        crate::types::check_equality(t)?;
+                    }
+                }
                 let lp = conform(lp, &lc, &types)?;
                 let rp = conform(rp, &rc, &types)?;
                 let cols = lc

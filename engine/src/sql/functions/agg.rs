@@ -30,6 +30,10 @@ pub enum AggFunc {
     VarPop,
     StddevSamp,
     StddevPop,
+    JsonAgg,
+    JsonbAgg,
+    JsonObjectAgg,
+    JsonbObjectAgg,
 }
 
 impl AggFunc {
@@ -48,6 +52,10 @@ impl AggFunc {
             "var_pop" => AggFunc::VarPop,
             "stddev" | "stddev_samp" => AggFunc::StddevSamp,
             "stddev_pop" => AggFunc::StddevPop,
+            "json_agg" => AggFunc::JsonAgg,
+            "jsonb_agg" => AggFunc::JsonbAgg,
+            "json_object_agg" => AggFunc::JsonObjectAgg,
+            "jsonb_object_agg" => AggFunc::JsonbObjectAgg,
             _ => return None,
         })
     }
@@ -88,6 +96,26 @@ impl AggFunc {
                 _ => Err(undefined()),
             };
         }
+        match (self, args.as_slice()) {
+            (AggFunc::JsonObjectAgg | AggFunc::JsonbObjectAgg, [k, v]) => {
+                let ret = if *self == AggFunc::JsonObjectAgg {
+                    DataType::Json
+                } else {
+                    DataType::Jsonb
+                };
+                return Ok((vec![k.clone(), v.clone()], ret));
+            }
+            (AggFunc::JsonAgg, [a]) => return Ok((vec![a.clone()], DataType::Json)),
+            (AggFunc::JsonbAgg, [a]) => return Ok((vec![a.clone()], DataType::Jsonb)),
+            (
+                AggFunc::JsonAgg
+                | AggFunc::JsonbAgg
+                | AggFunc::JsonObjectAgg
+                | AggFunc::JsonbObjectAgg,
+                _,
+            ) => return Err(undefined()),
+            _ => {}
+        }
         let [arg] = args.as_slice() else {
             return Err(undefined());
         };
@@ -101,6 +129,10 @@ impl AggFunc {
                 one(arg, DataType::Array(Box::new(elem)))
             }
             AggFunc::CountStar | AggFunc::Count => one(arg, DataType::Int8),
+            // json and jsonb have no min / max (jsonb's order is for btree indexes only).
+            AggFunc::Min | AggFunc::Max if matches!(arg, DataType::Json | DataType::Jsonb) => {
+                Err(undefined())
+            }
             AggFunc::Min | AggFunc::Max => one(arg.clone(), arg),
             AggFunc::Sum => match arg {
                 DataType::Int2 | DataType::Int4 => one(DataType::Int8, DataType::Int8),
@@ -128,8 +160,19 @@ impl AggFunc {
                     _ => Err(undefined()),
                 }
             }
-            AggFunc::StringAgg => Err(undefined()),
+            AggFunc::StringAgg
+            | AggFunc::JsonAgg
+            | AggFunc::JsonbAgg
+            | AggFunc::JsonObjectAgg
+            | AggFunc::JsonbObjectAgg => Err(undefined()),
         }
+    }
+
+    fn is_json(self) -> bool {
+        matches!(
+            self,
+            AggFunc::JsonAgg | AggFunc::JsonbAgg | AggFunc::JsonObjectAgg | AggFunc::JsonbObjectAgg
+        )
     }
 
     fn is_variance(self) -> bool {
@@ -164,6 +207,8 @@ pub struct AggState {
     moments: Option<Moments>,
     /// array_agg: the element type and the values so far.
     items: Option<(DataType, Vec<Value>)>,
+    /// The JSON aggregates: each row's (value, second argument or NULL), NULLs kept.
+    json: Option<Vec<(Value, Value)>>,
 }
 
 impl AggState {
@@ -183,6 +228,7 @@ impl AggState {
             count: 0,
             acc: Value::Null,
             moments: None,
+            json: call.func.is_json().then(Vec::new),
             items: (call.func == AggFunc::ArrayAgg).then(|| {
                 (
                     call.result.element().cloned().unwrap_or(DataType::Unknown),
@@ -212,7 +258,16 @@ impl AggState {
         // keeps NULLs) ignores rows with a NULL argument.
         let skip = match self.func {
             AggFunc::StringAgg => args.first().is_none_or(Value::is_null),
-            AggFunc::ArrayAgg => false,
+            AggFunc::ArrayAgg | AggFunc::JsonAgg | AggFunc::JsonbAgg => false,
+            AggFunc::JsonObjectAgg | AggFunc::JsonbObjectAgg => {
+                if args.first().is_none_or(Value::is_null) {
+                    return Err(EngineError::Function {
+                        code: "22023",
+                        message: "field name must not be null".into(),
+                    });
+                }
+                false
+            }
             _ => args.iter().any(Value::is_null),
         };
         if skip {
@@ -228,12 +283,22 @@ impl AggState {
             reason: "aggregate without its argument",
         })?;
         self.count += 1;
+        if let Some(pairs) = &mut self.json {
+            pairs.push((v, args.next().unwrap_or(Value::Null)));
+            return Ok(());
+        }
         if let Some((_, items)) = &mut self.items {
             items.push(v);
             return Ok(());
         }
         self.acc = match self.func {
-            AggFunc::CountStar | AggFunc::Count | AggFunc::ArrayAgg => Value::Null,
+            AggFunc::CountStar
+            | AggFunc::Count
+            | AggFunc::ArrayAgg
+            | AggFunc::JsonAgg
+            | AggFunc::JsonbAgg
+            | AggFunc::JsonObjectAgg
+            | AggFunc::JsonbObjectAgg => Value::Null,
             AggFunc::Sum | AggFunc::Avg => {
                 if self.acc.is_null() {
                     v
@@ -344,6 +409,9 @@ impl AggState {
         }
         if self.func.is_variance() {
             return self.finish_variance();
+        }
+        if let Some(pairs) = self.json.take() {
+            return super::json::aggregate(self.func, pairs);
         }
         if let Some((elem, items)) = self.items.take() {
             // No input rows: NULL, not an empty array.

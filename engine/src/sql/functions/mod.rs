@@ -16,6 +16,7 @@ mod bind;
 mod datetime;
 mod extract;
 mod format;
+mod json;
 mod math;
 mod numeric;
 mod pattern;
@@ -136,6 +137,25 @@ pub enum ScalarFunc {
     ArrayCat,
     ArrayPosition,
     ArrayRemove,
+    // JSON.
+    ToJson,
+    ToJsonb,
+    JsonBuildObject,
+    JsonbBuildObject,
+    JsonBuildArray,
+    JsonbBuildArray,
+    JsonTypeof,
+    JsonbTypeof,
+    JsonArrayLength,
+    JsonbArrayLength,
+    JsonStripNulls,
+    JsonbStripNulls,
+    JsonbPretty,
+    /// `json(b)_extract_path(j, variadic text[])`, the result of the argument's type.
+    JsonExtractPath,
+    JsonExtractPathText,
+    JsonbSet,
+    JsonbInsert,
 }
 
 impl ScalarFunc {
@@ -165,6 +185,7 @@ impl ScalarFunc {
                 | ScalarFunc::ConcatWs
                 | ScalarFunc::Format
         ) && array::is_strict(*self)
+            && json::is_strict(*self)
     }
 
     /// Evaluates the function on arguments already cast to the types `resolve` chose.
@@ -290,6 +311,23 @@ impl ScalarFunc {
             | F::ArrayCat
             | F::ArrayPosition
             | F::ArrayRemove => array::call(*self, args),
+            F::ToJson
+            | F::ToJsonb
+            | F::JsonBuildObject
+            | F::JsonbBuildObject
+            | F::JsonBuildArray
+            | F::JsonbBuildArray
+            | F::JsonTypeof
+            | F::JsonbTypeof
+            | F::JsonArrayLength
+            | F::JsonbArrayLength
+            | F::JsonStripNulls
+            | F::JsonbStripNulls
+            | F::JsonbPretty
+            | F::JsonExtractPath
+            | F::JsonExtractPathText
+            | F::JsonbSet
+            | F::JsonbInsert => json::call(*self, args),
         }
     }
 }

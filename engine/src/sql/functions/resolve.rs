@@ -239,6 +239,9 @@ pub fn resolve(name: &str, types: &[DataType]) -> Result<Option<Resolved>> {
     if let Some(r) = super::array::resolve(name, types) {
         return r.map(Some);
     }
+    if let Some(r) = super::json::resolve(name, types) {
+        return r.map(Some);
+    }
     // Functions with variadic or polymorphic arguments.
     match (name, types) {
         ("coalesce" | "greatest" | "least", ts) if !ts.is_empty() => {
