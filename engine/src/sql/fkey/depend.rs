@@ -201,9 +201,14 @@ pub fn drop_column(
         }
     };
     let referencing = cx.catalog.referencing(table.oid);
+    // Constraints referencing the column, a self-reference's too — unless the column is
+    // also one of its referencing columns: then the constraint is the table's own on the
+    // column and goes with it, as PostgreSQL drops it.
     let deps: Vec<Dependent> = referencing
         .iter()
-        .filter(|(child, fk)| child.oid != table.oid && fk.ref_columns.contains(&col))
+        .filter(|(child, fk)| {
+            fk.ref_columns.contains(&col) && !(child.oid == table.oid && fk.columns.contains(&col))
+        })
         .map(|(t, fk)| Dependent {
             table: t.clone(),
             constraint: fk.name.clone(),
