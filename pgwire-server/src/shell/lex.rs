@@ -83,7 +83,8 @@ pub fn split(text: &str) -> (Vec<&str>, &str) {
                 }
             }
             State::Dollar => {
-                if text[i..].starts_with(tag) {
+                // Bytes, not `text[i..]`: `i` may fall inside a multi-byte character.
+                if bytes[i..].starts_with(tag.as_bytes()) {
                     state = State::Normal;
                     i += tag.len();
                     continue;
@@ -167,6 +168,10 @@ mod tests {
         assert_eq!(rest, "/* a; /* b; */ c; */ SELECT 1");
         let (stmts, _) = split("CREATE RULE r AS ON INSERT TO t DO (SELECT 1; SELECT 2);");
         assert_eq!(stmts.len(), 1);
+        // Non-ASCII text inside every kind of quote.
+        let (stmts, rest) = split("SELECT $$é;ü$$, 'ß;', \"ñ;\" /* ø; */; SELECT $t$日本;$t$;");
+        assert_eq!(stmts.len(), 2, "{stmts:?}");
+        assert_eq!(rest, "");
         let (stmts, rest) = split("SELECT 'unfinished;");
         assert!(stmts.is_empty());
         assert_eq!(rest, "SELECT 'unfinished;");
