@@ -272,6 +272,24 @@ impl Settings {
         st.value(&name)
     }
 
+    /// The isolation level and read-only flag a new transaction starts with, read under one
+    /// lock without allocating: this runs at the start of every statement's transaction.
+    /// Stored values are normalised (see `normalise`), so they compare as they are.
+    pub fn transaction_defaults(&self) -> (&'static str, bool) {
+        let st = self.state.lock();
+        let value = |name: &str| {
+            st.local
+                .get(name)
+                .or_else(|| st.session.get(name))
+                .or_else(|| st.reset.get(name))
+                .map(String::as_str)
+        };
+        let isolation = value(DEFAULT_ISOLATION)
+            .and_then(|v| ISOLATION_LEVELS.iter().find(|l| **l == v).copied())
+            .unwrap_or("read committed");
+        (isolation, value(DEFAULT_READ_ONLY) == Some("on"))
+    }
+
     /// `SHOW name`: the value, or 42704 for a name that is not a setting.
     pub fn show(&self, name: &str) -> Result<String> {
         self.get(name)
@@ -417,6 +435,21 @@ mod tests {
         assert!(s.set(STATEMENT_TIMEOUT, Some("x"), false, false).is_err());
         s.set(STATEMENT_TIMEOUT, None, false, false).ok();
         assert_eq!(s.statement_timeout(), 0);
+    }
+
+    #[test]
+    fn transaction_defaults_read_every_layer() {
+        let s = Settings::default();
+        assert_eq!(s.transaction_defaults(), ("read committed", false));
+        s.set(DEFAULT_READ_ONLY, Some("yes"), false, false).ok();
+        s.make_current_the_reset_values();
+        assert_eq!(s.transaction_defaults(), ("read committed", true));
+        s.set(DEFAULT_ISOLATION, Some("Repeatable Read"), false, true)
+            .ok();
+        s.set(DEFAULT_READ_ONLY, Some("off"), true, true).ok();
+        assert_eq!(s.transaction_defaults(), ("repeatable read", false));
+        s.end_transaction(false);
+        assert_eq!(s.transaction_defaults(), ("read committed", true));
     }
 
     fn p(v: &str) -> Result<u32> {

@@ -61,12 +61,7 @@ fn value_text(values: &[ast::Expr]) -> String {
 impl Session {
     /// The characteristics a transaction starting now gets.
     pub(super) fn default_mode(&self) -> TxnMode {
-        let isolation = self
-            .settings
-            .get(guc::DEFAULT_ISOLATION)
-            .and_then(|v| guc::parse_isolation(guc::DEFAULT_ISOLATION, &v).ok())
-            .unwrap_or("read committed");
-        let read_only = self.settings.get(guc::DEFAULT_READ_ONLY).as_deref() == Some("on");
+        let (isolation, read_only) = self.settings.transaction_defaults();
         TxnMode {
             isolation,
             read_only,
