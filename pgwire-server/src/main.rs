@@ -18,7 +18,7 @@ quill — a PostgreSQL-compatible SQL engine
 USAGE:
     quill serve --data-dir DIR [--listen ADDR] [--socket-dir DIR] [--max-connections N]
                 [--config FILE]
-    quill shell [DIR] [-c SQL]... [-f FILE] [--on-error-stop]
+    quill shell [DIR] [-c SQL | -f FILE]... [--on-error-stop]
     quill demo [--data-dir DIR] [--rows N]
     quill --help
 
@@ -58,8 +58,9 @@ OPTIONS:
     --max-connections N    serve: sessions at once; more get 53300 (default: 100)
     --config FILE          serve: configuration file (below); flags override it
     --rows N               demo: rows to insert (default: 10000)
-    -c SQL                 shell: run SQL (statements and backslash commands), then exit
-    -f FILE                shell: run the statements of FILE, then exit
+    -c SQL                 shell: run SQL (statements and backslash commands)
+    -f FILE                shell: run the statements of FILE; -c and -f run in the order
+                           given, then the shell exits
     --on-error-stop        shell: stop at the first failed statement (exit status 3)
     -h, --help             print this help
 
@@ -105,9 +106,8 @@ struct Args {
     max_connections: Option<usize>,
     config: Option<PathBuf>,
     rows: u64,
-    /// shell: `-c` commands, `-f` file, `--on-error-stop`.
-    commands: Vec<String>,
-    file: Option<PathBuf>,
+    /// shell: `-c` commands and `-f` files in order, `--on-error-stop`.
+    actions: Vec<shell::Action>,
     on_error_stop: bool,
 }
 
@@ -127,8 +127,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
         max_connections: None,
         config: None,
         rows: 10_000,
-        commands: Vec::new(),
-        file: None,
+        actions: Vec::new(),
         on_error_stop: false,
     };
     while let Some(flag) = argv.next() {
@@ -165,10 +164,12 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
                     .map_err(|_| format!("--rows: not a number: {v}"))?;
             }
             "-c" if command == Command::Shell => {
-                args.commands.push(argv.next().ok_or("-c needs a value")?);
+                let sql = argv.next().ok_or("-c needs a value")?;
+                args.actions.push(shell::Action::Command(sql));
             }
             "-f" if command == Command::Shell => {
-                args.file = Some(argv.next().ok_or("-f needs a value")?.into());
+                let file = argv.next().ok_or("-f needs a value")?;
+                args.actions.push(shell::Action::File(file.into()));
             }
             "--on-error-stop" if command == Command::Shell => args.on_error_stop = true,
             "-h" | "--help" => return Ok(None),
@@ -358,7 +359,7 @@ fn demo(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
+    let mut args = match parse(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
             print!("{HELP}");
@@ -378,8 +379,7 @@ fn main() -> ExitCode {
                     .data_dir
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("quill-data")),
-                commands: args.commands.clone(),
-                file: args.file.clone(),
+                actions: std::mem::take(&mut args.actions),
                 on_error_stop: args.on_error_stop,
             })
         }

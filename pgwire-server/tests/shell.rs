@@ -121,6 +121,26 @@ fn commands_stdin_and_exit_statuses() {
         shell(&dir, &["-c", "SELECT count(*) FROM t"], "").1,
         " count \n-------\n     3\n(1 row)\n\n"
     );
+    // -c and -f run in the order given.
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), "INSERT INTO t VALUES (4);\n").unwrap();
+    let f = script.path().to_str().unwrap();
+    assert_eq!(
+        shell(
+            &dir,
+            &[
+                "-c",
+                "SELECT count(*) FROM t",
+                "-f",
+                f,
+                "-c",
+                "SELECT count(*) FROM t"
+            ],
+            ""
+        )
+        .1,
+        " count \n-------\n     3\n(1 row)\n\nINSERT 0 1\n count \n-------\n     4\n(1 row)\n\n"
+    );
     // A directory that cannot be opened: status 2.
     let file = db.path().join("not-a-directory");
     std::fs::write(&file, b"x").unwrap();

@@ -25,11 +25,16 @@ use std::time::Instant;
 /// What `quill shell` was asked to do.
 pub struct ShellArgs {
     pub data_dir: PathBuf,
-    /// `-c SQL` commands, run in order (then the shell exits).
-    pub commands: Vec<String>,
-    /// `-f FILE`: run the file's statements (then exit).
-    pub file: Option<PathBuf>,
+    /// `-c SQL` and `-f FILE` in the order given, run in turn (then the shell exits); none:
+    /// the terminal or standard input.
+    pub actions: Vec<Action>,
     pub on_error_stop: bool,
+}
+
+/// One `-c` or `-f` of the command line.
+pub enum Action {
+    Command(String),
+    File(PathBuf),
 }
 
 /// Where input lines come from.
@@ -125,26 +130,27 @@ pub fn run(args: &ShellArgs) -> ExitCode {
         on_error_stop: args.on_error_stop,
         failed: false,
     };
-    let outcome = if !args.commands.is_empty() {
+    let outcome = if !args.actions.is_empty() {
         let mut outcome = Ok(());
-        for c in &args.commands {
-            outcome = shell.run_source(&mut Source::from_text(c, None), true);
+        for action in &args.actions {
+            outcome = match action {
+                Action::Command(c) => shell.run_source(&mut Source::from_text(c, None), true),
+                Action::File(file) => match std::fs::read_to_string(file) {
+                    Ok(text) => shell.run_source(
+                        &mut Source::from_text(&text, Some(file.display().to_string())),
+                        false,
+                    ),
+                    Err(e) => {
+                        eprintln!("quill: error: {}: {e}", file.display());
+                        return ExitCode::from(1);
+                    }
+                },
+            };
             if outcome.is_err() {
                 break;
             }
         }
         outcome
-    } else if let Some(file) = &args.file {
-        match std::fs::read_to_string(file) {
-            Ok(text) => shell.run_source(
-                &mut Source::from_text(&text, Some(file.display().to_string())),
-                false,
-            ),
-            Err(e) => {
-                eprintln!("quill: error: {}: {e}", file.display());
-                return ExitCode::from(1);
-            }
-        }
     } else if std::io::stdin().is_terminal() {
         match rustyline::DefaultEditor::new() {
             Ok(editor) => {
@@ -186,7 +192,12 @@ pub fn run(args: &ShellArgs) -> ExitCode {
     };
     match outcome {
         Err(Stop::ErrorStop) => ExitCode::from(3),
-        Ok(()) | Err(Stop::Quit) if !args.commands.is_empty() && shell.failed => ExitCode::from(1),
+        // As psql: a failed last -c command is status 1 (a failed statement of a file is not).
+        Ok(()) | Err(Stop::Quit)
+            if matches!(args.actions.last(), Some(Action::Command(_))) && shell.failed =>
+        {
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     }
 }
