@@ -98,6 +98,16 @@ enum Command {
     Shell,
 }
 
+impl Command {
+    fn name(self) -> &'static str {
+        match self {
+            Command::Serve => "serve",
+            Command::Demo => "demo",
+            Command::Shell => "shell",
+        }
+    }
+}
+
 struct Args {
     command: Command,
     data_dir: Option<PathBuf>,
@@ -135,17 +145,17 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
             "--data-dir" => {
                 args.data_dir = Some(argv.next().ok_or("--data-dir needs a value")?.into());
             }
-            "--listen" => {
+            "--listen" if command == Command::Serve => {
                 let v = argv.next().ok_or("--listen needs a value")?;
                 args.listen = Some(
                     v.parse()
                         .map_err(|_| format!("--listen: not an address:port: {v}"))?,
                 );
             }
-            "--socket-dir" => {
+            "--socket-dir" if command == Command::Serve => {
                 args.socket_dir = Some(argv.next().ok_or("--socket-dir needs a value")?.into());
             }
-            "--max-connections" => {
+            "--max-connections" if command == Command::Serve => {
                 let v = argv.next().ok_or("--max-connections needs a value")?;
                 args.max_connections = Some(
                     v.parse()
@@ -154,10 +164,10 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
                         .ok_or_else(|| format!("--max-connections: not a positive number: {v}"))?,
                 );
             }
-            "--config" => {
+            "--config" if command == Command::Serve => {
                 args.config = Some(argv.next().ok_or("--config needs a value")?.into());
             }
-            "--rows" => {
+            "--rows" if command == Command::Demo => {
                 let v = argv.next().ok_or("--rows needs a value")?;
                 args.rows = v
                     .parse()
@@ -179,7 +189,12 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
             {
                 args.data_dir = Some(dir.into());
             }
-            other => return Err(format!("unknown option '{other}'")),
+            other => {
+                return Err(format!(
+                    "unknown option '{other}' for quill {}",
+                    command.name()
+                ))
+            }
         }
     }
     if command == Command::Serve && args.data_dir.is_none() {

@@ -141,6 +141,13 @@ fn commands_stdin_and_exit_statuses() {
         .1,
         " count \n-------\n     3\n(1 row)\n\nINSERT 0 1\n count \n-------\n     4\n(1 row)\n\n"
     );
+    // Another command's option is refused, not ignored.
+    let (code, out) = shell(&dir, &["--rows", "5"], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.starts_with("quill: unknown option '--rows' for quill shell"),
+        "{out}"
+    );
     // A directory that cannot be opened: status 2.
     let file = db.path().join("not-a-directory");
     std::fs::write(&file, b"x").unwrap();
