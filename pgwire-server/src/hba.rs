@@ -76,7 +76,7 @@ pub enum Peer {
 }
 
 /// A parsed rule list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rules(Vec<Rule>);
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +152,11 @@ fn parse_method(m: &str) -> Result<Method, String> {
 }
 
 impl Rules {
+    /// Whether no rule was given (every connection would be refused).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn parse(text: &str) -> Result<Rules, HbaError> {
         let mut rules = Vec::new();
         for (n, raw) in text.lines().enumerate() {

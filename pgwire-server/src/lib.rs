@@ -18,6 +18,7 @@ pub mod config;
 mod conn;
 mod connection;
 mod copy;
+mod datadir;
 mod errors;
 mod extended;
 mod gate;

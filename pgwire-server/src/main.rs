@@ -203,32 +203,32 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, String>
     Ok(Some(args))
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!("cannot listen for SIGINT: {e}");
+/// Listens for SIGINT and SIGTERM from now on, returning what completes on the first of
+/// them. The handlers are installed here, before the server says it is ready, so that a
+/// signal sent as soon as it is ready stops it cleanly rather than by the default action.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => tracing::info!("received SIGINT"),
+            _ = term.recv() => tracing::info!("received SIGTERM"),
+        }
+    })
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("received Ctrl-C");
+        } else {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("received SIGINT"),
-        _ = term => tracing::info!("received SIGTERM"),
-    }
+    })
 }
 
 /// The configuration: defaults, then the file, then the flags.
@@ -282,6 +282,7 @@ fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let shutdown = shutdown_signal()?;
         let server = Server::bind(config).await?;
         tracing::info!(
             "quill {} (PostgreSQL {}) ready on {}",
@@ -292,7 +293,7 @@ fn serve(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         if let Some(path) = server.socket_path() {
             tracing::info!("listening on Unix socket {}", path.display());
         }
-        server.run(shutdown_signal()).await?;
+        server.run(shutdown).await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
 }

@@ -5,12 +5,14 @@
 //! database, which writes a checkpoint.
 //!
 //! The first start in a new data directory creates it with the bootstrap superuser
-//! `postgres` and a `pg_hba.conf` trusting local and loopback connections, as initdb does.
+//! `postgres` and a `pg_hba.conf` trusting local and loopback connections, as initdb does
+//! ([`crate::datadir`], which makes every step of it crash-safe).
 
 use crate::config::ServerConfig;
 use crate::conn::{Conn, Shared};
 use crate::connection::Context;
-use crate::hba::{HbaError, Rules, DEFAULT_RULES};
+use crate::datadir::{load_rules, open_database};
+use crate::hba::{HbaError, Rules};
 use crate::registry::Registry;
 use crate::tls::{TlsError, Transport};
 use crate::unix_socket::UnixSocket;
@@ -40,11 +42,6 @@ pub const BOOTSTRAP_SUPERUSER: &str = "postgres";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("could not create data directory {path}: {source}")]
-    CreateDataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("could not open the database in {path}: {source}")]
     Open { path: PathBuf, source: EngineError },
     #[error("could not listen on {addr}: {source}")]
@@ -61,6 +58,8 @@ pub enum ServerError {
     },
     #[error("{path}: {source}")]
     Hba { path: PathBuf, source: HbaError },
+    #[error("configuration file \"{path}\" contains no entries")]
+    HbaEmpty { path: PathBuf },
     #[error(transparent)]
     Tls(#[from] TlsError),
     #[error("ssl_cert_file and ssl_key_file must be set together")]
@@ -125,64 +124,12 @@ async fn serve_connection(
     }
 }
 
-/// Reads the authentication rules, writing initdb's defaults first when the data
-/// directory's own rule file does not exist yet.
-fn load_rules(config: &ServerConfig) -> Result<Rules, ServerError> {
-    let path = config.hba_path();
-    if config.hba_file.is_none() && !path.exists() {
-        std::fs::write(&path, DEFAULT_RULES).map_err(|source| ServerError::HbaRead {
-            path: path.clone(),
-            source,
-        })?;
-        tracing::info!(path = %path.display(), "wrote default authentication rules (trust for local connections)");
-    }
-    let text = std::fs::read_to_string(&path).map_err(|source| ServerError::HbaRead {
-        path: path.clone(),
-        source,
-    })?;
-    Rules::parse(&text).map_err(|source| ServerError::Hba { path, source })
-}
-
 fn load_tls(config: &ServerConfig) -> Result<Option<tokio_rustls::TlsAcceptor>, ServerError> {
     match (&config.ssl_cert_file, &config.ssl_key_file) {
         (Some(cert), Some(key)) => Ok(Some(crate::tls::acceptor(cert, key)?)),
         (None, None) => Ok(None),
         _ => Err(ServerError::TlsHalfConfigured),
     }
-}
-
-fn open_database(
-    dir: &Path,
-    autovacuum: engine::AutovacuumOptions,
-) -> Result<Database, ServerError> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(|source| ServerError::CreateDataDir {
-            path: dir.to_owned(),
-            source,
-        })?;
-        tracing::info!(data_dir = %dir.display(), "created data directory");
-    }
-    let started = std::time::Instant::now();
-    let opts = engine::DatabaseOptions {
-        autovacuum,
-        ..engine::DatabaseOptions::default()
-    };
-    let db = Database::open_with_options(dir, opts).map_err(|source| ServerError::Open {
-        path: dir.to_owned(),
-        source,
-    })?;
-    tracing::info!(data_dir = %dir.display(), elapsed = ?started.elapsed(),
-        "database open (recovery done)");
-    if db
-        .bootstrap_superuser(BOOTSTRAP_SUPERUSER)
-        .map_err(ServerError::Bootstrap)?
-    {
-        tracing::info!(
-            role = BOOTSTRAP_SUPERUSER,
-            "created the bootstrap superuser"
-        );
-    }
-    Ok(db)
 }
 
 impl Server {
@@ -192,8 +139,11 @@ impl Server {
         let tls = load_tls(&config)?;
         let dir = config.data_dir.clone();
         let autovacuum = config.autovacuum.clone();
-        let db = tokio::task::spawn_blocking(move || open_database(&dir, autovacuum)).await??;
-        let hba = load_rules(&config)?;
+        let fs: Arc<dyn vfs::Vfs> = Arc::new(vfs::OsVfs::new());
+        let db_fs = fs.clone();
+        let db =
+            tokio::task::spawn_blocking(move || open_database(db_fs, &dir, autovacuum)).await??;
+        let hba = load_rules(fs.as_ref(), &config)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -187,6 +187,12 @@ impl Storage {
         let opts = opts.with_sabotage_propagated();
         vfs.create_dir_all(dir)
             .map_err(|e| StorageError::io(dir, e))?;
+        // The directory's own entry must be durable before anything inside it counts as
+        // written: the log and data directories are synced into it, it into its parent.
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            vfs.sync_dir(parent)
+                .map_err(|e| StorageError::io(parent, e))?;
+        }
         let lock_path = dir.join("LOCK");
         let dir_lock = vfs.lock(&lock_path).map_err(|e| match e.kind() {
             std::io::ErrorKind::WouldBlock => StorageError::Locked {

@@ -6,6 +6,9 @@
 //!   Unsynced writes may be lost, kept or torn at 512-byte sectors when [`SimVfs::crash`] is
 //!   called, and faults (EIO, ENOSPC, a crash at the N-th operation) can be injected.
 //!
+//! [`replace_file`] writes a whole small file (configuration, authentication rules) so that a
+//! crash leaves the old or the new content, never a torn or empty one.
+//!
 //! Durability contract (what callers may rely on, for both implementations):
 //! - `write_at` data is durable only after a later `sync` of the same file returns `Ok`.
 //! - A file's existence (create, remove, rename) is durable only after `sync_dir` of its
@@ -13,8 +16,11 @@
 //! - After `sync` fails, nothing about the file's unsynced data may be assumed, and a later
 //!   successful `sync` does not bring it back ("fsyncgate"); callers treat it as fatal.
 
+mod durable;
 mod os;
 mod sim;
+
+pub use durable::{read_file, replace_file, temp_sibling};
 
 pub use os::OsVfs;
 pub use sim::{CrashMode, FaultKind, FaultPlan, IoFault, SimVfs, SyncHook};
