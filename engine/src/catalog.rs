@@ -18,6 +18,7 @@
 
 use crate::error::{EngineError, Result};
 use crate::roles::{Role, Roles};
+use crate::search_path::SearchPath;
 use crate::types::DataType;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -265,6 +266,9 @@ pub struct Catalog {
     /// Temp namespace number of the session holding the catalog lock (0: none). Set on
     /// every lock by `Database::catalog_as`; lookups by name see only its temp relations.
     viewer: u32,
+    /// The `search_path` of the session holding the catalog lock (set with `viewer`):
+    /// which namespaces unqualified names search.
+    search_path: SearchPath,
     /// Temp namespaces in use: number → namespace OID. A number is held from its session's
     /// first temporary relation until the session ends.
     temp_spaces: BTreeMap<u32, u32>,
@@ -284,6 +288,7 @@ impl Catalog {
             next_file: FIRST_USER_FILE,
             roles: Roles::default(),
             viewer: 0,
+            search_path: SearchPath::default(),
             temp_spaces: BTreeMap::new(),
             stale_temp: Vec::new(),
             activity: Default::default(),
@@ -381,16 +386,26 @@ impl Catalog {
         self.next_oid = self.next_oid.max(oid.saturating_add(1));
     }
 
-    /// The namespaces a name qualified by `schema` searches, in order.
-    fn search(&self, schema: Schema) -> &'static [bool] {
-        // `true` stands for the viewer's temp namespace, `false` for the permanent one.
-        match (schema, self.viewer) {
-            (Schema::Public, _) => &[false],
-            (Schema::Temp, 0) => &[],
-            (Schema::Temp, _) => &[true],
-            (Schema::Search, 0) => &[false],
-            (Schema::Search, _) => &[true, false],
-        }
+    /// The namespaces a name qualified by `schema` searches, in order: `true` stands for
+    /// the viewer's temp namespace, `false` for the permanent one.
+    fn search(&self, schema: Schema) -> impl Iterator<Item = bool> {
+        let (order, n) = match (schema, self.viewer) {
+            (Schema::Public, _) => ([false, false], 1),
+            (Schema::Temp, 0) => ([false, false], 0),
+            (Schema::Temp, _) => ([true, false], 1),
+            (Schema::Search, viewer) => self.search_path.relation_order(viewer != 0),
+        };
+        order.into_iter().take(n)
+    }
+
+    /// The search path unqualified names are resolved with.
+    pub fn search_path(&self) -> SearchPath {
+        self.search_path
+    }
+
+    /// Makes unqualified names resolve through `path` (the locking session's).
+    pub(crate) fn set_search_path(&mut self, path: SearchPath) {
+        self.search_path = path;
     }
 
     fn space(&self, temp: bool) -> u32 {
@@ -404,7 +419,7 @@ impl Catalog {
     /// The relation `name` (possibly `public.` / `pg_temp.` qualified) as the viewer sees it.
     pub fn get(&self, name: &str) -> Option<Arc<TableDef>> {
         let (schema, bare) = split_name(name, self.viewer)?;
-        self.search(schema).iter().find_map(|&t| {
+        self.search(schema).find_map(|t| {
             self.tables
                 .get(&(self.space(t), bare.to_string()))
                 .map(|(d, _)| d.clone())
@@ -444,7 +459,7 @@ impl Catalog {
     /// Finds the table owning an index called `name` (qualified as in [`Catalog::get`]).
     pub fn index_owner(&self, name: &str) -> Option<Arc<TableDef>> {
         let (schema, bare) = split_name(name, self.viewer)?;
-        self.search(schema).iter().find_map(|&t| {
+        self.search(schema).find_map(|t| {
             let ns = self.space(t);
             self.tables
                 .iter()

@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
+use crate::search_path::SearchPath;
 use crate::sequence::Sequences;
 use crate::session::Session;
 use crate::vacuum::Autovacuum;
@@ -236,13 +237,19 @@ impl Database {
 
     /// The catalog, seeing permanent relations only.
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog_as(0)
+        self.catalog_as(0, SearchPath::default())
     }
 
-    /// The catalog as the session with temp namespace `viewer` sees it (0: none).
-    pub(crate) fn catalog_as(&self, viewer: u32) -> MutexGuard<'_, Catalog> {
+    /// The catalog as the session with temp namespace `viewer` (0: none) and search path
+    /// `search_path` sees it.
+    pub(crate) fn catalog_as(
+        &self,
+        viewer: u32,
+        search_path: SearchPath,
+    ) -> MutexGuard<'_, Catalog> {
         let mut c = self.inner.catalog.lock();
         c.set_viewer(viewer);
+        c.set_search_path(search_path);
         c
     }
 

@@ -116,6 +116,8 @@ pub enum EngineError {
     InvalidTableDefinition { message: String },
     #[error("schema \"{name}\" does not exist")]
     UndefinedSchema { name: String },
+    #[error("no schema has been selected to create in")]
+    NoSchemaSelected,
     #[error("cursor \"{name}\" does not exist")]
     UndefinedCursor { name: String },
     #[error("cursor \"{name}\" already exists")]
@@ -277,7 +279,7 @@ impl EngineError {
             EngineError::WrongObjectType { .. } => "42809",
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
-            EngineError::UndefinedSchema { .. } => "3F000",
+            EngineError::UndefinedSchema { .. } | EngineError::NoSchemaSelected => "3F000",
             EngineError::UndefinedCursor { .. } => "34000",
             EngineError::DuplicateCursor { .. } => "42P03",
             EngineError::Storage(e) => storage_sqlstate(e),

@@ -290,6 +290,18 @@ impl Settings {
         (isolation, value(DEFAULT_READ_ONLY) == Some("on"))
     }
 
+    /// The session's `search_path`, parsed (read at the start of every statement).
+    pub fn search_path(&self) -> crate::search_path::SearchPath {
+        let st = self.state.lock();
+        st.local
+            .get("search_path")
+            .or_else(|| st.session.get("search_path"))
+            .or_else(|| st.reset.get("search_path"))
+            .map_or_else(crate::search_path::SearchPath::default, |v| {
+                crate::search_path::SearchPath::parse(v)
+            })
+    }
+
     /// `SHOW name`: the value, or 42704 for a name that is not a setting.
     pub fn show(&self, name: &str) -> Result<String> {
         self.get(name)

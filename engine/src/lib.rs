@@ -28,6 +28,7 @@ pub mod notice;
 pub mod password;
 pub mod roles;
 pub mod row_lock;
+pub mod search_path;
 pub mod sequence;
 mod session;
 pub mod sql;

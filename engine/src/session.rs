@@ -549,7 +549,9 @@ impl Session {
     /// Parses and describes one statement, to run with [`Session::execute_prepared`].
     pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
         let stmt = one_statement(sql)?;
-        let catalog = self.db.catalog_as(self.temp_ns);
+        let catalog = self
+            .db
+            .catalog_as(self.temp_ns, self.settings.search_path());
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
@@ -751,10 +753,10 @@ impl Session {
         let mut shared;
         let mut copy;
         let catalog: &mut Catalog = if a.catalog_exclusive {
-            shared = db.catalog_as(self.temp_ns);
+            shared = db.catalog_as(self.temp_ns, self.settings.search_path());
             &mut shared
         } else {
-            copy = Catalog::clone(&db.catalog_as(self.temp_ns));
+            copy = Catalog::clone(&db.catalog_as(self.temp_ns, self.settings.search_path()));
             &mut copy
         };
         let mut cx = TxnCx {

@@ -18,31 +18,91 @@
 
 use crate::catalog::{Catalog, OnCommit, Schema, TableDef, CATALOG_FILE, FIRST_USER_FILE};
 use crate::error::{EngineError, Result};
+use crate::search_path::PathSchema;
+use crate::sql::binder::ident_name;
 use crate::sql::TxnCx;
+use sqlparser::ast;
 use std::sync::Arc;
 use storage::Storage;
 
-/// Where CREATE puts relation `full` (a name as `object_name` joins it): its namespace (0:
-/// permanent, else the session's temp namespace, claimed if needed) and bare name. TEMP,
-/// or a `pg_temp` qualification, makes it temporary.
+/// Where CREATE puts relation `name`: its namespace (0: permanent, else the session's temp
+/// namespace, claimed if needed) and bare name. TEMP, a `pg_temp` qualification, or
+/// `pg_temp` first on the search path makes it temporary; an unqualified name goes to the
+/// search path's creation schema (see [`crate::search_path`]). Errors as PostgreSQL's:
+/// 3F000 for a schema that does not exist or an empty path, 42501 for `pg_catalog`, 0A000
+/// for another database's name, 42601 for more than three parts.
 pub(crate) fn creation_target(
     cx: &mut TxnCx<'_>,
-    full: &str,
+    name: &ast::ObjectName,
     temporary: bool,
 ) -> Result<(u32, String)> {
-    let (schema, bare) =
-        crate::catalog::split_name(full, cx.catalog.viewer()).ok_or_else(|| {
-            EngineError::UndefinedSchema {
-                name: full.split('.').next().unwrap_or_default().to_string(),
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => ident_name(i),
+            other => other.to_string(),
+        })
+        .collect();
+    let (qualifier, bare) = match parts.as_slice() {
+        [bare] => (None, bare.clone()),
+        [schema, bare] => (Some(schema.as_str()), bare.clone()),
+        [db, schema, bare] => {
+            if db != crate::sql::syscat::database_name() {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: format!(
+                        "cross-database references are not implemented: {}",
+                        parts.join(".")
+                    ),
+                });
             }
-        })?;
-    let bare = bare.to_string();
-    match (schema, temporary) {
-        (Schema::Public, true) => Err(EngineError::InvalidTableDefinition {
+            (Some(schema.as_str()), bare.clone())
+        }
+        _ => {
+            return Err(EngineError::Syntax {
+                message: format!(
+                    "improper qualified name (too many dotted names): {}",
+                    parts.join(".")
+                ),
+                position: None,
+            })
+        }
+    };
+    let target = match qualifier {
+        None => match cx.catalog.search_path().creation(cx.catalog.viewer() != 0) {
+            _ if temporary => PathSchema::Temp,
+            Some(schema) => schema,
+            None => return Err(EngineError::NoSchemaSelected),
+        },
+        Some("public") => PathSchema::Public,
+        Some("pg_catalog") => PathSchema::PgCatalog,
+        Some("information_schema") => PathSchema::InformationSchema,
+        Some(s)
+            if matches!(
+                crate::catalog::split_name(&format!("{s}.x"), cx.catalog.viewer()),
+                Some((Schema::Temp, _))
+            ) =>
+        {
+            PathSchema::Temp
+        }
+        Some(s) => {
+            return Err(EngineError::UndefinedSchema {
+                name: s.to_string(),
+            })
+        }
+    };
+    match target {
+        PathSchema::Temp => Ok((temp_space(cx.catalog), bare)),
+        _ if temporary => Err(EngineError::InvalidTableDefinition {
             message: "cannot create temporary relation in non-temporary schema".into(),
         }),
-        (Schema::Public, false) | (Schema::Search, false) => Ok((0, bare)),
-        (Schema::Temp, _) | (Schema::Search, true) => Ok((temp_space(cx.catalog), bare)),
+        PathSchema::Public => Ok((0, bare)),
+        PathSchema::PgCatalog => Err(EngineError::InsufficientPrivilege {
+            message: format!("permission denied to create \"pg_catalog.{bare}\""),
+        }),
+        PathSchema::InformationSchema => Err(EngineError::FeatureNotSupported {
+            feature: "creating relations in schema information_schema".into(),
+        }),
     }
 }
 

@@ -38,7 +38,9 @@ impl Session {
         self.lock(LockTag::Catalog, LockMode::AccessShare)?;
         let mut targets = Vec::with_capacity(lock.tables.len());
         {
-            let catalog = self.db.catalog_as(self.temp_ns);
+            let catalog = self
+                .db
+                .catalog_as(self.temp_ns, self.settings.search_path());
             for t in &lock.tables {
                 let parts = crate::sql::syscat::name_parts(&t.name);
                 let name = match crate::sql::syscat::resolve_relation(&catalog, &parts)? {

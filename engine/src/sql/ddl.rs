@@ -134,7 +134,7 @@ fn like_columns(cx: &TxnCx<'_>, like: &ast::CreateTableLikeKind) -> Result<Vec<C
 }
 
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
-    let (ns, name) = crate::temp::creation_target(cx, &object_name(&ct.name), ct.temporary)?;
+    let (ns, name) = crate::temp::creation_target(cx, &ct.name, ct.temporary)?;
     let on_commit = match ct.on_commit {
         None | Some(ast::OnCommit::PreserveRows) => OnCommit::PreserveRows,
         Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
@@ -302,7 +302,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
             feature: "materialized views".into(),
         });
     }
-    let (ns, name) = crate::temp::creation_target(cx, &object_name(&cv.name), cv.temporary)?;
+    let (ns, name) = crate::temp::creation_target(cx, &cv.name, cv.temporary)?;
     let existing = cx.catalog.get(&name).filter(|t| t.temp == ns).or_else(|| {
         (ns == 0)
             .then(|| cx.catalog.get(&format!("public.{name}")))
@@ -373,7 +373,16 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         })?;
     let cols = index_columns(&tname, &table.columns, &ci.columns)?;
     let iname = match &ci.name {
-        Some(n) => crate::temp::creation_target(cx, &object_name(n), false)?.1,
+        // The index goes in its table's namespace: PostgreSQL's grammar takes no schema here.
+        Some(ast::ObjectName(parts)) => match parts.as_slice() {
+            [ast::ObjectNamePart::Identifier(i)] => ident_name(i),
+            _ => {
+                return Err(EngineError::Syntax {
+                    message: "syntax error at or near \".\"".into(),
+                    position: None,
+                })
+            }
+        },
         None => {
             let parts: Vec<&str> = cols
                 .iter()

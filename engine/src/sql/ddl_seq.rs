@@ -139,7 +139,7 @@ pub fn create_sequence(
     opts: &[ast::SequenceOptions],
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
-    let (ns, name) = crate::temp::creation_target(cx, &object_name(name), temporary)?;
+    let (ns, name) = crate::temp::creation_target(cx, name, temporary)?;
     let done = Outcome::Command {
         tag: "CREATE SEQUENCE".into(),
     };

@@ -804,7 +804,18 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         ),
         F::Version => text(VERSION.into()),
         F::CurrentDatabase => text(super::database_name().into()),
-        F::CurrentSchema => text("public".into()),
+        F::CurrentSchema => {
+            use crate::search_path::PathSchema;
+            match s.search_path.first_existing(s.temp_space.is_some()) {
+                Some(PathSchema::Public) => text("public".into()),
+                Some(PathSchema::PgCatalog) => text("pg_catalog".into()),
+                Some(PathSchema::InformationSchema) => text("information_schema".into()),
+                Some(PathSchema::Temp) => {
+                    text(format!("pg_temp_{}", s.temp_space.map_or(0, |(n, _)| n)))
+                }
+                None => Value::Null,
+            }
+        }
         F::PgMyTempSchema => Value::Oid(s.temp_space.map_or(0, |(_, o)| o)),
         F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
         F::HasTablePrivilege | F::HasSchemaPrivilege | F::HasDatabasePrivilege | F::PgHasRole => {

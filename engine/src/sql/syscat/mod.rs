@@ -112,6 +112,8 @@ pub struct Snapshot {
     pub activity: Vec<crate::activity::Entry>,
     /// When the database was opened (`pg_postmaster_start_time`).
     pub started: crate::activity::Micros,
+    /// The viewing session's search path (`current_schema()`).
+    pub search_path: crate::search_path::SearchPath,
 }
 
 /// A relation found by OID.
@@ -135,6 +137,7 @@ impl Snapshot {
                 .collect(),
             activity: catalog.activity().entries(),
             started: catalog.activity().started(),
+            search_path: catalog.search_path(),
         }
     }
 
@@ -271,15 +274,30 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
         [name] => (None, name.as_str()),
         [schema, name] => (Some(schema.as_str()), name.as_str()),
         [db, schema, name] if db == database_name() => (Some(schema.as_str()), name.as_str()),
+        [_, _, _] => {
+            return Err(EngineError::FeatureNotSupported {
+                feature: format!(
+                    "cross-database references are not implemented: {}",
+                    parts.join(".")
+                ),
+            })
+        }
         _ => {
-            return Err(EngineError::UndefinedTable {
-                name: parts.join("."),
+            return Err(EngineError::Syntax {
+                message: format!(
+                    "improper qualified name (too many dotted names): {}",
+                    parts.join(".")
+                ),
+                position: None,
             })
         }
     };
     let ns = match schema {
-        // The session's temp namespace comes first, even before pg_catalog.
-        None if catalog.get(&format!("pg_temp.{name}")).is_some() => {
+        // The session's temp namespace comes first, even before pg_catalog, unless the
+        // search path lists it later.
+        None if catalog.search_path().temp_first()
+            && catalog.get(&format!("pg_temp.{name}")).is_some() =>
+        {
             return Ok(Resolved::User(format!("pg_temp.{name}")))
         }
         None => None,
