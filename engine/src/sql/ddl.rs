@@ -284,6 +284,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         temp: ns,
         on_commit,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     for clause in &fk_clauses {
         let fk = super::fkey::define(cx, &def, clause, &|_| false)?;
@@ -355,6 +357,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         temp: ns,
         on_commit: OnCommit::PreserveRows,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

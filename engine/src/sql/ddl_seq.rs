@@ -125,6 +125,8 @@ fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Re
         temp: ns,
         on_commit: crate::catalog::OnCommit::PreserveRows,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

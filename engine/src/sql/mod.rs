@@ -17,6 +17,7 @@ mod explain_stmt;
 pub mod expr;
 pub(crate) mod fkey;
 pub mod functions;
+mod grant_role;
 mod index_build;
 pub(crate) mod lock_syntax;
 mod maintenance;
@@ -247,8 +248,6 @@ pub struct TxnCx<'a> {
     pub txn: &'a mut Transaction,
     pub changes: &'a mut Vec<CatalogChange>,
     pub params: &'a [Value],
-    /// The session's authenticated role; `None` for an embedded session (all privileges).
-    pub session_user: Option<&'a str>,
     /// The session's settings (`SET`), when the statement runs in a session.
     pub settings: Option<&'a crate::guc::Settings>,
     /// The session's backend process id (`pg_backend_pid`).
@@ -346,6 +345,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::AlterTable(at) => alter_table::alter_table(at, cx),
         S::AlterIndex { name, operation } => alter_table::alter_index(name, operation, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
+        S::GrantRole(g) => grant_role::grant_role(g, cx),
+        S::RevokeRole(r) => grant_role::revoke_role(r, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
         S::Drop {
             object_type: ast::ObjectType::Role,

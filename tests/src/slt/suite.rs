@@ -338,6 +338,7 @@ macro_rules! pg_suite_tests {
             order_limit => "order_limit.slt",
             pg_type => "pg_type.slt",
             roles => "roles.slt",
+            session_roles => "session_roles.slt",
             row_locks => "row_locks.slt",
             settings => "settings.slt",
             sequences => "sequences.slt",

@@ -71,9 +71,7 @@ fn check_privileges(kind: Object, list: &str) -> Result<()> {
 
 /// Whether role `name` exists (`public` stands for every role where PostgreSQL allows it).
 fn check_role(s: &Snapshot, name: &str, public_ok: bool) -> Result<()> {
-    let known = s.roles.iter().any(|(_, n)| n == name)
-        || super::roles().iter().any(|r| r.name == name)
-        || (public_ok && name == "public");
+    let known = s.roles.get(name).is_some() || (public_ok && name == "public");
     if known {
         Ok(())
     } else {
@@ -98,9 +96,7 @@ fn check_object(s: &Snapshot, kind: Object, v: &Value) -> Result<bool> {
                 Object::Table => s.relation(o).is_some(),
                 Object::Schema => s.namespace_name(o).is_some(),
                 Object::Database => o == super::DATABASE_OID,
-                Object::Role => {
-                    s.roles.iter().any(|(r, _)| *r == o) || super::role_name(o).is_some()
-                }
+                Object::Role => s.roles.by_oid(o).is_some(),
             });
         }
     };
