@@ -201,6 +201,38 @@ pub fn creator(catalog: &Catalog) -> u32 {
         .map_or(crate::roles::BOOTSTRAP_SUPERUSER_OID, |i| i.current)
 }
 
+/// Whether `role` may create relations in schema `public`: a superuser, a member of its
+/// owner `pg_database_owner` (the database's owner, the bootstrap superuser, is one), or a
+/// role granted CREATE on it.
+pub fn may_create_in_public(catalog: &Catalog, role: u32) -> bool {
+    let roles = catalog.roles();
+    if roles.by_oid(role).is_some_and(|r| r.superuser) {
+        return true;
+    }
+    roles.public_acl().iter().any(|i| {
+        i.privs & CREATE != 0
+            && (i.grantee == PUBLIC
+                || roles.has_privs_of(role, i.grantee)
+                || (i.grantee == crate::roles::PG_DATABASE_OWNER
+                    && role == crate::roles::BOOTSTRAP_SUPERUSER_OID))
+    })
+}
+
+/// 42501 "permission denied for schema public".
+pub fn schema_denied() -> EngineError {
+    EngineError::InsufficientPrivilege {
+        message: "permission denied for schema public".into(),
+    }
+}
+
+/// Fails with 42501 unless the acting role may create in schema `public`.
+pub fn require_create_in_public(catalog: &Catalog) -> Result<()> {
+    match catalog.acting() {
+        Some(i) if !may_create_in_public(catalog, i.current) => Err(schema_denied()),
+        _ => Ok(()),
+    }
+}
+
 /// Whether the acting role is a superuser (true when nothing is checked).
 pub fn acting_superuser(catalog: &Catalog) -> bool {
     match catalog.acting() {

@@ -234,6 +234,8 @@ pub enum CatalogChange {
     RoleDropped(Arc<Role>, Tid),
     /// A role was altered: its previous definition and row, and its name now.
     RoleReplaced(Arc<Role>, Tid, String),
+    /// The ACL of schema `public` changed: its previous state.
+    PublicAcl(crate::roles::PublicAcl),
 }
 
 /// How a relation name was qualified.
@@ -284,7 +286,8 @@ pub struct Catalog {
     activity: Arc<crate::activity::Registry>,
     /// Who runs the statement using the catalog: set by the session for each statement
     /// after taking the catalog (`None`: the engine's own work, or a statement only being
-    /// described; privileges are not checked then). Every lock clears it.
+    /// described; privileges are not checked then). Every lock of the database's catalog
+    /// clears it (`Database::catalog_as`).
     acting: Option<Acting>,
 }
 
@@ -332,11 +335,9 @@ impl Catalog {
             .collect()
     }
 
-    /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations);
-    /// clears the acting identity (see [`Catalog::set_acting`]).
+    /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
     pub(crate) fn set_viewer(&mut self, viewer: u32) {
         self.viewer = viewer;
-        self.acting = None;
     }
 
     /// Makes `acting` the identity whose privileges statements using the catalog check.
@@ -584,6 +585,7 @@ impl Catalog {
                     self.roles.forget(&name);
                     self.roles.restore(role, tid);
                 }
+                CatalogChange::PublicAcl(old) => self.roles.restore_public_acl(old),
             }
         }
     }

@@ -237,6 +237,7 @@ impl Database {
     pub(crate) fn catalog_as(&self, viewer: u32) -> MutexGuard<'_, Catalog> {
         let mut c = self.inner.catalog.lock();
         c.set_viewer(viewer);
+        c.set_acting(None);
         c
     }
 

@@ -12,6 +12,7 @@
 //! that never ran [`crate::Database::bootstrap_superuser`]) has an implicit bootstrap
 //! superuser `postgres` (OID 10): embedded sessions run as it, and changing it stores it.
 
+use crate::acl::AclItem;
 use crate::error::{EngineError, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -125,6 +126,35 @@ fn predefined_roles() -> Vec<Arc<Role>> {
         .collect()
 }
 
+/// First byte of the role heap's row holding the ACL of schema `public` (`nspacl`); role
+/// rows start with their format version (1 or 2).
+const PUBLIC_ACL_ROW: u8 = 0xA0;
+
+/// OID of the predefined role owning schema `public`.
+pub const PG_DATABASE_OWNER: u32 = 6171;
+
+/// Schema `public`'s ACL as PostgreSQL 15 creates it: its owner `pg_database_owner` may use
+/// it and create in it, PUBLIC may only use it.
+pub fn default_public_acl() -> Vec<AclItem> {
+    vec![
+        AclItem {
+            grantee: PG_DATABASE_OWNER,
+            grantor: PG_DATABASE_OWNER,
+            privs: crate::acl::USAGE | crate::acl::CREATE,
+            grant_options: 0,
+        },
+        AclItem {
+            grantee: crate::acl::PUBLIC,
+            grantor: PG_DATABASE_OWNER,
+            privs: crate::acl::USAGE,
+            grant_options: 0,
+        },
+    ]
+}
+
+/// The stored ACL of schema `public` with its row (`None`: never changed, the default).
+pub type PublicAcl = Option<(Arc<Vec<AclItem>>, Tid)>;
+
 /// The roles visible to the current transaction.
 #[derive(Clone, Debug)]
 pub struct Roles {
@@ -133,6 +163,8 @@ pub struct Roles {
     implicit: Arc<Role>,
     /// The predefined roles (never stored; they cannot be changed).
     predefined: Arc<Vec<Arc<Role>>>,
+    /// The ACL of schema `public`, once GRANT or REVOKE changed it.
+    public_acl: PublicAcl,
 }
 
 impl Default for Roles {
@@ -141,6 +173,7 @@ impl Default for Roles {
             by_name: BTreeMap::new(),
             implicit: Arc::new(Role::bootstrap(IMPLICIT_SUPERUSER_NAME.into())),
             predefined: Arc::new(predefined_roles()),
+            public_acl: None,
         }
     }
 }
@@ -152,6 +185,10 @@ impl Roles {
         let mut max_oid = 0;
         for row in storage.heap(ROLES_FILE).scan() {
             let (tid, bytes) = row?;
+            if bytes.first() == Some(&PUBLIC_ACL_ROW) {
+                roles.public_acl = Some((Arc::new(decode_acl(&bytes[1..])?), tid));
+                continue;
+            }
             let role = decode(&bytes)?;
             max_oid = max_oid.max(role.oid);
             roles
@@ -343,6 +380,37 @@ impl Roles {
         Ok((old, tid))
     }
 
+    /// The ACL of schema `public` (`nspacl`).
+    pub fn public_acl(&self) -> Vec<AclItem> {
+        match &self.public_acl {
+            Some((acl, _)) => acl.to_vec(),
+            None => default_public_acl(),
+        }
+    }
+
+    /// Stores a new ACL of schema `public` in `txn`; returns the previous state for a
+    /// rollback ([`Roles::restore_public_acl`]).
+    pub(crate) fn set_public_acl(
+        &mut self,
+        txn: &mut Transaction,
+        storage: &Storage,
+        acl: Vec<AclItem>,
+    ) -> Result<PublicAcl> {
+        let mut bytes = vec![PUBLIC_ACL_ROW];
+        encode_acl(&mut bytes, &acl);
+        let heap = storage.heap(ROLES_FILE);
+        let tid = match &self.public_acl {
+            Some((_, tid)) => heap.update(txn, *tid, &bytes)?,
+            None => heap.insert(txn, &bytes)?,
+        };
+        Ok(self.public_acl.replace((Arc::new(acl), tid)))
+    }
+
+    /// Rollback: puts back the ACL of schema `public` as it was.
+    pub(crate) fn restore_public_acl(&mut self, old: PublicAcl) {
+        self.public_acl = old;
+    }
+
     /// Rollback: forgets role `name` (created or renamed to that name by the transaction).
     pub(crate) fn forget(&mut self, name: &str) {
         self.by_name.remove(name);
@@ -386,6 +454,40 @@ fn encode(r: &Role) -> Vec<u8> {
         out.push(m.admin as u8);
     }
     out
+}
+
+fn encode_acl(out: &mut Vec<u8>, acl: &[AclItem]) {
+    out.extend_from_slice(&(acl.len() as u32).to_le_bytes());
+    for i in acl {
+        out.extend_from_slice(&i.grantee.to_le_bytes());
+        out.extend_from_slice(&i.grantor.to_le_bytes());
+        out.extend_from_slice(&i.privs.to_le_bytes());
+        out.extend_from_slice(&i.grant_options.to_le_bytes());
+    }
+}
+
+fn decode_acl(bytes: &[u8]) -> Result<Vec<AclItem>> {
+    let mut r = Reader(bytes);
+    let n = r.u32()? as usize;
+    if n > bytes.len() {
+        return Err(corrupt("implausible ACL length"));
+    }
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let grantee = r.u32()?;
+        let grantor = r.u32()?;
+        let p = r.take(2)?;
+        let privs = u16::from_le_bytes([p[0], p[1]]);
+        let g = r.take(2)?;
+        let grant_options = u16::from_le_bytes([g[0], g[1]]);
+        out.push(AclItem {
+            grantee,
+            grantor,
+            privs,
+            grant_options,
+        });
+    }
+    Ok(out)
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {

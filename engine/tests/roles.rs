@@ -99,7 +99,10 @@ fn role_changes_are_transactional_and_durable() {
         let mut s = db.session();
         s.execute("CREATE ROLE kept LOGIN PASSWORD 'k'").unwrap();
         // An embedded session runs as the bootstrap superuser, which it may not rename.
-        assert_eq!(code(s.execute("ALTER ROLE postgres RENAME TO root")), "0A000");
+        assert_eq!(
+            code(s.execute("ALTER ROLE postgres RENAME TO root")),
+            "0A000"
+        );
         s.execute("BEGIN; CREATE ROLE gone; ALTER ROLE kept RENAME TO root; DROP ROLE root")
             .unwrap();
         assert!(db.role("gone").is_some() && db.role("kept").is_none());

@@ -142,6 +142,9 @@ pub fn create_sequence(
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
     let (ns, name) = crate::temp::creation_target(cx, &object_name(name), temporary)?;
+    if ns == 0 {
+        crate::acl::require_create_in_public(cx.catalog)?;
+    }
     let done = Outcome::Command {
         tag: "CREATE SEQUENCE".into(),
     };

@@ -17,13 +17,16 @@ mod explain_stmt;
 pub mod expr;
 pub(crate) mod fkey;
 pub mod functions;
+mod grant;
 mod grant_role;
 mod index_build;
 pub(crate) mod lock_syntax;
 mod maintenance;
+mod owner;
 pub(crate) mod pgsyntax;
 pub mod plan;
 pub mod position;
+mod privileges;
 pub(crate) mod relation_locks;
 mod roles;
 mod seq_bind;
@@ -346,6 +349,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::AlterIndex { name, operation } => alter_table::alter_index(name, operation, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
         S::GrantRole(g) => grant_role::grant_role(g, cx),
+        S::Grant(g) => grant::grant(g, cx),
+        S::Revoke(r) => grant::revoke(r, cx),
         S::RevokeRole(r) => grant_role::revoke_role(r, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
         S::Drop {

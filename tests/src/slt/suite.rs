@@ -337,6 +337,7 @@ macro_rules! pg_suite_tests {
             operators => "operators.slt",
             order_limit => "order_limit.slt",
             pg_type => "pg_type.slt",
+            privileges => "privileges.slt",
             roles => "roles.slt",
             session_roles => "session_roles.slt",
             row_locks => "row_locks.slt",

@@ -190,7 +190,11 @@ pub fn pg_tables(s: &Snapshot) -> Vec<Vec<Value>> {
             ],
         ));
     }
-    for t in s.tables.iter().filter(|t| t.view.is_none()) {
+    for t in s
+        .tables
+        .iter()
+        .filter(|t| t.view.is_none() && t.sequence.is_none())
+    {
         let schema = s.namespace_name(s.namespace_of(t)).unwrap_or_default();
         out.push(fill(
             c::PG_TABLES,
