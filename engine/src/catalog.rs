@@ -16,10 +16,14 @@
 //! the temp namespace of the session holding the catalog lock — so a session sees its own
 //! temporary relations first and never another session's.
 
+mod format;
+
+use crate::acl::{AclItem, Identity as Acting};
 use crate::error::{EngineError, Result};
 use crate::roles::{Role, Roles};
 use crate::search_path::SearchPath;
 use crate::types::DataType;
+use format::{decode, encode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use storage::{Storage, Tid, Transaction};
@@ -163,6 +167,11 @@ pub struct TableDef {
     pub on_commit: OnCommit,
     /// FOREIGN KEY constraints of this table (as the referencing side).
     pub foreign_keys: Vec<ForeignKeyDef>,
+    /// OID of the owning role (`relowner`; also the owner of the relation's indexes).
+    pub owner: u32,
+    /// The access control list (`relacl`); `None` until the first GRANT or REVOKE: the
+    /// owner's default rights (see `crate::acl`).
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// A temporary table's ON COMMIT action (PRESERVE ROWS for every other relation).
@@ -226,6 +235,8 @@ pub enum CatalogChange {
     RoleDropped(Arc<Role>, Tid),
     /// A role was altered: its previous definition and row, and its name now.
     RoleReplaced(Arc<Role>, Tid, String),
+    /// The ACL of schema `public` changed: its previous state.
+    PublicAcl(crate::roles::PublicAcl),
 }
 
 /// How a relation name was qualified.
@@ -277,6 +288,11 @@ pub struct Catalog {
     stale_temp: Vec<Tid>,
     /// The database's sessions (`pg_stat_activity`), reachable wherever the catalog is.
     activity: Arc<crate::activity::Registry>,
+    /// Who runs the statement using the catalog: set by the session for each statement
+    /// after taking the catalog (`None`: the engine's own work, or a statement only being
+    /// described; privileges are not checked then). Every lock of the database's catalog
+    /// clears it (`Database::catalog_as`).
+    acting: Option<Acting>,
 }
 
 impl Catalog {
@@ -292,6 +308,7 @@ impl Catalog {
             temp_spaces: BTreeMap::new(),
             stale_temp: Vec::new(),
             activity: Default::default(),
+            acting: None,
         };
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
@@ -326,6 +343,16 @@ impl Catalog {
     /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
     pub(crate) fn set_viewer(&mut self, viewer: u32) {
         self.viewer = viewer;
+    }
+
+    /// Makes `acting` the identity whose privileges statements using the catalog check.
+    pub(crate) fn set_acting(&mut self, acting: Option<Acting>) {
+        self.acting = acting;
+    }
+
+    /// Who runs the statement (`None`: nothing is checked).
+    pub fn acting(&self) -> Option<&Acting> {
+        self.acting.as_ref()
     }
 
     /// The registry of the database's sessions.
@@ -573,284 +600,14 @@ impl Catalog {
                     self.roles.forget(&name);
                     self.roles.restore(role, tid);
                 }
+                CatalogChange::PublicAcl(old) => self.roles.restore_public_acl(old),
             }
         }
     }
 }
-
-// --- Row format of a definition: a small length-prefixed encoding. ---
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.u32(s.len() as u32);
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn opt(&mut self, s: &Option<String>) {
-        match s {
-            Some(s) => {
-                self.0.push(1);
-                self.str(s);
-            }
-            None => self.0.push(0),
-        }
-    }
-}
-
-fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![5]); // format version
-    w.u32(def.oid);
-    w.str(&def.name);
-    w.u32(def.file);
-    w.u32(def.columns.len() as u32);
-    for c in &def.columns {
-        w.str(&c.name);
-        w.str(&c.ty.display_name());
-        w.0.push(c.not_null as u8);
-        w.opt(&c.default);
-        w.0.push(match c.identity {
-            None => 0,
-            Some(Identity::Always) => 1,
-            Some(Identity::ByDefault) => 2,
-        });
-    }
-    w.u32(def.indexes.len() as u32);
-    for ix in &def.indexes {
-        w.str(&ix.name);
-        w.u32(ix.oid);
-        w.u32(ix.file);
-        w.u32(ix.columns.len() as u32);
-        for &c in &ix.columns {
-            w.u32(c as u32);
-        }
-        w.0.push(ix.unique as u8 | (ix.primary as u8) << 1);
-    }
-    w.u32(def.checks.len() as u32);
-    for ck in &def.checks {
-        w.str(&ck.name);
-        w.str(&ck.expr);
-    }
-    w.opt(&def.view);
-    match &def.sequence {
-        None => w.0.push(0),
-        Some(sq) => {
-            w.0.push(1);
-            w.str(&sq.ty.display_name());
-            for v in [sq.start, sq.increment, sq.min, sq.max] {
-                w.i64(v);
-            }
-            w.0.push(sq.cycle as u8);
-            w.u32(sq.owned_by.unwrap_or(0));
-        }
-    }
-    w.u32(def.temp);
-    w.0.push(match def.on_commit {
-        OnCommit::PreserveRows => 0,
-        OnCommit::DeleteRows => 1,
-        OnCommit::Drop => 2,
-    });
-    w.u32(def.foreign_keys.len() as u32);
-    for fk in &def.foreign_keys {
-        w.str(&fk.name);
-        w.u32(fk.oid);
-        w.u32(fk.columns.len() as u32);
-        for (&c, &r) in fk.columns.iter().zip(&fk.ref_columns) {
-            w.u32(c as u32);
-            w.u32(r as u32);
-        }
-        w.u32(fk.ref_table);
-        w.0.push(fk.on_delete.code() as u8);
-        w.0.push(fk.on_update.code() as u8);
-        w.0.push(fk.match_full as u8 | (fk.validated as u8) << 1);
-    }
-    w.0
-}
-
-struct Reader<'a>(&'a [u8], usize);
 
 fn corrupt(why: &str) -> EngineError {
     EngineError::CatalogCorrupt {
         reason: why.to_string(),
     }
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
-        let end = self
-            .1
-            .checked_add(n)
-            .filter(|&e| e <= self.0.len())
-            .ok_or_else(|| corrupt("catalog row cut short"))?;
-        let s = &self.0[self.1..end];
-        self.1 = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn i64(&mut self) -> Result<i64> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(i64::from_le_bytes(a))
-    }
-    fn count(&mut self) -> Result<usize> {
-        let n = self.u32()? as usize;
-        if n > self.0.len() {
-            return Err(corrupt("implausible count in catalog row"));
-        }
-        Ok(n)
-    }
-    fn str(&mut self) -> Result<String> {
-        let n = self.count()?;
-        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("catalog string not UTF-8"))
-    }
-    fn opt(&mut self) -> Result<Option<String>> {
-        Ok(match self.u8()? {
-            0 => None,
-            _ => Some(self.str()?),
-        })
-    }
-}
-
-fn decode(bytes: &[u8]) -> Result<TableDef> {
-    let mut r = Reader(bytes, 0);
-    let version = r.u8()?;
-    if !(1..=5).contains(&version) {
-        return Err(corrupt("unknown catalog row version"));
-    }
-    let oid = r.u32()?;
-    let name = r.str()?;
-    let file = r.u32()?;
-    let mut columns = Vec::new();
-    for _ in 0..r.count()? {
-        let name = r.str()?;
-        let ty = crate::sql::parse_type_name(&r.str()?)?;
-        let not_null = r.u8()? != 0;
-        let default = r.opt()?;
-        let identity = match version {
-            3.. => match r.u8()? {
-                0 => None,
-                1 => Some(Identity::Always),
-                2 => Some(Identity::ByDefault),
-                _ => return Err(corrupt("unknown identity kind")),
-            },
-            _ => None,
-        };
-        columns.push(ColumnDef {
-            name,
-            ty,
-            not_null,
-            default,
-            identity,
-        });
-    }
-    let mut indexes = Vec::new();
-    for _ in 0..r.count()? {
-        let name = r.str()?;
-        let oid = r.u32()?;
-        let file = r.u32()?;
-        let mut cols = Vec::new();
-        for _ in 0..r.count()? {
-            cols.push(r.u32()? as usize);
-        }
-        let flags = r.u8()?;
-        indexes.push(IndexDef {
-            name,
-            oid,
-            file,
-            columns: cols,
-            unique: flags & 1 != 0,
-            primary: flags & 2 != 0,
-        });
-    }
-    let mut checks = Vec::new();
-    for _ in 0..r.count()? {
-        checks.push(CheckDef {
-            name: r.str()?,
-            expr: r.str()?,
-        });
-    }
-    let view = if version >= 2 { r.opt()? } else { None };
-    let sequence = match version {
-        3.. if r.u8()? != 0 => {
-            let ty = crate::sql::parse_type_name(&r.str()?)?;
-            let (start, increment, min, max) = (r.i64()?, r.i64()?, r.i64()?, r.i64()?);
-            let cycle = r.u8()? != 0;
-            let owner = r.u32()?;
-            Some(SequenceDef {
-                ty,
-                start,
-                increment,
-                min,
-                max,
-                cycle,
-                owned_by: (owner != 0).then_some(owner),
-            })
-        }
-        _ => None,
-    };
-    let (temp, on_commit) = match version {
-        4.. => (
-            r.u32()?,
-            match r.u8()? {
-                0 => OnCommit::PreserveRows,
-                1 => OnCommit::DeleteRows,
-                2 => OnCommit::Drop,
-                _ => return Err(corrupt("unknown ON COMMIT action")),
-            },
-        ),
-        _ => (0, OnCommit::PreserveRows),
-    };
-    let mut foreign_keys = Vec::new();
-    if version >= 5 {
-        for _ in 0..r.count()? {
-            let name = r.str()?;
-            let oid = r.u32()?;
-            let (mut columns, mut ref_columns) = (Vec::new(), Vec::new());
-            for _ in 0..r.count()? {
-                columns.push(r.u32()? as usize);
-                ref_columns.push(r.u32()? as usize);
-            }
-            let ref_table = r.u32()?;
-            let on_delete = FkAction::from_code(r.u8()?)?;
-            let on_update = FkAction::from_code(r.u8()?)?;
-            let flags = r.u8()?;
-            foreign_keys.push(ForeignKeyDef {
-                name,
-                oid,
-                columns,
-                ref_table,
-                ref_columns,
-                on_delete,
-                on_update,
-                match_full: flags & 1 != 0,
-                validated: flags & 2 != 0,
-            });
-        }
-    }
-    Ok(TableDef {
-        oid,
-        name,
-        file,
-        columns,
-        indexes,
-        checks,
-        view,
-        sequence,
-        temp,
-        on_commit,
-        foreign_keys,
-    })
 }

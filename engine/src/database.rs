@@ -11,7 +11,7 @@
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
-use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
+use crate::roles::Role;
 use crate::search_path::SearchPath;
 use crate::sequence::Sequences;
 use crate::session::Session;
@@ -222,13 +222,7 @@ impl Database {
         if !self.catalog().roles().is_empty() {
             return Ok(false);
         }
-        let mut role = Role::new(BOOTSTRAP_SUPERUSER_OID, name.to_owned());
-        role.superuser = true;
-        role.login = true;
-        role.create_role = true;
-        role.create_db = true;
-        role.replication = true;
-        role.bypass_rls = true;
+        let role = Role::bootstrap(name.to_owned());
         self.catalog()
             .roles_mut()
             .create(txn, self.storage(), role)?;
@@ -250,6 +244,7 @@ impl Database {
         let mut c = self.inner.catalog.lock();
         c.set_viewer(viewer);
         c.set_search_path(search_path);
+        c.set_acting(None);
         c
     }
 

@@ -320,7 +320,7 @@ impl EngineError {
             EngineError::Type(t) => t.detail(),
             EngineError::UniqueIndexBuild { detail, .. }
             | EngineError::UniqueViolation { detail, .. } => Some(detail),
-            EngineError::Detailed { detail, .. } => Some(detail),
+            EngineError::Detailed { detail, .. } => Some(detail.as_str()).filter(|d| !d.is_empty()),
             _ => None,
         }
     }

@@ -124,6 +124,9 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
     (TRANSACTION_READ_ONLY, "off", "bool"),
 ];
 
+/// Settings `RESET ALL` leaves alone (PostgreSQL's GUC_NO_RESET_ALL): who the session is.
+const NO_RESET_ALL: &[&str] = &["role", "session_authorization", "is_superuser"];
+
 /// The isolation level and access mode new transactions start with.
 pub const DEFAULT_ISOLATION: &str = "default_transaction_isolation";
 pub const DEFAULT_READ_ONLY: &str = "default_transaction_read_only";
@@ -367,9 +370,13 @@ impl Settings {
         if in_txn && st.saved.is_none() {
             st.saved = Some(st.session.clone());
         }
-        st.session.clear();
-        st.local
-            .retain(|name, _| name == TRANSACTION_ISOLATION || name == TRANSACTION_READ_ONLY);
+        st.session
+            .retain(|name, _| NO_RESET_ALL.contains(&name.as_str()));
+        st.local.retain(|name, _| {
+            name == TRANSACTION_ISOLATION
+                || name == TRANSACTION_READ_ONLY
+                || NO_RESET_ALL.contains(&name.as_str())
+        });
     }
 
     /// The transaction ended: local values go; a rollback also undoes the session values it

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod access;
+pub mod acl;
 pub mod activity;
 pub mod catalog;
 pub mod copy;

@@ -284,6 +284,12 @@ impl SeqEnv<'_> {
             .get(&name)
             .ok_or_else(|| EngineError::UndefinedTable { name: name.clone() })?;
         definition(&seq)?;
+        use crate::acl::{SELECT, UPDATE, USAGE};
+        match op {
+            SeqOp::Nextval => crate::acl::require_any(self.catalog, &seq, USAGE | UPDATE, None)?,
+            SeqOp::Currval => crate::acl::require_any(self.catalog, &seq, SELECT | USAGE, None)?,
+            SeqOp::Setval => crate::acl::require(self.catalog, &seq, UPDATE, None)?,
+        }
         if self.read_only && op != SeqOp::Currval {
             return Err(EngineError::ReadOnlyTransaction {
                 what: format!("{}()", format!("{op:?}").to_lowercase()),

@@ -26,6 +26,7 @@
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
 mod cursors;
+mod identity;
 mod lock_table;
 mod script;
 mod settings;
@@ -450,6 +451,7 @@ impl Session {
     pub fn set_user(&mut self, name: &str) {
         self.user = Some(name.to_owned());
         self.activity.set_user(name);
+        self.login_is_superuser();
     }
 
     /// The session's backend process id (`pg_backend_pid()`).
@@ -759,13 +761,14 @@ impl Session {
             copy = Catalog::clone(&db.catalog_as(self.temp_ns, self.settings.search_path()));
             &mut copy
         };
+        let who = Session::identity_of(&self.settings, self.user.as_deref(), catalog);
+        catalog.set_acting(Some(who));
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog,
             txn: a.txn.as_mut().ok_or(EngineError::InFailedTransaction)?,
             changes: &mut a.changes,
             params,
-            session_user: self.user.as_deref(),
             settings: Some(&self.settings),
             backend_pid: self.activity.pid(),
             sequences: db.sequences(),

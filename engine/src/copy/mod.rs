@@ -102,6 +102,12 @@ fn table_for_copy(cx: &TxnCx<'_>, name: &ast::ObjectName, from: bool) -> Result<
     } else {
         crate::lock::LockMode::AccessShare
     };
+    let privilege = if from {
+        crate::acl::INSERT
+    } else {
+        crate::acl::SELECT
+    };
+    crate::acl::require(cx.catalog, &t, privilege, None)?;
     crate::sql::relation_locks::take(cx, &[(t.oid, mode)])?;
     Ok(t)
 }

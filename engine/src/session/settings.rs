@@ -166,11 +166,19 @@ impl Session {
                 }
                 let name = variable.to_string().to_lowercase();
                 let value = value_text(values);
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                if name == super::identity::ROLE {
+                    let role = (!value.eq_ignore_ascii_case("none")).then_some(value.as_str());
+                    return self.set_role(role, local);
+                }
+                if name == super::identity::SESSION_AUTHORIZATION {
+                    let user = (!value.eq_ignore_ascii_case("default")).then_some(value.as_str());
+                    return self.set_session_authorization(user, local);
+                }
                 if name == guc::TRANSACTION_ISOLATION || name == guc::TRANSACTION_READ_ONLY {
                     self.set_transaction_setting(&name, &value)?;
                     return done();
                 }
-                let local = matches!(scope, Some(ast::ContextModifier::Local));
                 if local && !self.in_block() {
                     // PostgreSQL only warns: the value would end with the statement.
                     self.notices.push(Notice::new(
@@ -224,6 +232,9 @@ impl Session {
                 self.set_transaction(modes)?;
                 done()
             }
+            ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => {
+                self.set_identity(set)
+            }
             other => Err(EngineError::FeatureNotSupported {
                 feature: format!("{other}"),
             }),
@@ -237,6 +248,14 @@ impl Session {
             ast::Reset::ALL => self.settings.reset_all(in_txn),
             ast::Reset::ConfigurationParameter(name) => {
                 let name = name.to_string().to_lowercase();
+                if name == super::identity::ROLE {
+                    self.set_role(None, false)?;
+                    return Ok(StatementResult::Command("RESET".into()));
+                }
+                if name == super::identity::SESSION_AUTHORIZATION {
+                    self.set_session_authorization(None, false)?;
+                    return Ok(StatementResult::Command("RESET".into()));
+                }
                 if name == guc::TRANSACTION_ISOLATION || name == guc::TRANSACTION_READ_ONLY {
                     if !self.in_block() {
                         self.notices.push(Notice::new(
@@ -258,15 +277,16 @@ impl Session {
                 }
             }
             ast::Reset::SessionAuthorization => {
-                return Err(EngineError::FeatureNotSupported {
-                    feature: "RESET SESSION AUTHORIZATION".into(),
-                })
+                self.set_session_authorization(None, false)?;
             }
         }
         Ok(StatementResult::Command("RESET".into()))
     }
 
     pub(super) fn show(&self, name: &str) -> Result<String> {
+        if let Some(v) = self.show_identity(name) {
+            return Ok(v);
+        }
         self.settings.show(name)
     }
 }

@@ -73,6 +73,10 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
         return Err(EngineError::UndefinedTable { name });
     };
+    crate::acl::require_owner(cx.catalog, &table, None)?;
+    if let Some(out) = super::owner::alter_owner(at, &table, cx)? {
+        return Ok(out);
+    }
     let drops = at
         .operations
         .iter()
@@ -883,6 +887,7 @@ pub fn alter_index(
         return Err(EngineError::UndefinedTable { name: old });
     };
     let bare = old.rsplit('.').next().unwrap_or(&old).to_string();
+    crate::acl::require_owner(cx.catalog, &table, Some(&bare))?;
     if cx.catalog.name_taken(table.temp, &new) {
         return Err(EngineError::DuplicateTable { name: new });
     }

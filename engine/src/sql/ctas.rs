@@ -65,6 +65,8 @@ pub fn create_table_as(
         temp: ns,
         on_commit,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def.clone())?;
     cx.changes.push(change);

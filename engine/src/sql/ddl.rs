@@ -135,6 +135,9 @@ fn like_columns(cx: &TxnCx<'_>, like: &ast::CreateTableLikeKind) -> Result<Vec<C
 
 pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     let (ns, name) = crate::temp::creation_target(cx, &ct.name, ct.temporary)?;
+    if ns == 0 {
+        crate::acl::require_create_in_public(cx.catalog)?;
+    }
     let on_commit = match ct.on_commit {
         None | Some(ast::OnCommit::PreserveRows) => OnCommit::PreserveRows,
         Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
@@ -284,6 +287,8 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         temp: ns,
         on_commit,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     for clause in &fk_clauses {
         let fk = super::fkey::define(cx, &def, clause, &|_| false)?;
@@ -303,6 +308,9 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         });
     }
     let (ns, name) = crate::temp::creation_target(cx, &cv.name, cv.temporary)?;
+    if ns == 0 {
+        crate::acl::require_create_in_public(cx.catalog)?;
+    }
     let existing = cx.catalog.get(&name).filter(|t| t.temp == ns).or_else(|| {
         (ns == 0)
             .then(|| cx.catalog.get(&format!("public.{name}")))
@@ -319,7 +327,9 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
         _ => {}
     }
-    let (_, cols) = super::binder::Binder::new(cx.catalog, Vec::new()).bind_query(&cv.query)?;
+    let (_, cols) = super::binder::Binder::new(cx.catalog, Vec::new())
+        .without_privilege_checks()
+        .bind_query(&cv.query)?;
     if !cv.columns.is_empty() && cv.columns.len() != cols.len() {
         return Err(EngineError::Syntax {
             message: "CREATE VIEW specifies another number of column names than the query has"
@@ -355,6 +365,8 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         temp: ns,
         on_commit: OnCommit::PreserveRows,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -371,6 +383,7 @@ pub fn create_index(ci: &ast::CreateIndex, cx: &mut TxnCx<'_>) -> Result<Outcome
         .ok_or_else(|| EngineError::UndefinedTable {
             name: tname.clone(),
         })?;
+    crate::acl::require_owner(cx.catalog, &table, None)?;
     let cols = index_columns(&tname, &table.columns, &ci.columns)?;
     let iname = match &ci.name {
         // The index goes in its table's namespace: PostgreSQL's grammar takes no schema here.
@@ -488,6 +501,7 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             None if t.if_exists => continue,
             None => return Err(EngineError::UndefinedTable { name }),
         };
+        crate::acl::require(cx.catalog, &table, crate::acl::TRUNCATE, None)?;
         if !tables.iter().any(|x| x.oid == table.oid) {
             tables.push(table);
         }
@@ -532,6 +546,7 @@ pub fn drop(
                     }
                     Some(t) => t,
                 };
+                crate::acl::require_owner(cx.catalog, &table, None)?;
                 tables.push(table);
             }
             // Constraints of other tables referencing the dropped ones.
@@ -568,6 +583,7 @@ pub fn drop(
                 let bare = crate::catalog::split_name(&name, cx.catalog.viewer())
                     .map_or(name.as_str(), |(_, b)| b)
                     .to_string();
+                crate::acl::require_owner(cx.catalog, &table, Some(&bare))?;
                 super::fkey::depend::drop_key(
                     cx,
                     &table,

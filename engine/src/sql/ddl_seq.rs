@@ -125,6 +125,8 @@ fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Re
         temp: ns,
         on_commit: crate::catalog::OnCommit::PreserveRows,
         foreign_keys: Vec::new(),
+        owner: crate::acl::creator(cx.catalog),
+        acl: None,
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
@@ -140,6 +142,9 @@ pub fn create_sequence(
     cx: &mut TxnCx<'_>,
 ) -> Result<Outcome> {
     let (ns, name) = crate::temp::creation_target(cx, name, temporary)?;
+    if ns == 0 {
+        crate::acl::require_create_in_public(cx.catalog)?;
+    }
     let done = Outcome::Command {
         tag: "CREATE SEQUENCE".into(),
     };

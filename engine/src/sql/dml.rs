@@ -159,6 +159,7 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         });
     };
     let table = table_of(cx, name)?;
+    super::privileges::check_insert(cx, &table, ins)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let targets = insert_targets(&table, &ins.columns)?;
     // `INSERT INTO t AS a`: the alias names the table in ON CONFLICT and RETURNING.

@@ -17,12 +17,16 @@ mod explain_stmt;
 pub mod expr;
 pub(crate) mod fkey;
 pub mod functions;
+mod grant;
+mod grant_role;
 mod index_build;
 pub(crate) mod lock_syntax;
 mod maintenance;
+mod owner;
 pub(crate) mod pgsyntax;
 pub mod plan;
 pub mod position;
+mod privileges;
 pub(crate) mod relation_locks;
 mod roles;
 mod seq_bind;
@@ -247,8 +251,6 @@ pub struct TxnCx<'a> {
     pub txn: &'a mut Transaction,
     pub changes: &'a mut Vec<CatalogChange>,
     pub params: &'a [Value],
-    /// The session's authenticated role; `None` for an embedded session (all privileges).
-    pub session_user: Option<&'a str>,
     /// The session's settings (`SET`), when the statement runs in a session.
     pub settings: Option<&'a crate::guc::Settings>,
     /// The session's backend process id (`pg_backend_pid`).
@@ -346,6 +348,10 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::AlterTable(at) => alter_table::alter_table(at, cx),
         S::AlterIndex { name, operation } => alter_table::alter_index(name, operation, cx),
         S::CreateRole(cr) => roles::create_role(cr, cx),
+        S::GrantRole(g) => grant_role::grant_role(g, cx),
+        S::Grant(g) => grant::grant(g, cx),
+        S::Revoke(r) => grant::revoke(r, cx),
+        S::RevokeRole(r) => grant_role::revoke_role(r, cx),
         S::AlterRole { name, operation } => roles::alter_role(name, operation, cx),
         S::Drop {
             object_type: ast::ObjectType::Role,

@@ -10,6 +10,9 @@ use crate::catalog::CatalogChange;
 use crate::error::{EngineError, Result};
 use crate::password;
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
+
+/// OIDs below this are the system's (PostgreSQL's FirstNormalObjectId): predefined roles.
+const FIRST_USER_OID: u32 = 16384;
 use sqlparser::ast::{self, AlterRoleOperation, RoleOption, Statement};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
@@ -68,9 +71,20 @@ pub(crate) fn apply_create_user(stmts: &mut [Statement], from_user: Vec<bool>) {
     }
 }
 
-/// The role running the statement; `None` for an embedded session (all privileges).
+/// The current user; `None` when nothing is checked (the engine's own work).
 fn acting_role(cx: &TxnCx<'_>) -> Option<Option<Arc<Role>>> {
-    cx.session_user.map(|u| cx.catalog.roles().get(u))
+    cx.catalog
+        .acting()
+        .map(|i| cx.catalog.roles().by_oid(i.current))
+}
+
+/// Whether `name` is the current user / the session user.
+fn is_current(cx: &TxnCx<'_>, name: &str) -> bool {
+    cx.catalog.acting().is_some_and(|i| i.current_name == name)
+}
+
+fn is_session(cx: &TxnCx<'_>, name: &str) -> bool {
+    cx.catalog.acting().is_some_and(|i| i.session_name == name)
 }
 
 fn is_superuser(cx: &TxnCx<'_>) -> bool {
@@ -269,8 +283,15 @@ fn lookup(cx: &TxnCx<'_>, name: &str) -> Result<Arc<Role>> {
         .ok_or_else(|| EngineError::UndefinedRole { name: name.into() })
 }
 
-fn store(cx: &mut TxnCx<'_>, old_name: &str, role: Role) -> Result<()> {
+/// Stores the new version of role `old_name`. The implicit bootstrap superuser gets its
+/// first row (a rollback forgets it, and the implicit one is back).
+pub(super) fn store(cx: &mut TxnCx<'_>, old_name: &str, role: Role) -> Result<()> {
     let name = role.name.clone();
+    if role.oid == BOOTSTRAP_SUPERUSER_OID && !cx.catalog.roles().is_stored(old_name) {
+        cx.catalog.roles_mut().create(cx.txn, cx.storage, role)?;
+        cx.changes.push(CatalogChange::RoleCreated(name));
+        return Ok(());
+    }
     let (old, tid) = cx
         .catalog
         .roles_mut()
@@ -287,14 +308,17 @@ pub(crate) fn alter_role(
     let name = ident_name(name);
     let current = lookup(cx, &name)?;
     let mut role = (*current).clone();
-    let own = cx.session_user == Some(name.as_str());
+    let own = is_current(cx, &name);
     match op {
         AlterRoleOperation::RenameRole { role_name } => {
             let new_name = ident_name(role_name);
-            if own {
-                return Err(EngineError::FeatureNotSupported {
-                    feature: "session user cannot be renamed".into(),
-                });
+            for (yes, who) in [(is_session(cx, &name), "session"), (own, "current")] {
+                if yes {
+                    return Err(EngineError::Function {
+                        code: "0A000",
+                        message: format!("{who} user cannot be renamed"),
+                    });
+                }
             }
             check_name(&new_name)?;
             if current.superuser && !is_superuser(cx) {
@@ -364,12 +388,17 @@ pub(crate) fn drop_roles(
             }
             return Err(EngineError::UndefinedRole { name });
         };
-        if cx.session_user == Some(name.as_str()) {
-            return Err(EngineError::ObjectInUse {
-                message: "session user cannot be dropped".into(),
-            });
+        for (yes, who) in [
+            (is_current(cx, &name), "current"),
+            (is_session(cx, &name), "session"),
+        ] {
+            if yes {
+                return Err(EngineError::ObjectInUse {
+                    message: format!("{who} user cannot be dropped"),
+                });
+            }
         }
-        if role.oid == BOOTSTRAP_SUPERUSER_OID {
+        if role.oid < FIRST_USER_OID {
             return Err(EngineError::ObjectInUse {
                 message: format!(
                     "cannot drop role {name} because it is required by the database system"
@@ -379,14 +408,61 @@ pub(crate) fn drop_roles(
         if role.superuser && !is_superuser(cx) {
             return Err(denied("must be superuser to drop superusers"));
         }
+        refuse_if_depended_on(cx, &role)?;
         let (old, tid) = cx
             .catalog
             .roles_mut()
             .drop_role(cx.txn, cx.storage, &name)?;
         cx.changes.push(CatalogChange::RoleDropped(old, tid));
+        // Its memberships go with it (pg_auth_members rows naming it either way).
+        let members: Vec<Arc<Role>> = cx
+            .catalog
+            .roles()
+            .iter()
+            .filter(|r| r.member_of.iter().any(|m| m.role == role.oid))
+            .cloned()
+            .collect();
+        for m in members {
+            let mut changed = (*m).clone();
+            changed.member_of.retain(|x| x.role != role.oid);
+            store(cx, &m.name, changed)?;
+        }
     }
     Ok(Outcome::Command {
         tag: "DROP ROLE".into(),
+    })
+}
+
+/// 2BP01 while the role owns a relation or holds privileges on one, with PostgreSQL's
+/// DETAIL listing them (`owner of table t`, `privileges for view v`).
+fn refuse_if_depended_on(cx: &TxnCx<'_>, role: &Role) -> Result<()> {
+    let mut owner = Vec::new();
+    let mut privileges = Vec::new();
+    let mut tables: Vec<_> = cx.catalog.tables().cloned().collect();
+    tables.sort_by_key(|t| t.oid);
+    for t in &tables {
+        let noun = crate::acl::noun(t);
+        if t.owner == role.oid {
+            owner.push(format!("owner of {noun} {}", t.name));
+        } else if t.acl.as_ref().is_some_and(|acl| {
+            acl.iter()
+                .any(|i| i.grantee == role.oid || i.grantor == role.oid)
+        }) {
+            privileges.push(format!("privileges for {noun} {}", t.name));
+        }
+    }
+    owner.extend(privileges);
+    if owner.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::Detailed {
+        code: "2BP01",
+        message: format!(
+            "role \"{}\" cannot be dropped because some objects depend on it",
+            role.name
+        ),
+        detail: owner.join("\n"),
+        hint: None,
     })
 }
 

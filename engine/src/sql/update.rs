@@ -239,6 +239,7 @@ pub(super) fn assignments<'a>(
 pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let (name, alias) = single_table(&u.table)?;
     let table = table_of(cx, name)?;
+    super::privileges::check_update(cx, &table, u)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let scope = table_scope(&table, alias);
     let (sets, values) = assignments(&table, &u.assignments)?;
@@ -366,6 +367,7 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     };
     let (name, alias) = single_table(twj)?;
     let table = table_of(cx, name)?;
+    super::privileges::check_delete(cx, &table, d)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let scope = table_scope(&table, alias);
     let targets = match &d.using {

@@ -141,6 +141,13 @@ impl Binder<'_> {
         }
         use ast::Expr as A;
         match e {
+            // CURRENT_ROLE is a reserved word in PostgreSQL (never a column): sqlparser
+            // reads it as a name.
+            A::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("current_role") =>
+            {
+                self.bind_call("current_user", Vec::new())
+            }
             A::Identifier(_) | A::CompoundIdentifier(_) => {
                 let (up, index, ty) = self.resolve_column(e, scope)?;
                 if let (0, Some(ctx)) = (up, agg.as_deref()) {

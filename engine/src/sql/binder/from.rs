@@ -351,6 +351,10 @@ impl Binder<'_> {
                     }
                     .at_span(name.span())
                 })?;
+                if self.privilege_checks {
+                    crate::acl::require(self.catalog, &table, crate::acl::SELECT, self.check_as)
+                        .map_err(|e| e.at_span(name.span()))?;
+                }
                 if table.sequence.is_some() {
                     return Err(unsupported("reading a sequence as a table"));
                 }
@@ -368,7 +372,10 @@ impl Binder<'_> {
                     Some(sql) => {
                         let q = parse_view(sql)?;
                         let saved = std::mem::take(&mut self.outer);
+                        // The relations the view reads are checked for its owner.
+                        let checker = self.check_as.replace(table.owner);
                         let bound = self.bind_query(&q);
+                        self.check_as = checker;
                         self.outer = saved;
                         bound?.0
                     }

@@ -120,6 +120,12 @@ pub struct Binder<'a> {
     /// The next query bound is a statement's own query, which may lock rows (`FOR UPDATE`);
     /// binding a query clears it, so nested queries may not.
     row_locks_allowed: bool,
+    /// Whether reading a relation checks the SELECT privilege (not when a view's query is
+    /// only bound to learn its columns, at CREATE VIEW).
+    privilege_checks: bool,
+    /// The role privileges are checked for while a view's query is bound: the view's owner.
+    /// `None`: the catalog's acting current user.
+    check_as: Option<u32>,
 }
 
 /// The first placeholder column index of a select list's set-returning calls.
@@ -148,7 +154,16 @@ impl<'a> Binder<'a> {
             window_ban: window::WindowBan::Clause("this context"),
             named_windows: Vec::new(),
             row_locks_allowed: false,
+            privilege_checks: true,
+            check_as: None,
         }
+    }
+
+    /// Binds without checking privileges (a view's query at CREATE VIEW: it is checked,
+    /// as the view's owner, when the view is read).
+    pub fn without_privilege_checks(mut self) -> Binder<'a> {
+        self.privilege_checks = false;
+        self
     }
 
     /// Lets the query bound next (a statement's own query) lock rows.

@@ -410,15 +410,13 @@ pub fn pg_stat_activity(s: &Snapshot) -> Vec<Vec<Value>> {
     use super::{fill, name, oid, text};
     let ts = |t: Option<i64>| t.map_or(Value::Null, Value::Timestamptz);
     let superuser = s
-        .roles
-        .iter()
-        .find(|(o, _)| *o == super::BOOTSTRAP_SUPERUSER)
-        .map_or("postgres".to_owned(), |(_, n)| n.clone());
+        .role_name(super::BOOTSTRAP_SUPERUSER)
+        .unwrap_or_else(|| "postgres".to_owned());
     s.activity
         .iter()
         .map(|e| {
             let user = e.user.clone().unwrap_or_else(|| superuser.clone());
-            let user_oid = s.roles.iter().find(|(_, n)| *n == user).map(|(o, _)| *o);
+            let user_oid = s.roles.get(&user).map(|r| r.oid);
             let idle = e.state != crate::activity::State::Active;
             fill(
                 super::columns::PG_STAT_ACTIVITY,

@@ -169,6 +169,7 @@ pub const PG_CLASS: &[Col] = &[
     ("relreplident", T::CharByte),
     ("relispartition", T::Bool),
     ("relrewrite", T::Oid),
+    ("relacl[]", T::Text),
     ("reloptions[]", T::Text),
     ("relpartbound", T::Text),
 ];

@@ -7,7 +7,7 @@
 
 use super::rows::{constraint_oid, constraints, ConstraintRef};
 use super::types::{format_type, type_name, type_oid};
-use super::{role_name, RelRef, Snapshot};
+use super::{RelRef, Snapshot};
 use crate::catalog::{Catalog, TableDef};
 use crate::error::{EngineError, Result};
 use crate::sql::binder::coerce;
@@ -43,6 +43,7 @@ pub enum SysFunc {
     CurrentSchema,
     PgMyTempSchema,
     CurrentUser,
+    SessionUser,
     HasTablePrivilege,
     HasSchemaPrivilege,
     HasDatabasePrivilege,
@@ -233,7 +234,7 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
     f(1402, "current_schema", F::CurrentSchema, &[], T::Name),
     f(2028, "pg_my_temp_schema", F::PgMyTempSchema, &[], T::Oid),
     f(745, "current_user", F::CurrentUser, &[], T::Name),
-    f(746, "session_user", F::CurrentUser, &[], T::Name),
+    f(746, "session_user", F::SessionUser, &[], T::Name),
     f(
         1922,
         "has_table_privilege",
@@ -679,8 +680,9 @@ fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> R
             .into_iter()
             .find(|n| parts.len() == 1 && n.1 == parts[0])
             .map(|n| n.0),
-        RegKind::Role => super::roles()
-            .into_iter()
+        RegKind::Role => s
+            .roles
+            .all()
             .find(|r| parts.len() == 1 && r.name == parts[0])
             .map(|r| r.oid),
         RegKind::Proc => all_functions()
@@ -722,7 +724,7 @@ fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
         }),
         RegKind::Type => type_name(o),
         RegKind::Namespace => s.namespace_name(o),
-        RegKind::Role => role_name(o),
+        RegKind::Role => s.role_name(o),
         RegKind::Proc => all_functions()
             .find(|f| f.oid == o)
             .map(|f| f.name.to_string()),
@@ -751,7 +753,10 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
     Ok(match func {
         F::PgGetUserbyid => {
             let o = as_oid(&arg(0));
-            text(role_name(o).unwrap_or_else(|| format!("unknown (OID={o})")))
+            text(
+                s.role_name(o)
+                    .unwrap_or_else(|| format!("unknown (OID={o})")),
+            )
         }
         F::PgTableIsVisible => s
             .relation_visible(as_oid(&arg(0)))
@@ -817,7 +822,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
             }
         }
         F::PgMyTempSchema => Value::Oid(s.temp_space.map_or(0, |(_, o)| o)),
-        F::CurrentUser => text(role_name(super::BOOTSTRAP_SUPERUSER).unwrap_or_default()),
+        F::CurrentUser => text(s.current_user()),
+        F::SessionUser => text(s.session_user()),
         F::HasTablePrivilege | F::HasSchemaPrivilege | F::HasDatabasePrivilege | F::PgHasRole => {
             super::privileges::call(func, s, args)?
         }

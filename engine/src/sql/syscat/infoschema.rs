@@ -6,9 +6,10 @@
 use super::columns::{self as c, Col};
 use super::rows::{constraints, ConstraintRef, SYSTEM};
 use super::{
-    b, ch, database_name, fill, funcs, i4, name, namespace_name, oid, roles, text, Snapshot,
-    SysRel, BOOTSTRAP_SUPERUSER, DATABASE_OID, INFORMATION_SCHEMA, NAMESPACES,
+    b, ch, database_name, fill, funcs, i4, name, namespace_name, oid, text, Snapshot, SysRel,
+    BOOTSTRAP_SUPERUSER, DATABASE_OID, INFORMATION_SCHEMA, NAMESPACES,
 };
+use crate::roles::Role;
 use crate::types::{DataType, Value};
 
 pub const fn view(
@@ -66,58 +67,84 @@ pub fn pg_tablespace(_: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
-fn role_values(super_: bool, login: bool) -> Vec<(&'static str, Value)> {
+fn role_values(r: &Role) -> Vec<(&'static str, Value)> {
     vec![
-        ("rolsuper", b(super_)),
-        ("rolinherit", b(true)),
-        ("rolcreaterole", b(super_)),
-        ("rolcreatedb", b(super_)),
-        ("rolcanlogin", b(login)),
-        ("rolreplication", b(super_)),
-        ("rolbypassrls", b(super_)),
-        ("rolconnlimit", i4(-1)),
+        ("oid", oid(r.oid)),
+        ("rolname", name(&r.name)),
+        ("rolsuper", b(r.superuser)),
+        ("rolinherit", b(r.inherit)),
+        ("rolcreaterole", b(r.create_role)),
+        ("rolcreatedb", b(r.create_db)),
+        ("rolcanlogin", b(r.login)),
+        ("rolreplication", b(r.replication)),
+        ("rolbypassrls", b(r.bypass_rls)),
+        ("rolconnlimit", i4(r.connection_limit)),
     ]
 }
 
-pub fn pg_authid(_: &Snapshot) -> Vec<Vec<Value>> {
-    roles()
-        .into_iter()
+/// Every role with its password verifier (readable by superusers only: see
+/// `resolve_relation`).
+pub fn pg_authid(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.roles
+        .all()
         .map(|r| {
-            let mut v = role_values(r.superuser, r.can_login);
-            v.push(("oid", oid(r.oid)));
-            v.push(("rolname", name(&r.name)));
+            let mut v = role_values(r);
+            v.push((
+                "rolpassword",
+                r.password.as_deref().map_or(Value::Null, text),
+            ));
             fill(c::PG_AUTHID, v)
         })
         .collect()
 }
 
-pub fn pg_roles(_: &Snapshot) -> Vec<Vec<Value>> {
-    roles()
-        .into_iter()
+/// Every role, the password shown as `********`.
+pub fn pg_roles(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.roles
+        .all()
         .map(|r| {
-            let mut v = role_values(r.superuser, r.can_login);
-            v.push(("oid", oid(r.oid)));
-            v.push(("rolname", name(&r.name)));
+            let mut v = role_values(r);
             v.push(("rolpassword", text("********")));
             fill(c::PG_ROLES, v)
         })
         .collect()
 }
 
-pub fn pg_user(_: &Snapshot) -> Vec<Vec<Value>> {
-    roles()
-        .into_iter()
-        .filter(|r| r.can_login)
+/// The memberships: one row per (role, member).
+pub fn pg_auth_members(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.roles
+        .all()
+        .flat_map(|r| {
+            r.member_of.iter().map(|m| {
+                fill(
+                    c::PG_AUTH_MEMBERS,
+                    vec![
+                        ("roleid", oid(m.role)),
+                        ("member", oid(r.oid)),
+                        ("grantor", oid(m.grantor)),
+                        ("admin_option", b(m.admin)),
+                    ],
+                )
+            })
+        })
+        .collect()
+}
+
+/// The roles that may log in.
+pub fn pg_user(s: &Snapshot) -> Vec<Vec<Value>> {
+    s.roles
+        .all()
+        .filter(|r| r.login)
         .map(|r| {
             fill(
                 c::PG_USER,
                 vec![
                     ("usename", name(&r.name)),
                     ("usesysid", oid(r.oid)),
-                    ("usecreatedb", b(r.superuser)),
+                    ("usecreatedb", b(r.create_db)),
                     ("usesuper", b(r.superuser)),
-                    ("userepl", b(r.superuser)),
-                    ("usebypassrls", b(r.superuser)),
+                    ("userepl", b(r.replication)),
+                    ("usebypassrls", b(r.bypass_rls)),
                     ("passwd", text("********")),
                 ],
             )
@@ -163,14 +190,21 @@ pub fn pg_tables(s: &Snapshot) -> Vec<Vec<Value>> {
             ],
         ));
     }
-    for t in s.tables.iter().filter(|t| t.view.is_none()) {
+    for t in s
+        .tables
+        .iter()
+        .filter(|t| t.view.is_none() && t.sequence.is_none())
+    {
         let schema = s.namespace_name(s.namespace_of(t)).unwrap_or_default();
         out.push(fill(
             c::PG_TABLES,
             vec![
                 ("schemaname", name(&schema)),
                 ("tablename", name(&t.name)),
-                ("tableowner", name("postgres")),
+                (
+                    "tableowner",
+                    name(&s.role_name(t.owner).unwrap_or_default()),
+                ),
                 ("hasindexes", b(!t.indexes.is_empty())),
                 ("hasrules", b(false)),
                 ("hastriggers", b(false)),
@@ -190,7 +224,7 @@ pub fn pg_views(s: &Snapshot) -> Vec<Vec<Value>> {
                 vec![
                     ("schemaname", name("public")),
                     ("viewname", name(&t.name)),
-                    ("viewowner", name("postgres")),
+                    ("viewowner", name(&s.role_name(t.owner).unwrap_or_default())),
                     ("definition", text(sql)),
                 ],
             ));
@@ -217,7 +251,7 @@ pub fn pg_indexes(s: &Snapshot) -> Vec<Vec<Value>> {
     out
 }
 
-pub fn schemata(_: &Snapshot) -> Vec<Vec<Value>> {
+pub fn schemata(s: &Snapshot) -> Vec<Vec<Value>> {
     NAMESPACES
         .iter()
         .map(|(_, n, owner)| {
@@ -228,7 +262,7 @@ pub fn schemata(_: &Snapshot) -> Vec<Vec<Value>> {
                     ("schema_name", name(n)),
                     (
                         "schema_owner",
-                        name(&super::role_name(*owner).unwrap_or_default()),
+                        name(&s.role_name(*owner).unwrap_or_default()),
                     ),
                 ],
             )

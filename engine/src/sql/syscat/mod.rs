@@ -53,34 +53,6 @@ pub const PG_DATABASE_OWNER: u32 = 6171;
 /// The one database's OID.
 pub const DATABASE_OID: u32 = 5;
 
-/// A role as `pg_authid` describes it.
-#[derive(Clone, Debug)]
-pub struct Role {
-    pub oid: u32,
-    pub name: String,
-    pub superuser: bool,
-    pub can_login: bool,
-}
-
-/// The roles. Until the catalog stores roles, these are the built-in superuser `postgres`
-/// and the predefined `pg_database_owner` (which owns `public`).
-pub fn roles() -> Vec<Role> {
-    vec![
-        Role {
-            oid: BOOTSTRAP_SUPERUSER,
-            name: "postgres".into(),
-            superuser: true,
-            can_login: true,
-        },
-        Role {
-            oid: PG_DATABASE_OWNER,
-            name: "pg_database_owner".into(),
-            superuser: false,
-            can_login: false,
-        },
-    ]
-}
-
 /// The database's name.
 pub fn database_name() -> &'static str {
     "postgres"
@@ -106,8 +78,10 @@ pub struct Snapshot {
     pub tables: Vec<Arc<TableDef>>,
     /// The viewing session's temp namespace, if it has one: (N of `pg_temp_N`, its OID).
     pub temp_space: Option<(u32, u32)>,
-    /// The roles the catalog holds: (OID, name).
-    pub roles: Vec<(u32, String)>,
+    /// The roles (the predefined ones included).
+    pub roles: crate::roles::Roles,
+    /// Who runs the statement (`None`: the engine's own work, with every privilege).
+    pub identity: Option<crate::acl::Identity>,
     /// The database's sessions (`pg_stat_activity`).
     pub activity: Vec<crate::activity::Entry>,
     /// When the database was opened (`pg_postmaster_start_time`).
@@ -130,14 +104,32 @@ impl Snapshot {
         Snapshot {
             tables: catalog.tables().cloned().collect(),
             temp_space: catalog.temp_space_oid(n).map(|o| (n, o)),
-            roles: catalog
-                .roles()
-                .iter()
-                .map(|r| (r.oid, r.name.clone()))
-                .collect(),
+            roles: catalog.roles().clone(),
+            identity: catalog.acting().cloned(),
             activity: catalog.activity().entries(),
             started: catalog.activity().started(),
             search_path: catalog.search_path(),
+        }
+    }
+
+    /// The name of a role.
+    pub fn role_name(&self, oid: u32) -> Option<String> {
+        self.roles.name_of(oid)
+    }
+
+    /// The current user's name (the bootstrap superuser's when nothing is checked).
+    pub fn current_user(&self) -> String {
+        match &self.identity {
+            Some(i) => i.current_name.clone(),
+            None => self.role_name(BOOTSTRAP_SUPERUSER).unwrap_or_default(),
+        }
+    }
+
+    /// The session user's name.
+    pub fn session_user(&self) -> String {
+        match &self.identity {
+            Some(i) => i.session_name.clone(),
+            None => self.role_name(BOOTSTRAP_SUPERUSER).unwrap_or_default(),
         }
     }
 
@@ -250,11 +242,6 @@ pub fn namespace_name(oid: u32) -> Option<&'static str> {
     NAMESPACES.iter().find(|n| n.0 == oid).map(|n| n.1)
 }
 
-/// The name of a role.
-pub fn role_name(oid: u32) -> Option<String> {
-    roles().into_iter().find(|r| r.oid == oid).map(|r| r.name)
-}
-
 /// What a FROM-clause name refers to.
 pub enum Resolved {
     /// A user table or view (by its name as `Catalog::get` takes it, maybe qualified).
@@ -322,6 +309,11 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
         .iter()
         .find(|r| r.name == name && ns.map_or(r.namespace == PG_CATALOG, |n| r.namespace == n));
     match found {
+        Some(rel) if rel.name == "pg_authid" && !crate::acl::acting_superuser(catalog) => {
+            Err(EngineError::InsufficientPrivilege {
+                message: "permission denied for table pg_authid".into(),
+            })
+        }
         Some(rel) => {
             let snap = Snapshot::new(catalog);
             let rows = (rel.rows)(&snap)

@@ -1,10 +1,12 @@
 //! The privilege inquiry functions: `has_table_privilege`, `has_schema_privilege`,
 //! `has_database_privilege` and `pg_has_role`. They check what PostgreSQL checks — that the
 //! role, the object and each privilege named exist (42704, 42P01, 3F000, 3D000, 22023) —
-//! and answer true: Quill keeps no privileges yet, every role may do everything.
+//! and answer from the ACLs (`relacl`, schema `public`'s) and role memberships: true when
+//! the role holds any of the privileges listed. Database privileges are every role's.
 
 use super::funcs::{reg_class_exists, SysFunc};
 use super::Snapshot;
+use crate::acl;
 use crate::error::{EngineError, Result};
 use crate::types::Value;
 
@@ -46,8 +48,10 @@ impl Object {
 }
 
 /// Checks a privilege list such as `'SELECT, INSERT WITH GRANT OPTION'` (22023 naming the
-/// first that is not one).
-fn check_privileges(kind: Object, list: &str) -> Result<()> {
+/// first that is not one); returns each privilege's name and whether it asks for the grant
+/// option.
+fn check_privileges(kind: Object, list: &str) -> Result<Vec<(String, bool)>> {
+    let mut out = Vec::new();
     for chunk in list.split(',') {
         let p = chunk.trim_matches(|c: char| c.is_ascii_whitespace());
         let upper = p.to_ascii_uppercase();
@@ -65,15 +69,133 @@ fn check_privileges(kind: Object, list: &str) -> Result<()> {
                 message: format!("unrecognized privilege type: \"{p}\""),
             });
         }
+        out.push((base.to_string(), base.len() != upper.len()));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The privilege bit a privilege name stands for.
+fn bit(name: &str) -> u16 {
+    match name {
+        "SELECT" => acl::SELECT,
+        "INSERT" => acl::INSERT,
+        "UPDATE" => acl::UPDATE,
+        "DELETE" => acl::DELETE,
+        "TRUNCATE" => acl::TRUNCATE,
+        "REFERENCES" => acl::REFERENCES,
+        "TRIGGER" => acl::TRIGGER,
+        "USAGE" => acl::USAGE,
+        "CREATE" => acl::CREATE,
+        _ => 0,
+    }
+}
+
+/// The role a privilege function asks about (`None`: PUBLIC).
+fn role_of(s: &Snapshot, v: Option<&Value>) -> Option<u32> {
+    match v {
+        None => Some(
+            s.identity
+                .as_ref()
+                .map_or(super::BOOTSTRAP_SUPERUSER, |i| i.current),
+        ),
+        Some(Value::Text(t)) if t == "public" => None,
+        Some(Value::Text(t)) => s.roles.get(t).map(|r| r.oid),
+        Some(v) => Some(match v {
+            Value::Oid(o) | Value::Reg(_, o, _) => *o,
+            v => v.as_i64().map_or(0, |i| i as u32),
+        }),
+    }
+}
+
+/// The user relation `object` names (system relations: `None`).
+fn user_table<'s>(s: &'s Snapshot, object: &Value) -> Option<&'s crate::catalog::TableDef> {
+    let oid = match object {
+        Value::Text(t) => {
+            let (schema, name) = match t.split_once('.') {
+                Some((a, b)) => (Some(a), b),
+                None => (None, t.as_str()),
+            };
+            s.relation_oid(schema, name)?
+        }
+        Value::Oid(o) | Value::Reg(_, o, _) => *o,
+        v => v.as_i64().map_or(0, |i| i as u32),
+    };
+    match s.relation(oid)? {
+        super::RelRef::Table(t) => Some(t),
+        super::RelRef::Index(t, _) => Some(t),
+        super::RelRef::System(_) => None,
+    }
+}
+
+/// Whether `role` (`None`: PUBLIC) holds any of `wanted` on the object.
+fn holds(
+    s: &Snapshot,
+    kind: Object,
+    role: Option<u32>,
+    object: &Value,
+    wanted: &[(String, bool)],
+) -> bool {
+    let roles = &s.roles;
+    let superuser = role
+        .and_then(|r| roles.by_oid(r))
+        .is_some_and(|r| r.superuser);
+    wanted.iter().any(|(name, option)| {
+        let b = bit(name);
+        match kind {
+            Object::Database => true,
+            Object::Role => {
+                let target = match object {
+                    Value::Text(t) => roles.get(t).map(|r| r.oid),
+                    Value::Oid(o) | Value::Reg(_, o, _) => Some(*o),
+                    v => v.as_i64().map(|i| i as u32),
+                };
+                match (role, target) {
+                    (Some(r), Some(t)) if *option => roles.is_admin_of(r, t),
+                    (Some(r), Some(t)) if name == "MEMBER" => superuser || roles.is_member_of(r, t),
+                    (Some(r), Some(t)) => roles.has_privs_of(r, t),
+                    _ => false,
+                }
+            }
+            _ if superuser => true,
+            Object::Schema => {
+                let items = match object {
+                    Value::Text(t) if t == "public" => roles.public_acl(),
+                    Value::Oid(o) if *o == super::PUBLIC => roles.public_acl(),
+                    // The system schemas: USAGE for everyone.
+                    _ => return b == acl::USAGE && !*option,
+                };
+                items.iter().any(|i| {
+                    let mine = i.grantee == acl::PUBLIC
+                        || role.is_some_and(|r| {
+                            roles.has_privs_of(r, i.grantee)
+                                || (i.grantee == crate::roles::PG_DATABASE_OWNER
+                                    && r == crate::roles::BOOTSTRAP_SUPERUSER_OID)
+                        });
+                    mine && if *option {
+                        i.grant_options & b != 0
+                    } else {
+                        i.privs & b != 0
+                    }
+                })
+            }
+            Object::Table => match user_table(s, object) {
+                // System catalogs: readable by everyone.
+                None => b == acl::SELECT && !*option,
+                Some(t) => match role {
+                    Some(r) if *option => acl::grant_options(roles, t, r, b) != 0,
+                    Some(r) => acl::privileges(roles, t, r, b) != 0,
+                    None => acl::effective_acl(t)
+                        .iter()
+                        .any(|i| i.grantee == acl::PUBLIC && i.privs & b != 0),
+                },
+            },
+        }
+    })
 }
 
 /// Whether role `name` exists (`public` stands for every role where PostgreSQL allows it).
 fn check_role(s: &Snapshot, name: &str, public_ok: bool) -> Result<()> {
-    let known = s.roles.iter().any(|(_, n)| n == name)
-        || super::roles().iter().any(|r| r.name == name)
-        || (public_ok && name == "public");
+    let known = s.roles.get(name).is_some() || (public_ok && name == "public");
     if known {
         Ok(())
     } else {
@@ -98,9 +220,7 @@ fn check_object(s: &Snapshot, kind: Object, v: &Value) -> Result<bool> {
                 Object::Table => s.relation(o).is_some(),
                 Object::Schema => s.namespace_name(o).is_some(),
                 Object::Database => o == super::DATABASE_OID,
-                Object::Role => {
-                    s.roles.iter().any(|(r, _)| *r == o) || super::role_name(o).is_some()
-                }
+                Object::Role => s.roles.by_oid(o).is_some(),
             });
         }
     };
@@ -153,13 +273,21 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         }
     };
     if let Some(r) = role {
-        check_role(s, &r.to_text().unwrap_or_default(), kind != Object::Role)?;
+        if matches!(r, Value::Text(_)) {
+            check_role(s, &r.to_text().unwrap_or_default(), kind != Object::Role)?;
+        }
     }
     if !check_object(s, kind, object)? {
         return Ok(Value::Null);
     }
-    check_privileges(kind, &privileges.to_text().unwrap_or_default())?;
-    Ok(Value::Bool(true))
+    let wanted = check_privileges(kind, &privileges.to_text().unwrap_or_default())?;
+    Ok(Value::Bool(holds(
+        s,
+        kind,
+        role_of(s, role),
+        object,
+        &wanted,
+    )))
 }
 
 #[cfg(test)]

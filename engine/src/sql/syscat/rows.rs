@@ -61,7 +61,13 @@ pub static SYSTEM: &[SysRel] = &[
         infoschema::pg_database,
     ),
     sys("pg_authid", 1260, 'r', c::PG_AUTHID, infoschema::pg_authid),
-    sys("pg_auth_members", 1261, 'r', c::PG_AUTH_MEMBERS, none),
+    sys(
+        "pg_auth_members",
+        1261,
+        'r',
+        c::PG_AUTH_MEMBERS,
+        infoschema::pg_auth_members,
+    ),
     sys(
         "pg_tablespace",
         1213,
@@ -237,6 +243,29 @@ fn class_row(
     )
 }
 
+/// A user relation's `relowner` and `relacl` (NULL until its first GRANT or REVOKE).
+fn set_owner(row: &mut [Value], s: &Snapshot, t: &TableDef) {
+    if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relowner") {
+        row[i] = oid(t.owner);
+    }
+    if let (Some(i), Some(acl)) = (c::PG_CLASS.iter().position(|c| c.0 == "relacl[]"), &t.acl) {
+        row[i] = acl_value(s, acl);
+    }
+}
+
+/// An ACL as an `aclitem[]` value (Quill's `text[]` standing for it).
+pub fn acl_value(s: &Snapshot, acl: &[crate::acl::AclItem]) -> Value {
+    let name_of = |o: u32| s.role_name(o).unwrap_or_else(|| o.to_string());
+    let items = acl
+        .iter()
+        .map(|i| Value::Text(crate::acl::format_item(i, &name_of)))
+        .collect();
+    Value::Array(Box::new(crate::types::array::ArrayValue::from_items(
+        DataType::Text,
+        items,
+    )))
+}
+
 fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for r in SYSTEM {
@@ -272,6 +301,7 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
         if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
             row[i] = oid(t.file);
         }
+        set_owner(&mut row, s, t);
         // A table on either side of a foreign key has PostgreSQL's RI triggers.
         let triggers = !t.foreign_keys.is_empty()
             || s.tables
@@ -295,6 +325,9 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
             );
             if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relfilenode") {
                 row[i] = oid(ix.file);
+            }
+            if let Some(i) = c::PG_CLASS.iter().position(|c| c.0 == "relowner") {
+                row[i] = oid(t.owner);
             }
             mark_temp(&mut row, t.is_temp());
             out.push(row);

@@ -1,0 +1,67 @@
+//! The privileges data statements need on their target table, as PostgreSQL checks them:
+//! INSERT / UPDATE / DELETE on the table, SELECT as well when the statement reads the
+//! table's columns (a WHERE, SET expressions, RETURNING), UPDATE for ON CONFLICT DO UPDATE.
+//! Relations read through FROM are checked where the binder resolves them.
+
+use super::TxnCx;
+use crate::acl::{require, DELETE, INSERT, SELECT, UPDATE};
+use crate::catalog::TableDef;
+use crate::error::Result;
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// Whether SQL text `text` names a column of `table` (by the identifiers among its tokens;
+/// a function or alias spelled like a column counts too).
+fn names_a_column(table: &TableDef, text: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    tokens.iter().any(|t| match t {
+        Token::Word(w) => {
+            let n = match w.quote_style {
+                Some(_) => w.value.clone(),
+                None => w.value.to_lowercase(),
+            };
+            table.column_index(&n).is_some()
+        }
+        Token::Mul => true,
+        _ => false,
+    })
+}
+
+fn reads<'e>(table: &TableDef, exprs: impl IntoIterator<Item = &'e ast::Expr>) -> bool {
+    exprs
+        .into_iter()
+        .any(|e| names_a_column(table, &e.to_string()))
+}
+
+pub(super) fn check_insert(cx: &TxnCx<'_>, table: &TableDef, ins: &ast::Insert) -> Result<()> {
+    require(cx.catalog, table, INSERT, None)?;
+    if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
+        if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)) {
+            require(cx.catalog, table, UPDATE, None)?;
+        }
+    }
+    if ins.returning.is_some() {
+        require(cx.catalog, table, SELECT, None)?;
+    }
+    Ok(())
+}
+
+pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) -> Result<()> {
+    require(cx.catalog, table, UPDATE, None)?;
+    let values = u.assignments.iter().map(|a| &a.value);
+    if u.returning.is_some() || reads(table, u.selection.iter().chain(values)) {
+        require(cx.catalog, table, SELECT, None)?;
+    }
+    Ok(())
+}
+
+pub(super) fn check_delete(cx: &TxnCx<'_>, table: &TableDef, d: &ast::Delete) -> Result<()> {
+    require(cx.catalog, table, DELETE, None)?;
+    if d.returning.is_some() || reads(table, d.selection.iter()) {
+        require(cx.catalog, table, SELECT, None)?;
+    }
+    Ok(())
+}
