@@ -16,6 +16,10 @@
 //! the temp namespace of the session holding the catalog lock — so a session sees its own
 //! temporary relations first and never another session's.
 
+mod types;
+
+pub use types::{UserType, TYPES_FILE};
+
 use crate::error::{EngineError, Result};
 use crate::roles::{Role, Roles};
 use crate::types::DataType;
@@ -225,6 +229,16 @@ pub enum CatalogChange {
     RoleDropped(Arc<Role>, Tid),
     /// A role was altered: its previous definition and row, and its name now.
     RoleReplaced(Arc<Role>, Tid, String),
+    /// A user type was created (by this name).
+    TypeCreated(String),
+    /// A user type was dropped: its definition and row.
+    TypeDropped(UserType, Tid),
+    /// An enum type's labels changed: the type, its previous labels and row.
+    EnumLabels(
+        crate::types::enums::EnumRef,
+        Vec<crate::types::enums::EnumLabel>,
+        Tid,
+    ),
 }
 
 /// How a relation name was qualified.
@@ -259,6 +273,8 @@ pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
+    /// User-defined types by name, with their rows in the type heap.
+    types: BTreeMap<String, (UserType, Tid)>,
     next_oid: u32,
     next_file: u32,
     roles: Roles,
@@ -280,6 +296,7 @@ impl Catalog {
     pub fn load(storage: &Storage) -> Result<Catalog> {
         let mut cat = Catalog {
             tables: BTreeMap::new(),
+            types: BTreeMap::new(),
             next_oid: FIRST_USER_OID,
             next_file: FIRST_USER_FILE,
             roles: Roles::default(),
@@ -291,9 +308,10 @@ impl Catalog {
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
         cat.next_oid = cat.next_oid.max(max_role_oid + 1);
+        cat.load_types(storage)?;
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
-            let def = decode(&bytes)?;
+            let def = decode(&bytes, &cat)?;
             cat.note_ids(&def);
             if def.is_temp() {
                 // Its session is gone: the relation must not outlive it.
@@ -470,6 +488,11 @@ impl Catalog {
         &mut self.roles
     }
 
+    /// The OID [`Catalog::allocate_oid`] would hand out next.
+    pub fn peek_oid(&self) -> u32 {
+        self.next_oid
+    }
+
     /// A fresh OID (for objects without a data file, such as roles).
     pub fn allocate_oid(&mut self) -> u32 {
         let oid = self.next_oid;
@@ -558,6 +581,9 @@ impl Catalog {
                     self.roles.forget(&name);
                     self.roles.restore(role, tid);
                 }
+                c @ (CatalogChange::TypeCreated(_)
+                | CatalogChange::TypeDropped(..)
+                | CatalogChange::EnumLabels(..)) => self.revert_type(c),
             }
         }
     }
@@ -709,7 +735,13 @@ impl Reader<'_> {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<TableDef> {
+/// Reads a type name stored in a definition: a built-in type's or a user type's (arrays of
+/// either too).
+fn stored_type(name: &str, types: &Catalog) -> Result<DataType> {
+    crate::sql::parse_type_name_in(name, types)
+}
+
+fn decode(bytes: &[u8], types: &Catalog) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
     if !(1..=5).contains(&version) {
@@ -721,7 +753,7 @@ fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut columns = Vec::new();
     for _ in 0..r.count()? {
         let name = r.str()?;
-        let ty = crate::sql::parse_type_name(&r.str()?)?;
+        let ty = stored_type(&r.str()?, types)?;
         let not_null = r.u8()? != 0;
         let default = r.opt()?;
         let identity = match version {

@@ -318,7 +318,7 @@ impl EngineError {
             EngineError::Type(t) => t.detail(),
             EngineError::UniqueIndexBuild { detail, .. }
             | EngineError::UniqueViolation { detail, .. } => Some(detail),
-            EngineError::Detailed { detail, .. } => Some(detail),
+            EngineError::Detailed { detail, .. } if !detail.is_empty() => Some(detail),
             _ => None,
         }
     }
