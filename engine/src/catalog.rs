@@ -17,6 +17,9 @@
 //! temporary relations first and never another session's.
 
 mod format;
+mod types;
+
+pub use types::{UserType, TYPES_FILE};
 
 use crate::acl::{AclItem, Identity as Acting};
 use crate::error::{EngineError, Result};
@@ -237,6 +240,16 @@ pub enum CatalogChange {
     RoleReplaced(Arc<Role>, Tid, String),
     /// The ACL of schema `public` changed: its previous state.
     PublicAcl(crate::roles::PublicAcl),
+    /// A user type was created (by this name).
+    TypeCreated(String),
+    /// A user type was dropped: its definition and row.
+    TypeDropped(UserType, Tid),
+    /// An enum type's labels changed: the type, its previous labels and row.
+    EnumLabels(
+        crate::types::enums::EnumRef,
+        Vec<crate::types::enums::EnumLabel>,
+        Tid,
+    ),
 }
 
 /// How a relation name was qualified.
@@ -271,6 +284,8 @@ pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
+    /// User-defined types by name, with their rows in the type heap.
+    types: BTreeMap<String, (UserType, Tid)>,
     next_oid: u32,
     next_file: u32,
     roles: Roles,
@@ -300,6 +315,7 @@ impl Catalog {
     pub fn load(storage: &Storage) -> Result<Catalog> {
         let mut cat = Catalog {
             tables: BTreeMap::new(),
+            types: BTreeMap::new(),
             next_oid: FIRST_USER_OID,
             next_file: FIRST_USER_FILE,
             roles: Roles::default(),
@@ -313,9 +329,10 @@ impl Catalog {
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
         cat.next_oid = cat.next_oid.max(max_role_oid + 1);
+        cat.load_types(storage)?;
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
-            let def = decode(&bytes)?;
+            let def = decode(&bytes, &cat)?;
             cat.note_ids(&def);
             if def.is_temp() {
                 // Its session is gone: the relation must not outlive it.
@@ -512,6 +529,11 @@ impl Catalog {
         &mut self.roles
     }
 
+    /// The OID [`Catalog::allocate_oid`] would hand out next.
+    pub fn peek_oid(&self) -> u32 {
+        self.next_oid
+    }
+
     /// A fresh OID (for objects without a data file, such as roles).
     pub fn allocate_oid(&mut self) -> u32 {
         let oid = self.next_oid;
@@ -601,6 +623,9 @@ impl Catalog {
                     self.roles.restore(role, tid);
                 }
                 CatalogChange::PublicAcl(old) => self.roles.restore_public_acl(old),
+                c @ (CatalogChange::TypeCreated(_)
+                | CatalogChange::TypeDropped(..)
+                | CatalogChange::EnumLabels(..)) => self.revert_type(c),
             }
         }
     }

@@ -344,6 +344,8 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::CreateIndex(_) => "CREATE INDEX",
         S::CreateView(_) => "CREATE VIEW",
         S::CreateSequence { .. } => "CREATE SEQUENCE",
+        S::CreateType { .. } => "CREATE TYPE",
+        S::AlterType(_) => "ALTER TYPE",
         S::AlterTable(_) => "ALTER TABLE",
         S::AlterIndex { .. } => "ALTER INDEX",
         S::Truncate(_) => "TRUNCATE TABLE",

@@ -58,9 +58,16 @@ impl WireError {
     }
 }
 
-/// The postgres-types `Type` for an engine type (its OID; `unknown` for none known).
+/// The postgres-types `Type` for an engine type (its OID; a user type's own OID and name).
 pub fn pg_type(ty: &DataType) -> Type {
-    Type::from_oid(ty.oid()).unwrap_or(Type::UNKNOWN)
+    Type::from_oid(ty.oid()).unwrap_or_else(|| {
+        Type::new(
+            ty.typname().into_owned(),
+            ty.oid(),
+            postgres_types::Kind::Simple,
+            "public".into(),
+        )
+    })
 }
 
 /// The engine type for a parameter type OID a client declared; 0 means "infer it".
@@ -119,6 +126,10 @@ fn encode_binary(v: &Value, buf: &mut BytesMut) {
             buf.put_u8(1);
             buf.put_slice(j.to_text().as_bytes());
         }
+        // uuid_send: the 16 bytes.
+        Value::Uuid(u) => buf.put_slice(u),
+        // enum_send: the label's text.
+        Value::Enum(v) => buf.put_slice(v.label().as_bytes()),
     }
 }
 
@@ -344,6 +355,12 @@ pub fn decode_param(
                     })
                 }
                 DataType::Bytea => Value::Bytea(bytes.to_vec()),
+                DataType::Uuid => {
+                    let b = fixed(16)?;
+                    let mut u = [0u8; 16];
+                    u.copy_from_slice(b);
+                    Value::Uuid(u)
+                }
                 DataType::Numeric { .. } => {
                     let s = decode_numeric(bytes).ok_or_else(|| bad_binary(param))?;
                     Value::parse(&s, &ty.base()).map_err(DecodeError::Type)?
@@ -358,8 +375,8 @@ pub fn decode_param(
                     Value::parse(&text(bytes)?, &ty.base()).map_err(DecodeError::Type)?
                 }
                 DataType::Array(elem) => decode_array(bytes, elem, param)?,
-                DataType::Json => {
-                    Value::parse(&text(bytes)?, &DataType::Json).map_err(DecodeError::Type)?
+                DataType::Json | DataType::Enum(_) => {
+                    Value::parse(&text(bytes)?, ty).map_err(DecodeError::Type)?
                 }
                 // jsonb_recv: a version byte (only 1 exists), then the text.
                 DataType::Jsonb => match bytes.split_first() {

@@ -33,6 +33,7 @@ fn sample(typname: &str) -> Option<&'static str> {
         "void" => "",
         "json" => "[1,  2.50, true]",
         "jsonb" => "[1, 2.50, null]",
+        "uuid" => "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
         _ => return None,
     })
 }

@@ -168,7 +168,13 @@ impl Reader<'_> {
     }
 }
 
-pub(super) fn decode(bytes: &[u8]) -> Result<TableDef> {
+/// Reads a type name stored in a definition: a built-in type's or a user type's (arrays of
+/// either too).
+fn stored_type(name: &str, types: &super::Catalog) -> Result<DataType> {
+    crate::sql::parse_type_name_in(name, types)
+}
+
+pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
     if !(1..=6).contains(&version) {
@@ -180,7 +186,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<TableDef> {
     let mut columns = Vec::new();
     for _ in 0..r.count()? {
         let name = r.str()?;
-        let ty = crate::sql::parse_type_name(&r.str()?)?;
+        let ty = stored_type(&r.str()?, types)?;
         let not_null = r.u8()? != 0;
         let default = r.opt()?;
         let identity = match version {

@@ -175,7 +175,7 @@ impl Alter {
                     }
                     return Err(EngineError::DuplicateColumn { name: cname });
                 }
-                let (col, constraints, sequence) = super::ddl::plain_column(c)?;
+                let (col, constraints, sequence) = super::ddl::plain_column(c, cx.catalog)?;
                 if sequence.is_some() {
                     return Err(EngineError::FeatureNotSupported {
                         feature: "ADD COLUMN of a serial or identity column".into(),
@@ -584,7 +584,7 @@ impl Alter {
                         feature: "ALTER COLUMN … TYPE of a column in a foreign key".into(),
                     });
                 }
-                let to = DataType::from_sql(data_type)?;
+                let to = crate::sql::resolve_type(data_type, cx.catalog)?;
                 let from = self.def.columns[c].ty.clone();
                 let using = match using {
                     Some(u) => {

@@ -10,7 +10,6 @@ use super::{Outcome, TxnCx};
 use crate::catalog::{CheckDef, ColumnDef, Identity, IndexDef, OnCommit, TableDef};
 use crate::error::{EngineError, Result};
 use crate::notice::Notice;
-use crate::types::DataType;
 use sqlparser::ast;
 
 use super::binder::object_name;
@@ -53,13 +52,16 @@ pub(super) type PlainColumn<'a> = (
     Option<Vec<ast::SequenceOptions>>,
 );
 
-pub(super) fn plain_column(c: &ast::ColumnDef) -> Result<PlainColumn<'_>> {
+pub(super) fn plain_column<'a>(
+    c: &'a ast::ColumnDef,
+    catalog: &crate::catalog::Catalog,
+) -> Result<PlainColumn<'a>> {
     let serial = super::ddl_seq::serial_type(&c.data_type);
     let mut col = ColumnDef {
         name: ident_name(&c.name),
         ty: match &serial {
             Some(t) => t.clone(),
-            None => DataType::from_sql(&c.data_type)?,
+            None => crate::sql::resolve_type(&c.data_type, catalog)?,
         },
         not_null: serial.is_some(),
         default: None,
@@ -178,7 +180,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         if columns.iter().any(|x: &ColumnDef| x.name == cname) {
             return Err(EngineError::DuplicateColumn { name: cname });
         }
-        let (mut col, constraints, sequence) = plain_column(c)?;
+        let (mut col, constraints, sequence) = plain_column(c, cx.catalog)?;
         if let Some(opts) = sequence {
             serials.push((i, opts));
         }

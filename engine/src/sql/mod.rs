@@ -8,6 +8,7 @@ mod ctas;
 pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_seq;
+mod ddl_types;
 mod describe;
 pub(crate) mod dml;
 mod drop_column;
@@ -244,6 +245,57 @@ pub fn parse_type_name(s: &str) -> Result<DataType> {
     Ok(DataType::from_sql(&t)?)
 }
 
+/// Parses a type name that may name a user type of `catalog` (stored column types).
+pub fn parse_type_name_in(s: &str, catalog: &Catalog) -> Result<DataType> {
+    let t = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(s)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(|e| syntax_in(s, e))?;
+    resolve_type(&t, catalog)
+}
+
+/// Maps a parsed type name to a type: a built-in one, else a user type of `catalog`
+/// (`mood`, `public.mood`, `mood[]`, `_mood`).
+pub fn resolve_type(t: &ast::DataType, catalog: &Catalog) -> Result<DataType> {
+    let err = match DataType::from_sql(t) {
+        Ok(dt) => return Ok(dt),
+        Err(e @ crate::types::TypeError::UndefinedType { .. }) => e,
+        Err(e) => return Err(e.into()),
+    };
+    match t {
+        ast::DataType::Custom(name, mods) if mods.is_empty() => {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| match p {
+                    ast::ObjectNamePart::Identifier(i) if i.quote_style.is_none() => {
+                        i.value.to_lowercase()
+                    }
+                    ast::ObjectNamePart::Identifier(i) => i.value.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            let full = parts.join(".");
+            if let Some(u) = catalog.user_type(&full) {
+                return Ok(u.data_type());
+            }
+            // `_name`: the array type of a user type.
+            if let Some(elem) = full.strip_prefix('_').and_then(|n| catalog.user_type(n)) {
+                return Ok(DataType::Array(Box::new(elem.data_type())));
+            }
+            Err(err.into())
+        }
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::Qualified(inner, _),
+        ) => Ok(match resolve_type(inner, catalog)? {
+            DataType::Array(e) => DataType::Array(e),
+            e => DataType::Array(Box::new(e)),
+        }),
+        _ => Err(err.into()),
+    }
+}
+
 /// Everything a statement runs with inside its transaction.
 pub struct TxnCx<'a> {
     pub storage: &'a Storage,
@@ -360,12 +412,24 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             ..
         } => roles::drop_roles(*if_exists, names, cx),
         S::Drop {
+            object_type: ast::ObjectType::Type,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => ddl_types::drop_types(*if_exists, names, *cascade, cx),
+        S::Drop {
             object_type,
             if_exists,
             names,
             cascade,
             ..
         } => ddl::drop(*object_type, *if_exists, names, *cascade, cx),
+        S::CreateType {
+            name,
+            representation,
+        } => ddl_types::create_type(name, representation.as_ref(), cx),
+        S::AlterType(at) => ddl_types::alter_type(at, cx),
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),

@@ -124,13 +124,14 @@ mod rows {
     pub static JSONB: BuiltinType =        row(3802, "jsonb",        "jsonb",                       -1, false, 'i', 'x', Ca::User,     false, 0,  3807, Co::None,    T::Jsonb);
     pub static REGCLASS: BuiltinType =     row(2205, "regclass",     "regclass",                    4,  true,  'i', 'p', Ca::Numeric,  false, 0,  2210, Co::None,    T::Reg(RegKind::Class));
     pub static REGTYPE: BuiltinType =      row(2206, "regtype",      "regtype",                     4,  true,  'i', 'p', Ca::Numeric,  false, 0,  2211, Co::None,    T::Reg(RegKind::Type));
+    pub static UUID: BuiltinType =         row(2950, "uuid",         "uuid",                        16, false, 'c', 'p', Ca::User,     false, 0,  2951, Co::None,    T::Uuid);
     pub static VOID: BuiltinType =         row(2278, "void",         "void",                        4,  true,  'i', 'p', Ca::Pseudo,   false, 0,  0,    Co::None,    T::Void);
     pub static REGNAMESPACE: BuiltinType = row(4089, "regnamespace", "regnamespace",                4,  true,  'i', 'p', Ca::Numeric,  false, 0,  4090, Co::None,    T::Reg(RegKind::Namespace));
     pub static REGROLE: BuiltinType =      row(4096, "regrole",      "regrole",                     4,  true,  'i', 'p', Ca::Numeric,  false, 0,  4097, Co::None,    T::Reg(RegKind::Role));
 }
 
 /// Every built-in type, in OID order.
-pub static BUILTIN_TYPES: [&BuiltinType; 28] = [
+pub static BUILTIN_TYPES: [&BuiltinType; 29] = [
     &rows::BOOL,
     &rows::BYTEA,
     &rows::CHAR_BYTE,
@@ -156,6 +157,7 @@ pub static BUILTIN_TYPES: [&BuiltinType; 28] = [
     &rows::REGCLASS,
     &rows::REGTYPE,
     &rows::VOID,
+    &rows::UUID,
     &rows::JSONB,
     &rows::REGNAMESPACE,
     &rows::REGROLE,
@@ -187,6 +189,7 @@ pub(super) fn facts(ty: &DataType) -> Option<&'static BuiltinType> {
         T::Bytea => &rows::BYTEA,
         T::Json => &rows::JSON,
         T::Jsonb => &rows::JSONB,
+        T::Uuid => &rows::UUID,
         T::Date => &rows::DATE,
         T::Time => &rows::TIME,
         T::Timestamp => &rows::TIMESTAMP,
@@ -202,7 +205,7 @@ pub(super) fn facts(ty: &DataType) -> Option<&'static BuiltinType> {
         T::Reg(RegKind::Role) => &rows::REGROLE,
         T::Unknown => &rows::UNKNOWN,
         T::Void => &rows::VOID,
-        T::Array(_) => return None,
+        T::Array(_) | T::Enum(_) => return None,
     })
 }
 
@@ -236,6 +239,8 @@ impl DataType {
     /// The PostgreSQL type OID.
     pub fn oid(&self) -> u32 {
         match self {
+            T::Enum(e) => e.oid,
+            T::Array(e) if e.typarray() != 0 => e.typarray(),
             T::Array(e) => match e.row().array {
                 0 => ANYARRAY_OID,
                 a => a,
@@ -248,6 +253,7 @@ impl DataType {
     pub fn typname(&self) -> std::borrow::Cow<'static, str> {
         match self {
             T::Array(e) => std::borrow::Cow::Owned(format!("_{}", e.typname())),
+            T::Enum(e) => std::borrow::Cow::Owned(e.name.clone()),
             t => std::borrow::Cow::Borrowed(t.row().name),
         }
     }
@@ -256,20 +262,21 @@ impl DataType {
     pub fn typlen(&self) -> i16 {
         match self {
             T::Array(_) => -1,
+            T::Enum(_) => 4,
             t => t.row().len,
         }
     }
 
     /// `typbyval`.
     pub fn typbyval(&self) -> bool {
-        !matches!(self, T::Array(_)) && self.row().byval
+        matches!(self, T::Enum(_)) || !matches!(self, T::Array(_)) && self.row().byval
     }
 
     /// `typalign`; an array is aligned as its element, at least to 4 bytes.
     pub fn typalign(&self) -> char {
         match self {
             T::Array(e) if e.typalign() == 'd' => 'd',
-            T::Array(_) => 'i',
+            T::Array(_) | T::Enum(_) => 'i',
             t => t.row().align,
         }
     }
@@ -278,6 +285,7 @@ impl DataType {
     pub fn typstorage(&self) -> char {
         match self {
             T::Array(_) => 'x',
+            T::Enum(_) => 'p',
             t => t.row().storage,
         }
     }
@@ -286,6 +294,7 @@ impl DataType {
     pub fn typtype(&self) -> char {
         match self {
             T::Array(_) => 'b',
+            T::Enum(_) => 'e',
             t => t.row().typtype(),
         }
     }
@@ -294,6 +303,7 @@ impl DataType {
     pub fn typelem(&self) -> u32 {
         match self {
             T::Array(e) => e.oid(),
+            T::Enum(_) => 0,
             t => t.row().elem,
         }
     }
@@ -302,26 +312,32 @@ impl DataType {
     pub fn typarray(&self) -> u32 {
         match self {
             T::Array(_) => 0,
+            T::Enum(e) => e.array_oid,
             t => t.row().array,
         }
     }
 
     /// `typcollation`, as which collation; an array's is its element's.
     pub fn collation(&self) -> Collation {
-        self.row().collation
+        match self {
+            T::Array(e) => e.collation(),
+            T::Enum(_) => Collation::None,
+            t => t.row().collation,
+        }
     }
 
     /// PostgreSQL's `typcategory`.
     pub fn category(&self) -> TypeCategory {
         match self {
             T::Array(_) => TypeCategory::Array,
+            T::Enum(_) => TypeCategory::Enum,
             t => t.row().category,
         }
     }
 
     /// PostgreSQL's `typispreferred`.
     pub fn is_preferred(&self) -> bool {
-        !matches!(self, T::Array(_)) && self.row().preferred
+        !matches!(self, T::Array(_) | T::Enum(_)) && self.row().preferred
     }
 
     /// The Quill type of a type OID with a typmod (`atttypmod`; -1 for none), for the built-in
@@ -365,6 +381,7 @@ impl TypeCategory {
             TypeCategory::User => 'U',
             TypeCategory::Unknown => 'X',
             TypeCategory::Internal => 'Z',
+            TypeCategory::Enum => 'E',
         }
     }
 }

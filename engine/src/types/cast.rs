@@ -214,6 +214,8 @@ impl Value {
             (V::Json(s), T::Json) => V::Json(s.clone()),
             (V::Json(s), T::Jsonb) => V::Jsonb(Box::new(Json::parse(s)?)),
             (V::Jsonb(j), T::Jsonb) => V::Jsonb(j.clone()),
+            (V::Uuid(u), T::Uuid) => V::Uuid(*u),
+            (V::Enum(v), T::Enum(e)) if v.ty == *e => V::Enum(v.clone()),
             (V::Jsonb(j), T::Json) => V::Json(j.to_text()),
             (V::Jsonb(j), _) => jsonb_to_scalar(j, ty)?,
             (V::Array(a), T::Array(e)) => V::Array(Box::new(a.cast_elements(e, kind)?)),

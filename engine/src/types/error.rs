@@ -158,6 +158,9 @@ pub enum TypeError {
     /// 0A000.
     #[error("{feature} is not supported")]
     FeatureNotSupported { feature: String },
+    /// 22P02: text that is not a label of the enum type.
+    #[error("invalid input value for enum {type_name}: \"{input}\"")]
+    InvalidEnumInput { type_name: String, input: String },
     /// 22P02: text that is not an array literal.
     #[error("malformed array literal: \"{input}\"")]
     MalformedArray { input: String, detail: String },
@@ -223,7 +226,7 @@ impl TypeError {
             E::TypesCannotBeMatched { .. } | E::DatatypeMismatch { .. } => "42804",
             E::UndefinedType { .. } => "42704",
             E::CorruptRow { .. } => "XX001",
-            E::MalformedArray { .. } => "22P02",
+            E::MalformedArray { .. } | E::InvalidEnumInput { .. } => "22P02",
             E::InvalidJson { code, .. } | E::Json { code, .. } => code,
             E::ArrayTooManyDims => "54000",
             E::ArraySubscript { .. } => "2202E",

@@ -18,6 +18,7 @@ mod cast;
 pub(crate) mod datetime;
 mod dtfields;
 mod dtparse;
+pub mod enums;
 mod error;
 mod interval;
 pub mod json;
@@ -28,6 +29,7 @@ pub mod ops;
 pub mod regex;
 pub mod row;
 mod textio;
+pub mod uuid;
 mod value;
 
 #[cfg(test)]
@@ -87,6 +89,10 @@ pub enum DataType {
     Json,
     /// `jsonb`: JSON in PostgreSQL's normalised form (values are `Value::Jsonb`).
     Jsonb,
+    /// `uuid`: 16 bytes (values are `Value::Uuid`).
+    Uuid,
+    /// An enum type of the catalog (values are `Value::Enum`).
+    Enum(enums::EnumRef),
     /// `void`: the result of a function that returns nothing (`pg_sleep`); its one value
     /// is shown as the empty string.
     Void,
@@ -118,6 +124,8 @@ pub enum TypeCategory {
     Pseudo,
     /// `Z`: internal-use types (`"char"`).
     Internal,
+    /// `E`: enum types.
+    Enum,
 }
 
 /// The context a cast is applied in (`pg_cast.castcontext`).
@@ -178,6 +186,7 @@ impl DataType {
     pub fn base_name(&self) -> std::borrow::Cow<'static, str> {
         match self {
             DataType::Array(e) => std::borrow::Cow::Owned(format!("{}[]", e.base_name())),
+            DataType::Enum(e) => std::borrow::Cow::Owned(enums::quote_ident(&e.name)),
             t => std::borrow::Cow::Borrowed(t.row_sql_name()),
         }
     }
@@ -230,6 +239,7 @@ impl DataType {
             SqlType::Bytea => Ok(DataType::Bytea),
             SqlType::JSON => Ok(DataType::Json),
             SqlType::JSONB => Ok(DataType::Jsonb),
+            SqlType::Uuid => Ok(DataType::Uuid),
             SqlType::Regclass => Ok(DataType::Reg(RegKind::Class)),
             SqlType::Date => Ok(DataType::Date),
             SqlType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
@@ -273,6 +283,7 @@ impl DataType {
                     "bytea" => plain(DataType::Bytea),
                     "json" => plain(DataType::Json),
                     "jsonb" => plain(DataType::Jsonb),
+                    "uuid" => plain(DataType::Uuid),
                     "date" => plain(DataType::Date),
                     "timestamptz" => Ok(DataType::Timestamptz),
                     "timestamp" => Ok(DataType::Timestamp),

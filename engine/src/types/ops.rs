@@ -245,6 +245,7 @@ fn candidates(op: BinaryOp) -> Vec<Candidate> {
                 T::Name,
                 T::CharByte,
                 T::Jsonb,
+                T::Uuid,
             ] {
                 v.push(c(t.clone(), t, b.clone()));
             }
@@ -539,6 +540,19 @@ pub fn resolve_binary(
         return Ok((DataType::Bool, DataType::Bool, DataType::Bool));
     }
     let (lb, rb) = (left.base(), right.base());
+    // anyenum's comparison operators: both sides of one enum type (an untyped literal
+    // becomes that type).
+    if op.is_comparison() {
+        let e = match (&lb, &rb) {
+            (DataType::Enum(a), DataType::Enum(b)) if a == b => Some(&lb),
+            (DataType::Enum(_), DataType::Unknown) => Some(&lb),
+            (DataType::Unknown, DataType::Enum(_)) => Some(&rb),
+            _ => None,
+        };
+        if let Some(e) = e {
+            return Ok((e.clone(), e.clone(), DataType::Bool));
+        }
+    }
     let json_operand = |t: &DataType| matches!(t, DataType::Json | DataType::Jsonb);
     if !op.is_json_only() && !json_operand(&lb) && !json_operand(&rb) {
         if let Some(r) = resolve_array_op(op, &lb, &rb) {

@@ -73,6 +73,9 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
             Value::Json(s) => put_bytes(&mut out, s.as_bytes()),
             // jsonb is stored as its normalised text, which parses back to the same value.
             Value::Jsonb(j) => put_bytes(&mut out, j.to_text().as_bytes()),
+            Value::Uuid(u) => out.extend_from_slice(u),
+            // An enum value is stored as its label's OID (stable across renames).
+            Value::Enum(v) => out.extend_from_slice(&v.label_oid.to_le_bytes()),
             Value::Date(d) => out.extend_from_slice(&d.to_le_bytes()),
             Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t) => {
                 out.extend_from_slice(&t.to_le_bytes())
@@ -189,6 +192,11 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
                 super::json::Json::parse(s).map_err(|_| corrupt("jsonb does not parse"))?,
             ))
         }
+        DataType::Uuid => Value::Uuid(r.array()?),
+        DataType::Enum(e) => Value::Enum(Box::new(
+            e.from_label_oid(u32::from_le_bytes(r.array()?))
+                .ok_or_else(|| corrupt("unknown enum label"))?,
+        )),
         DataType::Date => Value::Date(i32::from_le_bytes(r.array()?)),
         DataType::Time => Value::Time(i64::from_le_bytes(r.array()?)),
         DataType::Timestamp => Value::Timestamp(i64::from_le_bytes(r.array()?)),

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use std::cmp::Ordering;
 use storage::keycode::{ColumnOrder, Direction, NullOrder};
 
-const TYPES: [DataType; 17] = [
+const TYPES: [DataType; 18] = [
     DataType::Bool,
     DataType::Int2,
     DataType::Int4,
@@ -33,6 +33,7 @@ const TYPES: [DataType; 17] = [
     DataType::Timestamptz,
     DataType::Interval,
     DataType::Jsonb,
+    DataType::Uuid,
 ];
 
 fn pick<T: Clone>(rng: &mut StdRng, items: &[T]) -> T {
@@ -189,6 +190,7 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
         }),
         DataType::Json => Value::Json(random_json(rng, 0).to_text()),
         DataType::Jsonb => Value::Jsonb(Box::new(random_json(rng, 0))),
+        DataType::Uuid => Value::Uuid(rng.gen()),
         DataType::Array(elem) => {
             let items = (0..rng.gen_range(0..5))
                 .map(|_| {
@@ -200,6 +202,13 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
                 })
                 .collect();
             Value::Array(Box::new(ArrayValue::from_items((**elem).clone(), items)))
+        }
+        DataType::Enum(e) => {
+            let all = e.values();
+            match all.len() {
+                0 => Value::Null,
+                n => Value::Enum(Box::new(all[rng.gen_range(0..n)].clone())),
+            }
         }
     }
 }

@@ -50,6 +50,10 @@ pub enum Value {
     Json(String),
     /// A `jsonb` value.
     Jsonb(Box<super::json::Json>),
+    /// A `uuid`: its 16 bytes.
+    Uuid([u8; 16]),
+    /// A value of an enum type.
+    Enum(Box<super::enums::EnumValue>),
 }
 
 /// PostgreSQL's float order: NaN equals NaN and sorts above everything; -0 equals 0.
@@ -104,6 +108,8 @@ impl Value {
             Value::Array(a) => DataType::Array(Box::new(a.elem.clone())),
             Value::Json(_) => DataType::Json,
             Value::Jsonb(_) => DataType::Jsonb,
+            Value::Uuid(_) => DataType::Uuid,
+            Value::Enum(v) => DataType::Enum(v.ty.clone()),
         }
     }
 
@@ -131,6 +137,8 @@ impl Value {
             Value::Array(a) => a.format(),
             Value::Json(s) => s.clone(),
             Value::Jsonb(j) => j.to_text(),
+            Value::Uuid(u) => super::uuid::format(u),
+            Value::Enum(v) => v.label(),
         })
     }
 
@@ -197,6 +205,8 @@ impl Value {
                 Value::Json(text.to_string())
             }
             DataType::Jsonb => Value::Jsonb(Box::new(super::json::Json::parse(text)?)),
+            DataType::Uuid => Value::Uuid(super::uuid::parse(text)?),
+            DataType::Enum(e) => Value::Enum(Box::new(e.parse(text)?)),
         })
     }
 
@@ -229,6 +239,8 @@ impl Value {
             (V::Interval(a), V::Interval(b)) => a.cmp_key().cmp(&b.cmp_key()),
             (V::Array(a), V::Array(b)) => a.compare(b)?,
             (V::Jsonb(a), V::Jsonb(b)) => a.compare(b),
+            (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
+            (V::Enum(a), V::Enum(b)) => a.compare(b)?,
             (a, b) => {
                 if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
                     x.cmp(&y)
@@ -320,6 +332,9 @@ impl Value {
             }
             // json has no order; its key (for hashing) is its text.
             Value::Json(s) => KeyValue::Text(s),
+            Value::Uuid(u) => KeyValue::Bytes(u),
+            // Declaration order: the label's sort position (which never changes).
+            Value::Enum(v) => KeyValue::Float(f64::from(v.sort())),
         };
         keycode::encode_value(out, &kv, order);
     }
@@ -358,6 +373,8 @@ impl PartialEq for Value {
             (V::Array(a), V::Array(b)) => a.same(b),
             (V::Json(a), V::Json(b)) => a == b,
             (V::Jsonb(a), V::Jsonb(b)) => a == b,
+            (V::Uuid(a), V::Uuid(b)) => a == b,
+            (V::Enum(a), V::Enum(b)) => a.ty == b.ty && a.label_oid == b.label_oid,
             _ => false,
         }
     }

@@ -290,7 +290,7 @@ impl Binder<'_> {
                         token: kind_keyword(kind).into(),
                     },
                 };
-                let to = DataType::from_sql(data_type)?;
+                let to = crate::sql::resolve_type(data_type, self.catalog)?;
                 let (x, t) = match (&**expr, &to) {
                     // `ARRAY[]::int[]`: the cast gives the constructor its type.
                     (A::Array(arr), DataType::Array(_)) => {
@@ -318,7 +318,7 @@ impl Binder<'_> {
                 Ok((x, to))
             }
             A::TypedString(ts) => {
-                let to = DataType::from_sql(&ts.data_type)?;
+                let to = crate::sql::resolve_type(&ts.data_type, self.catalog)?;
                 let text = match &ts.value.value {
                     ast::Value::SingleQuotedString(s) => s.clone(),
                     other => other.to_string(),

@@ -129,8 +129,10 @@ impl AggFunc {
                 one(arg, DataType::Array(Box::new(elem)))
             }
             AggFunc::CountStar | AggFunc::Count => one(arg, DataType::Int8),
-            // json and jsonb have no min / max (jsonb's order is for btree indexes only).
-            AggFunc::Min | AggFunc::Max if matches!(arg, DataType::Json | DataType::Jsonb) => {
+            // json, jsonb and uuid have no min / max (their order is for btree indexes only).
+            AggFunc::Min | AggFunc::Max
+                if matches!(arg, DataType::Json | DataType::Jsonb | DataType::Uuid) =>
+            {
                 Err(undefined())
             }
             AggFunc::Min | AggFunc::Max => one(arg.clone(), arg),

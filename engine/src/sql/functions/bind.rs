@@ -25,6 +25,10 @@ impl Binder<'_> {
         if !catalog_funcs.is_empty() {
             return crate::sql::syscat::funcs::bind(self.catalog, &catalog_funcs, args);
         }
+        let mut args = args;
+        if let Some(r) = self.bind_enum_function(name, &mut args)? {
+            return Ok(r);
+        }
         let types: Vec<DataType> = args.iter().map(|(_, t)| t.clone()).collect();
         if let ("pg_typeof" | "pg_catalog.pg_typeof", [t]) = (name, types.as_slice()) {
             // The argument's type, named as the `regtype` output names it (this engine has no

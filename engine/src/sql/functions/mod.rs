@@ -1,6 +1,6 @@
 //! Built-in functions: scalar functions resolved by name and argument types as PostgreSQL
-//! resolves them (`resolve`), their evaluation (`string`, `pattern`, `math`, `numeric`,
-//! `datetime`), and
+//! resolves them (`resolve`), their evaluation (`string`, `bytea`, `pattern`, `math`,
+//! `numeric`, `datetime`), and
 //! aggregates (`agg`).
 //!
 //! A function is bound once its arguments are: [`ScalarFunc::resolve`] picks the overload
@@ -13,7 +13,9 @@
 mod agg;
 mod array;
 mod bind;
+mod bytea;
 mod datetime;
+mod enum_fn;
 mod extract;
 mod format;
 mod json;
@@ -156,6 +158,19 @@ pub enum ScalarFunc {
     JsonExtractPathText,
     JsonbSet,
     JsonbInsert,
+    // bytea.
+    Encode,
+    Decode,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+    GetByte,
+    SetByte,
+    ConvertTo,
+    ConvertFrom,
+    /// `enum_range(a, b)` (see `enum_fn`).
+    EnumRange,
 }
 
 impl ScalarFunc {
@@ -184,6 +199,7 @@ impl ScalarFunc {
                 | ScalarFunc::Concat
                 | ScalarFunc::ConcatWs
                 | ScalarFunc::Format
+                | ScalarFunc::EnumRange
         ) && array::is_strict(*self)
             && json::is_strict(*self)
     }
@@ -328,6 +344,9 @@ impl ScalarFunc {
             | F::JsonExtractPathText
             | F::JsonbSet
             | F::JsonbInsert => json::call(*self, args),
+            f if bytea::is_bytea_func(*f) => bytea::call(*f, args),
+            F::EnumRange => enum_fn::range(args),
+            _ => Err(wrong_type()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The administration functions that read the running session, its transaction or the
 //! storage rather than the catalog alone: `current_setting`, `set_config`,
 //! `pg_backend_pid`, the relation and database sizes, `txid_current` /
-//! `pg_current_xact_id`, `pg_current_wal_lsn`, `pg_postmaster_start_time` (these are
+//! `pg_current_xact_id`, `pg_current_wal_lsn`, `pg_postmaster_start_time`, `gen_random_uuid` (these are
 //! evaluated each time they run, never folded when bound), `pg_size_pretty`, and the rows of
 //! `pg_stat_activity`.
 
@@ -140,6 +140,13 @@ pub static ADMIN_FUNCTIONS: &[FuncInfo] = &[
         &[],
         T::Timestamptz,
     ),
+    f(
+        3432,
+        "gen_random_uuid",
+        SysFunc::GenRandomUuid,
+        &[],
+        T::Uuid,
+    ),
 ];
 
 /// What a size function measures.
@@ -169,6 +176,7 @@ pub fn is_runtime(func: SysFunc) -> bool {
             | SysFunc::PgCurrentWalLsn
             | SysFunc::PgPostmasterStartTime
             | SysFunc::Advisory(_)
+            | SysFunc::GenRandomUuid
     )
 }
 
@@ -314,6 +322,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value], cx: &ExecCx<'_>) -> Res
         }
         SysFunc::PgPostmasterStartTime => Value::Timestamptz(s.started),
         SysFunc::Advisory(a) => super::advisory::call(a, args, cx)?,
+        SysFunc::GenRandomUuid => Value::Uuid(crate::types::uuid::random()),
         _ => {
             return Err(EngineError::Internal {
                 reason: "not a runtime function",

@@ -57,6 +57,8 @@ pub enum SysFunc {
     TxidCurrent,
     PgCurrentWalLsn,
     PgPostmasterStartTime,
+    /// `gen_random_uuid()`: volatile, evaluated at every call.
+    GenRandomUuid,
     /// An advisory lock function (`pg_advisory_lock`, …).
     Advisory(super::advisory::Advisory),
     PgRelationIsPublishable,
@@ -674,7 +676,7 @@ fn reg_from_text(s: &Snapshot, kind: RegKind, text: &str, missing_ok: bool) -> R
             [sch, n] => s.relation_oid(Some(sch), n),
             _ => None,
         },
-        RegKind::Type => type_oid(text),
+        RegKind::Type => type_oid(text).or_else(|| s.user_type_oid(text)),
         RegKind::Namespace => s
             .namespaces()
             .into_iter()
@@ -722,7 +724,7 @@ fn reg_from_oid(s: &Snapshot, kind: RegKind, o: u32) -> Value {
                 )
             }
         }),
-        RegKind::Type => type_name(o),
+        RegKind::Type => type_name(o).or_else(|| s.user_type_name(o)),
         RegKind::Namespace => s.namespace_name(o),
         RegKind::Role => s.role_name(o),
         RegKind::Proc => all_functions()
@@ -761,11 +763,18 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         F::PgTableIsVisible => s
             .relation_visible(as_oid(&arg(0)))
             .map_or(Value::Null, Value::Bool),
-        F::PgTypeIsVisible => Value::Bool(type_name(as_oid(&arg(0))).is_some()),
+        F::PgTypeIsVisible => {
+            let o = as_oid(&arg(0));
+            Value::Bool(type_name(o).is_some() || s.user_type_name(o).is_some())
+        }
         F::PgFunctionIsVisible => Value::Bool(all_functions().any(|f| f.oid == as_oid(&arg(0)))),
         F::FormatType => {
             let typmod = args.get(1).and_then(Value::as_i64).map(|m| m as i32);
-            text(format_type(as_oid(&arg(0)), typmod))
+            let o = as_oid(&arg(0));
+            match s.user_type_name(o) {
+                Some(n) => text(n),
+                None => text(format_type(o, typmod)),
+            }
         }
         F::PgGetIndexdef => {
             let column = args.get(1).and_then(Value::as_i64).unwrap_or(0);
@@ -836,6 +845,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         | F::TxidCurrent
         | F::PgCurrentWalLsn
         | F::PgPostmasterStartTime
+        | F::GenRandomUuid
         | F::Advisory(_) => {
             return Err(EngineError::Internal {
                 reason: "runtime function evaluated without its context",

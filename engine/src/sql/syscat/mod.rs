@@ -88,6 +88,8 @@ pub struct Snapshot {
     pub started: crate::activity::Micros,
     /// The viewing session's search path (`current_schema()`).
     pub search_path: crate::search_path::SearchPath,
+    /// The user-defined types.
+    pub types: Vec<crate::catalog::UserType>,
 }
 
 /// A relation found by OID.
@@ -109,6 +111,7 @@ impl Snapshot {
             activity: catalog.activity().entries(),
             started: catalog.activity().started(),
             search_path: catalog.search_path(),
+            types: catalog.user_types().cloned().collect(),
         }
     }
 
@@ -131,6 +134,37 @@ impl Snapshot {
             Some(i) => i.session_name.clone(),
             None => self.role_name(BOOTSTRAP_SUPERUSER).unwrap_or_default(),
         }
+    }
+
+    /// The name `format_type` / `regtype` give a user type's OID (or its array type's).
+    pub fn user_type_name(&self, oid: u32) -> Option<String> {
+        self.types.iter().find_map(|t| {
+            let ty = t.data_type();
+            if ty.oid() == oid {
+                Some(ty.base_name().into_owned())
+            } else if ty.typarray() == oid {
+                Some(format!("{}[]", ty.base_name()))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The OID of a user type (or its array type) named as `regtypein` reads names
+    /// (`mood`, `public.mood`, `"Mood"`, `mood[]`).
+    pub fn user_type_oid(&self, text: &str) -> Option<u32> {
+        let text = text.trim();
+        let (base, array) = match text.strip_suffix("[]") {
+            Some(b) => (b.trim_end(), true),
+            None => (text, false),
+        };
+        let base = base.strip_prefix("public.").unwrap_or(base);
+        let name = match base.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+            Some(q) => q.replace("\"\"", "\""),
+            None => base.to_lowercase(),
+        };
+        let t = self.types.iter().find(|t| t.name() == name)?.data_type();
+        Some(if array { t.typarray() } else { t.oid() })
     }
 
     /// The namespace OID of a user relation.

@@ -6,7 +6,7 @@
 use super::columns::{self as c, Col};
 use super::infoschema;
 use super::{
-    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, PG_CATALOG,
+    b, ch, fill, i2, i4, name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER, PG_CATALOG, PUBLIC,
 };
 use crate::catalog::TableDef;
 use crate::types::builtin::{Collation, BUILTIN_TYPES};
@@ -100,7 +100,7 @@ pub static SYSTEM: &[SysRel] = &[
     ),
     sys("pg_sequence", 2224, 'r', c::PG_SEQUENCE, pg_sequence),
     sys("pg_rewrite", 2618, 'r', c::PG_REWRITE, none),
-    sys("pg_enum", 3501, 'r', c::PG_ENUM, none),
+    sys("pg_enum", 3501, 'r', c::PG_ENUM, pg_enum),
     sys("pg_range", 3541, 'r', c::PG_RANGE, none),
     sys("pg_opclass", 2616, 'r', c::PG_OPCLASS, none),
     sys("pg_depend", 2608, 'r', c::PG_DEPEND, none),
@@ -615,15 +615,43 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
     out
 }
 
-/// A row for each built-in type and each of their array types.
-fn pg_type(_: &Snapshot) -> Vec<Vec<Value>> {
+/// A row for each label of each enum type.
+fn pg_enum(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
-    for t in BUILTIN_TYPES {
-        let array = DataType::Array(Box::new(t.ty.clone()));
-        let types = if t.array == 0 {
-            vec![t.ty.clone()]
+    for t in &s.types {
+        let crate::catalog::UserType::Enum(e) = t;
+        for l in e.labels() {
+            out.push(fill(
+                c::PG_ENUM,
+                vec![
+                    ("oid", oid(l.oid)),
+                    ("enumtypid", oid(e.oid)),
+                    ("enumsortorder", Value::Float4(l.sort)),
+                    ("enumlabel", name(&l.label)),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+/// A row for each built-in type and each of their array types, and for each user type
+/// and its array type.
+fn pg_type(s: &Snapshot) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    let builtin = BUILTIN_TYPES
+        .iter()
+        .map(|t| (t.ty.clone(), PG_CATALOG, BOOTSTRAP_SUPERUSER));
+    let user = s
+        .types
+        .iter()
+        .map(|t| (t.data_type(), PUBLIC, BOOTSTRAP_SUPERUSER));
+    for (t, namespace, owner) in builtin.chain(user) {
+        let array = DataType::Array(Box::new(t.clone()));
+        let types = if t.typarray() == 0 {
+            vec![t.clone()]
         } else {
-            vec![t.ty.clone(), array]
+            vec![t.clone(), array]
         };
         for ty in types {
             out.push(fill(
@@ -631,8 +659,8 @@ fn pg_type(_: &Snapshot) -> Vec<Vec<Value>> {
                 vec![
                     ("oid", oid(ty.oid())),
                     ("typname", name(&ty.typname())),
-                    ("typnamespace", oid(PG_CATALOG)),
-                    ("typowner", oid(BOOTSTRAP_SUPERUSER)),
+                    ("typnamespace", oid(namespace)),
+                    ("typowner", oid(owner)),
                     ("typlen", Value::Int2(ty.typlen())),
                     ("typbyval", b(ty.typbyval())),
                     ("typtype", ch(ty.typtype())),
