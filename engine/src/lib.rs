@@ -17,6 +17,7 @@
 pub mod access;
 pub mod activity;
 pub mod catalog;
+pub mod clock;
 pub mod copy;
 pub mod cursor;
 mod database;
@@ -42,7 +43,7 @@ pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, RowSet, Script, ScriptResult, ScriptStep, Session,
+    Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep, Session,
     StatementResult, TransactionStatus,
 };
 pub use types::{DataType, Value};

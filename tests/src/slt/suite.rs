@@ -345,6 +345,8 @@ macro_rules! pg_suite_tests {
             string_functions => "string_functions.slt",
             subqueries => "subqueries.slt",
             temp_tables => "temp_tables.slt",
+            time_in_transaction => "time_in_transaction.slt",
+            time_zones => "time_zones.slt",
             transactions => "transactions.slt",
             types => "types.slt",
             update_delete => "update_delete.slt",

@@ -107,7 +107,13 @@ pub enum ScalarFunc {
     Scale,
     Factorial,
     // Dates and times.
+    /// `now()`, `CURRENT_TIMESTAMP`, `transaction_timestamp()`: the transaction's start.
     Now,
+    StatementTimestamp,
+    /// The wall clock at each call (volatile).
+    ClockTimestamp,
+    /// `timezone(zone, x)`, `x AT TIME ZONE zone`.
+    AtTimeZone,
     CurrentDate,
     LocalTimestamp,
     LocalTime,
@@ -170,7 +176,7 @@ impl ScalarFunc {
     /// can be evaluated once, when the statement is bound). The clock functions are stable
     /// within a statement, which binding-time evaluation also gives.
     pub fn is_immutable(&self) -> bool {
-        true
+        !matches!(self, ScalarFunc::ClockTimestamp)
     }
 
     /// Whether NULL in any argument gives NULL without calling the function.
@@ -287,6 +293,9 @@ impl ScalarFunc {
             | F::Scale
             | F::Factorial => math::call(*self, args),
             F::Now
+            | F::StatementTimestamp
+            | F::ClockTimestamp
+            | F::AtTimeZone
             | F::CurrentDate
             | F::LocalTimestamp
             | F::LocalTime

@@ -187,9 +187,15 @@ fn signatures(name: &str) -> Vec<Sig> {
         "scale" => vec![sig(F::Scale, &[NUM], Int4)],
         "factorial" => vec![sig(F::Factorial, &[Int8], NUM)],
         // Dates and times.
-        "now" | "transaction_timestamp" | "statement_timestamp" => {
-            vec![sig(F::Now, &[], Timestamptz)]
-        }
+        "now" | "transaction_timestamp" => vec![sig(F::Now, &[], Timestamptz)],
+        "statement_timestamp" => vec![sig(F::StatementTimestamp, &[], Timestamptz)],
+        "clock_timestamp" => vec![sig(F::ClockTimestamp, &[], Timestamptz)],
+        "timezone" => vec![
+            sig(F::AtTimeZone, &[Text, Timestamp], Timestamptz),
+            sig(F::AtTimeZone, &[Text, Timestamptz], Timestamp),
+            sig(F::AtTimeZone, &[Interval, Timestamp], Timestamptz),
+            sig(F::AtTimeZone, &[Interval, Timestamptz], Timestamp),
+        ],
         "date_trunc" => vec![
             sig(F::DateTrunc, &[Text, Timestamp], Timestamp),
             sig(F::DateTrunc, &[Text, Timestamptz], Timestamptz),
