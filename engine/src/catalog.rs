@@ -273,6 +273,9 @@ pub struct Catalog {
     stale_temp: Vec<Tid>,
     /// The database's sessions (`pg_stat_activity`), reachable wherever the catalog is.
     activity: Arc<crate::activity::Registry>,
+    /// The viewing session's named prepared statements (`pg_prepared_statements`): emptied
+    /// with every change of viewer, set by the session before its statement binds.
+    prepared: Arc<Vec<crate::session::PreparedInfo>>,
 }
 
 impl Catalog {
@@ -287,6 +290,7 @@ impl Catalog {
             temp_spaces: BTreeMap::new(),
             stale_temp: Vec::new(),
             activity: Default::default(),
+            prepared: Default::default(),
         };
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
@@ -321,6 +325,16 @@ impl Catalog {
     /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
     pub(crate) fn set_viewer(&mut self, viewer: u32) {
         self.viewer = viewer;
+        self.prepared = Default::default();
+    }
+
+    /// The viewing session's named prepared statements.
+    pub(crate) fn set_prepared(&mut self, prepared: Arc<Vec<crate::session::PreparedInfo>>) {
+        self.prepared = prepared;
+    }
+
+    pub(crate) fn prepared(&self) -> &Arc<Vec<crate::session::PreparedInfo>> {
+        &self.prepared
     }
 
     /// The registry of the database's sessions.

@@ -318,7 +318,8 @@ impl EngineError {
             EngineError::Type(t) => t.detail(),
             EngineError::UniqueIndexBuild { detail, .. }
             | EngineError::UniqueViolation { detail, .. } => Some(detail),
-            EngineError::Detailed { detail, .. } => Some(detail),
+            // An empty DETAIL is none (an error with only a HINT).
+            EngineError::Detailed { detail, .. } => (!detail.is_empty()).then_some(detail.as_str()),
             _ => None,
         }
     }

@@ -30,7 +30,7 @@ pub mod password;
 pub mod roles;
 pub mod row_lock;
 pub mod sequence;
-mod session;
+pub(crate) mod session;
 pub mod sql;
 mod temp;
 pub mod types;
@@ -43,8 +43,8 @@ pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep, Session,
-    StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep,
+    Session, StatementResult, TransactionStatus,
 };
 pub use types::{DataType, Value};
 pub use vacuum::AutovacuumOptions;

@@ -27,7 +27,7 @@
 
 mod cursors;
 mod lock_table;
-mod prepared;
+pub(crate) mod prepared;
 mod script;
 mod settings;
 
@@ -592,6 +592,7 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
         self.install_session_time();
         let stmt = one_statement(sql)?;
+        let stmt = sql::ctas::select_into(&stmt)?.unwrap_or(stmt);
         let catalog = self.db.catalog_as(self.temp_ns);
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
@@ -801,6 +802,7 @@ impl Session {
             copy = Catalog::clone(&db.catalog_as(self.temp_ns));
             &mut copy
         };
+        catalog.set_prepared(self.named.infos().clone());
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog,
@@ -901,6 +903,9 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
+        if let Some(ctas) = sql::ctas::select_into(stmt)? {
+            return self.run(&ctas, params);
+        }
         let ms = self.settings.statement_timeout();
         let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms.into()));
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
@@ -988,6 +993,7 @@ impl Session {
             S::Execute {
                 name: Some(name),
                 parameters,
+                has_parentheses,
                 immediate: false,
                 into,
                 using,
@@ -995,7 +1001,7 @@ impl Session {
                 default: false,
                 ..
             } if into.is_empty() && using.is_empty() => {
-                let res = self.sql_execute(name, parameters);
+                let res = self.sql_execute(name, parameters, *has_parentheses);
                 self.fail_block_on(res)
             }
             S::Deallocate { name, .. } => {

@@ -4,7 +4,7 @@
 
 use crate::codec::{encode_row, pg_type, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
-use crate::errors::{engine_error_info, error_info, fatal};
+use crate::errors::{engine_error_info, fatal};
 use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
 use engine::copy::{CopyInfo, CopyOutData};

@@ -29,8 +29,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
-    PortalSuspended,
-    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    PortalSuspended, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse};
 use pgwire::messages::PgWireBackendMessage;
@@ -187,7 +186,10 @@ impl Conn {
 fn no_such_statement(name: &Option<String>) -> PgWireError {
     wire_error(crate::codec::WireError::new(
         "26000",
-        format!("prepared statement \"{}\" does not exist", display_name(name)),
+        format!(
+            "prepared statement \"{}\" does not exist",
+            display_name(name)
+        ),
     ))
 }
 
@@ -300,11 +302,13 @@ impl ExtendedQueryHandler for Conn {
                     values: Arc::new(Vec::new()),
                     formats: Arc::new(Vec::new()),
                 };
-                client.portal_store().put_statement(Arc::new(StoredStatement::new(
-                    DEFAULT_NAME.to_owned(),
-                    stmt,
-                    types,
-                )));
+                client
+                    .portal_store()
+                    .put_statement(Arc::new(StoredStatement::new(
+                        DEFAULT_NAME.to_owned(),
+                        stmt,
+                        types,
+                    )));
             }
         }
         client
@@ -508,7 +512,7 @@ impl ExtendedQueryHandler for Conn {
             _ => {}
         }
         client
-            .feed(PgWireBackendMessage::CloseComplete(CloseComplete))
+            .feed(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
             .await?;
         Ok(())
     }

@@ -31,6 +31,8 @@ pub(super) struct Named {
 #[derive(Debug, Default)]
 pub(super) struct NamedStatements {
     map: BTreeMap<String, Named>,
+    /// `map` as `pg_prepared_statements` lists it, rebuilt at each change.
+    infos: Arc<Vec<PreparedInfo>>,
 }
 
 /// A row of `pg_prepared_statements`.
@@ -63,7 +65,34 @@ impl NamedStatements {
             return Err(already_exists(name));
         }
         self.map.insert(name.to_owned(), named);
+        self.changed();
         Ok(())
+    }
+
+    fn remove(&mut self, name: &str) -> bool {
+        let found = self.map.remove(name).is_some();
+        self.changed();
+        found
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.changed();
+    }
+
+    fn changed(&mut self) {
+        self.infos = Arc::new(
+            self.map
+                .iter()
+                .map(|(name, n)| PreparedInfo {
+                    name: name.clone(),
+                    statement: n.text.clone(),
+                    prepare_time: n.prepare_time,
+                    parameter_types: n.prepared.params.clone(),
+                    from_sql: n.from_sql,
+                })
+                .collect(),
+        );
     }
 
     pub(super) fn get(&self, name: &str) -> Option<&Named> {
@@ -71,17 +100,58 @@ impl NamedStatements {
     }
 
     /// The rows of `pg_prepared_statements`, by name.
-    pub(super) fn infos(&self) -> Vec<PreparedInfo> {
-        self.map
-            .iter()
-            .map(|(name, n)| PreparedInfo {
-                name: name.clone(),
-                statement: n.text.clone(),
-                prepare_time: n.prepare_time,
-                parameter_types: n.prepared.params.clone(),
-                from_sql: n.from_sql,
-            })
-            .collect()
+    pub(super) fn infos(&self) -> &Arc<Vec<PreparedInfo>> {
+        &self.infos
+    }
+}
+
+/// Whether an EXECUTE argument holds a subquery (PostgreSQL refuses those: 0A000).
+fn has_subquery(e: &ast::Expr) -> bool {
+    use ast::Expr as E;
+    match e {
+        E::Subquery(_) | E::Exists { .. } => true,
+        E::In { expr, target, .. } => {
+            has_subquery(expr)
+                || match target {
+                    ast::InTarget::List(xs) => xs.iter().any(has_subquery),
+                    _ => true,
+                }
+        }
+        E::Nested(x)
+        | E::UnaryOp { expr: x, .. }
+        | E::Cast { expr: x, .. }
+        | E::IsNull(x)
+        | E::IsNotNull(x) => has_subquery(x),
+        E::BinaryOp { left, right, .. } => has_subquery(left) || has_subquery(right),
+        E::AnyOp { left, right, .. } | E::AllOp { left, right, .. } => {
+            has_subquery(left) || has_subquery(right)
+        }
+        E::Function(f) => match &f.args {
+            ast::FunctionArguments::Subquery(_) => true,
+            ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x))
+                | ast::FunctionArg::Named {
+                    arg: ast::FunctionArgExpr::Expr(x),
+                    ..
+                } => has_subquery(x),
+                _ => false,
+            }),
+            ast::FunctionArguments::None => false,
+        },
+        E::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            operand.as_deref().is_some_and(has_subquery)
+                || conditions
+                    .iter()
+                    .any(|c| has_subquery(&c.condition) || has_subquery(&c.result))
+                || else_result.as_deref().is_some_and(has_subquery)
+        }
+        E::Array(a) => a.elem.iter().any(has_subquery),
+        _ => false,
     }
 }
 
@@ -126,12 +196,12 @@ impl Session {
 
     /// The protocol's Close of a named statement (no error if there is none).
     pub fn close_named(&mut self, name: &str) {
-        self.named.map.remove(name);
+        self.named.remove(name);
     }
 
     /// The session's named statements, as `pg_prepared_statements` lists them.
     pub fn prepared_statements(&self) -> Vec<PreparedInfo> {
-        self.named.infos()
+        self.named.infos().as_ref().clone()
     }
 
     /// `PREPARE name [(types)] AS statement` (`text`: the whole statement's text).
@@ -147,7 +217,10 @@ impl Session {
             return Err(EngineError::Syntax {
                 message: format!(
                     "syntax error at or near \"{}\"",
-                    stmt.to_string().split_whitespace().next().unwrap_or_default()
+                    stmt.to_string()
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
                 ),
                 position: None,
             });
@@ -179,7 +252,14 @@ impl Session {
         &mut self,
         name: &ast::ObjectName,
         args: &[ast::Expr],
+        parenthesized: bool,
     ) -> Result<StatementResult> {
+        if parenthesized && args.is_empty() {
+            return Err(EngineError::Syntax {
+                message: "syntax error at or near \")\"".into(),
+                position: None,
+            });
+        }
         let name = crate::sql::binder::object_name(name);
         let p = self
             .named
@@ -196,6 +276,11 @@ impl Session {
                     args.len()
                 ),
                 hint: None,
+            });
+        }
+        if args.iter().any(has_subquery) {
+            return Err(EngineError::FeatureNotSupported {
+                feature: "subquery in EXECUTE parameter".into(),
             });
         }
         let values = self.execute_arguments(args, &p.params)?;
@@ -266,11 +351,11 @@ impl Session {
     /// `DEALLOCATE [PREPARE] name` and `DEALLOCATE ALL` (of statements of both kinds).
     pub(super) fn sql_deallocate(&mut self, name: &ast::Ident) -> Result<StatementResult> {
         if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
-            self.named.map.clear();
+            self.named.clear();
             return Ok(StatementResult::Command("DEALLOCATE ALL".into()));
         }
         let name = crate::sql::binder::ident_name(name);
-        if self.named.map.remove(&name).is_none() {
+        if !self.named.remove(&name) {
             return Err(does_not_exist(&name));
         }
         Ok(StatementResult::Command("DEALLOCATE".into()))

@@ -123,7 +123,9 @@ fn time_zone_value(value: &ast::Expr) -> Result<String> {
             for (n, unit) in [(span.months, "month"), (span.days, "day")] {
                 if n != 0 {
                     return Err(EngineError::InvalidParameterValue {
-                        message: format!("invalid interval value for time zone: {unit} not allowed"),
+                        message: format!(
+                            "invalid interval value for time zone: {unit} not allowed"
+                        ),
                     });
                 }
             }
@@ -269,12 +271,8 @@ impl Session {
                     ));
                     return done();
                 }
-                self.settings.set(
-                    "timezone",
-                    Some(&value),
-                    *local,
-                    self.active.is_some(),
-                )?;
+                self.settings
+                    .set("timezone", Some(&value), *local, self.active.is_some())?;
                 done()
             }
             ast::Set::SetTransaction {

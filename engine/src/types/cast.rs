@@ -207,9 +207,9 @@ impl Value {
                 V::Timestamptz(super::datetime::local_to_instant(*t)?)
             }
             (V::Timestamp(t), T::Date) => V::Date(timestamp_to_date(*t)),
-            (V::Timestamptz(t), T::Date) => {
-                V::Date(timestamp_to_date(super::tz::session_zone().to_local_any(*t)))
-            }
+            (V::Timestamptz(t), T::Date) => V::Date(timestamp_to_date(
+                super::tz::session_zone().to_local_any(*t),
+            )),
             (V::Timestamp(t), T::Time) => match timestamp_to_time(*t) {
                 Some(time) => V::Time(time),
                 None => V::Null,

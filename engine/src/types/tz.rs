@@ -221,10 +221,16 @@ mod tests {
         assert_eq!(Zone::lookup("UTC").and_then(|z| z.iana_name()), Some("UTC"));
         assert_eq!(Zone::lookup("Mars/Olympus"), None);
         assert_eq!(Zone::lookup("XYZ+3"), Some(Zone::Fixed(-3 * 3600)));
-        assert_eq!(Zone::lookup("XYZ-05:30"), Some(Zone::Fixed(5 * 3600 + 1800)));
+        assert_eq!(
+            Zone::lookup("XYZ-05:30"),
+            Some(Zone::Fixed(5 * 3600 + 1800))
+        );
         assert_eq!(Zone::lookup("XYZ+3x"), None);
         assert_eq!(Zone::lookup("<-05>+05"), Some(Zone::Fixed(-5 * 3600)));
-        assert_eq!(Zone::lookup("<+05:30>-05:30"), Some(Zone::Fixed(5 * 3600 + 1800)));
+        assert_eq!(
+            Zone::lookup("<+05:30>-05:30"),
+            Some(Zone::Fixed(5 * 3600 + 1800))
+        );
     }
 
     #[test]

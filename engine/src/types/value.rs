@@ -78,7 +78,8 @@ fn local_as_instant(t: i128) -> i128 {
     match i64::try_from(t) {
         Ok(t) if t != TS_NOBEGIN && t != TS_NOEND => {
             let zone = super::tz::session_zone();
-            i128::from(t) - i128::from(zone.offset_of_local(t)) * i128::from(datetime::USECS_PER_SEC)
+            i128::from(t)
+                - i128::from(zone.offset_of_local(t)) * i128::from(datetime::USECS_PER_SEC)
         }
         _ => t,
     }
@@ -233,8 +234,12 @@ impl Value {
             (V::Time(a), V::Time(b)) => a.cmp(b),
             (V::Timestamp(a), V::Timestamp(b)) | (V::Timestamptz(a), V::Timestamptz(b)) => a.cmp(b),
             // A local time against an instant: as an instant in the session time zone.
-            (V::Timestamp(a), V::Timestamptz(b)) => local_as_instant(i128::from(*a)).cmp(&i128::from(*b)),
-            (V::Timestamptz(a), V::Timestamp(b)) => i128::from(*a).cmp(&local_as_instant(i128::from(*b))),
+            (V::Timestamp(a), V::Timestamptz(b)) => {
+                local_as_instant(i128::from(*a)).cmp(&i128::from(*b))
+            }
+            (V::Timestamptz(a), V::Timestamp(b)) => {
+                i128::from(*a).cmp(&local_as_instant(i128::from(*b)))
+            }
             (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
             (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),
             (V::Date(a), V::Timestamptz(b)) => {

@@ -264,11 +264,9 @@ fn trunc_timestamptz(name: &str, ts: i64) -> Result<i64> {
 fn at_time_zone(zone: &Value, x: &Value) -> Result<Value> {
     use crate::types::tz::Zone;
     let zone = match zone {
-        Value::Text(name) => {
-            Zone::lookup(name).ok_or_else(|| -> EngineError {
-                TypeError::UnknownTimeZone { zone: name.clone() }.into()
-            })?
-        }
+        Value::Text(name) => Zone::lookup(name).ok_or_else(|| -> EngineError {
+            TypeError::UnknownTimeZone { zone: name.clone() }.into()
+        })?,
         Value::Interval(i) => {
             if i.months != 0 || i.days != 0 {
                 return Err(pg_error(
@@ -279,8 +277,8 @@ fn at_time_zone(zone: &Value, x: &Value) -> Result<Value> {
                     ),
                 ));
             }
-            let secs = i32::try_from(i.micros / USECS_PER_SEC)
-                .map_err(|_| interval_out_of_range())?;
+            let secs =
+                i32::try_from(i.micros / USECS_PER_SEC).map_err(|_| interval_out_of_range())?;
             Zone::Fixed(secs)
         }
         _ => return Err(wrong_type()),

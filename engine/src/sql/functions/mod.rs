@@ -1,7 +1,7 @@
 //! Built-in functions: scalar functions resolved by name and argument types as PostgreSQL
 //! resolves them (`resolve`), their evaluation (`string`, `pattern`, `math`, `numeric`,
 //! `datetime`), and
-//! aggregates (`agg`).
+//! aggregates (`agg`; ordered-set and hypothetical-set ones in `ordered_set`).
 //!
 //! A function is bound once its arguments are: [`ScalarFunc::resolve`] picks the overload
 //! (PostgreSQL's `func_select_candidate` rules over the `pg_proc` entries of the supported
@@ -19,11 +19,13 @@ mod format;
 mod json;
 mod math;
 mod numeric;
+mod ordered_set;
 mod pattern;
 mod resolve;
 mod string;
 
 pub use agg::{AggFunc, AggState};
+pub use ordered_set::types as ordered_set_types;
 pub use resolve::{signature_text, Resolved};
 
 use crate::error::{EngineError, Result};

@@ -112,6 +112,8 @@ pub struct Snapshot {
     pub activity: Vec<crate::activity::Entry>,
     /// When the database was opened (`pg_postmaster_start_time`).
     pub started: crate::activity::Micros,
+    /// The viewing session's named prepared statements (`pg_prepared_statements`).
+    pub prepared: Arc<Vec<crate::session::PreparedInfo>>,
 }
 
 /// A relation found by OID.
@@ -135,6 +137,7 @@ impl Snapshot {
                 .collect(),
             activity: catalog.activity().entries(),
             started: catalog.activity().started(),
+            prepared: catalog.prepared().clone(),
         }
     }
 
