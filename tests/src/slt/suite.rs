@@ -323,6 +323,7 @@ macro_rules! pg_suite_tests {
             errors => "errors.slt",
             explain => "explain.slt",
             foreign_keys => "foreign_keys.slt",
+            formatting => "formatting.slt",
             group_by => "group_by.slt",
             grouping_sets => "grouping_sets.slt",
             index_build => "index_build.slt",

@@ -23,6 +23,8 @@ mod ordered_set;
 mod pattern;
 mod resolve;
 mod string;
+mod to_char;
+mod to_char_num;
 
 pub use agg::{AggFunc, AggState};
 pub use ordered_set::types as ordered_set_types;
@@ -127,6 +129,8 @@ pub enum ScalarFunc {
     MakeDate,
     Age,
     ToTimestamp,
+    /// `to_char(timestamp | timestamptz | interval | number, template)`.
+    ToChar,
     // Arrays.
     /// `a[i][j]...` (arguments: the array, then lower and upper per dimension).
     ArraySubscript,
@@ -307,6 +311,7 @@ impl ScalarFunc {
             | F::MakeDate
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
+            F::ToChar => to_char::call(args),
             F::ArraySubscript
             | F::ArraySlice
             | F::ArrayLength

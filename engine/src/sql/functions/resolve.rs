@@ -223,6 +223,16 @@ fn signatures(name: &str) -> Vec<Sig> {
             sig(F::Age, &[Timestamptz, Timestamptz], Interval),
         ],
         "to_timestamp" => vec![sig(F::ToTimestamp, &[Float8], Timestamptz)],
+        "to_char" => vec![
+            sig(F::ToChar, &[Timestamp, Text], Text),
+            sig(F::ToChar, &[Timestamptz, Text], Text),
+            sig(F::ToChar, &[Interval, Text], Text),
+            sig(F::ToChar, &[NUM, Text], Text),
+            sig(F::ToChar, &[Int4, Text], Text),
+            sig(F::ToChar, &[Int8, Text], Text),
+            sig(F::ToChar, &[Float4, Text], Text),
+            sig(F::ToChar, &[Float8, Text], Text),
+        ],
         _ => Vec::new(),
     }
 }
