@@ -308,6 +308,9 @@ pub struct Catalog {
     /// described; privileges are not checked then). Every lock of the database's catalog
     /// clears it (`Database::catalog_as`).
     acting: Option<Acting>,
+    /// The viewing session's named prepared statements (`pg_prepared_statements`): emptied
+    /// with every change of viewer, set by the session before its statement binds.
+    prepared: Arc<Vec<crate::session::PreparedInfo>>,
 }
 
 impl Catalog {
@@ -325,6 +328,7 @@ impl Catalog {
             stale_temp: Vec::new(),
             activity: Default::default(),
             acting: None,
+            prepared: Default::default(),
         };
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
@@ -360,6 +364,16 @@ impl Catalog {
     /// Makes lookups by name see the temp namespace `viewer` (0: only permanent relations).
     pub(crate) fn set_viewer(&mut self, viewer: u32) {
         self.viewer = viewer;
+        self.prepared = Default::default();
+    }
+
+    /// The viewing session's named prepared statements.
+    pub(crate) fn set_prepared(&mut self, prepared: Arc<Vec<crate::session::PreparedInfo>>) {
+        self.prepared = prepared;
+    }
+
+    pub(crate) fn prepared(&self) -> &Arc<Vec<crate::session::PreparedInfo>> {
+        &self.prepared
     }
 
     /// Makes `acting` the identity whose privileges statements using the catalog check.

@@ -202,6 +202,17 @@ fn normalise(name: &str, value: &str) -> Result<String> {
         return Ok(show_milliseconds(ms));
     }
     Ok(match name {
+        "timezone" => {
+            // A zone of the tz database (shown with its canonical spelling) or a fixed offset.
+            let zone = crate::types::tz::Zone::lookup(value.trim()).ok_or_else(|| {
+                EngineError::InvalidSetting {
+                    name: "TimeZone".to_owned(),
+                    value: value.to_owned(),
+                    hint: None,
+                }
+            })?;
+            zone.iana_name().unwrap_or(value.trim()).to_owned()
+        }
         DEFAULT_ISOLATION | TRANSACTION_ISOLATION => parse_isolation(name, value)?.to_owned(),
         DEFAULT_READ_ONLY | TRANSACTION_READ_ONLY => parse_bool(name, value)?.to_owned(),
         _ => value.to_owned(),

@@ -18,6 +18,7 @@ pub mod access;
 pub mod acl;
 pub mod activity;
 pub mod catalog;
+pub mod clock;
 pub mod copy;
 pub mod cursor;
 mod database;
@@ -31,7 +32,7 @@ pub mod roles;
 pub mod row_lock;
 pub mod search_path;
 pub mod sequence;
-mod session;
+pub(crate) mod session;
 pub mod sql;
 mod temp;
 pub mod types;
@@ -44,8 +45,8 @@ pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, RowSet, Script, ScriptResult, ScriptStep, Session,
-    StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep,
+    Session, StatementResult, TransactionStatus,
 };
 pub use types::{DataType, Value};
 pub use vacuum::AutovacuumOptions;

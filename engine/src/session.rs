@@ -28,9 +28,11 @@
 mod cursors;
 mod identity;
 mod lock_table;
+pub(crate) mod prepared;
 mod script;
 mod settings;
 
+pub use prepared::PreparedInfo;
 pub use script::{Script, ScriptResult, ScriptStep};
 use settings::{transaction_snapshot, TxnMode};
 
@@ -196,6 +198,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The statement's text (for a statement PREPAREd in SQL, the PREPARE statement's).
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
     /// COMMIT, ROLLBACK or ROLLBACK TO: what a failed transaction block still accepts.
     pub fn is_transaction_exit(&self) -> bool {
         matches!(
@@ -261,6 +268,8 @@ struct Active {
     snapshot_by_statement: bool,
     /// This transaction holds the catalog lock exclusively (it may change definitions).
     catalog_exclusive: bool,
+    /// When the transaction started (its first statement's, or BEGIN's, start): `now()`.
+    started: i64,
 }
 
 impl Active {
@@ -299,6 +308,12 @@ pub struct Session {
     /// The lock manager's id for the session's session-level (advisory) locks, linked to each
     /// transaction the session runs; its locks go when the session does.
     lock_owner: storage::TxnId,
+    /// When the running (or latest) statement started: `statement_timestamp()`.
+    stmt_start: i64,
+    /// Named prepared statements (PREPARE and the protocol's Parse).
+    named: prepared::NamedStatements,
+    /// The `TimeZone` setting's text and the zone it names, as last looked up.
+    zone: Option<(String, crate::types::tz::Zone)>,
 }
 
 /// Statements that read and write rows but change no definition: they run beside other
@@ -377,7 +392,30 @@ impl Session {
             temp_ns: 0,
             cursors: Default::default(),
             probe: WaitProbe::new(),
+            stmt_start: crate::clock::wall(),
+            named: Default::default(),
+            zone: None,
         }
+    }
+
+    /// Installs the session's time zone and its transaction's and statement's start times
+    /// on this thread (see `crate::types::tz` and `crate::clock`), before anything is bound,
+    /// evaluated or formatted for the session.
+    fn install_session_time(&mut self) {
+        let name = self.settings.get("TimeZone").unwrap_or_default();
+        let zone = match &self.zone {
+            Some((n, z)) if *n == name => *z,
+            _ => {
+                // The setting was checked when it was set; UTC otherwise.
+                let z = crate::types::tz::Zone::lookup(&name)
+                    .unwrap_or(crate::types::tz::Zone::Fixed(0));
+                self.zone = Some((name, z));
+                z
+            }
+        };
+        crate::types::tz::set_session_zone(zone);
+        let txn = self.active.as_ref().map_or(self.stmt_start, |a| a.started);
+        crate::clock::install(txn, self.stmt_start);
     }
 
     /// A handle telling from any thread whether this session's statement is waiting for a
@@ -469,7 +507,11 @@ impl Session {
     /// Runs `f` as the statement `sql`, as pg_stat_activity shows it.
     fn tracked<R>(&mut self, sql: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
         self.activity.statement_started(sql);
+        self.install_session_time();
         let res = f(self);
+        // A statement may have changed the zone (SET, set_config, a rollback): results are
+        // formatted in the zone in force after it.
+        self.install_session_time();
         let app = self.settings.get("application_name").unwrap_or_default();
         self.activity
             .statement_ended(self.transaction_status(), app);
@@ -552,7 +594,9 @@ impl Session {
 
     /// Parses and describes one statement, to run with [`Session::execute_prepared`].
     pub fn prepare(&mut self, sql: &str, declared: &[DataType]) -> Result<Prepared> {
+        self.install_session_time();
         let stmt = one_statement(sql)?;
+        let stmt = sql::ctas::select_into(&stmt)?.unwrap_or(stmt);
         let catalog = self
             .db
             .catalog_as(self.temp_ns, self.settings.search_path());
@@ -745,6 +789,7 @@ impl Session {
         params: &[Value],
         f: impl FnOnce(&mut TxnCx<'_>) -> Result<R>,
     ) -> Result<R> {
+        self.install_session_time();
         let snapshot = self.statement_snapshot()?;
         let rules = self.wait_rules();
         let db = self.db.clone();
@@ -765,6 +810,7 @@ impl Session {
         };
         let who = Session::identity_of(&self.settings, self.user.as_deref(), catalog);
         catalog.set_acting(Some(who));
+        catalog.set_prepared(self.named.infos().clone());
         let mut cx = TxnCx {
             storage: db.storage(),
             catalog,
@@ -822,7 +868,9 @@ impl Session {
             stmt_snapshot: None,
             snapshot_by_statement: false,
             catalog_exclusive: false,
+            started: self.stmt_start,
         });
+        self.install_session_time();
         Ok(())
     }
 
@@ -862,9 +910,14 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
+        if let Some(ctas) = sql::ctas::select_into(stmt)? {
+            return self.run(&ctas, params);
+        }
         let ms = self.settings.statement_timeout();
         let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms.into()));
         let _interruptible = crate::interrupt::Scope::enter(&self.cancel, timeout)?;
+        self.stmt_start = crate::clock::wall();
+        self.install_session_time();
         if let Some(a) = &mut self.active {
             a.stmt_snapshot = None;
             a.snapshot_by_statement = false;
@@ -936,6 +989,32 @@ impl Session {
                 Ok(StatementResult::Command("RELEASE".into()))
             }
             _ if failed => Err(EngineError::InFailedTransaction),
+            S::Prepare {
+                name,
+                data_types,
+                statement,
+            } => {
+                let res = self.sql_prepare(name, data_types, statement, &stmt.to_string());
+                self.fail_block_on(res)
+            }
+            S::Execute {
+                name: Some(name),
+                parameters,
+                has_parentheses,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() => {
+                let res = self.sql_execute(name, parameters, *has_parentheses);
+                self.fail_block_on(res)
+            }
+            S::Deallocate { name, .. } => {
+                let res = self.sql_deallocate(name);
+                self.fail_block_on(res)
+            }
             S::Declare { stmts, .. } => {
                 let res = self.declare(stmts, params);
                 self.fail_block_on(res)

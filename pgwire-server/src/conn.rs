@@ -4,7 +4,7 @@
 
 use crate::codec::{encode_row, pg_type, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
-use crate::errors::{engine_error_info, error_info, fatal};
+use crate::errors::{engine_error_info, fatal};
 use crate::worker::{Alive, SessionWorker};
 use async_trait::async_trait;
 use engine::copy::{CopyInfo, CopyOutData};
@@ -54,9 +54,6 @@ pub struct Conn {
     /// The session's backend process id, once it has one (0 before).
     pid: std::sync::atomic::AtomicI32,
     pub(crate) copy: CopyState,
-    /// Names of the named statements Parse created (the store cannot list them), for
-    /// `DEALLOCATE ALL`; Close may have removed some since.
-    pub(crate) prepared: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// The session's place among its role's sessions (CONNECTION LIMIT), once logged in.
     pub(crate) role_slot: std::sync::Mutex<Option<crate::registry::RoleSlot>>,
     /// The client came through the Unix-domain socket (pg_hba `local` lines apply).
@@ -73,36 +70,6 @@ impl Drop for Conn {
 }
 
 impl Conn {
-    /// `DEALLOCATE name` / `DEALLOCATE ALL` of statements made by Parse; returns the tag.
-    fn deallocate<C>(&self, client: &C, target: Option<String>) -> Result<String, Box<ErrorInfo>>
-    where
-        C: ClientPortalStore,
-        C::PortalStore: PortalStore,
-    {
-        let store = client.portal_store();
-        let mut names = self
-            .prepared
-            .lock()
-            .map_err(|_| Box::new(error_info("XX000", "statement list poisoned")))?;
-        match target {
-            None => {
-                for n in std::mem::take(&mut *names) {
-                    store.rm_statement(&n);
-                }
-                Ok("DEALLOCATE ALL".into())
-            }
-            Some(n) if store.get_statement(&n).is_some() => {
-                store.rm_statement(&n);
-                names.remove(&n);
-                Ok("DEALLOCATE".into())
-            }
-            Some(n) => Err(Box::new(error_info(
-                "26000",
-                format!("prepared statement \"{n}\" does not exist"),
-            ))),
-        }
-    }
-
     /// The handlers of a new connection; `local` for one through the Unix-domain socket.
     pub fn new(shared: Arc<Shared>, local: bool) -> Conn {
         Conn {
@@ -111,7 +78,6 @@ impl Conn {
             login: std::sync::Mutex::new(None),
             pid: std::sync::atomic::AtomicI32::new(0),
             copy: CopyState::default(),
-            prepared: Default::default(),
             role_slot: Default::default(),
             local,
         }
@@ -152,12 +118,8 @@ pub(crate) struct Outcome {
     pub status: TransactionStatus,
     /// application_name after a SET, to report if it changed.
     pub application_name: Option<String>,
-    /// After a COPY FROM STDIN or a DEALLOCATE: the statements that follow it in the query
-    /// string.
+    /// After a COPY FROM STDIN: the statements that follow it in the query string.
     pub rest: Option<Rest>,
-    /// A `DEALLOCATE name` (`Some(None)`: ALL) that ended `items`, for the connection to do:
-    /// it holds the prepared statements.
-    pub deallocate: Option<Option<String>>,
 }
 
 pub(crate) fn wire_status(s: TransactionStatus) -> WireStatus {
@@ -226,8 +188,7 @@ pub(crate) fn application_name_after_set(s: &mut Session, items: &[Item]) -> Opt
     }
 }
 
-/// The statements of a query string still to run after a COPY FROM STDIN or a DEALLOCATE
-/// stopped it: the whole string (error positions count from its start) and the byte offset of
+/// The statements of a query string still to run after a COPY FROM STDIN stopped it: the whole string (error positions count from its start) and the byte offset of
 /// the first of them.
 #[derive(Clone, Debug)]
 pub(crate) struct Rest {
@@ -236,12 +197,11 @@ pub(crate) struct Rest {
 }
 
 /// Runs a simple-protocol query string from byte `from`: each statement in order, stopping at
-/// the first error, at a COPY FROM STDIN (which waits for its data) or at a DEALLOCATE
-/// (`rest` keeps what follows those). A syntax error anywhere runs nothing.
+/// the first error or at a COPY FROM STDIN (which waits for its data; `rest` keeps what
+/// follows it). A syntax error anywhere runs nothing.
 pub(crate) fn run_simple(s: &mut Session, sql: &str, from: usize) -> Outcome {
     let mut items = Vec::new();
     let mut rest = None;
-    let mut deallocate = None;
     match s.execute_script_from(sql, from) {
         Err(e) => {
             items.extend(s.take_notices().into_iter().map(Item::Notice));
@@ -256,7 +216,6 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str, from: usize) -> Outcome {
                     ScriptResult::Ran(Err(e)) => {
                         items.push(Item::Error(Box::new(engine_error_info(&e, 0))))
                     }
-                    ScriptResult::Deallocate(target) => deallocate = Some(target),
                 }
             }
             rest = script.rest.map(|from| Rest {
@@ -275,7 +234,6 @@ pub(crate) fn run_simple(s: &mut Session, sql: &str, from: usize) -> Outcome {
         status: s.transaction_status(),
         application_name,
         rest,
-        deallocate,
     }
 }
 
@@ -397,41 +355,18 @@ impl SimpleQueryHandler for Conn {
             return Err(PgWireError::NotReadyForQuery);
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let mut next = Rest {
-            sql: query.query,
-            from: 0,
-        };
-        tracing::debug!(pid = client.pid_and_secret_key().0, sql = %next.sql, "simple query");
-        let outcome = loop {
-            let mut outcome = self
-                .worker()?
-                .run(move |s| run_simple(s, &next.sql, next.from))
-                .await?;
-            let mut rest = outcome.rest.take();
-            for item in std::mem::take(&mut outcome.items) {
-                if let Item::CopyIn(info) = item {
-                    client.set_transaction_status(wire_status(outcome.status));
-                    // ReadyForQuery follows CopyDone or CopyFail.
-                    return start_copy_in(self, client, &info, false, rest.take()).await;
-                }
-                send_item(client, item, true).await?;
+        let sql = query.query;
+        tracing::debug!(pid = client.pid_and_secret_key().0, %sql, "simple query");
+        let mut outcome = self.worker()?.run(move |s| run_simple(s, &sql, 0)).await?;
+        let mut rest = outcome.rest.take();
+        for item in std::mem::take(&mut outcome.items) {
+            if let Item::CopyIn(info) = item {
+                client.set_transaction_status(wire_status(outcome.status));
+                // ReadyForQuery follows CopyDone or CopyFail.
+                return start_copy_in(self, client, &info, false, rest.take()).await;
             }
-            let Some(target) = outcome.deallocate.take() else {
-                break outcome;
-            };
-            match self.deallocate(client, target) {
-                Ok(tag) => send_item(client, Item::Command(tag), true).await?,
-                Err(info) => {
-                    send_item(client, Item::Error(info), true).await?;
-                    self.worker()?.post(|s| s.fail_transaction());
-                    rest = None;
-                }
-            }
-            match rest {
-                Some(r) => next = r,
-                _ => break outcome,
-            }
-        };
+            send_item(client, item, true).await?;
+        }
         report_application_name(client, outcome.application_name).await?;
         let status = wire_status(self.worker()?.run(|s| s.transaction_status()).await?);
         client.set_transaction_status(status);

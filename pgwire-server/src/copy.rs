@@ -181,14 +181,6 @@ impl CopyHandler for Conn {
                     other => send_item(client, other, true).await?,
                 }
             }
-            if outcome.deallocate.is_some() {
-                let e = engine::EngineError::FeatureNotSupported {
-                    feature: "DEALLOCATE after a COPY FROM STDIN in one query message".into(),
-                };
-                client.set_transaction_status(wire_status(outcome.status));
-                self.worker()?.post(|s| s.fail_transaction());
-                return Err(engine_error(&e, 0));
-            }
             client.set_transaction_status(wire_status(outcome.status));
         }
         Ok(())

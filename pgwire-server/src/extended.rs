@@ -28,8 +28,8 @@ use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended,
-    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
+    PortalSuspended, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse};
 use pgwire::messages::PgWireBackendMessage;
@@ -40,7 +40,7 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct Prepared {
     sql: String,
-    stmt: engine::Prepared,
+    stmt: Arc<engine::Prepared>,
     /// Parameter types (without modifiers).
     params: Vec<DataType>,
     columns: Vec<Column>,
@@ -107,12 +107,27 @@ fn display_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or("")
 }
 
-/// Prepares `sql` on the session thread.
-fn prepare(s: &mut Session, sql: &str, declared: &[DataType]) -> Result<Prepared, EngineError> {
-    let stmt = s.prepare(sql, declared)?;
+/// Prepares `sql` on the session thread: the unnamed statement (`name` None) for the
+/// connection to keep, a named one in the session (whose namespace PREPARE shares).
+fn prepare(
+    s: &mut Session,
+    name: Option<&str>,
+    sql: &str,
+    declared: &[DataType],
+) -> Result<Prepared, EngineError> {
+    let stmt = match name {
+        Some(name) => s.prepare_named(name, sql, declared)?,
+        None => Arc::new(s.prepare(sql, declared)?),
+    };
+    Ok(wrap(stmt, declared))
+}
+
+/// The protocol's view of an engine statement: its parameter types, with `$n` the engine
+/// did not bind (statements it does not describe) sent as text.
+fn wrap(stmt: Arc<engine::Prepared>, declared: &[DataType]) -> Prepared {
+    let sql = stmt.sql().to_owned();
     let mut params: Vec<DataType> = stmt.params.iter().map(DataType::base).collect();
-    // `$n` the engine did not bind (statements it does not describe) are sent as text.
-    let referenced = engine::sql::max_param(sql).max(declared.len());
+    let referenced = engine::sql::max_param(&sql).max(declared.len());
     while params.len() < referenced {
         params.push(
             declared
@@ -121,12 +136,61 @@ fn prepare(s: &mut Session, sql: &str, declared: &[DataType]) -> Result<Prepared
                 .unwrap_or(DataType::Text),
         );
     }
-    Ok(Prepared {
-        sql: sql.to_owned(),
+    Prepared {
+        sql,
         columns: stmt.columns.clone(),
         stmt,
         params,
-    })
+    }
+}
+
+/// What a statement name refers to: the unnamed statement (kept by the connection) or a
+/// named one (kept by the session, PREPAREd in SQL or by Parse).
+enum Found {
+    Statement(Arc<Prepared>),
+    /// The unnamed statement of an empty query.
+    Empty,
+    Missing,
+}
+
+impl Conn {
+    async fn find_statement<C>(&self, client: &C, name: Option<&str>) -> PgWireResult<Found>
+    where
+        C: ClientPortalStore,
+        C::PortalStore: PortalStore<Statement = Stmt>,
+    {
+        match name {
+            None => Ok(match client.portal_store().get_statement(DEFAULT_NAME) {
+                Some(Entry::Value(s)) => Found::Statement(s.statement.prepared.clone()),
+                Some(Entry::Empty) => Found::Empty,
+                None => Found::Missing,
+            }),
+            Some(name) => {
+                let name = name.to_owned();
+                let found = self
+                    .worker()?
+                    .run(move |s| s.named_statement(&name))
+                    .await?;
+                Ok(match found {
+                    Some(stmt) => {
+                        let declared: Vec<DataType> = Vec::new();
+                        Found::Statement(Arc::new(wrap(stmt, &declared)))
+                    }
+                    None => Found::Missing,
+                })
+            }
+        }
+    }
+}
+
+fn no_such_statement(name: &Option<String>) -> PgWireError {
+    wire_error(crate::codec::WireError::new(
+        "26000",
+        format!(
+            "prepared statement \"{}\" does not exist",
+            display_name(name)
+        ),
+    ))
 }
 
 /// What executing a portal produced.
@@ -206,18 +270,9 @@ impl ExtendedQueryHandler for Conn {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let name = message
-            .name
-            .clone()
-            .unwrap_or_else(|| DEFAULT_NAME.to_owned());
-        if message.name.is_some() && client.portal_store().get_statement(&name).is_some() {
-            return Err(wire_error(crate::codec::WireError::new(
-                "42P05",
-                format!("prepared statement \"{name}\" already exists"),
-            )));
-        }
-        if engine::sql::is_blank(&message.query) {
-            client.portal_store().put_empty_statement(&name);
+        let name = message.name.clone().filter(|n| !n.is_empty());
+        if name.is_none() && engine::sql::is_blank(&message.query) {
+            client.portal_store().put_empty_statement(DEFAULT_NAME);
         } else {
             let declared = message
                 .type_oids
@@ -232,26 +287,29 @@ impl ExtendedQueryHandler for Conn {
                 })
                 .collect::<PgWireResult<Vec<_>>>()?;
             let sql = message.query.clone();
-            tracing::debug!(pid = client.pid_and_secret_key().0, statement = %name, %sql, "parse");
+            tracing::debug!(pid = client.pid_and_secret_key().0, statement = ?name, %sql, "parse");
+            let named = name.clone();
             let prepared = self
                 .worker()?
-                .run(move |s| prepare(s, &sql, &declared))
+                .run(move |s| prepare(s, named.as_deref(), &sql, &declared))
                 .await?
                 .map_err(|e| engine_error(&e, 0))?;
-            let types = prepared.params.iter().map(|t| Some(pg_type(t))).collect();
-            let stmt = Stmt {
-                prepared: Arc::new(prepared),
-                values: Arc::new(Vec::new()),
-                formats: Arc::new(Vec::new()),
-            };
-            if message.name.is_some() {
-                if let Ok(mut names) = self.prepared.lock() {
-                    names.insert(name.clone());
-                }
+            // A named statement lives in the session; the connection keeps the unnamed one.
+            if name.is_none() {
+                let types = prepared.params.iter().map(|t| Some(pg_type(t))).collect();
+                let stmt = Stmt {
+                    prepared: Arc::new(prepared),
+                    values: Arc::new(Vec::new()),
+                    formats: Arc::new(Vec::new()),
+                };
+                client
+                    .portal_store()
+                    .put_statement(Arc::new(StoredStatement::new(
+                        DEFAULT_NAME.to_owned(),
+                        stmt,
+                        types,
+                    )));
             }
-            client
-                .portal_store()
-                .put_statement(Arc::new(StoredStatement::new(name, stmt, types)));
         }
         client
             .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
@@ -275,9 +333,10 @@ impl ExtendedQueryHandler for Conn {
                 format!("cursor \"{portal_name}\" already exists"),
             )));
         }
-        let stored = match client.portal_store().get_statement(stmt_name) {
-            Some(Entry::Value(s)) => s,
-            Some(Entry::Empty) => {
+        let stmt_key = message.statement_name.as_deref().filter(|n| !n.is_empty());
+        let p = match self.find_statement(client, stmt_key).await? {
+            Found::Statement(p) => p,
+            Found::Empty => {
                 if !message.parameters.is_empty() {
                     return Err(protocol_violation(format!(
                         "bind message supplies {} parameters, but prepared statement \"{}\" requires 0",
@@ -291,17 +350,8 @@ impl ExtendedQueryHandler for Conn {
                     .await?;
                 return Ok(());
             }
-            None => {
-                return Err(wire_error(crate::codec::WireError::new(
-                    "26000",
-                    format!(
-                        "prepared statement \"{}\" does not exist",
-                        display_name(&message.statement_name)
-                    ),
-                )))
-            }
+            Found::Missing => return Err(no_such_statement(&message.statement_name)),
         };
-        let p = &stored.statement.prepared;
         if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error
             && !p.stmt.is_transaction_exit()
         {
@@ -340,12 +390,13 @@ impl ExtendedQueryHandler for Conn {
             let v = decode_param(raw.as_deref(), format, ty, i + 1).map_err(decode_error)?;
             values.push(v);
         }
+        let types = p.params.iter().map(|t| Some(pg_type(t))).collect();
         let stmt = Stmt {
-            prepared: p.clone(),
+            prepared: p,
             values: Arc::new(values),
             formats: Arc::new(formats),
         };
-        let bound = StoredStatement::new(stored.id.clone(), stmt, stored.parameter_types.clone());
+        let bound = StoredStatement::new(stmt_name.to_owned(), stmt, types);
         let portal = Portal::try_new(&message, Arc::new(bound))?;
         client.portal_store().put_portal(Arc::new(portal));
         client
@@ -442,6 +493,30 @@ impl ExtendedQueryHandler for Conn {
         Ok(())
     }
 
+    async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let named = message.name.clone().filter(|n| !n.is_empty());
+        match (message.target_type, named) {
+            (TARGET_TYPE_BYTE_STATEMENT, Some(name)) => {
+                self.worker()?.run(move |s| s.close_named(&name)).await?;
+            }
+            (TARGET_TYPE_BYTE_STATEMENT, None) => client.portal_store().rm_statement(DEFAULT_NAME),
+            (TARGET_TYPE_BYTE_PORTAL, _) => client
+                .portal_store()
+                .rm_portal(message.name.as_deref().unwrap_or(DEFAULT_NAME)),
+            _ => {}
+        }
+        client
+            .feed(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
+            .await?;
+        Ok(())
+    }
+
     async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -451,23 +526,17 @@ impl ExtendedQueryHandler for Conn {
     {
         let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
         let (params, columns, formats) = match message.target_type {
-            TARGET_TYPE_BYTE_STATEMENT => match client.portal_store().get_statement(name) {
-                Some(Entry::Value(s)) => {
-                    let p = &s.statement.prepared;
-                    let types = p.params.iter().map(|t| pg_type(t).oid()).collect();
-                    (Some(types), p.columns.clone(), Vec::new())
+            TARGET_TYPE_BYTE_STATEMENT => {
+                let key = message.name.as_deref().filter(|n| !n.is_empty());
+                match self.find_statement(client, key).await? {
+                    Found::Statement(p) => {
+                        let types = p.params.iter().map(|t| pg_type(t).oid()).collect();
+                        (Some(types), p.columns.clone(), Vec::new())
+                    }
+                    Found::Empty => (Some(Vec::new()), Vec::new(), Vec::new()),
+                    Found::Missing => return Err(no_such_statement(&message.name)),
                 }
-                Some(Entry::Empty) => (Some(Vec::new()), Vec::new(), Vec::new()),
-                None => {
-                    return Err(wire_error(crate::codec::WireError::new(
-                        "26000",
-                        format!(
-                            "prepared statement \"{}\" does not exist",
-                            display_name(&message.name)
-                        ),
-                    )))
-                }
-            },
+            }
             TARGET_TYPE_BYTE_PORTAL => match client.portal_store().get_portal(name) {
                 Some(Entry::Value(portal)) => {
                     let s = &portal.statement.statement;

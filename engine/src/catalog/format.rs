@@ -9,23 +9,24 @@ use super::{
 use crate::acl::AclItem;
 use crate::error::Result;
 use crate::roles::BOOTSTRAP_SUPERUSER_OID;
+use crate::types::DataType;
 
 // --- Row format of a definition: a small length-prefixed encoding. ---
 
-struct Writer(Vec<u8>);
+pub(super) struct Writer(pub(super) Vec<u8>);
 
 impl Writer {
-    fn u32(&mut self, v: u32) {
+    pub(super) fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn i64(&mut self, v: i64) {
+    pub(super) fn i64(&mut self, v: i64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn str(&mut self, s: &str) {
+    pub(super) fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
         self.0.extend_from_slice(s.as_bytes());
     }
-    fn opt(&mut self, s: &Option<String>) {
+    pub(super) fn opt(&mut self, s: &Option<String>) {
         match s {
             Some(s) => {
                 self.0.push(1);
@@ -119,10 +120,10 @@ pub(super) fn encode(def: &TableDef) -> Vec<u8> {
     w.0
 }
 
-struct Reader<'a>(&'a [u8], usize);
+pub(super) struct Reader<'a>(pub(super) &'a [u8], pub(super) usize);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&[u8]> {
         let end = self
             .1
             .checked_add(n)
@@ -132,35 +133,35 @@ impl Reader<'_> {
         self.1 = end;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8> {
+    pub(super) fn u8(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Result<u16> {
+    pub(super) fn u16(&mut self) -> Result<u16> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self) -> Result<u32> {
+    pub(super) fn u32(&mut self) -> Result<u32> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn i64(&mut self) -> Result<i64> {
+    pub(super) fn i64(&mut self) -> Result<i64> {
         let b = self.take(8)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         Ok(i64::from_le_bytes(a))
     }
-    fn count(&mut self) -> Result<usize> {
+    pub(super) fn count(&mut self) -> Result<usize> {
         let n = self.u32()? as usize;
         if n > self.0.len() {
             return Err(corrupt("implausible count in catalog row"));
         }
         Ok(n)
     }
-    fn str(&mut self) -> Result<String> {
+    pub(super) fn str(&mut self) -> Result<String> {
         let n = self.count()?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("catalog string not UTF-8"))
     }
-    fn opt(&mut self) -> Result<Option<String>> {
+    pub(super) fn opt(&mut self) -> Result<Option<String>> {
         Ok(match self.u8()? {
             0 => None,
             _ => Some(self.str()?),

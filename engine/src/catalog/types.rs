@@ -8,7 +8,8 @@
 //! plus the running transaction's changes (reverted from [`CatalogChange`]s on rollback).
 //! Types are loaded before relations, whose column types may name them.
 
-use super::{corrupt, Catalog, CatalogChange, Reader, Writer};
+use super::format::{Reader, Writer};
+use super::{corrupt, Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
 use crate::types::enums::{EnumLabel, EnumRef, EnumType};
 use crate::types::DataType;

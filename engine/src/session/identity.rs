@@ -91,7 +91,9 @@ impl Session {
 
     /// Records `is_superuser` for the current user (as SHOW and current_setting read it).
     fn refresh_is_superuser(&self, local: bool, in_txn: bool) -> Result<()> {
-        let catalog = self.db.catalog_as(self.temp_ns);
+        let catalog = self
+            .db
+            .catalog_as(self.temp_ns, self.settings.search_path());
         let name = self.current_name(&catalog);
         let superuser = catalog.roles().get(&name).is_some_and(|r| r.superuser);
         drop(catalog);
@@ -113,7 +115,9 @@ impl Session {
         let value = match role {
             None => "none".to_string(),
             Some(name) => {
-                let catalog = self.db.catalog_as(self.temp_ns);
+                let catalog = self
+                    .db
+                    .catalog_as(self.temp_ns, self.settings.search_path());
                 let roles = catalog.roles();
                 let target = roles.get(name).ok_or_else(|| undefined(name))?;
                 let session = self.session_name(&catalog);
@@ -143,7 +147,9 @@ impl Session {
     ) -> Result<StatementResult> {
         let in_txn = self.active.is_some();
         {
-            let catalog = self.db.catalog_as(self.temp_ns);
+            let catalog = self
+                .db
+                .catalog_as(self.temp_ns, self.settings.search_path());
             let roles = catalog.roles();
             let login = self.login_name(&catalog);
             if let Some(name) = name {
@@ -201,7 +207,9 @@ impl Session {
                     .unwrap_or_else(|| "none".to_string()),
             ),
             SESSION_AUTHORIZATION => {
-                let catalog = self.db.catalog_as(self.temp_ns);
+                let catalog = self
+                    .db
+                    .catalog_as(self.temp_ns, self.settings.search_path());
                 Some(self.session_name(&catalog))
             }
             _ => None,

@@ -3,19 +3,16 @@
 //! each result reported with the statement's byte offset in the text and the notices it
 //! raised. Error positions count characters from the start of the whole text.
 
-use super::{Session, StatementResult, TransactionStatus};
-use crate::error::{EngineError, Result};
+use super::{Session, StatementResult};
+use crate::error::Result;
 use crate::notice::Notice;
-use crate::sql::{self, ast};
+use crate::sql;
 
 /// What one statement of a script did.
 #[derive(Debug)]
 pub enum ScriptResult {
     /// It ran, with this result or error.
     Ran(Result<StatementResult>),
-    /// `DEALLOCATE name` (`None`: `DEALLOCATE ALL`): prepared statements belong to the caller,
-    /// who does it; the script stops here.
-    Deallocate(Option<String>),
 }
 
 /// One statement of a script as run.
@@ -28,12 +25,12 @@ pub struct ScriptStep {
     pub result: ScriptResult,
 }
 
-/// The statements of a script that ran, in order. Running stops after the first error, a
-/// COPY FROM STDIN (which waits for its data) or a DEALLOCATE.
+/// The statements of a script that ran, in order. Running stops after the first error or a
+/// COPY FROM STDIN (which waits for its data).
 #[derive(Debug, Default)]
 pub struct Script {
     pub steps: Vec<ScriptStep>,
-    /// When running stopped at a COPY FROM STDIN or a DEALLOCATE with statements after it:
+    /// When running stopped at a COPY FROM STDIN with statements after it:
     /// the byte offset of the next one, to run with [`Session::execute_script_from`].
     pub rest: Option<usize>,
 }
@@ -58,26 +55,9 @@ impl Session {
             .peekable();
         let mut script = Script::default();
         while let Some(s) = stmts.next() {
-            let (result, stop) = match &s.stmt {
-                ast::Statement::Deallocate { name, .. } => {
-                    if self.transaction_status() == TransactionStatus::Failed {
-                        (
-                            ScriptResult::Ran(Err(EngineError::InFailedTransaction)),
-                            true,
-                        )
-                    } else {
-                        let all =
-                            name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all");
-                        let target = (!all).then(|| name.value.clone());
-                        (ScriptResult::Deallocate(target), true)
-                    }
-                }
-                stmt => {
-                    let res = self.run(stmt, &[]).map_err(|e| e.resolve_position(sql));
-                    let stop = matches!(res, Err(_) | Ok(StatementResult::CopyIn(_)));
-                    (ScriptResult::Ran(res), stop)
-                }
-            };
+            let res = self.run(&s.stmt, &[]).map_err(|e| e.resolve_position(sql));
+            let stop = matches!(res, Err(_) | Ok(StatementResult::CopyIn(_)));
+            let result = ScriptResult::Ran(res);
             let failed = matches!(result, ScriptResult::Ran(Err(_)));
             script.steps.push(ScriptStep {
                 offset: s.offset,
@@ -91,6 +71,8 @@ impl Session {
                 break;
             }
         }
+        // The results are formatted in the zone in force after the statements.
+        self.install_session_time();
         Ok(script)
     }
 }
@@ -139,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn copy_from_stdin_and_deallocate_stop_the_script_with_the_rest() {
+    fn copy_from_stdin_stops_the_script_with_the_rest() {
         let (_dir, mut s) = session();
         s.execute("CREATE TABLE t (a int)").unwrap();
         let sql = "COPY t FROM STDIN; SELECT 1; DEALLOCATE ALL; SELECT 2";
@@ -153,18 +135,12 @@ mod tests {
         s.copy_data(b"1\n").unwrap();
         assert_eq!(s.copy_done().unwrap(), 1);
         let script = s.execute_script_from(sql, 19).unwrap();
-        assert_eq!(script.steps.len(), 2);
+        assert_eq!(script.steps.len(), 3);
         assert!(matches!(
-            script.steps[1].result,
-            ScriptResult::Deallocate(None)
+            &script.steps[1].result,
+            ScriptResult::Ran(Ok(StatementResult::Command(tag))) if tag == "DEALLOCATE ALL"
         ));
-        assert_eq!(script.rest, Some(45));
-        let script = s.execute_script_from(sql, 45).unwrap();
-        assert_eq!(script.steps.len(), 1);
-        assert!(matches!(
-            script.steps[0].result,
-            ScriptResult::Ran(Ok(StatementResult::Rows(_)))
-        ));
+        assert_eq!(script.rest, None);
     }
 
     #[test]

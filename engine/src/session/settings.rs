@@ -58,6 +58,83 @@ fn value_text(values: &[ast::Expr]) -> String {
         .join(", ")
 }
 
+/// The setting `SET TIME ZONE value` gives: a zone name, `LOCAL` / `DEFAULT` (the default),
+/// or a number of hours or an interval east of UTC, kept as the POSIX zone PostgreSQL shows
+/// for it (`<-05>+05`).
+fn time_zone_value(value: &ast::Expr) -> Result<String> {
+    use ast::Expr as E;
+    let invalid = || EngineError::InvalidParameterValue {
+        message: format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+    };
+    let fixed = |east: f64| -> Result<String> {
+        let secs = (east.round_ties_even()) as i64;
+        if !east.is_finite() || secs.abs() > 15 * 3600 + 59 * 60 {
+            return Err(invalid());
+        }
+        let secs = secs as i32;
+        Ok(format!(
+            "<{}>{}",
+            crate::types::tz::format_offset(secs),
+            crate::types::tz::format_offset(-secs)
+        ))
+    };
+    let number = |e: &E| -> Option<f64> {
+        match e {
+            E::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n.to_string().parse().ok(),
+                _ => None,
+            },
+            E::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => match expr.as_ref() {
+                E::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => n.to_string().parse::<f64>().ok().map(|x| -x),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    match value {
+        E::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Ok(s.clone()),
+            ast::Value::Number(..) => fixed(number(value).ok_or_else(invalid)? * 3600.0),
+            _ => Err(invalid()),
+        },
+        E::UnaryOp { .. } => fixed(number(value).ok_or_else(invalid)? * 3600.0),
+        E::Identifier(i) if i.quote_style.is_none() => match i.value.to_lowercase().as_str() {
+            "local" | "default" => Ok("default".into()),
+            _ => Err(invalid()),
+        },
+        E::Interval(iv) => {
+            let text = match iv.value.as_ref() {
+                E::Value(v) => match &v.value {
+                    ast::Value::SingleQuotedString(s) => s.clone(),
+                    _ => return Err(invalid()),
+                },
+                _ => return Err(invalid()),
+            };
+            let span = match crate::types::Value::parse(&text, &crate::types::DataType::Interval)? {
+                crate::types::Value::Interval(i) => i,
+                _ => return Err(invalid()),
+            };
+            for (n, unit) in [(span.months, "month"), (span.days, "day")] {
+                if n != 0 {
+                    return Err(EngineError::InvalidParameterValue {
+                        message: format!(
+                            "invalid interval value for time zone: {unit} not allowed"
+                        ),
+                    });
+                }
+            }
+            fixed(span.micros as f64 / 1e6)
+        }
+        _ => Err(invalid()),
+    }
+}
+
 impl Session {
     /// The characteristics a transaction starting now gets.
     pub(super) fn default_mode(&self) -> TxnMode {
@@ -190,6 +267,20 @@ impl Session {
                 }
                 self.settings
                     .set(&name, Some(&value), local, self.active.is_some())?;
+                done()
+            }
+            ast::Set::SetTimeZone { local, value } => {
+                let value = time_zone_value(value)?;
+                if *local && !self.in_block() {
+                    self.notices.push(Notice::new(
+                        Severity::Warning,
+                        "25P01",
+                        "SET LOCAL can only be used in transaction blocks",
+                    ));
+                    return done();
+                }
+                self.settings
+                    .set("timezone", Some(&value), *local, self.active.is_some())?;
                 done()
             }
             ast::Set::SetTransaction {

@@ -1,5 +1,6 @@
 //! CREATE [TEMP] TABLE … AS query: a table with the query's columns, filled with its rows
-//! in the statement's transaction.
+//! in the statement's transaction; `SELECT … INTO [TEMP] [TABLE] name …` is the same
+//! statement ([`select_into`]).
 
 use super::binder::{ident_name, Binder};
 use super::exec::run;
@@ -76,4 +77,44 @@ pub fn create_table_as(
     Ok(Outcome::Command {
         tag: format!("SELECT {}", rows.len()),
     })
+}
+
+/// `SELECT … INTO [TEMPORARY | UNLOGGED] [TABLE] name …` as the `CREATE TABLE name AS
+/// SELECT …` it means (None for any other statement). Only a top-level SELECT may have an
+/// INTO; the binder refuses it anywhere else.
+pub fn select_into(stmt: &ast::Statement) -> Result<Option<ast::Statement>> {
+    let ast::Statement::Query(q) = stmt else {
+        return Ok(None);
+    };
+    let ast::SetExpr::Select(sel) = q.body.as_ref() else {
+        return Ok(None);
+    };
+    let Some(into) = &sel.into else {
+        return Ok(None);
+    };
+    let [target] = into.targets.as_slice() else {
+        return Err(EngineError::Syntax {
+            message: "syntax error at or near \",\"".into(),
+            position: None,
+        });
+    };
+    let mut query = q.clone();
+    if let ast::SetExpr::Select(s) = query.body.as_mut() {
+        s.into = None;
+    }
+    let kind = if into.temporary {
+        "TEMPORARY "
+    } else if into.unlogged {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let sql = format!("CREATE {kind}TABLE {target} AS {query}");
+    let mut stmts = super::parse(&sql)?;
+    match (stmts.pop(), stmts.is_empty()) {
+        (Some(s), true) => Ok(Some(s)),
+        _ => Err(EngineError::Internal {
+            reason: "SELECT INTO did not rewrite into one statement",
+        }),
+    }
 }

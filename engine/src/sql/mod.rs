@@ -4,7 +4,7 @@
 mod alter_table;
 pub mod analyze;
 pub mod binder;
-mod ctas;
+pub(crate) mod ctas;
 pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_seq;

@@ -294,10 +294,10 @@ pub(crate) fn arith(op: BinaryOp, l: &Value, r: &Value) -> Result<Value, TypeErr
         }
         (Sub, V::Timestamp(t), V::Interval(iv)) => V::Timestamp(add_interval_to_ts(*t, iv, true)?),
         (Add, V::Timestamptz(t), V::Interval(iv)) | (Add, V::Interval(iv), V::Timestamptz(t)) => {
-            V::Timestamptz(add_interval_to_ts(*t, iv, false)?)
+            V::Timestamptz(dt::timestamptz_add_interval(*t, iv)?)
         }
         (Sub, V::Timestamptz(t), V::Interval(iv)) => {
-            V::Timestamptz(add_interval_to_ts(*t, iv, true)?)
+            V::Timestamptz(dt::timestamptz_add_interval(*t, &neg_interval(iv)?)?)
         }
         (Sub, V::Timestamp(a), V::Timestamp(b)) | (Sub, V::Timestamptz(a), V::Timestamptz(b)) => {
             V::Interval(dt::timestamp_diff(*a, *b)?)

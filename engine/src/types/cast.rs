@@ -194,14 +194,32 @@ impl Value {
             // Dates and times.
             (V::Date(d), T::Date) => V::Date(*d),
             (V::Date(d), T::Timestamp) => V::Timestamp(date_to_timestamp(*d)?),
-            (V::Date(d), T::Timestamptz) => V::Timestamptz(date_to_timestamp(*d)?),
-            (V::Timestamp(t) | V::Timestamptz(t), T::Timestamp) => V::Timestamp(*t),
-            (V::Timestamp(t) | V::Timestamptz(t), T::Timestamptz) => V::Timestamptz(*t),
-            (V::Timestamp(t) | V::Timestamptz(t), T::Date) => V::Date(timestamp_to_date(*t)),
-            (V::Timestamp(t) | V::Timestamptz(t), T::Time) => match timestamp_to_time(*t) {
+            (V::Date(d), T::Timestamptz) => {
+                V::Timestamptz(super::datetime::local_to_instant(date_to_timestamp(*d)?)?)
+            }
+            (V::Timestamp(t), T::Timestamp) => V::Timestamp(*t),
+            (V::Timestamptz(t), T::Timestamptz) => V::Timestamptz(*t),
+            // Between local times and instants: through the session time zone.
+            (V::Timestamptz(t), T::Timestamp) => {
+                V::Timestamp(super::datetime::instant_to_local(*t)?)
+            }
+            (V::Timestamp(t), T::Timestamptz) => {
+                V::Timestamptz(super::datetime::local_to_instant(*t)?)
+            }
+            (V::Timestamp(t), T::Date) => V::Date(timestamp_to_date(*t)),
+            (V::Timestamptz(t), T::Date) => V::Date(timestamp_to_date(
+                super::tz::session_zone().to_local_any(*t),
+            )),
+            (V::Timestamp(t), T::Time) => match timestamp_to_time(*t) {
                 Some(time) => V::Time(time),
                 None => V::Null,
             },
+            (V::Timestamptz(t), T::Time) => {
+                match timestamp_to_time(super::tz::session_zone().to_local_any(*t)) {
+                    Some(time) => V::Time(time),
+                    None => V::Null,
+                }
+            }
             (V::Time(t), T::Time) => V::Time(*t),
             (V::Time(t), T::Interval) => V::Interval(Interval {
                 months: 0,

@@ -202,14 +202,22 @@ pub fn format_time(t: i64) -> String {
     out
 }
 
-/// `timestamp_out` / `timestamptz_out` (time zone UTC, printed as `+00`).
+/// `timestamp_out` / `timestamptz_out` (a timestamptz in the session time zone, followed by
+/// its offset there: `+00`, `+02`, `+05:30`).
 pub fn format_timestamp(ts: i64, with_tz: bool) -> String {
     match ts {
         TS_NOBEGIN => return "-infinity".into(),
         TS_NOEND => return "infinity".into(),
         _ => {}
     }
-    let tm = timestamp2tm(ts);
+    let zone = super::tz::session_zone();
+    let offset = zone.offset_at(ts);
+    let local = if with_tz {
+        ts.saturating_add(i64::from(offset) * USECS_PER_SEC)
+    } else {
+        ts
+    };
+    let tm = timestamp2tm(local);
     let mut out = String::with_capacity(32);
     let bc = push_year(&mut out, tm.year);
     out.push_str(&format!("-{:02}-{:02} ", tm.month, tm.day));
@@ -222,7 +230,7 @@ pub fn format_timestamp(ts: i64, with_tz: bool) -> String {
         t % USECS_PER_SEC,
     );
     if with_tz {
-        out.push_str("+00");
+        out.push_str(&super::tz::format_offset(offset));
     }
     if bc {
         out.push_str(" BC");
@@ -368,9 +376,60 @@ pub fn date_add_time(d: i32, t: i64) -> Result<i64, TypeError> {
     Ok(r)
 }
 
-/// The current time as microseconds since 2000-01-01 UTC.
+/// The current transaction's start as microseconds since 2000-01-01 UTC (what `now`,
+/// `today` and friends mean in input).
 pub fn now_micros() -> i64 {
-    let now = chrono::Utc::now();
-    let unix = now.timestamp_micros();
-    unix - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY
+    crate::clock::transaction_start()
+}
+
+/// `timestamp` → `timestamptz`: the local time read in the session time zone.
+pub fn local_to_instant(ts: i64) -> Result<i64, TypeError> {
+    if ts == TS_NOBEGIN || ts == TS_NOEND {
+        return Ok(ts);
+    }
+    let r = super::tz::session_zone().to_utc(ts);
+    if !is_valid_timestamp(r) {
+        return Err(ts_out_of_range());
+    }
+    Ok(r)
+}
+
+/// `timestamptz` → `timestamp`: the instant's wall-clock time in the session time zone.
+pub fn instant_to_local(ts: i64) -> Result<i64, TypeError> {
+    if ts == TS_NOBEGIN || ts == TS_NOEND {
+        return Ok(ts);
+    }
+    let r = super::tz::session_zone().to_local(ts);
+    if !is_valid_timestamp(r) {
+        return Err(ts_out_of_range());
+    }
+    Ok(r)
+}
+
+/// `timestamptz + interval` (`timestamptz_pl_interval`): months and days move the local
+/// wall-clock date in the session time zone (keeping the time of day across a change of
+/// offset), the time part moves the instant.
+pub fn timestamptz_add_interval(ts: i64, span: &Interval) -> Result<i64, TypeError> {
+    if ts == TS_NOBEGIN || ts == TS_NOEND {
+        return Ok(ts);
+    }
+    let mut ts = ts;
+    if span.months != 0 || span.days != 0 {
+        let zone = super::tz::session_zone();
+        let local = zone.to_local(ts);
+        let moved = timestamp_add_interval(
+            local,
+            &Interval {
+                months: span.months,
+                days: span.days,
+                micros: 0,
+            },
+        )?;
+        ts = zone.to_utc(moved);
+    }
+    let r = ts.checked_add(span.micros).ok_or_else(ts_out_of_range)?;
+    if !is_valid_timestamp(r) {
+        return Err(ts_out_of_range());
+    }
+    Ok(r)
 }

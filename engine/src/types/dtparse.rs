@@ -54,6 +54,8 @@ struct State {
     fsec: i64,
     /// Seconds east of UTC, if given.
     tz: Option<i64>,
+    /// A zone named in the input (its offset depends on the date and time).
+    zone: Option<super::tz::Zone>,
     fmask: u32,
     is2digits: bool,
     have_text_month: bool,
@@ -107,6 +109,7 @@ impl State {
             sec: 0,
             fsec: 0,
             tz: None,
+            zone: None,
             fmask: 0,
             is2digits: false,
             have_text_month: false,
@@ -348,7 +351,8 @@ impl State {
     }
 
     fn set_today(&mut self, offset: i64) {
-        let days = now_micros().div_euclid(USECS_PER_DAY) + offset;
+        let local = super::tz::session_zone().to_local(now_micros());
+        let days = local.div_euclid(USECS_PER_DAY) + offset;
         let (y, m, d) = j2date(days + POSTGRES_EPOCH_JDATE);
         self.year = y;
         self.mon = m;
@@ -389,12 +393,17 @@ fn decode_timezone(s: &str) -> Result<i64, DtErr> {
     Ok(if negative { -tz } else { tz })
 }
 
-fn named_zone(name: &str) -> Result<i64, DtErr> {
+/// A zone named in the input: UTC's spellings (a fixed offset), or a tz database zone.
+fn named_zone(st: &mut State, name: &str) -> Result<(), DtErr> {
     match name {
         "utc" | "gmt" | "etc/utc" | "etc/gmt" | "universal" | "zulu" | "etc/universal"
-        | "etc/zulu" | "uct" | "etc/uct" | "ut" => Ok(0),
-        _ => Err(DtErr::UnknownZone(name.to_string())),
+        | "etc/zulu" | "uct" | "etc/uct" | "ut" => st.tz = Some(0),
+        _ => match super::tz::Zone::lookup(name) {
+            Some(super::tz::Zone::Iana(tz)) => st.zone = Some(super::tz::Zone::Iana(tz)),
+            _ => return Err(DtErr::UnknownZone(name.to_string())),
+        },
     }
+    Ok(())
 }
 
 /// `DecodeDateTime` (and, with `time_only`, `DecodeTimeOnly`).
@@ -410,7 +419,7 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                     if s.as_bytes().first().is_some_and(u8::is_ascii_digit) || iso_time_next {
                         return Err(DtErr::BadFormat);
                     }
-                    st.tz = Some(named_zone(s)?);
+                    named_zone(&mut st, s)?;
                     TZ
                 } else {
                     st.decode_date(s, fmask)?
@@ -461,7 +470,9 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                 Word::Ignore => continue,
                 Word::Reserved(r) => match r {
                     Reserved::Now => {
-                        let tm = timestamp2tm(now_micros());
+                        let now = now_micros();
+                        let east = super::tz::session_zone().offset_at(now);
+                        let tm = timestamp2tm(now + i64::from(east) * 1_000_000);
                         st.year = tm.year;
                         st.mon = tm.month;
                         st.mday = tm.day;
@@ -469,7 +480,7 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                         st.min = tm.time % USECS_PER_HOUR / USECS_PER_MINUTE;
                         st.sec = tm.time % USECS_PER_MINUTE / 1_000_000;
                         st.fsec = tm.time % 1_000_000;
-                        st.tz = Some(0);
+                        st.tz = Some(i64::from(east));
                         DATE_M | TIME_M | TZ
                     }
                     Reserved::Today => {
@@ -545,7 +556,7 @@ fn decode(fields: &[Field], time_only: bool) -> Result<State, DtErr> {
                     0
                 }
                 Word::Unknown => {
-                    st.tz = Some(named_zone(s).map_err(|_| DtErr::BadFormat)?);
+                    named_zone(&mut st, s).map_err(|_| DtErr::BadFormat)?;
                     TZ
                 }
             },
@@ -674,7 +685,7 @@ pub fn parse_time(input: &str) -> Result<i64, TypeError> {
 }
 
 /// `timestamp_in` (`with_tz` false; a time zone is ignored) and `timestamptz_in` (the
-/// value is converted to UTC; without a zone the session zone, UTC, applies).
+/// value is converted to UTC; without a zone the session time zone applies).
 pub fn parse_timestamp(input: &str, with_tz: bool) -> Result<i64, TypeError> {
     let type_name = if with_tz {
         "timestamp with time zone"
@@ -704,9 +715,11 @@ pub fn parse_timestamp(input: &str, with_tz: bool) -> Result<i64, TypeError> {
     if !with_tz {
         return Ok(local);
     }
-    let utc = local
-        .checked_sub(st.tz.unwrap_or(0) * 1_000_000)
-        .ok_or_else(out)?;
+    let utc = match (st.tz, st.zone) {
+        (Some(east), _) => local.checked_sub(east * 1_000_000).ok_or_else(out)?,
+        (None, Some(zone)) => zone.to_utc(local),
+        (None, None) => super::tz::session_zone().to_utc(local),
+    };
     if !super::datetime::is_valid_timestamp(utc) {
         return Err(out());
     }

@@ -5,7 +5,8 @@
 //! Submodules: `builtin` (the one table of each built-in type's `pg_type` facts: OID, length,
 //! category, array type, ...), `value` (the [`Value`] type, comparison, key encoding), `textio` (text I/O of
 //! bool, integers, floats, bytea, strings), `numeric`/`numeric_pow` (the numeric type),
-//! `datetime`/`dtfields`/`dtparse`/`interval` (dates, times, timestamps, intervals), `cast`,
+//! `datetime`/`dtfields`/`dtparse`/`interval` (dates, times, timestamps, intervals), `tz`
+//! (the session time zone), `cast`,
 //! `ops`/`arith`/`bitops`/`like`/`regex` (operator resolution and evaluation), `row` (row storage); tests in
 //! `tests_io` (replaying `testdata/pg_reference.tsv`, recorded from PostgreSQL 15),
 //! `tests_ops` and `tests_prop`.
@@ -29,6 +30,7 @@ pub mod ops;
 pub mod regex;
 pub mod row;
 mod textio;
+pub mod tz;
 pub mod uuid;
 mod value;
 

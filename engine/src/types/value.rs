@@ -76,6 +76,19 @@ fn date_as_timestamp(d: i32) -> i128 {
     }
 }
 
+/// A local time (possibly infinite or beyond the timestamp range) as an instant in the
+/// session time zone.
+fn local_as_instant(t: i128) -> i128 {
+    match i64::try_from(t) {
+        Ok(t) if t != TS_NOBEGIN && t != TS_NOEND => {
+            let zone = super::tz::session_zone();
+            i128::from(t)
+                - i128::from(zone.offset_of_local(t)) * i128::from(datetime::USECS_PER_SEC)
+        }
+        _ => t,
+    }
+}
+
 impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
@@ -114,7 +127,7 @@ impl Value {
     }
 
     /// PostgreSQL's text output (as `psql -At` prints it); `None` for NULL. DateStyle ISO,
-    /// IntervalStyle postgres, TimeZone UTC, `extra_float_digits = 1`, `bytea_output = hex`.
+    /// IntervalStyle postgres, the session's TimeZone, `extra_float_digits = 1`, `bytea_output = hex`.
     pub fn to_text(&self) -> Option<String> {
         Some(match self {
             Value::Null => return None,
@@ -216,7 +229,7 @@ impl Value {
     /// or numerics against floats as float8 (as PostgreSQL's implicit casts resolve them);
     /// float4 against float8 by widening. Floats order NaN above everything and equal to
     /// itself, with -0 = 0. Strings compare bytewise (the "C" collation), dates against
-    /// timestamps as timestamps, timestamp against timestamptz by instant (TimeZone UTC),
+    /// timestamps as timestamps, timestamp against timestamptz by instant (in the session time zone),
     /// intervals by their 30-day-month span. `Text` is compared with `text` semantics: for
     /// `char(n)` semantics (trailing spaces ignored) use [`super::ops::eval_binary_typed`].
     pub fn sql_cmp(&self, other: &Value) -> Result<Option<Ordering>, TypeError> {
@@ -229,12 +242,21 @@ impl Value {
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),
             (V::Time(a), V::Time(b)) => a.cmp(b),
-            (V::Timestamp(a) | V::Timestamptz(a), V::Timestamp(b) | V::Timestamptz(b)) => a.cmp(b),
-            (V::Date(a), V::Timestamp(b) | V::Timestamptz(b)) => {
-                date_as_timestamp(*a).cmp(&i128::from(*b))
+            (V::Timestamp(a), V::Timestamp(b)) | (V::Timestamptz(a), V::Timestamptz(b)) => a.cmp(b),
+            // A local time against an instant: as an instant in the session time zone.
+            (V::Timestamp(a), V::Timestamptz(b)) => {
+                local_as_instant(i128::from(*a)).cmp(&i128::from(*b))
             }
-            (V::Timestamp(a) | V::Timestamptz(a), V::Date(b)) => {
-                i128::from(*a).cmp(&date_as_timestamp(*b))
+            (V::Timestamptz(a), V::Timestamp(b)) => {
+                i128::from(*a).cmp(&local_as_instant(i128::from(*b)))
+            }
+            (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
+            (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),
+            (V::Date(a), V::Timestamptz(b)) => {
+                local_as_instant(date_as_timestamp(*a)).cmp(&i128::from(*b))
+            }
+            (V::Timestamptz(a), V::Date(b)) => {
+                i128::from(*a).cmp(&local_as_instant(date_as_timestamp(*b)))
             }
             (V::Interval(a), V::Interval(b)) => a.cmp_key().cmp(&b.cmp_key()),
             (V::Array(a), V::Array(b)) => a.compare(b)?,

@@ -274,9 +274,6 @@ impl Shell {
                     match step.result {
                         engine::ScriptResult::Ran(Ok(r)) => self.show(r, source),
                         engine::ScriptResult::Ran(Err(e)) => failed = Some(e),
-                        engine::ScriptResult::Deallocate(_) => {
-                            println!("DEALLOCATE");
-                        }
                     }
                 }
             }

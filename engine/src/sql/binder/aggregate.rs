@@ -205,7 +205,12 @@ impl Binder<'_> {
             });
         };
         if !f.within_group.is_empty() {
-            return Err(unsupported("WITHIN GROUP"));
+            return Err(EngineError::Function {
+                code: "42809",
+                message: format!(
+                    "{name} is not an ordered-set aggregate, so it cannot have WITHIN GROUP"
+                ),
+            });
         }
         // Aggregate arguments, FILTER and ORDER BY read the input rows, not the grouped ones.
         let input = ctx.input_scope.clone();
@@ -267,6 +272,88 @@ impl Binder<'_> {
             func,
             args,
             distinct,
+            filter,
+            order_by,
+            result: result.clone(),
+        });
+        ctx.agg_types.push(result.clone());
+        Ok((Expr::Column { up: 0, index: slot }, result))
+    }
+
+    /// Binds an ordered-set or hypothetical-set aggregate call, `name(direct) WITHIN GROUP
+    /// (ORDER BY sorted)`, into a slot of the aggregate's output row: its arguments are the
+    /// direct ones then the sorted ones, its ORDER BY the sorted ones (cast as the
+    /// aggregate takes them).
+    pub(super) fn bind_ordered_set(
+        &mut self,
+        f: &ast::Function,
+        func: AggFunc,
+        direct: &[&ast::Expr],
+        distinct: bool,
+        agg: &mut Option<&mut AggCtx>,
+    ) -> Result<(Expr, DataType)> {
+        let name = object_name(&f.name);
+        let Some(ctx) = agg.as_deref_mut() else {
+            return Err(EngineError::Grouping {
+                column: format!("aggregate {name} in this context"),
+            });
+        };
+        let input = ctx.input_scope.clone();
+        if f.within_group.is_empty() {
+            return Err(self.no_such_ordered_set(&name, direct, f, &input));
+        }
+        if distinct {
+            return Err(EngineError::Syntax {
+                message: "cannot use DISTINCT with WITHIN GROUP".into(),
+                position: None,
+            });
+        }
+        if let ast::FunctionArguments::List(list) = &f.args {
+            if !list.clauses.is_empty() {
+                return Err(EngineError::Syntax {
+                    message: "cannot use multiple ORDER BY clauses with WITHIN GROUP".into(),
+                    position: None,
+                });
+            }
+        }
+        let mut bound = Vec::with_capacity(direct.len() + f.within_group.len());
+        for a in direct {
+            bound.push(self.bind_expr(a, &input, &mut None)?);
+        }
+        for ob in &f.within_group {
+            bound.push(self.bind_expr(&ob.expr, &input, &mut None)?);
+        }
+        let types: Vec<DataType> = bound.iter().map(|(_, t)| t.clone()).collect();
+        let (direct_types, sorted_types) = types.split_at(direct.len());
+        let (casts, result) =
+            crate::sql::functions::ordered_set_types(func, &name, direct_types, sorted_types)?;
+        let args = bound
+            .into_iter()
+            .zip(&casts)
+            .map(|((x, t), to)| coerce(x, &t, to))
+            .collect::<Result<Vec<_>>>()?;
+        let order_by = args[direct.len()..]
+            .iter()
+            .zip(&f.within_group)
+            .map(|(x, ob)| sort_key(x.clone(), &ob.options))
+            .collect();
+        let filter = match &f.filter {
+            Some(w) => {
+                let (x, t) = self.bind_expr(w, &input, &mut None)?;
+                Some(coerce(x, &t, &DataType::Bool)?)
+            }
+            None => None,
+        };
+        let Some(ctx) = agg.as_deref_mut() else {
+            return Err(EngineError::Internal {
+                reason: "ordered-set aggregate without its grouping",
+            });
+        };
+        let slot = ctx.group_exprs.len() + ctx.aggs.len();
+        ctx.aggs.push(AggCall {
+            func,
+            args,
+            distinct: false,
             filter,
             order_by,
             result: result.clone(),

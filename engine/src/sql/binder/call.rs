@@ -107,6 +107,32 @@ impl Binder<'_> {
         }
     }
 
+    /// 42883 for `name(args) [WITHIN GROUP (ORDER BY sorted)]` that no ordered-set
+    /// aggregate matches, naming the argument types as PostgreSQL does (direct and sorted
+    /// arguments in one list).
+    pub(super) fn no_such_ordered_set(
+        &mut self,
+        name: &str,
+        args: &[&ast::Expr],
+        f: &ast::Function,
+        scope: &Scope,
+    ) -> EngineError {
+        let exprs = args
+            .iter()
+            .copied()
+            .chain(f.within_group.iter().map(|o| &o.expr));
+        let mut types = Vec::new();
+        for e in exprs {
+            match self.bind_expr(e, scope, &mut None) {
+                Ok((_, t)) => types.push(t),
+                Err(err) => return err,
+            }
+        }
+        EngineError::UndefinedFunction {
+            signature: crate::sql::functions::signature_text(name, &types),
+        }
+    }
+
     pub(super) fn bind_function(
         &mut self,
         f: &ast::Function,
@@ -121,11 +147,26 @@ impl Binder<'_> {
         if name == "grouping" {
             return self.bind_grouping(&args, agg);
         }
+        // Ordered-set aggregates; the hypothetical-set ones share their names with window
+        // functions, and are these only with WITHIN GROUP.
+        let ordered_set = AggFunc::ordered_set_by_name(&name).filter(|_| {
+            !f.within_group.is_empty() || crate::sql::window::WindowFunc::by_name(&name).is_none()
+        });
+        if let Some(func) = ordered_set {
+            let saved = (self.srfs.take(), self.windows.take(), self.window_ban);
+            self.window_ban = super::window::WindowBan::InAggregate;
+            let r = self.bind_ordered_set(f, func, &args, distinct, agg);
+            (self.srfs, self.windows, self.window_ban) = saved;
+            return r;
+        }
         if crate::sql::window::WindowFunc::by_name(&name).is_some() {
             return Err(EngineError::Function {
                 code: "42809",
                 message: format!("window function {name} requires an OVER clause"),
             });
+        }
+        if AggFunc::by_name(&name).is_some() && !f.within_group.is_empty() {
+            return Err(self.no_such_ordered_set(&name, &args, f, scope));
         }
         if let Some(func) = AggFunc::by_name(&name) {
             // An aggregate's arguments cannot hold set-returning or window calls.
@@ -134,6 +175,9 @@ impl Binder<'_> {
             let r = self.bind_aggregate(f, func, &args, distinct, star, agg);
             (self.srfs, self.windows, self.window_ban) = saved;
             return r;
+        }
+        if !f.within_group.is_empty() {
+            return Err(self.no_such_ordered_set(&name, &args, f, scope));
         }
         if let Some(op) = crate::sequence::SeqOp::from_name(&name) {
             return self.bind_sequence_call(op, &args, scope, agg);

@@ -371,7 +371,8 @@ impl Binder<'_> {
             | A::Overlay { .. }
             | A::Ceil { .. }
             | A::Floor { .. }
-            | A::Extract { .. } => self.bind_special_function(e, scope, agg),
+            | A::Extract { .. }
+            | A::AtTimeZone { .. } => self.bind_special_function(e, scope, agg),
             other => Err(EngineError::FeatureNotSupported {
                 feature: format!("expression {other}"),
             }),

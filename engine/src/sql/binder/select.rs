@@ -180,6 +180,13 @@ impl Binder<'_> {
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<(Plan, Columns)> {
+        // A top-level SELECT … INTO is rewritten into CREATE TABLE … AS before binding.
+        if s.into.is_some() {
+            return Err(EngineError::Syntax {
+                message: "SELECT ... INTO is not allowed here".into(),
+                position: None,
+            });
+        }
         // Set-returning and window calls register only from this query's own select list.
         let saved = (
             self.srfs.take(),

@@ -6,7 +6,12 @@ use crate::sql::functions::AggFunc;
 use sqlparser::ast;
 
 fn is_aggregate_call(f: &ast::Function) -> bool {
-    f.over.is_none() && f.name.0.len() == 1 && AggFunc::by_name(&object_name(&f.name)).is_some()
+    f.over.is_none()
+        && f.name.0.len() == 1
+        && (!f.within_group.is_empty() || {
+            let name = object_name(&f.name);
+            AggFunc::by_name(&name).is_some() || AggFunc::ordered_set_by_name(&name).is_some()
+        })
 }
 
 /// Whether `e` contains an aggregate call of this query level (not inside subqueries).

@@ -34,9 +34,47 @@ pub enum AggFunc {
     JsonbAgg,
     JsonObjectAgg,
     JsonbObjectAgg,
+    // Ordered-set aggregates (`f(direct args) WITHIN GROUP (ORDER BY sorted args)`); their
+    // arguments are the direct ones, then the sorted ones (see `ordered_set`).
+    PercentileCont,
+    PercentileDisc,
+    Mode,
+    // Hypothetical-set aggregates: the rank the direct arguments would have among the rows.
+    HypRank,
+    HypDenseRank,
+    HypPercentRank,
+    HypCumeDist,
 }
 
 impl AggFunc {
+    /// The ordered-set and hypothetical-set aggregates, by name.
+    pub fn ordered_set_by_name(name: &str) -> Option<AggFunc> {
+        Some(match name {
+            "percentile_cont" => AggFunc::PercentileCont,
+            "percentile_disc" => AggFunc::PercentileDisc,
+            "mode" => AggFunc::Mode,
+            "rank" => AggFunc::HypRank,
+            "dense_rank" => AggFunc::HypDenseRank,
+            "percent_rank" => AggFunc::HypPercentRank,
+            "cume_dist" => AggFunc::HypCumeDist,
+            _ => return None,
+        })
+    }
+
+    /// Whether this is an ordered-set or hypothetical-set aggregate.
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont
+                | AggFunc::PercentileDisc
+                | AggFunc::Mode
+                | AggFunc::HypRank
+                | AggFunc::HypDenseRank
+                | AggFunc::HypPercentRank
+                | AggFunc::HypCumeDist
+        )
+    }
+
     pub fn by_name(name: &str) -> Option<AggFunc> {
         Some(match name {
             "count" => AggFunc::Count,
@@ -167,6 +205,14 @@ impl AggFunc {
             | AggFunc::JsonbAgg
             | AggFunc::JsonObjectAgg
             | AggFunc::JsonbObjectAgg => Err(undefined()),
+            // Typed by `ordered_set::types`.
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypRank
+            | AggFunc::HypDenseRank
+            | AggFunc::HypPercentRank
+            | AggFunc::HypCumeDist => Err(undefined()),
         }
     }
 
@@ -211,6 +257,8 @@ pub struct AggState {
     items: Option<(DataType, Vec<Value>)>,
     /// The JSON aggregates: each row's (value, second argument or NULL), NULLs kept.
     json: Option<Vec<(Value, Value)>>,
+    /// The result type (an ordered-set aggregate's result is built from it).
+    result: DataType,
 }
 
 impl AggState {
@@ -229,6 +277,7 @@ impl AggState {
             }),
             count: 0,
             acc: Value::Null,
+            result: call.result.clone(),
             moments: None,
             json: call.func.is_json().then(Vec::new),
             items: (call.func == AggFunc::ArrayAgg).then(|| {
@@ -301,6 +350,14 @@ impl AggState {
             | AggFunc::JsonbAgg
             | AggFunc::JsonObjectAgg
             | AggFunc::JsonbObjectAgg => Value::Null,
+            // Computed from the held rows by `ordered_set::finish`.
+            AggFunc::PercentileCont
+            | AggFunc::PercentileDisc
+            | AggFunc::Mode
+            | AggFunc::HypRank
+            | AggFunc::HypDenseRank
+            | AggFunc::HypPercentRank
+            | AggFunc::HypCumeDist => Value::Null,
             AggFunc::Sum | AggFunc::Avg => {
                 if self.acc.is_null() {
                     v
@@ -404,6 +461,9 @@ impl AggState {
             });
             if let Some(e) = failure {
                 return Err(e);
+            }
+            if self.func.is_ordered_set() {
+                return super::ordered_set::finish(self.func, &order, held, &self.result);
             }
             for (_, args) in held {
                 self.accumulate(args)?;

@@ -1,8 +1,8 @@
 //! Binding function calls: resolution and argument casts for a call whose arguments are
 //! bound, constant folding, SQL's keyword functions (`CURRENT_DATE`, `CURRENT_TIMESTAMP(p)`,
 //! ...) and its special syntax (`SUBSTRING(s FROM a FOR b)`, `TRIM(LEADING x FROM s)`,
-//! `POSITION(a IN b)`, `OVERLAY`, `CEIL`/`FLOOR`, `EXTRACT(field FROM x)`), which
-//! PostgreSQL's grammar turns into ordinary function calls.
+//! `POSITION(a IN b)`, `OVERLAY`, `CEIL`/`FLOOR`, `EXTRACT(field FROM x)`, `x AT TIME ZONE z`),
+//! which PostgreSQL's grammar turns into ordinary function calls.
 
 use super::{signature_text, ScalarFunc};
 use crate::error::{EngineError, Result};
@@ -223,6 +223,14 @@ impl Binder<'_> {
                 bound.push((Expr::Const(Value::Text(unit)), DataType::Text));
                 bound.push(self.bind_expr(expr, scope, agg)?);
                 "extract"
+            }
+            A::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                bound.push(self.bind_expr(time_zone, scope, agg)?);
+                bound.push(self.bind_expr(timestamp, scope, agg)?);
+                "timezone"
             }
             other => {
                 return Err(EngineError::FeatureNotSupported {

@@ -1,4 +1,6 @@
-//! Date/time functions: the clock (`now()`, `current_date`, ... in UTC), `date_trunc`,
+//! Date/time functions: the clock (`now()`, `current_date`, ... at the transaction's start,
+//! local ones in the session time zone; `statement_timestamp()`, `clock_timestamp()`),
+//! `AT TIME ZONE` (`timezone(zone, x)`), `date_trunc`,
 //! `EXTRACT` (numeric) and `date_part` (double precision) with PostgreSQL's unit names and
 //! its field rules (BC years, ISO weeks, infinities), `make_date`, `age`, `to_timestamp`.
 
@@ -23,9 +25,9 @@ const DATE_END: i64 = 2_147_483_494 - POSTGRES_EPOCH_JDATE;
 pub(super) const TS_MIN: i64 = -211_813_488_000_000_000;
 pub(super) const TS_END: i64 = 9_223_371_331_200_000_000;
 
-/// The current time as microseconds since 2000-01-01 UTC.
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros() + UNIX_EPOCH_USECS
+/// The transaction's start as local time in the session time zone.
+fn local_now() -> i64 {
+    crate::types::tz::session_zone().to_local(crate::clock::transaction_start())
 }
 
 /// Day of the week of a Julian day, 0 = Sunday.
@@ -230,6 +232,78 @@ fn trunc_timestamp(name: &str, ts: i64, type_name: &str) -> Result<i64> {
     tm2timestamp(&tm)
 }
 
+/// `date_trunc(unit, timestamptz)`: truncated in local time in the session time zone; for
+/// units of a day or more the offset is that of the truncated local time, for smaller ones
+/// the value's own (as PostgreSQL's `timestamptz_trunc`).
+fn trunc_timestamptz(name: &str, ts: i64) -> Result<i64> {
+    use Unit::*;
+    if ts == i64::MIN || ts == i64::MAX {
+        return Ok(ts);
+    }
+    let zone = crate::types::tz::session_zone();
+    let offset = i64::from(zone.offset_at(ts)) * USECS_PER_SEC;
+    let local = trunc_timestamp(name, ts.saturating_add(offset), TSTZ)?;
+    let keep_offset = matches!(
+        decode_unit(name, false),
+        Hour | Minute | Second | Millisec | Microsec
+    );
+    let r = if keep_offset {
+        local - offset
+    } else {
+        zone.to_utc(local)
+    };
+    if !(TS_MIN..TS_END).contains(&r) {
+        return Err(ts_out_of_range());
+    }
+    Ok(r)
+}
+
+/// `x AT TIME ZONE zone` (`timezone(zone, x)`): a timestamp read as local time in `zone`
+/// gives the instant; an instant gives its local time in `zone`. `zone` is a time zone
+/// name or an interval (its offset east of UTC).
+fn at_time_zone(zone: &Value, x: &Value) -> Result<Value> {
+    use crate::types::tz::Zone;
+    let zone = match zone {
+        Value::Text(name) => Zone::lookup(name).ok_or_else(|| -> EngineError {
+            TypeError::UnknownTimeZone { zone: name.clone() }.into()
+        })?,
+        Value::Interval(i) => {
+            if i.months != 0 || i.days != 0 {
+                return Err(pg_error(
+                    "22023",
+                    format!(
+                        "interval time zone \"{}\" must not include months or days",
+                        i.format()
+                    ),
+                ));
+            }
+            let secs =
+                i32::try_from(i.micros / USECS_PER_SEC).map_err(|_| interval_out_of_range())?;
+            Zone::Fixed(secs)
+        }
+        _ => return Err(wrong_type()),
+    };
+    Ok(match x {
+        Value::Timestamp(t) if *t == i64::MIN || *t == i64::MAX => Value::Timestamptz(*t),
+        Value::Timestamptz(t) if *t == i64::MIN || *t == i64::MAX => Value::Timestamp(*t),
+        Value::Timestamp(t) => {
+            let r = zone.to_utc(*t);
+            if !(TS_MIN..TS_END).contains(&r) {
+                return Err(ts_out_of_range());
+            }
+            Value::Timestamptz(r)
+        }
+        Value::Timestamptz(t) => {
+            let r = zone.to_local(*t);
+            if !(TS_MIN..TS_END).contains(&r) {
+                return Err(ts_out_of_range());
+            }
+            Value::Timestamp(r)
+        }
+        _ => return Err(wrong_type()),
+    })
+}
+
 /// `date_trunc(unit, interval)`.
 fn trunc_interval(name: &str, i: &Interval) -> Result<Interval> {
     use Unit::*;
@@ -366,15 +440,18 @@ fn round_precision(ts: i64, args: &[Value]) -> Result<i64> {
 pub(super) fn call(f: ScalarFunc, args: &[Value]) -> Result<Value> {
     use ScalarFunc as F;
     Ok(match f {
-        F::Now => Value::Timestamptz(round_precision(now_micros(), args)?),
-        F::LocalTimestamp => Value::Timestamp(round_precision(now_micros(), args)?),
-        F::CurrentDate => Value::Date(now_micros().div_euclid(USECS_PER_DAY) as i32),
-        F::LocalTime => Value::Time(round_precision(now_micros(), args)?.rem_euclid(USECS_PER_DAY)),
+        F::Now => Value::Timestamptz(round_precision(crate::clock::transaction_start(), args)?),
+        F::StatementTimestamp => Value::Timestamptz(crate::clock::statement_start()),
+        F::ClockTimestamp => Value::Timestamptz(crate::clock::wall()),
+        F::LocalTimestamp => Value::Timestamp(round_precision(local_now(), args)?),
+        F::CurrentDate => Value::Date(local_now().div_euclid(USECS_PER_DAY) as i32),
+        F::LocalTime => Value::Time(round_precision(local_now(), args)?.rem_euclid(USECS_PER_DAY)),
+        F::AtTimeZone => at_time_zone(arg(args, 0)?, arg(args, 1)?)?,
         F::DateTrunc => {
             let name = text_arg(args, 0)?;
             match arg(args, 1)? {
                 Value::Timestamp(ts) => Value::Timestamp(trunc_timestamp(name, *ts, TS)?),
-                Value::Timestamptz(ts) => Value::Timestamptz(trunc_timestamp(name, *ts, TSTZ)?),
+                Value::Timestamptz(ts) => Value::Timestamptz(trunc_timestamptz(name, *ts)?),
                 Value::Interval(i) => Value::Interval(trunc_interval(name, i)?),
                 _ => return Err(wrong_type()),
             }
@@ -383,14 +460,16 @@ pub(super) fn call(f: ScalarFunc, args: &[Value]) -> Result<Value> {
         F::Extract => extract(args, true)?,
         F::MakeDate => make_date(int_arg(args, 0)?, int_arg(args, 1)?, int_arg(args, 2)?)?,
         F::Age => {
+            // Timestamps with time zone are compared by their local times.
+            let zone = crate::types::tz::session_zone();
+            let today = local_now().div_euclid(USECS_PER_DAY) * USECS_PER_DAY;
             let (a, b) = match (arg(args, 0)?, args.get(1)) {
-                (Value::Timestamp(x) | Value::Timestamptz(x), Some(Value::Timestamp(y)))
-                | (Value::Timestamp(x) | Value::Timestamptz(x), Some(Value::Timestamptz(y))) => {
-                    (*x, *y)
+                (Value::Timestamp(x), Some(Value::Timestamp(y))) => (*x, *y),
+                (Value::Timestamptz(x), Some(Value::Timestamptz(y))) => {
+                    (zone.to_local_any(*x), zone.to_local_any(*y))
                 }
-                (Value::Timestamp(x) | Value::Timestamptz(x), None) => {
-                    (now_micros().div_euclid(USECS_PER_DAY) * USECS_PER_DAY, *x)
-                }
+                (Value::Timestamp(x), None) => (today, *x),
+                (Value::Timestamptz(x), None) => (today, zone.to_local_any(*x)),
                 _ => return Err(wrong_type()),
             };
             Value::Interval(age(a, b)?)

@@ -214,7 +214,8 @@ fn infinite_part(unit: Unit, negative: bool, name: &str, type_name: &str) -> Res
     }
 }
 
-/// EXTRACT / date_part of a timestamp (`tz`: with time zone, in UTC).
+/// EXTRACT / date_part of a timestamp (`tz`: with time zone, whose fields are those of its
+/// local time in the session time zone).
 fn timestamp_part(name: &str, ts: i64, tz: bool, numeric: bool) -> Result<Part> {
     use Unit::*;
     let type_name = if tz { TSTZ } else { TS };
@@ -226,7 +227,12 @@ fn timestamp_part(name: &str, ts: i64, tz: bool, numeric: bool) -> Result<Part> 
             (p, _) => p,
         });
     }
-    let tm = timestamp2tm(ts);
+    let offset = if tz {
+        i64::from(crate::types::tz::session_zone().offset_at(ts))
+    } else {
+        0
+    };
+    let tm = timestamp2tm(ts.saturating_add(offset * USECS_PER_SEC));
     let usec_of_min = i128::from(tm.sec * USECS_PER_SEC + tm.usec);
     Ok(match unit {
         Microsec => Part::Int(tm.sec * USECS_PER_SEC + tm.usec),
@@ -236,7 +242,9 @@ fn timestamp_part(name: &str, ts: i64, tz: bool, numeric: bool) -> Result<Part> 
         Second => Part::Float(tm.sec as f64 + tm.usec as f64 / 1_000_000.0),
         Minute => Part::Int(tm.min),
         Hour => Part::Int(tm.hour),
-        Tz | TzHour | TzMinute if tz => Part::Int(0),
+        Tz if tz => Part::Int(offset),
+        TzHour if tz => Part::Int(offset / 3600),
+        TzMinute if tz => Part::Int(offset / 60 % 60),
         Julian => {
             let jd = date2j(tm.year, tm.mon, tm.mday);
             let secs = (tm.hour * 60 + tm.min) * 60 + tm.sec;

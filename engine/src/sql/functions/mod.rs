@@ -1,7 +1,7 @@
 //! Built-in functions: scalar functions resolved by name and argument types as PostgreSQL
 //! resolves them (`resolve`), their evaluation (`string`, `bytea`, `pattern`, `math`,
 //! `numeric`, `datetime`), and
-//! aggregates (`agg`).
+//! aggregates (`agg`; ordered-set and hypothetical-set ones in `ordered_set`).
 //!
 //! A function is bound once its arguments are: [`ScalarFunc::resolve`] picks the overload
 //! (PostgreSQL's `func_select_candidate` rules over the `pg_proc` entries of the supported
@@ -21,11 +21,15 @@ mod format;
 mod json;
 mod math;
 mod numeric;
+mod ordered_set;
 mod pattern;
 mod resolve;
 mod string;
+mod to_char;
+mod to_char_num;
 
 pub use agg::{AggFunc, AggState};
+pub use ordered_set::types as ordered_set_types;
 pub use resolve::{signature_text, Resolved};
 
 use crate::error::{EngineError, Result};
@@ -109,7 +113,13 @@ pub enum ScalarFunc {
     Scale,
     Factorial,
     // Dates and times.
+    /// `now()`, `CURRENT_TIMESTAMP`, `transaction_timestamp()`: the transaction's start.
     Now,
+    StatementTimestamp,
+    /// The wall clock at each call (volatile).
+    ClockTimestamp,
+    /// `timezone(zone, x)`, `x AT TIME ZONE zone`.
+    AtTimeZone,
     CurrentDate,
     LocalTimestamp,
     LocalTime,
@@ -121,6 +131,8 @@ pub enum ScalarFunc {
     MakeDate,
     Age,
     ToTimestamp,
+    /// `to_char(timestamp | timestamptz | interval | number, template)`.
+    ToChar,
     // Arrays.
     /// `a[i][j]...` (arguments: the array, then lower and upper per dimension).
     ArraySubscript,
@@ -185,7 +197,7 @@ impl ScalarFunc {
     /// can be evaluated once, when the statement is bound). The clock functions are stable
     /// within a statement, which binding-time evaluation also gives.
     pub fn is_immutable(&self) -> bool {
-        true
+        !matches!(self, ScalarFunc::ClockTimestamp)
     }
 
     /// Whether NULL in any argument gives NULL without calling the function.
@@ -303,6 +315,9 @@ impl ScalarFunc {
             | F::Scale
             | F::Factorial => math::call(*self, args),
             F::Now
+            | F::StatementTimestamp
+            | F::ClockTimestamp
+            | F::AtTimeZone
             | F::CurrentDate
             | F::LocalTimestamp
             | F::LocalTime
@@ -312,6 +327,7 @@ impl ScalarFunc {
             | F::MakeDate
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
+            F::ToChar => to_char::call(args),
             F::ArraySubscript
             | F::ArraySlice
             | F::ArrayLength

@@ -197,9 +197,15 @@ fn signatures(name: &str) -> Vec<Sig> {
         "scale" => vec![sig(F::Scale, &[NUM], Int4)],
         "factorial" => vec![sig(F::Factorial, &[Int8], NUM)],
         // Dates and times.
-        "now" | "transaction_timestamp" | "statement_timestamp" => {
-            vec![sig(F::Now, &[], Timestamptz)]
-        }
+        "now" | "transaction_timestamp" => vec![sig(F::Now, &[], Timestamptz)],
+        "statement_timestamp" => vec![sig(F::StatementTimestamp, &[], Timestamptz)],
+        "clock_timestamp" => vec![sig(F::ClockTimestamp, &[], Timestamptz)],
+        "timezone" => vec![
+            sig(F::AtTimeZone, &[Text, Timestamp], Timestamptz),
+            sig(F::AtTimeZone, &[Text, Timestamptz], Timestamp),
+            sig(F::AtTimeZone, &[Interval, Timestamp], Timestamptz),
+            sig(F::AtTimeZone, &[Interval, Timestamptz], Timestamp),
+        ],
         "date_trunc" => vec![
             sig(F::DateTrunc, &[Text, Timestamp], Timestamp),
             sig(F::DateTrunc, &[Text, Timestamptz], Timestamptz),
@@ -227,6 +233,16 @@ fn signatures(name: &str) -> Vec<Sig> {
             sig(F::Age, &[Timestamptz, Timestamptz], Interval),
         ],
         "to_timestamp" => vec![sig(F::ToTimestamp, &[Float8], Timestamptz)],
+        "to_char" => vec![
+            sig(F::ToChar, &[Timestamp, Text], Text),
+            sig(F::ToChar, &[Timestamptz, Text], Text),
+            sig(F::ToChar, &[Interval, Text], Text),
+            sig(F::ToChar, &[NUM, Text], Text),
+            sig(F::ToChar, &[Int4, Text], Text),
+            sig(F::ToChar, &[Int8, Text], Text),
+            sig(F::ToChar, &[Float4, Text], Text),
+            sig(F::ToChar, &[Float8, Text], Text),
+        ],
         _ => Vec::new(),
     }
 }

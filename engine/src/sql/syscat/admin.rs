@@ -461,6 +461,46 @@ pub fn pg_stat_activity(s: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// The rows of `pg_prepared_statements`: the viewing session's named statements. Quill
+/// keeps no plans between executions (each binds the statement anew), and counts none:
+/// `generic_plans` and `custom_plans` are 0.
+pub fn pg_prepared_statements(s: &Snapshot) -> Vec<Vec<Value>> {
+    use super::{fill, text};
+    s.prepared
+        .iter()
+        .map(|p| {
+            let types = p
+                .parameter_types
+                .iter()
+                .map(|t| {
+                    Value::Reg(
+                        crate::types::RegKind::Type,
+                        t.oid(),
+                        t.base_name().to_string(),
+                    )
+                })
+                .collect();
+            let types = crate::types::array::construct(
+                &crate::types::DataType::Reg(crate::types::RegKind::Type),
+                types,
+            )
+            .unwrap_or(Value::Null);
+            fill(
+                super::columns::PG_PREPARED_STATEMENTS,
+                vec![
+                    ("name", text(&p.name)),
+                    ("statement", text(&p.statement)),
+                    ("prepare_time", Value::Timestamptz(p.prepare_time)),
+                    ("parameter_types", types),
+                    ("from_sql", Value::Bool(p.from_sql)),
+                    ("generic_plans", Value::Int8(0)),
+                    ("custom_plans", Value::Int8(0)),
+                ],
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -477,6 +477,16 @@ pub const PG_STAT_ACTIVITY: &[Col] = &[
     ("backend_type", T::Text),
 ];
 
+pub const PG_PREPARED_STATEMENTS: &[Col] = &[
+    ("name", T::Text),
+    ("statement", T::Text),
+    ("prepare_time", T::Timestamptz),
+    ("parameter_types[]", T::Reg(RegKind::Type)),
+    ("from_sql", T::Bool),
+    ("generic_plans", T::Int8),
+    ("custom_plans", T::Int8),
+];
+
 pub const PG_SETTINGS: &[Col] = &[
     ("name", T::Text),
     ("setting", T::Text),

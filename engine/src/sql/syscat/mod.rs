@@ -90,6 +90,8 @@ pub struct Snapshot {
     pub search_path: crate::search_path::SearchPath,
     /// The user-defined types.
     pub types: Vec<crate::catalog::UserType>,
+    /// The viewing session's named prepared statements (`pg_prepared_statements`).
+    pub prepared: Arc<Vec<crate::session::PreparedInfo>>,
 }
 
 /// A relation found by OID.
@@ -112,6 +114,7 @@ impl Snapshot {
             started: catalog.activity().started(),
             search_path: catalog.search_path(),
             types: catalog.user_types().cloned().collect(),
+            prepared: catalog.prepared().clone(),
         }
     }
 

@@ -125,6 +125,13 @@ pub static SYSTEM: &[SysRel] = &[
         super::admin::pg_stat_activity,
     ),
     sys(
+        "pg_prepared_statements",
+        12110,
+        'v',
+        c::PG_PREPARED_STATEMENTS,
+        super::admin::pg_prepared_statements,
+    ),
+    sys(
         "pg_settings",
         12104,
         'v',

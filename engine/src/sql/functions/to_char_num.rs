@@ -1,0 +1,312 @@
+//! `to_char` of numbers (`numeric`, integers, floats) with PostgreSQL's numeric template
+//! patterns (`formatting.c`'s `NUM_processor`, C locale): digit positions `9` (a leading
+//! zero suppressed) and `0` (always printed), the decimal point `.` / `D`, group
+//! separators `,` / `G`, the sign by default just before the digits, or at `S` (anchored to
+//! the number), `MI`, `PR` (angle brackets), the currency symbol `L`, the `FM` prefix (no
+//! padding, no trailing fraction zeros) and `TH`/`th` ordinal suffixes; other characters
+//! are copied. A number with more integer digits than the template has is shown as `#`s.
+//! The patterns PostgreSQL also has and this module does not (`PL`, `SG`, `V`, `EEEE`,
+//! `RN`) are refused with 0A000.
+
+use super::pg_error;
+use crate::error::Result;
+use crate::types::Numeric;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tok {
+    /// A digit position; true for `0`.
+    Digit(bool),
+    Point,
+    Group,
+    /// `S`.
+    Sign,
+    Minus,
+    Brackets,
+    Currency,
+    Ordinal(bool),
+    Literal(char),
+}
+
+/// Parses a numeric template: its tokens and whether `FM` was given.
+fn parse(template: &str) -> Result<(Vec<Tok>, bool)> {
+    let mut toks = Vec::new();
+    let mut fill = false;
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        let upper = rest.to_ascii_uppercase();
+        let take = |n: usize| &rest[n..];
+        if c == '"' {
+            // Quoted text, copied (a backslash escapes a quote).
+            let mut escaped = false;
+            let mut end = rest.len();
+            for (i, q) in rest.char_indices().skip(1) {
+                if escaped {
+                    toks.push(Tok::Literal(q));
+                    escaped = false;
+                } else if q == '\\' {
+                    escaped = true;
+                } else if q == '"' {
+                    end = i + 1;
+                    break;
+                } else {
+                    toks.push(Tok::Literal(q));
+                }
+            }
+            rest = &rest[end..];
+            continue;
+        }
+        let (tok, len) = if upper.starts_with("FM") {
+            fill = true;
+            rest = take(2);
+            continue;
+        } else if upper.starts_with("MI") {
+            (Tok::Minus, 2)
+        } else if upper.starts_with("PR") {
+            (Tok::Brackets, 2)
+        } else if rest.starts_with("TH") {
+            (Tok::Ordinal(true), 2)
+        } else if rest.starts_with("th") {
+            (Tok::Ordinal(false), 2)
+        } else if ["PL", "SG", "RN", "EEEE"]
+            .iter()
+            .any(|p| upper.starts_with(p))
+            || matches!(c, 'V' | 'v')
+        {
+            let name = if upper.starts_with("EEEE") {
+                "EEEE".to_string()
+            } else if matches!(c, 'V' | 'v') {
+                "V".to_string()
+            } else {
+                upper[..2].to_string()
+            };
+            return Err(pg_error(
+                "0A000",
+                format!("to_char template pattern \"{name}\""),
+            ));
+        } else {
+            let tok = match c {
+                '9' => Tok::Digit(false),
+                '0' => Tok::Digit(true),
+                '.' | 'D' | 'd' => Tok::Point,
+                ',' | 'G' | 'g' => Tok::Group,
+                'S' | 's' => Tok::Sign,
+                'L' | 'l' => Tok::Currency,
+                c => Tok::Literal(c),
+            };
+            (tok, c.len_utf8())
+        };
+        toks.push(tok);
+        rest = take(len);
+    }
+    Ok((toks, fill))
+}
+
+/// `to_char(number, template)`.
+pub(super) fn format(n: &Numeric, template: &str) -> Result<String> {
+    let (toks, fill) = parse(template)?;
+    let point = toks.iter().position(|t| *t == Tok::Point);
+    let is_digit = |t: &Tok| matches!(t, Tok::Digit(_));
+    let int_positions: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| is_digit(t) && point.is_none_or(|p| *i < p))
+        .map(|(i, _)| i)
+        .collect();
+    let frac_positions: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| is_digit(t) && point.is_some_and(|p| *i > p))
+        .map(|(i, _)| i)
+        .collect();
+    let negative = n.signum() < 0;
+    let rounded = n.abs().round_to(frac_positions.len() as u32);
+    let text = rounded.to_string();
+    let (int_text, frac_text) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (text.clone(), String::new()),
+    };
+    let int_digits = if int_text == "0" {
+        String::new()
+    } else {
+        int_text.clone()
+    };
+    let overflow = int_digits.len() > int_positions.len() || n.is_nan() || n.is_infinite();
+    // The integer digit shown at each integer position (None: a leading position).
+    let lead = int_positions.len().saturating_sub(int_digits.len());
+    let zero_from = int_positions
+        .iter()
+        .position(|&i| toks[i] == Tok::Digit(true))
+        .unwrap_or(usize::MAX);
+    // A zero with no fraction digits shown prints one `0` in the last integer position.
+    let show_zero = int_digits.is_empty()
+        && (frac_positions.is_empty() || (fill && frac_text.bytes().all(|b| b == b'0')));
+    let mut frac: Vec<char> = frac_text.chars().collect();
+    frac.resize(frac_positions.len(), '0');
+    // FM drops trailing zeros of `9` fraction positions.
+    let mut frac_len = frac.len();
+    if fill {
+        while frac_len > 0
+            && frac[frac_len - 1] == '0'
+            && toks[frac_positions[frac_len - 1]] == Tok::Digit(false)
+        {
+            frac_len -= 1;
+        }
+    }
+    let explicit_sign = toks
+        .iter()
+        .any(|t| matches!(t, Tok::Sign | Tok::Minus | Tok::Brackets));
+    let sign_anchored_after = toks
+        .iter()
+        .position(|t| *t == Tok::Sign)
+        .is_some_and(|s| int_positions.first().is_some_and(|&d| s > d));
+    let brackets = toks.contains(&Tok::Brackets);
+
+    let mut out = String::new();
+    let mut started = false;
+    // The anchored sign before the first printed character of the number.
+    let put_sign = |out: &mut String, started: &mut bool| {
+        if *started {
+            return;
+        }
+        *started = true;
+        if brackets {
+            out.push(if negative {
+                '<'
+            } else if fill {
+                '\0'
+            } else {
+                ' '
+            });
+        } else if toks.contains(&Tok::Sign) {
+            if !sign_anchored_after {
+                out.push(if negative { '-' } else { '+' });
+            }
+        } else if !explicit_sign {
+            out.push(if negative {
+                '-'
+            } else if fill {
+                '\0'
+            } else {
+                ' '
+            });
+        }
+    };
+    let mut int_index = 0;
+    let mut frac_index = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Digit(_) if point.is_none_or(|p| i < p) => {
+                let k = int_index;
+                int_index += 1;
+                if overflow {
+                    put_sign(&mut out, &mut started);
+                    out.push('#');
+                    continue;
+                }
+                let last = k + 1 == int_positions.len();
+                if k >= lead {
+                    put_sign(&mut out, &mut started);
+                    out.push(int_digits.as_bytes()[k - lead] as char);
+                } else if k >= zero_from || (last && show_zero) {
+                    put_sign(&mut out, &mut started);
+                    out.push('0');
+                } else if !fill {
+                    out.push(' ');
+                }
+            }
+            Tok::Digit(_) => {
+                let k = frac_index;
+                frac_index += 1;
+                if overflow {
+                    out.push('#');
+                } else if k < frac_len {
+                    out.push(frac[k]);
+                }
+            }
+            Tok::Point => {
+                put_sign(&mut out, &mut started);
+                out.push('.');
+            }
+            Tok::Group => {
+                if started {
+                    out.push(',');
+                } else if !fill {
+                    out.push(' ');
+                }
+            }
+            Tok::Sign => {
+                if sign_anchored_after {
+                    out.push(if negative { '-' } else { '+' });
+                }
+            }
+            Tok::Minus => out.push(if negative {
+                '-'
+            } else if fill {
+                '\0'
+            } else {
+                ' '
+            }),
+            Tok::Brackets => out.push(if negative {
+                '>'
+            } else if fill {
+                '\0'
+            } else {
+                ' '
+            }),
+            Tok::Currency => out.push(' '),
+            Tok::Ordinal(upper) => {
+                if !overflow && frac_positions.is_empty() {
+                    let v = int_digits.parse::<i64>().unwrap_or(0);
+                    let s = super::to_char::ordinal(v);
+                    out.push_str(&if *upper {
+                        s.to_uppercase()
+                    } else {
+                        s.to_string()
+                    });
+                }
+            }
+            Tok::Literal(c) => out.push(*c),
+        }
+    }
+    Ok(out.replace('\0', ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(v: &str, t: &str) -> String {
+        let n = Numeric::parse(v).unwrap_or_else(|_| Numeric::nan());
+        format(&n, t).unwrap_or_else(|e| e.sqlstate().to_string())
+    }
+
+    #[test]
+    fn templates_as_postgres() {
+        // Each checked against PostgreSQL 15.
+        assert_eq!(f("12", "999"), "  12");
+        assert_eq!(f("-12", "999"), " -12");
+        assert_eq!(f("12", "FM999"), "12");
+        assert_eq!(f("1.5", "9.99"), " 1.50");
+        assert_eq!(f("-1.5", "FM9.99"), "-1.5");
+        assert_eq!(f("0.5", "9.99"), "  .50");
+        assert_eq!(f("0.5", "0.99"), " 0.50");
+        assert_eq!(f("1234567.891", "9,999,999.99"), " 1,234,567.89");
+        assert_eq!(f("-12", "S999"), " -12");
+        assert_eq!(f("12", "999S"), " 12+");
+        assert_eq!(f("-12", "999MI"), " 12-");
+        assert_eq!(f("12", "999MI"), " 12 ");
+        assert_eq!(f("-12", "999PR"), " <12>");
+        assert_eq!(f("12", "999PR"), "  12 ");
+        assert_eq!(f("12345", "999"), " ###");
+        assert_eq!(f("12", "L999"), "   12");
+        assert_eq!(f("3", "9th"), " 3rd");
+        assert_eq!(f("12", "00099"), " 00012");
+        assert_eq!(f("-0.1", "9.9"), " -.1");
+        assert_eq!(f("1234.5", "FM9G999D00"), "1,234.50");
+        assert_eq!(f("0", "9"), " 0");
+        assert_eq!(f("0", "FM9"), "0");
+        assert_eq!(f("0.0", "FM9.9"), "0.");
+        assert_eq!(f("1", "\"No.\" 9"), "No.  1");
+        assert_eq!(f("1", "9.9EEEE"), "0A000");
+    }
+}
