@@ -285,7 +285,11 @@ impl SeqEnv<'_> {
             .ok_or_else(|| EngineError::UndefinedTable { name: name.clone() })?;
         definition(&seq)?;
         use crate::acl::{SELECT, UPDATE, USAGE};
+        // An identity column draws from its sequence without the inserting role's rights
+        // on it (PostgreSQL's NextValueExpr); a serial column's default is a plain nextval.
+        let identity = identity_sequence(self.catalog, &seq);
         match op {
+            SeqOp::Nextval if identity => {}
             SeqOp::Nextval => crate::acl::require_any(self.catalog, &seq, USAGE | UPDATE, None)?,
             SeqOp::Currval => crate::acl::require_any(self.catalog, &seq, SELECT | USAGE, None)?,
             SeqOp::Setval => crate::acl::require(self.catalog, &seq, UPDATE, None)?,
@@ -333,6 +337,24 @@ impl SeqEnv<'_> {
             }
         }
     }
+}
+
+/// Whether `seq` is the sequence of an identity column (its table's column default draws
+/// from it).
+fn identity_sequence(catalog: &Catalog, seq: &TableDef) -> bool {
+    let Some(table) = seq
+        .sequence
+        .as_ref()
+        .and_then(|s| s.owned_by)
+        .and_then(|t| catalog.by_oid(t))
+    else {
+        return false;
+    };
+    let quoted = format!("'{}'", seq.name);
+    table
+        .columns
+        .iter()
+        .any(|c| c.identity.is_some() && c.default.as_deref().is_some_and(|d| d.contains(&quoted)))
 }
 
 /// Default bounds and start of a sequence of type `ty` counting by `increment`, as
