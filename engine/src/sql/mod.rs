@@ -7,10 +7,12 @@ pub mod binder;
 mod ctas;
 pub(crate) mod cursor_syntax;
 mod ddl;
+mod ddl_domains;
 mod ddl_seq;
 mod ddl_types;
 mod describe;
 pub(crate) mod dml;
+mod domain_syntax;
 mod drop_column;
 pub mod exec;
 pub mod explain;
@@ -209,6 +211,8 @@ fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<Located>, Par
         let start = p.peek_token_ref().span.start;
         let stmt = if pgsyntax::handles(p) {
             pgsyntax::parse(p)?
+        } else if domain_syntax::handles(p) {
+            domain_syntax::parse(p)?
         } else {
             p.parse_statement()?
         };
@@ -424,6 +428,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             representation,
         } => ddl_types::create_type(name, representation.as_ref(), cx),
         S::AlterType(at) => ddl_types::alter_type(at, cx),
+        S::CreateDomain(cd) => ddl_domains::create_domain(cd, cx),
+        S::DropDomain(dd) => ddl_domains::drop_domain(dd, cx),
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),
