@@ -281,19 +281,33 @@ pub fn resolve_type(t: &ast::DataType, catalog: &Catalog) -> Result<DataType> {
             }
             // `_name`: the array type of a user type.
             if let Some(elem) = full.strip_prefix('_').and_then(|n| catalog.user_type(n)) {
-                return Ok(DataType::Array(Box::new(elem.data_type())));
+                return array_of(elem.data_type());
             }
             Err(err.into())
         }
         ast::DataType::Array(
             ast::ArrayElemTypeDef::SquareBracket(inner, _)
             | ast::ArrayElemTypeDef::Qualified(inner, _),
-        ) => Ok(match resolve_type(inner, catalog)? {
-            DataType::Array(e) => DataType::Array(e),
-            e => DataType::Array(Box::new(e)),
-        }),
+        ) => match resolve_type(inner, catalog)? {
+            DataType::Array(e) => Ok(DataType::Array(e)),
+            e => array_of(e),
+        },
         _ => Err(err.into()),
     }
+}
+
+/// The array type of `elem`; arrays of domains are not built (their elements' constraints
+/// would go unchecked).
+fn array_of(elem: DataType) -> Result<DataType> {
+    if let DataType::Domain(d) = &elem {
+        return Err(EngineError::FeatureNotSupported {
+            feature: format!(
+                "arrays of domain {}",
+                DataType::Domain(d.clone()).base_name()
+            ),
+        });
+    }
+    Ok(DataType::Array(Box::new(elem)))
 }
 
 /// Everything a statement runs with inside its transaction.
