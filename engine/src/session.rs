@@ -361,6 +361,8 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::CreateSequence { .. } => "CREATE SEQUENCE",
         S::CreateType { .. } => "CREATE TYPE",
         S::AlterType(_) => "ALTER TYPE",
+        S::CreateDomain(_) => "CREATE DOMAIN",
+        S::DropDomain(_) => "DROP DOMAIN",
         S::AlterTable(_) => "ALTER TABLE",
         S::AlterIndex { .. } => "ALTER INDEX",
         S::Truncate(_) => "TRUNCATE TABLE",

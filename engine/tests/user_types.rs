@@ -1,7 +1,8 @@
-//! Enum types through sessions: durable across a reopen (the type, its labels in order,
-//! including ones added later, and the rows and index entries of columns of the type), and
-//! transactional (rolled-back CREATE / ALTER / DROP TYPE leave nothing behind, also after
-//! a reopen); uuid columns stored and read back after a reopen.
+//! Enum types and domains through sessions: durable across a reopen (the type, its labels in
+//! order, including ones added later, and the rows and index entries of columns of the type;
+//! a domain over the enum with its CHECK, NOT NULL and DEFAULT), and transactional
+//! (rolled-back CREATE / ALTER / DROP TYPE leave nothing behind, also after a reopen); uuid
+//! columns stored and read back after a reopen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -42,6 +43,10 @@ fn enum_types_and_uuids_survive_a_reopen() {
         )
         .unwrap();
         s.execute("CREATE TYPE color AS ENUM ('red')").unwrap();
+        s.execute("CREATE DOMAIN happyish AS mood NOT NULL DEFAULT 'ok' CHECK (VALUE >= 'ok')")
+            .unwrap();
+        s.execute("CREATE TABLE h (id int, m happyish)").unwrap();
+        s.execute("INSERT INTO h (id) VALUES (1)").unwrap();
         s.execute("BEGIN; DROP TYPE color; ROLLBACK").unwrap();
     }
     let db = Database::open(dir.path()).unwrap();
@@ -70,6 +75,34 @@ fn enum_types_and_uuids_survive_a_reopen() {
     );
     assert!(s.execute("SELECT 'x'::gone").is_err());
     assert_eq!(texts(&mut s, "SELECT 'red'::color::text"), ["red"]);
+    // The domain: its default, its constraints, its base type after the reopen.
+    s.execute("INSERT INTO h (id) VALUES (2)").unwrap();
+    s.execute("INSERT INTO h VALUES (3, 'happy')").unwrap();
+    let code = |r: Result<Vec<engine::StatementResult>, engine::EngineError>| {
+        r.err().map(|e| e.sqlstate().to_string())
+    };
+    assert_eq!(
+        code(s.execute("INSERT INTO h VALUES (4, 'meh')")).as_deref(),
+        Some("23514")
+    );
+    assert_eq!(
+        code(s.execute("INSERT INTO h VALUES (4, NULL)")).as_deref(),
+        Some("23502")
+    );
+    assert_eq!(
+        texts(&mut s, "SELECT m::text FROM h ORDER BY id"),
+        ["ok", "ok", "happy"]
+    );
+    assert_eq!(code(s.execute("DROP TYPE mood")).as_deref(), Some("2BP01"));
+    // Arrays of domains are refused (their elements' constraints would go unchecked).
+    assert_eq!(
+        code(s.execute("CREATE TABLE ha (a happyish[])")).as_deref(),
+        Some("0A000")
+    );
+    assert_eq!(
+        code(s.execute("SELECT '{ok}'::_happyish")).as_deref(),
+        Some("0A000")
+    );
     assert!(s.execute("SELECT 'nope'::mood").is_err());
     // OIDs handed out after the reopen are new ones.
     s.execute("CREATE TYPE later AS ENUM ('l')").unwrap();

@@ -60,6 +60,10 @@ impl WireError {
 
 /// The postgres-types `Type` for an engine type (its OID; a user type's own OID and name).
 pub fn pg_type(ty: &DataType) -> Type {
+    // A domain is described as its base type (PostgreSQL's getBaseType).
+    if let DataType::Domain(d) = ty {
+        return pg_type(&d.base);
+    }
     Type::from_oid(ty.oid()).unwrap_or_else(|| {
         Type::new(
             ty.typname().into_owned(),
@@ -301,6 +305,9 @@ pub fn decode_param(
     ty: &DataType,
     param: usize,
 ) -> Result<Value, DecodeError> {
+    if let DataType::Domain(d) = ty {
+        return decode_param(bytes, format, &d.base, param);
+    }
     let Some(bytes) = bytes else {
         return Ok(Value::Null);
     };
@@ -385,6 +392,8 @@ pub fn decode_param(
                     }
                     _ => return Err(bad_binary(param).into()),
                 },
+                // Stripped above: a domain's parameter is its base type's.
+                DataType::Domain(_) => return Err(bad_binary(param).into()),
                 DataType::Oid | DataType::Reg(_) => {
                     let o = u32::from_be_bytes(be4(fixed(4)?));
                     Value::Oid(o)

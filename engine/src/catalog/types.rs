@@ -11,6 +11,7 @@
 use super::format::{Reader, Writer};
 use super::{corrupt, Catalog, CatalogChange};
 use crate::error::{EngineError, Result};
+use crate::types::domains::{DomainCheck, DomainRef, DomainType};
 use crate::types::enums::{EnumLabel, EnumRef, EnumType};
 use crate::types::DataType;
 use std::sync::Arc;
@@ -23,18 +24,21 @@ pub const TYPES_FILE: u32 = 4;
 #[derive(Clone, Debug)]
 pub enum UserType {
     Enum(EnumRef),
+    Domain(DomainRef),
 }
 
 impl UserType {
     pub fn oid(&self) -> u32 {
         match self {
             UserType::Enum(e) => e.oid,
+            UserType::Domain(d) => d.oid,
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             UserType::Enum(e) => &e.name,
+            UserType::Domain(d) => &d.name,
         }
     }
 
@@ -42,6 +46,7 @@ impl UserType {
     pub fn data_type(&self) -> DataType {
         match self {
             UserType::Enum(e) => DataType::Enum(e.clone()),
+            UserType::Domain(d) => DataType::Domain(d.clone()),
         }
     }
 }
@@ -62,11 +67,31 @@ fn encode(t: &UserType) -> Vec<u8> {
                 w.str(&l.label);
             }
         }
+        UserType::Domain(d) => {
+            w.0.push(b'd');
+            w.u32(d.oid);
+            w.u32(d.array_oid);
+            w.str(&d.name);
+            w.str(&d.base.display_name());
+            w.0.push(d.not_null as u8);
+            w.opt(&d.default);
+            w.u32(d.checks.len() as u32);
+            for c in &d.checks {
+                w.str(&c.name);
+                w.str(&c.expr);
+            }
+        }
     }
     w.0
 }
 
-fn decode(bytes: &[u8]) -> Result<UserType> {
+/// The kind letter of a type row (`e` enum, `d` domain), without decoding it.
+fn kind_of(bytes: &[u8]) -> Option<u8> {
+    bytes.get(1).copied()
+}
+
+/// Decodes a type row; a domain's base type is resolved among `known` (the enums).
+fn decode(bytes: &[u8], known: &Catalog) -> Result<UserType> {
     let mut r = Reader(bytes, 0);
     if r.u8()? != 1 {
         return Err(corrupt("unknown type row version"));
@@ -88,6 +113,30 @@ fn decode(bytes: &[u8]) -> Result<UserType> {
                 oid, array_oid, name, labels,
             )))))
         }
+        b'd' => {
+            let oid = r.u32()?;
+            let array_oid = r.u32()?;
+            let name = r.str()?;
+            let base = crate::sql::parse_type_name_in(&r.str()?, known)?;
+            let not_null = r.u8()? != 0;
+            let default = r.opt()?;
+            let mut checks = Vec::new();
+            for _ in 0..r.count()? {
+                checks.push(DomainCheck {
+                    name: r.str()?,
+                    expr: r.str()?,
+                });
+            }
+            Ok(UserType::Domain(DomainRef(Arc::new(DomainType {
+                oid,
+                array_oid,
+                name,
+                base,
+                not_null,
+                default,
+                checks,
+            }))))
+        }
         _ => Err(corrupt("unknown type kind")),
     }
 }
@@ -100,15 +149,21 @@ fn max_oid(t: &UserType) -> u32 {
             .iter()
             .map(|l| l.oid)
             .fold(e.oid.max(e.array_oid), u32::max),
+        UserType::Domain(d) => d.oid.max(d.array_oid),
     }
 }
 
 impl Catalog {
     /// Loads the committed types (before the relations).
     pub(super) fn load_types(&mut self, storage: &Storage) -> Result<()> {
+        // Enums first: a domain's base type may be one.
+        let mut rows = Vec::new();
         for row in storage.heap(TYPES_FILE).scan() {
-            let (tid, bytes) = row?;
-            let t = decode(&bytes)?;
+            rows.push(row?);
+        }
+        rows.sort_by_key(|(_, bytes)| kind_of(bytes) != Some(b'e'));
+        for (tid, bytes) in rows {
+            let t = decode(&bytes, self)?;
             self.next_oid = self.next_oid.max(max_oid(&t).saturating_add(1));
             self.types.insert(t.name().to_string(), (t, tid));
         }
@@ -121,15 +176,23 @@ impl Catalog {
         self.types.get(bare).map(|(t, _)| t)
     }
 
-    /// The (table, column) pairs whose column has the type with OID `oid` or an array of
-    /// it, in every namespace.
-    pub fn type_users(&self, oid: u32) -> Vec<(String, String)> {
+    /// What depends on the type with OID `oid`, as PostgreSQL's DETAIL lines name it
+    /// (without the type's name): columns of it or of arrays of it, in every namespace, and
+    /// domains over it.
+    pub fn type_users(&self, oid: u32) -> Vec<String> {
         let mut out = Vec::new();
         for (def, _) in self.tables.values() {
             for c in &def.columns {
                 let t = c.ty.element().unwrap_or(&c.ty);
-                if t.typtype() != 'b' && t.oid() == oid {
-                    out.push((def.name.clone(), c.name.clone()));
+                if t.oid() == oid {
+                    out.push(format!("column {} of table {}", c.name, def.name));
+                }
+            }
+        }
+        for (t, _) in self.types.values() {
+            if let UserType::Domain(d) = t {
+                if d.base.oid() == oid {
+                    out.push(format!("type {}", DataType::Domain(d.clone()).base_name()));
                 }
             }
         }
@@ -240,12 +303,34 @@ mod tests {
             "mood".into(),
             labels.clone(),
         ))));
-        let UserType::Enum(back) = decode(&encode(&t)).unwrap();
+        let UserType::Enum(back) = decode(&encode(&t), &Catalog::default()).unwrap() else {
+            panic!("an enum")
+        };
         assert_eq!((back.oid, back.array_oid), (20000, 20003));
         assert_eq!(back.name, "mood");
         assert_eq!(back.labels(), labels);
         assert_eq!(max_oid(&t), 20003);
-        assert!(decode(&[1, b'x']).is_err());
-        assert!(decode(&[1, b'e', 1]).is_err());
+        let empty = Catalog::default();
+        assert!(decode(&[1, b'x'], &empty).is_err());
+        assert!(decode(&[1, b'e', 1], &empty).is_err());
+        let d = UserType::Domain(DomainRef(Arc::new(DomainType {
+            oid: 30000,
+            array_oid: 30001,
+            name: "pos".into(),
+            base: DataType::Varchar(Some(5)),
+            not_null: true,
+            default: Some("'a'".into()),
+            checks: vec![DomainCheck {
+                name: "pos_check".into(),
+                expr: "VALUE <> ''".into(),
+            }],
+        })));
+        let UserType::Domain(back) = decode(&encode(&d), &empty).unwrap() else {
+            panic!("a domain")
+        };
+        assert_eq!(back.base, DataType::Varchar(Some(5)));
+        assert!(back.not_null);
+        assert_eq!(back.default.as_deref(), Some("'a'"));
+        assert_eq!(back.checks[0].expr, "VALUE <> ''");
     }
 }

@@ -47,10 +47,8 @@ fn label(i: &ast::Ident) -> Result<String> {
 
 /// Whether a built-in type or a relation (whose row type PostgreSQL lists in pg_type)
 /// already has the name.
-fn name_taken(cx: &TxnCx<'_>, name: &str) -> bool {
-    cx.catalog.user_type(name).is_some()
-        || crate::sql::parse_type_name(name).is_ok_and(|t| t.oid() != DataType::Unknown.oid())
-        || cx.catalog.get(name).is_some()
+pub(super) fn name_taken(cx: &TxnCx<'_>, name: &str) -> bool {
+    cx.catalog.user_type(name).is_some() || cx.catalog.get(name).is_some()
 }
 
 /// `CREATE TYPE name AS ENUM ('a', ...)`.
@@ -114,7 +112,7 @@ fn not_built(what: &str) -> EngineError {
 }
 
 /// A type name of DDL: `name` or `public.name`.
-fn type_name(name: &ast::ObjectName) -> Result<String> {
+pub(super) fn type_name(name: &ast::ObjectName) -> Result<String> {
     let full = object_name(name);
     match full.split_once('.') {
         None => Ok(full),
@@ -125,16 +123,18 @@ fn type_name(name: &ast::ObjectName) -> Result<String> {
     }
 }
 
-/// The enum type `name` names (42704 if none; 42809 for a type that is not an enum).
+/// The enum type `name` names (42704 if none; 42809 for a type that is not an enum). A
+/// built-in type's name names it before a user type's (pg_catalog comes first).
 fn enum_type(name: &str, cx: &TxnCx<'_>) -> Result<EnumRef> {
+    let not_enum = |t: DataType| error("42809", format!("{} is not an enum", t.base_name()));
+    match crate::sql::parse_type_name(name) {
+        Ok(t) if t.oid() != DataType::Unknown.oid() => return Err(not_enum(t)),
+        _ => {}
+    }
     match cx.catalog.user_type(name) {
         Some(UserType::Enum(e)) => Ok(e.clone()),
-        None => match crate::sql::parse_type_name(name) {
-            Ok(t) if t.oid() != DataType::Unknown.oid() => {
-                Err(error("42809", format!("{} is not an enum", t.base_name())))
-            }
-            _ => Err(undefined_type(name)),
-        },
+        Some(t) => Err(not_enum(t.data_type())),
+        None => Err(undefined_type(name)),
     }
 }
 
@@ -234,9 +234,7 @@ pub fn drop_types(
         let tname = enums::quote_ident(t.name());
         let detail: Vec<String> = users
             .iter()
-            .map(|(table, column)| {
-                format!("column {column} of table {table} depends on type {tname}")
-            })
+            .map(|u| format!("{u} depends on type {tname}"))
             .collect();
         return Err(EngineError::Detailed {
             code: "2BP01",

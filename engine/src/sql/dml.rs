@@ -34,6 +34,12 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
 
 /// Checks NOT NULL and CHECK constraints of a row about to be stored.
 pub(crate) fn check_row(cx: &TxnCx<'_>, table: &TableDef, row: &Row) -> Result<()> {
+    // A domain's constraints hold for every value stored as the domain's.
+    for (c, v) in table.columns.iter().zip(row) {
+        if let DataType::Domain(d) = &c.ty {
+            super::ddl_domains::enforce(cx.catalog, &cx.exec(), d, v)?;
+        }
+    }
     for (c, v) in table.columns.iter().zip(row) {
         if c.not_null && v.is_null() {
             return Err(EngineError::NotNullViolation {
@@ -106,7 +112,12 @@ pub(super) fn table_of(cx: &TxnCx<'_>, name: &ast::ObjectName) -> Result<Arc<Tab
 
 pub fn default_value(cx: &TxnCx<'_>, table: &TableDef, col: usize) -> Result<Value> {
     let c = &table.columns[col];
-    let Some(d) = &c.default else {
+    // The column's default, else its domain's.
+    let domain_default = match &c.ty {
+        DataType::Domain(d) => d.default.as_ref(),
+        _ => None,
+    };
+    let Some(d) = c.default.as_ref().or(domain_default) else {
         return Ok(Value::Null);
     };
     let ast = parse_expr(d)?;

@@ -79,6 +79,8 @@ pub enum Expr {
     /// cancelled or times out. Its value is `void` (NULL for a NULL argument).
     Sleep(Box<Expr>),
     Subquery(Box<Subquery>),
+    /// A value cast to a domain, checked against the domain's constraints.
+    DomainCheck(Box<super::ddl_domains::DomainCheckExpr>),
 }
 
 #[derive(Clone, Debug)]
@@ -323,6 +325,11 @@ impl Expr {
                 })?;
                 seq.call(env.cx.storage, *op, &vals)
             }
+            Expr::DomainCheck(c) => {
+                let v = c.arg.eval(row, env)?;
+                c.check(&v, env)?;
+                Ok(v)
+            }
             Expr::Sleep(secs) => match secs.eval(row, env)? {
                 Value::Null => Ok(Value::Null),
                 v => {
@@ -524,6 +531,7 @@ fn map_up(e: &mut Expr, depth: usize, f: &dyn Fn(usize) -> usize) {
             args.iter_mut().for_each(|a| map_up(a, depth, f))
         }
         Expr::Sleep(x) => map_up(x, depth, f),
+        Expr::DomainCheck(c) => map_up(&mut c.arg, depth, f),
         Expr::Sys(c) => c.args.iter_mut().for_each(|a| map_up(a, depth, f)),
         Expr::Subquery(sq) => {
             map_outer_columns(&mut sq.plan, depth + 1, f);
@@ -572,6 +580,7 @@ pub fn columns_used(e: &Expr, out: &mut Vec<usize>) -> bool {
         Expr::AnyArray { expr, array, .. } => columns_used(expr, out) && columns_used(array, out),
         Expr::Func(_, args) => args.iter().all(|a| columns_used(a, out)),
         Expr::Sys(c) => c.args.iter().all(|a| columns_used(a, out)),
+        Expr::DomainCheck(c) => columns_used(&c.arg, out),
         // Volatile: evaluated where it was written.
         Expr::Subquery(_) | Expr::Sequence(..) | Expr::Sleep(_) => false,
     }
@@ -617,6 +626,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         Expr::AnyArray { expr, array, .. } => vec![&mut **expr, &mut **array],
         Expr::Func(_, args) | Expr::Sequence(_, args) => args.iter_mut().collect(),
         Expr::Sleep(x) => vec![&mut **x],
+        Expr::DomainCheck(c) => vec![&mut c.arg],
         Expr::Sys(c) => c.args.iter_mut().collect(),
         Expr::Subquery(sq) => match &mut sq.kind {
             SubqueryKind::Quantified { exprs, .. } => exprs.iter_mut().collect(),

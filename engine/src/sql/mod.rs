@@ -7,10 +7,12 @@ pub mod binder;
 pub(crate) mod ctas;
 pub(crate) mod cursor_syntax;
 mod ddl;
+mod ddl_domains;
 mod ddl_seq;
 mod ddl_types;
 mod describe;
 pub(crate) mod dml;
+mod domain_syntax;
 mod drop_column;
 pub mod exec;
 pub mod explain;
@@ -213,6 +215,8 @@ fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<Located>, Par
         let start = p.peek_token_ref().span.start;
         let stmt = if pgsyntax::handles(p) {
             pgsyntax::parse(p)?
+        } else if domain_syntax::handles(p) {
+            domain_syntax::parse(p)?
         } else {
             p.parse_statement()?
         };
@@ -281,19 +285,33 @@ pub fn resolve_type(t: &ast::DataType, catalog: &Catalog) -> Result<DataType> {
             }
             // `_name`: the array type of a user type.
             if let Some(elem) = full.strip_prefix('_').and_then(|n| catalog.user_type(n)) {
-                return Ok(DataType::Array(Box::new(elem.data_type())));
+                return array_of(elem.data_type());
             }
             Err(err.into())
         }
         ast::DataType::Array(
             ast::ArrayElemTypeDef::SquareBracket(inner, _)
             | ast::ArrayElemTypeDef::Qualified(inner, _),
-        ) => Ok(match resolve_type(inner, catalog)? {
-            DataType::Array(e) => DataType::Array(e),
-            e => DataType::Array(Box::new(e)),
-        }),
+        ) => match resolve_type(inner, catalog)? {
+            DataType::Array(e) => Ok(DataType::Array(e)),
+            e => array_of(e),
+        },
         _ => Err(err.into()),
     }
+}
+
+/// The array type of `elem`; arrays of domains are not built (their elements' constraints
+/// would go unchecked).
+fn array_of(elem: DataType) -> Result<DataType> {
+    if let DataType::Domain(d) = &elem {
+        return Err(EngineError::FeatureNotSupported {
+            feature: format!(
+                "arrays of domain {}",
+                DataType::Domain(d.clone()).base_name()
+            ),
+        });
+    }
+    Ok(DataType::Array(Box::new(elem)))
 }
 
 /// Everything a statement runs with inside its transaction.
@@ -430,6 +448,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             representation,
         } => ddl_types::create_type(name, representation.as_ref(), cx),
         S::AlterType(at) => ddl_types::alter_type(at, cx),
+        S::CreateDomain(cd) => ddl_domains::create_domain(cd, cx),
+        S::DropDomain(dd) => ddl_domains::drop_domain(dd, cx),
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),

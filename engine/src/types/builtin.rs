@@ -205,7 +205,7 @@ pub(super) fn facts(ty: &DataType) -> Option<&'static BuiltinType> {
         T::Reg(RegKind::Role) => &rows::REGROLE,
         T::Unknown => &rows::UNKNOWN,
         T::Void => &rows::VOID,
-        T::Array(_) | T::Enum(_) => return None,
+        T::Array(_) | T::Enum(_) | T::Domain(_) => return None,
     })
 }
 
@@ -240,6 +240,7 @@ impl DataType {
     pub fn oid(&self) -> u32 {
         match self {
             T::Enum(e) => e.oid,
+            T::Domain(d) => d.oid,
             T::Array(e) if e.typarray() != 0 => e.typarray(),
             T::Array(e) => match e.row().array {
                 0 => ANYARRAY_OID,
@@ -254,6 +255,7 @@ impl DataType {
         match self {
             T::Array(e) => std::borrow::Cow::Owned(format!("_{}", e.typname())),
             T::Enum(e) => std::borrow::Cow::Owned(e.name.clone()),
+            T::Domain(d) => std::borrow::Cow::Owned(d.name.clone()),
             t => std::borrow::Cow::Borrowed(t.row().name),
         }
     }
@@ -263,13 +265,19 @@ impl DataType {
         match self {
             T::Array(_) => -1,
             T::Enum(_) => 4,
+            T::Domain(d) => d.base.typlen(),
             t => t.row().len,
         }
     }
 
     /// `typbyval`.
     pub fn typbyval(&self) -> bool {
-        matches!(self, T::Enum(_)) || !matches!(self, T::Array(_)) && self.row().byval
+        match self {
+            T::Domain(d) => d.base.typbyval(),
+            T::Enum(_) => true,
+            T::Array(_) => false,
+            t => t.row().byval,
+        }
     }
 
     /// `typalign`; an array is aligned as its element, at least to 4 bytes.
@@ -277,6 +285,7 @@ impl DataType {
         match self {
             T::Array(e) if e.typalign() == 'd' => 'd',
             T::Array(_) | T::Enum(_) => 'i',
+            T::Domain(d) => d.base.typalign(),
             t => t.row().align,
         }
     }
@@ -286,6 +295,7 @@ impl DataType {
         match self {
             T::Array(_) => 'x',
             T::Enum(_) => 'p',
+            T::Domain(d) => d.base.typstorage(),
             t => t.row().storage,
         }
     }
@@ -295,6 +305,7 @@ impl DataType {
         match self {
             T::Array(_) => 'b',
             T::Enum(_) => 'e',
+            T::Domain(_) => 'd',
             t => t.row().typtype(),
         }
     }
@@ -303,7 +314,7 @@ impl DataType {
     pub fn typelem(&self) -> u32 {
         match self {
             T::Array(e) => e.oid(),
-            T::Enum(_) => 0,
+            T::Enum(_) | T::Domain(_) => 0,
             t => t.row().elem,
         }
     }
@@ -313,6 +324,7 @@ impl DataType {
         match self {
             T::Array(_) => 0,
             T::Enum(e) => e.array_oid,
+            T::Domain(d) => d.array_oid,
             t => t.row().array,
         }
     }
@@ -322,6 +334,7 @@ impl DataType {
         match self {
             T::Array(e) => e.collation(),
             T::Enum(_) => Collation::None,
+            T::Domain(d) => d.base.collation(),
             t => t.row().collation,
         }
     }
@@ -331,13 +344,14 @@ impl DataType {
         match self {
             T::Array(_) => TypeCategory::Array,
             T::Enum(_) => TypeCategory::Enum,
+            T::Domain(d) => d.base.category(),
             t => t.row().category,
         }
     }
 
     /// PostgreSQL's `typispreferred`.
     pub fn is_preferred(&self) -> bool {
-        !matches!(self, T::Array(_) | T::Enum(_)) && self.row().preferred
+        !matches!(self, T::Array(_) | T::Enum(_) | T::Domain(_)) && self.row().preferred
     }
 
     /// The Quill type of a type OID with a typmod (`atttypmod`; -1 for none), for the built-in

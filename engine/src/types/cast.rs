@@ -116,6 +116,10 @@ impl Value {
         if self.is_null() {
             return Ok(V::Null);
         }
+        // To a domain: to its base type (its constraints are the SQL layer's to check).
+        if let T::Domain(d) = ty {
+            return self.cast_from(from, &d.base, kind);
+        }
         let cannot = || TypeError::CannotCast {
             from: from.base_name().to_string(),
             to: ty.base_name().to_string(),

@@ -17,6 +17,7 @@ mod bitops;
 pub mod builtin;
 mod cast;
 pub(crate) mod datetime;
+pub mod domains;
 mod dtfields;
 mod dtparse;
 pub mod enums;
@@ -95,6 +96,8 @@ pub enum DataType {
     Uuid,
     /// An enum type of the catalog (values are `Value::Enum`).
     Enum(enums::EnumRef),
+    /// A domain of the catalog (values are its base type's).
+    Domain(domains::DomainRef),
     /// `void`: the result of a function that returns nothing (`pg_sleep`); its one value
     /// is shown as the empty string.
     Void,
@@ -165,6 +168,8 @@ impl DataType {
             DataType::Varchar(_) => DataType::Varchar(None),
             DataType::Char(_) => DataType::Char(None),
             DataType::Array(e) => DataType::Array(Box::new(e.base())),
+            // Operators, functions and casts see a domain's base type.
+            DataType::Domain(d) => d.base.base(),
             t => t.clone(),
         }
     }
@@ -189,7 +194,16 @@ impl DataType {
         match self {
             DataType::Array(e) => std::borrow::Cow::Owned(format!("{}[]", e.base_name())),
             DataType::Enum(e) => std::borrow::Cow::Owned(enums::quote_ident(&e.name)),
+            DataType::Domain(d) => std::borrow::Cow::Owned(enums::quote_ident(&d.name)),
             t => std::borrow::Cow::Borrowed(t.row_sql_name()),
+        }
+    }
+
+    /// The type itself, or a domain's base type.
+    pub fn without_domain(&self) -> &DataType {
+        match self {
+            DataType::Domain(d) => &d.base,
+            t => t,
         }
     }
 

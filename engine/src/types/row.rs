@@ -193,6 +193,7 @@ fn decode_value(r: &mut Reader<'_>, ty: &DataType) -> Result<Value, TypeError> {
             ))
         }
         DataType::Uuid => Value::Uuid(r.array()?),
+        DataType::Domain(d) => decode_value(r, &d.base)?,
         DataType::Enum(e) => Value::Enum(Box::new(
             e.from_label_oid(u32::from_le_bytes(r.array()?))
                 .ok_or_else(|| corrupt("unknown enum label"))?,

@@ -203,6 +203,7 @@ fn random_value(rng: &mut StdRng, ty: &DataType) -> Value {
                 .collect();
             Value::Array(Box::new(ArrayValue::from_items((**elem).clone(), items)))
         }
+        DataType::Domain(d) => random_value(rng, &d.base),
         DataType::Enum(e) => {
             let all = e.values();
             match all.len() {

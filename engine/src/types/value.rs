@@ -220,6 +220,7 @@ impl Value {
             DataType::Jsonb => Value::Jsonb(Box::new(super::json::Json::parse(text)?)),
             DataType::Uuid => Value::Uuid(super::uuid::parse(text)?),
             DataType::Enum(e) => Value::Enum(Box::new(e.parse(text)?)),
+            DataType::Domain(d) => Value::parse(text, &d.base)?,
         })
     }
 

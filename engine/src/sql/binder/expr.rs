@@ -311,10 +311,18 @@ impl Binder<'_> {
                 };
                 // A literal that does not read as the type is pointed at; a cast that
                 // does not exist, at the cast.
-                let x = explicit_cast(x, &t, &to).map_err(|e| match e.sqlstate() {
-                    "42846" => e.located(at),
-                    _ => e.at_span(expr.span()),
-                })?;
+                // A domain's base type is cast to; its constraints are checked below.
+                let x =
+                    explicit_cast(x, &t, to.without_domain()).map_err(|e| match e.sqlstate() {
+                        "42846" => e.located(at),
+                        _ => e.at_span(expr.span()),
+                    })?;
+                if let DataType::Domain(d) = &to {
+                    return Ok((
+                        crate::sql::ddl_domains::check_expr(self.catalog, d, x)?,
+                        to.clone(),
+                    ));
+                }
                 Ok((x, to))
             }
             A::TypedString(ts) => {

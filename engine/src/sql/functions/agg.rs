@@ -157,7 +157,8 @@ impl AggFunc {
         let [arg] = args.as_slice() else {
             return Err(undefined());
         };
-        let arg = arg.clone();
+        // A domain's values aggregate as its base type's.
+        let arg = arg.without_domain().clone();
         match self {
             AggFunc::ArrayAgg => {
                 let elem = match &arg {

@@ -626,7 +626,9 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
 fn pg_enum(s: &Snapshot) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for t in &s.types {
-        let crate::catalog::UserType::Enum(e) = t;
+        let crate::catalog::UserType::Enum(e) = t else {
+            continue;
+        };
         for l in e.labels() {
             out.push(fill(
                 c::PG_ENUM,
@@ -680,9 +682,31 @@ fn pg_type(s: &Snapshot) -> Vec<Vec<Value>> {
                     ("typarray", oid(ty.typarray())),
                     ("typalign", ch(ty.typalign())),
                     ("typstorage", ch(ty.typstorage())),
-                    ("typnotnull", b(false)),
-                    ("typbasetype", oid(0)),
-                    ("typtypmod", i4(-1)),
+                    (
+                        "typnotnull",
+                        b(matches!(&ty, DataType::Domain(d) if d.not_null)),
+                    ),
+                    (
+                        "typbasetype",
+                        oid(match &ty {
+                            DataType::Domain(d) => d.base.oid(),
+                            _ => 0,
+                        }),
+                    ),
+                    (
+                        "typtypmod",
+                        i4(match &ty {
+                            DataType::Domain(d) => d.base.typmod(),
+                            _ => -1,
+                        }),
+                    ),
+                    (
+                        "typdefault",
+                        match &ty {
+                            DataType::Domain(d) => d.default.as_deref().map_or(Value::Null, text),
+                            _ => Value::Null,
+                        },
+                    ),
                     ("typndims", i4(0)),
                     ("typcollation", oid(collation_of(&ty))),
                 ],
