@@ -605,8 +605,18 @@ impl Session {
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
-        // A FETCH returns its cursor's columns.
+        // A FETCH returns its cursor's columns, an EXECUTE its statement's.
         let cols = match &stmt {
+            ast::Statement::Execute {
+                name: Some(name), ..
+            } => match self.named_statement(&crate::sql::binder::object_name(name)) {
+                Some(p) => p
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty.clone()))
+                    .collect(),
+                None => cols,
+            },
             ast::Statement::Fetch { name, into, .. } if !sql::cursor_syntax::is_move(into) => self
                 .cursors
                 .get(&crate::sql::binder::ident_name(name))?

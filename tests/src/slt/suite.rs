@@ -334,6 +334,7 @@ macro_rules! pg_suite_tests {
             json => "json.slt",
             jsonb => "jsonb.slt",
             maintenance => "maintenance.slt",
+            make_functions => "make_functions.slt",
             math_functions => "math_functions.slt",
             null => "null.slt",
             operators => "operators.slt",

@@ -38,6 +38,34 @@ impl Binder<'_> {
                 DataType::Text,
             ));
         }
+        if let ("num_nulls" | "num_nonnulls", false) = (name, types.is_empty()) {
+            // VARIADIC "any": the arguments as they are (untyped literals as text).
+            let func = if name == "num_nulls" {
+                ScalarFunc::NumNulls
+            } else {
+                ScalarFunc::NumNonnulls
+            };
+            let mut bound = Vec::with_capacity(args.len());
+            for (x, t) in args {
+                let to = if t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    t.clone()
+                };
+                bound.push(self.coerce_arg(x, &t, &to)?);
+            }
+            if bound.iter().all(|x| matches!(x, Expr::Const(_))) {
+                let vals: Vec<Value> = bound
+                    .into_iter()
+                    .map(|x| match x {
+                        Expr::Const(v) => v,
+                        _ => Value::Null,
+                    })
+                    .collect();
+                return Ok((Expr::Const(func.call(&vals)?), DataType::Int4));
+            }
+            return Ok((Expr::Func(func, bound), DataType::Int4));
+        }
         let Some(r) = ScalarFunc::resolve(name, &types)? else {
             return Err(EngineError::UndefinedFunction {
                 signature: signature_text(name, &types),

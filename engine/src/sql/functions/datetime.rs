@@ -479,6 +479,14 @@ pub(super) fn call(f: ScalarFunc, args: &[Value]) -> Result<Value> {
     })
 }
 
+/// `make_date`'s date as days since 2000-01-01.
+pub(super) fn make_date_days(year: i64, mon: i64, mday: i64) -> Result<i64> {
+    match make_date(year, mon, mday)? {
+        Value::Date(d) => Ok(i64::from(d)),
+        _ => Err(wrong_type()),
+    }
+}
+
 fn make_date(year: i64, mon: i64, mday: i64) -> Result<Value> {
     let bc = year < 0;
     let shown = format!("{}-{mon:02}-{mday:02}", year.abs());

@@ -19,6 +19,7 @@ mod enum_fn;
 mod extract;
 mod format;
 mod json;
+mod make;
 mod math;
 mod numeric;
 mod ordered_set;
@@ -133,6 +134,17 @@ pub enum ScalarFunc {
     ToTimestamp,
     /// `to_char(timestamp | timestamptz | interval | number, template)`.
     ToChar,
+    MakeTimestamp,
+    MakeTimestamptz,
+    MakeInterval,
+    JustifyDays,
+    JustifyHours,
+    JustifyInterval,
+    DateBin,
+    WidthBucket,
+    /// `num_nulls(VARIADIC "any")` / `num_nonnulls`: not strict.
+    NumNulls,
+    NumNonnulls,
     // Arrays.
     /// `a[i][j]...` (arguments: the array, then lower and upper per dimension).
     ArraySubscript,
@@ -212,6 +224,8 @@ impl ScalarFunc {
                 | ScalarFunc::ConcatWs
                 | ScalarFunc::Format
                 | ScalarFunc::EnumRange
+                | ScalarFunc::NumNulls
+                | ScalarFunc::NumNonnulls
         ) && array::is_strict(*self)
             && json::is_strict(*self)
     }
@@ -328,6 +342,20 @@ impl ScalarFunc {
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
             F::ToChar => to_char::call(args),
+            F::MakeTimestamp
+            | F::MakeTimestamptz
+            | F::MakeInterval
+            | F::JustifyDays
+            | F::JustifyHours
+            | F::JustifyInterval
+            | F::DateBin
+            | F::WidthBucket => make::call(*self, args),
+            F::NumNulls => Ok(Value::Int4(
+                args.iter().filter(|v| v.is_null()).count() as i32
+            )),
+            F::NumNonnulls => Ok(Value::Int4(
+                args.iter().filter(|v| !v.is_null()).count() as i32
+            )),
             F::ArraySubscript
             | F::ArraySlice
             | F::ArrayLength

@@ -233,6 +233,44 @@ fn signatures(name: &str) -> Vec<Sig> {
             sig(F::Age, &[Timestamptz, Timestamptz], Interval),
         ],
         "to_timestamp" => vec![sig(F::ToTimestamp, &[Float8], Timestamptz)],
+        "make_timestamp" => vec![sig(
+            F::MakeTimestamp,
+            &[Int4, Int4, Int4, Int4, Int4, Float8],
+            Timestamp,
+        )],
+        "make_timestamptz" => vec![
+            sig(
+                F::MakeTimestamptz,
+                &[Int4, Int4, Int4, Int4, Int4, Float8],
+                Timestamptz,
+            ),
+            sig(
+                F::MakeTimestamptz,
+                &[Int4, Int4, Int4, Int4, Int4, Float8, Text],
+                Timestamptz,
+            ),
+        ],
+        "make_interval" => {
+            static ARGS: [DataType; 7] = [Int4, Int4, Int4, Int4, Int4, Int4, Float8];
+            (0..=7)
+                .map(|n| sig(F::MakeInterval, &ARGS[..n], Interval))
+                .collect()
+        }
+        "justify_days" => vec![sig(F::JustifyDays, &[Interval], Interval)],
+        "justify_hours" => vec![sig(F::JustifyHours, &[Interval], Interval)],
+        "justify_interval" => vec![sig(F::JustifyInterval, &[Interval], Interval)],
+        "date_bin" => vec![
+            sig(F::DateBin, &[Interval, Timestamp, Timestamp], Timestamp),
+            sig(
+                F::DateBin,
+                &[Interval, Timestamptz, Timestamptz],
+                Timestamptz,
+            ),
+        ],
+        "width_bucket" => vec![
+            sig(F::WidthBucket, &[Float8, Float8, Float8, Int4], Int4),
+            sig(F::WidthBucket, &[NUM, NUM, NUM, Int4], Int4),
+        ],
         "to_char" => vec![
             sig(F::ToChar, &[Timestamp, Text], Text),
             sig(F::ToChar, &[Timestamptz, Text], Text),
