@@ -13,6 +13,8 @@
 //!   first counts as existing (the session's temporary namespace is made for it); with none,
 //!   3F000 "no schema has been selected to create in".
 
+use crate::error::{EngineError, Result};
+
 /// A schema `search_path` can name that exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathSchema {
@@ -116,6 +118,30 @@ impl SearchPath {
             .enumerate()
             .find(|&(i, s)| s != PathSchema::Temp || has_temp || i == 0)
             .map(|(_, s)| s)
+    }
+}
+
+/// Splits the parts of a relation name into its schema (if qualified) and bare name, as
+/// PostgreSQL's `DeconstructQualifiedName`: a third part must name this database (0A000
+/// "cross-database references are not implemented" otherwise); more parts are 42601.
+pub fn qualified(parts: &[String]) -> Result<(Option<&str>, &str)> {
+    match parts {
+        [name] => Ok((None, name)),
+        [schema, name] => Ok((Some(schema), name)),
+        [db, schema, name] if db == crate::sql::syscat::database_name() => Ok((Some(schema), name)),
+        [_, _, _] => Err(EngineError::FeatureNotSupported {
+            feature: format!(
+                "cross-database references are not implemented: {}",
+                parts.join(".")
+            ),
+        }),
+        _ => Err(EngineError::Syntax {
+            message: format!(
+                "improper qualified name (too many dotted names): {}",
+                parts.join(".")
+            ),
+            position: None,
+        }),
     }
 }
 

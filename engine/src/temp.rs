@@ -44,30 +44,8 @@ pub(crate) fn creation_target(
             other => other.to_string(),
         })
         .collect();
-    let (qualifier, bare) = match parts.as_slice() {
-        [bare] => (None, bare.clone()),
-        [schema, bare] => (Some(schema.as_str()), bare.clone()),
-        [db, schema, bare] => {
-            if db != crate::sql::syscat::database_name() {
-                return Err(EngineError::FeatureNotSupported {
-                    feature: format!(
-                        "cross-database references are not implemented: {}",
-                        parts.join(".")
-                    ),
-                });
-            }
-            (Some(schema.as_str()), bare.clone())
-        }
-        _ => {
-            return Err(EngineError::Syntax {
-                message: format!(
-                    "improper qualified name (too many dotted names): {}",
-                    parts.join(".")
-                ),
-                position: None,
-            })
-        }
-    };
+    let (qualifier, bare) = crate::search_path::qualified(&parts)?;
+    let bare = bare.to_string();
     let target = match qualifier {
         None => match cx.catalog.search_path().creation(cx.catalog.viewer() != 0) {
             _ if temporary => PathSchema::Temp,

@@ -294,28 +294,7 @@ pub enum Resolved {
 /// system relations (pg_catalog is searched first, as PostgreSQL's implicit search path
 /// does), `information_schema.x`, and `public.t` / `t` for user relations.
 pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved> {
-    let (schema, name) = match parts {
-        [name] => (None, name.as_str()),
-        [schema, name] => (Some(schema.as_str()), name.as_str()),
-        [db, schema, name] if db == database_name() => (Some(schema.as_str()), name.as_str()),
-        [_, _, _] => {
-            return Err(EngineError::FeatureNotSupported {
-                feature: format!(
-                    "cross-database references are not implemented: {}",
-                    parts.join(".")
-                ),
-            })
-        }
-        _ => {
-            return Err(EngineError::Syntax {
-                message: format!(
-                    "improper qualified name (too many dotted names): {}",
-                    parts.join(".")
-                ),
-                position: None,
-            })
-        }
-    };
+    let (schema, name) = crate::search_path::qualified(parts)?;
     let ns = match schema {
         // The session's temp namespace comes first, even before pg_catalog, unless the
         // search path lists it later.
