@@ -31,6 +31,7 @@ pub mod ops;
 pub mod regex;
 pub mod row;
 mod textio;
+pub use textio::parse_bytea_escape;
 pub mod tz;
 pub mod uuid;
 mod value;

@@ -277,6 +277,12 @@ pub fn parse_bytea(input: &str) -> Result<Vec<u8>, TypeError> {
         }
         return Ok(out);
     }
+    parse_bytea_escape(b)
+}
+
+/// The escape format of bytea input (`byteain`, `decode(..., 'escape')`): bytes as they are,
+/// `\\` for a backslash and `\ooo` octal escapes; 22P02 on any other backslash.
+pub fn parse_bytea_escape(b: &[u8]) -> Result<Vec<u8>, TypeError> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {

@@ -4,7 +4,7 @@
 
 use super::{arg, int_arg, pg_error, text_arg, wrong_type, ScalarFunc};
 use crate::error::{EngineError, Result};
-use crate::types::{TypeError, Value};
+use crate::types::Value;
 use base64::Engine as _;
 use sha2::Digest;
 
@@ -264,26 +264,7 @@ fn escape_encode(data: &[u8]) -> String {
 
 /// `esc_dec`: as the escape format of bytea input (22P02 on a bad escape).
 fn escape_decode(s: &str) -> Result<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' {
-            out.push(b[i]);
-            i += 1;
-        } else if b.get(i + 1) == Some(&b'\\') {
-            out.push(b'\\');
-            i += 2;
-        } else if let (Some(&d1 @ b'0'..=b'3'), Some(&d2 @ b'0'..=b'7'), Some(&d3 @ b'0'..=b'7')) =
-            (b.get(i + 1), b.get(i + 2), b.get(i + 3))
-        {
-            out.push(((d1 - b'0') << 6) | ((d2 - b'0') << 3) | (d3 - b'0'));
-            i += 4;
-        } else {
-            return Err(TypeError::InvalidByteaSyntax.into());
-        }
-    }
-    Ok(out)
+    Ok(crate::types::parse_bytea_escape(s.as_bytes())?)
 }
 
 enum Encoding {

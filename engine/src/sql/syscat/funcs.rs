@@ -509,20 +509,7 @@ fn as_str(v: &Value) -> String {
     v.to_text().unwrap_or_default()
 }
 
-/// PostgreSQL's `quote_ident`: quotes unless the name is a lower-case identifier.
-pub fn quote_ident(s: &str) -> String {
-    let plain = s
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
-}
+use crate::types::enums::quote_ident;
 
 fn index_columns(t: &TableDef, i: usize) -> String {
     t.indexes[i]
