@@ -20,6 +20,10 @@ pub enum SetFunc {
     PartitionAncestors,
     /// A JSON set-returning function; `true` for the jsonb one.
     Json(super::setfunc_json::JsonSet, bool),
+    /// `regexp_matches(text, text [, text])`: one `text[]` per match.
+    RegexpMatches,
+    /// `regexp_split_to_table(text, text [, text])`: the texts between matches.
+    RegexpSplitToTable,
 }
 
 /// A resolved call: the function, the types its arguments are cast to, the column type.
@@ -56,6 +60,33 @@ impl SetFunc {
                 }
                 _ => Err(undefined(name, types)),
             },
+            "regexp_matches" | "regexp_split_to_table" => {
+                let texts = |t: &DataType| {
+                    *t == DataType::Unknown
+                        || crate::types::can_cast(
+                            t,
+                            &DataType::Text,
+                            crate::types::CastKind::Implicit,
+                        )
+                };
+                if !(2..=3).contains(&types.len()) || !types.iter().all(texts) {
+                    return Some(Err(undefined(name, types)));
+                }
+                let (func, column) = if name == "regexp_matches" {
+                    (
+                        SetFunc::RegexpMatches,
+                        DataType::Array(Box::new(DataType::Text)),
+                    )
+                } else {
+                    (SetFunc::RegexpSplitToTable, DataType::Text)
+                };
+                Ok(ResolvedSet {
+                    func,
+                    arg_types: vec![DataType::Text; types.len()],
+                    column: column.clone(),
+                    columns: vec![(None, column)],
+                })
+            }
             "unnest" => match types {
                 [DataType::Array(e)] => Ok(ResolvedSet {
                     func: SetFunc::Unnest,
@@ -102,6 +133,8 @@ impl SetFunc {
             SetFunc::GenerateSeries => "generate_series".into(),
             SetFunc::Unnest => "unnest".into(),
             SetFunc::PartitionAncestors => "pg_partition_ancestors".into(),
+            SetFunc::RegexpMatches => "regexp_matches".into(),
+            SetFunc::RegexpSplitToTable => "regexp_split_to_table".into(),
             SetFunc::Json(f, jsonb) => {
                 let base = match f {
                     super::setfunc_json::JsonSet::ArrayElements => "array_elements",
@@ -135,6 +168,33 @@ impl SetFunc {
             },
             SetFunc::GenerateSeries => Ok(Box::new(series(args)?.map(|v| v.map(|v| vec![v])))),
             SetFunc::PartitionAncestors => Ok(Box::new(std::iter::empty())),
+            SetFunc::RegexpMatches | SetFunc::RegexpSplitToTable => {
+                let text = |i: usize| match args.get(i) {
+                    Some(Value::Text(s)) => Ok(s.as_str()),
+                    None => Ok(""),
+                    Some(_) => Err(EngineError::Internal {
+                        reason: "regexp set-returning function with a non-text argument",
+                    }),
+                };
+                let (source, pattern, flags) = (text(0)?, text(1)?, text(2)?);
+                let rows: Vec<Vec<Value>> = if self == SetFunc::RegexpMatches {
+                    crate::types::regexp::regexp_matches(source, pattern, flags)?
+                        .into_iter()
+                        .map(|m| vec![super::functions::text_array(m)])
+                        .collect()
+                } else {
+                    crate::types::regexp::regexp_split(
+                        source,
+                        pattern,
+                        flags,
+                        "regexp_split_to_table()",
+                    )?
+                    .into_iter()
+                    .map(|s| vec![Value::Text(s)])
+                    .collect()
+                };
+                Ok(Box::new(rows.into_iter().map(Ok)))
+            }
             SetFunc::Json(f, _) => {
                 let v = args.first().ok_or(EngineError::Internal {
                     reason: "JSON set-returning function without its argument",

@@ -29,6 +29,7 @@ mod numeric;
 mod numeric_pow;
 pub mod ops;
 pub mod regex;
+pub mod regexp;
 pub mod row;
 mod textio;
 pub use textio::parse_bytea_escape;

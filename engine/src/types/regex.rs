@@ -278,56 +278,6 @@ pub fn similar_to_regex(pattern: &str, escape: Option<&str>) -> Result<String, T
     Ok(out)
 }
 
-/// PostgreSQL's `regexp_replace(source, pattern, replacement, flags)`: `\1`…`\9` in the
-/// replacement insert groups, `\&` the whole match, `\\` a backslash; without `g` only the
-/// first match is replaced.
-pub fn regexp_replace(
-    source: &str,
-    pattern: &str,
-    replacement: &str,
-    flags: &str,
-) -> Result<String, TypeError> {
-    let (opts, global) = RegexOptions::parse(flags, true)?;
-    let re = compile(pattern, opts)?;
-    let mut out = String::with_capacity(source.len());
-    let mut last = 0;
-    for caps in re.captures_iter(source) {
-        let Some(m) = caps.get(0) else { continue };
-        out.push_str(&source[last..m.start()]);
-        let mut chars = replacement.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.peek().copied() {
-                Some(d @ '1'..='9') => {
-                    chars.next();
-                    let i = d as usize - '0' as usize;
-                    if let Some(g) = caps.get(i) {
-                        out.push_str(g.as_str());
-                    }
-                }
-                Some('&') => {
-                    chars.next();
-                    out.push_str(m.as_str());
-                }
-                Some('\\') => {
-                    chars.next();
-                    out.push('\\');
-                }
-                _ => out.push('\\'),
-            }
-        }
-        last = m.end();
-        if !global {
-            break;
-        }
-    }
-    out.push_str(&source[last..]);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,17 +327,5 @@ mod tests {
         assert_eq!(like_escape(r"a\b", "").unwrap(), r"a\\b");
         assert_eq!(like_escape(r"a\b", "#").unwrap(), r"a\\b");
         assert!(like_escape("a", "ab").is_err());
-    }
-
-    #[test]
-    fn replace_with_groups() {
-        assert_eq!(
-            regexp_replace("foobarbaz", "b(..)", r"X\1Y", "g").unwrap(),
-            "fooXarYXazY"
-        );
-        assert_eq!(regexp_replace("aaa", "a", "b", "").unwrap(), "baa");
-        assert_eq!(regexp_replace("abc", "b", r"[\&]", "").unwrap(), "a[b]c");
-        assert!(regexp_replace("a", "a", "b", "z").is_err());
-        assert_eq!(regexp_replace("a.c", ".", "_", "gq").unwrap(), "a_c");
     }
 }

@@ -343,6 +343,7 @@ macro_rules! pg_suite_tests {
             pg_type => "pg_type.slt",
             privileges => "privileges.slt",
             prepare => "prepare.slt",
+            regexp => "regexp.slt",
             roles => "roles.slt",
             search_path => "search_path.slt",
             session_roles => "session_roles.slt",

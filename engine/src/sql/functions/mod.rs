@@ -31,6 +31,7 @@ mod to_char_num;
 
 pub use agg::{AggFunc, AggState};
 pub use ordered_set::types as ordered_set_types;
+pub(crate) use pattern::text_array;
 pub use resolve::{signature_text, Resolved};
 
 use crate::error::{EngineError, Result};
@@ -87,6 +88,11 @@ pub enum ScalarFunc {
     SimilarToEscape,
     RegexpReplace,
     RegexpLike,
+    RegexpMatch,
+    RegexpSplitToArray,
+    RegexpCount,
+    RegexpInstr,
+    RegexpSubstr,
     /// Prefix `~` on integers (the operator; not callable by name).
     BitNot,
     // Numbers.
@@ -303,9 +309,16 @@ impl ScalarFunc {
             | F::QuoteIdent
             | F::Format
             | F::BpcharToText => string::call(*self, args),
-            F::LikeEscape | F::SimilarToEscape | F::RegexpReplace | F::RegexpLike | F::BitNot => {
-                pattern::call(*self, args)
-            }
+            F::LikeEscape
+            | F::SimilarToEscape
+            | F::RegexpReplace
+            | F::RegexpLike
+            | F::RegexpMatch
+            | F::RegexpSplitToArray
+            | F::RegexpCount
+            | F::RegexpInstr
+            | F::RegexpSubstr
+            | F::BitNot => pattern::call(*self, args),
             F::Abs
             | F::Round
             | F::Trunc

@@ -29,6 +29,11 @@ struct Sig {
     ret: DataType,
 }
 
+/// `text[]`, the result of the `regexp_*` functions that return every group of a match.
+fn text_array() -> DataType {
+    DataType::Array(Box::new(DataType::Text))
+}
+
 const fn sig(func: ScalarFunc, args: &'static [DataType], ret: DataType) -> Sig {
     Sig { func, args, ret }
 }
@@ -116,6 +121,45 @@ fn signatures(name: &str) -> Vec<Sig> {
         "regexp_replace" => vec![
             sig(F::RegexpReplace, &[Text, Text, Text], Text),
             sig(F::RegexpReplace, &[Text, Text, Text, Text], Text),
+            sig(F::RegexpReplace, &[Text, Text, Text, Int4], Text),
+            sig(F::RegexpReplace, &[Text, Text, Text, Int4, Int4], Text),
+            sig(
+                F::RegexpReplace,
+                &[Text, Text, Text, Int4, Int4, Text],
+                Text,
+            ),
+        ],
+        "regexp_match" => vec![
+            sig(F::RegexpMatch, &[Text, Text], text_array()),
+            sig(F::RegexpMatch, &[Text, Text, Text], text_array()),
+        ],
+        "regexp_split_to_array" => vec![
+            sig(F::RegexpSplitToArray, &[Text, Text], text_array()),
+            sig(F::RegexpSplitToArray, &[Text, Text, Text], text_array()),
+        ],
+        "regexp_count" => vec![
+            sig(F::RegexpCount, &[Text, Text], Int4),
+            sig(F::RegexpCount, &[Text, Text, Int4], Int4),
+            sig(F::RegexpCount, &[Text, Text, Int4, Text], Int4),
+        ],
+        "regexp_instr" => vec![
+            sig(F::RegexpInstr, &[Text, Text], Int4),
+            sig(F::RegexpInstr, &[Text, Text, Int4], Int4),
+            sig(F::RegexpInstr, &[Text, Text, Int4, Int4], Int4),
+            sig(F::RegexpInstr, &[Text, Text, Int4, Int4, Int4], Int4),
+            sig(F::RegexpInstr, &[Text, Text, Int4, Int4, Int4, Text], Int4),
+            sig(
+                F::RegexpInstr,
+                &[Text, Text, Int4, Int4, Int4, Text, Int4],
+                Int4,
+            ),
+        ],
+        "regexp_substr" => vec![
+            sig(F::RegexpSubstr, &[Text, Text], Text),
+            sig(F::RegexpSubstr, &[Text, Text, Int4], Text),
+            sig(F::RegexpSubstr, &[Text, Text, Int4, Int4], Text),
+            sig(F::RegexpSubstr, &[Text, Text, Int4, Int4, Text], Text),
+            sig(F::RegexpSubstr, &[Text, Text, Int4, Int4, Text, Int4], Text),
         ],
         "regexp_like" => vec![
             sig(F::RegexpLike, &[Text, Text], Bool),
