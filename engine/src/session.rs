@@ -7,9 +7,10 @@
 //! Transactions run concurrently, each with PostgreSQL's isolation levels: READ COMMITTED
 //! (the default; READ UNCOMMITTED behaves the same) takes a new snapshot for each statement,
 //! REPEATABLE READ one for the whole transaction at its first statement. SERIALIZABLE
-//! transactions take a repeatable-read snapshot and, in addition, run one at a time among
-//! themselves (each holds the serializable lock from its first statement to its end), so
-//! their history is serial; they still run beside transactions of other levels.
+//! transactions take a repeatable-read snapshot too and are tracked by serializable
+//! snapshot isolation ([`crate::ssi`]): registered with their snapshot, checked at commit
+//! (before the storage commit), forgotten when they roll back; a commit that would complete
+//! a dangerous structure fails with 40001 instead.
 //!
 //! Every transaction holds its own transaction lock and the catalog lock in share mode from
 //! its first statement; a statement that changes definitions takes the catalog lock
@@ -464,20 +465,28 @@ impl Session {
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
         let snapshot = if transaction_snapshot(a.mode.isolation) {
-            if a.snapshot.is_none() && a.mode.isolation == "serializable" {
-                self.lock(LockTag::Serializable, LockMode::Exclusive)?;
-            }
-            let a = self
-                .active
-                .as_mut()
-                .ok_or(EngineError::NoActiveTransaction)?;
             if a.snapshot.is_none() {
                 a.snapshot_by_statement = true;
             }
             let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
-            a.snapshot
-                .get_or_insert_with(|| db.storage().snapshot(txn))
-                .clone()
+            match &a.snapshot {
+                Some(s) => s.clone(),
+                None if a.mode.isolation == "serializable" => {
+                    // The commit number is read before the snapshot is taken: every
+                    // serializable commit numbered at or below it is in the snapshot.
+                    let ssi = db.ssi();
+                    let last = ssi.last_commit_seq();
+                    let s = db.storage().snapshot(txn);
+                    ssi.register(a.id, s.clone(), last, a.mode.read_only);
+                    a.snapshot = Some(s.clone());
+                    s
+                }
+                None => {
+                    let s = db.storage().snapshot(txn);
+                    a.snapshot = Some(s.clone());
+                    s
+                }
+            }
         } else {
             let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
             db.storage().snapshot(txn)
@@ -689,6 +698,7 @@ impl Session {
         // recovery undoes the rest.
         let _ = txn.abort();
         self.db.catalog().revert(changes);
+        self.db.ssi().aborted(me);
         self.db.locks().release_all(me);
     }
 
@@ -838,6 +848,7 @@ impl Session {
             snapshot: &snapshot,
             waits: crate::access::Waits {
                 locks: db.locks(),
+                ssi: db.ssi(),
                 rules,
                 probe: &self.probe,
             },
@@ -899,20 +910,35 @@ impl Session {
             return Ok(());
         };
         let me = a.id();
-        self.settings.end_transaction(commit && !a.failed);
+        // A serializable transaction whose commit would complete a dangerous structure with
+        // it as the pivot rolls back instead (40001).
+        let db = self.db.clone();
+        let ssi = db.ssi();
+        let pre_commit = if commit && !a.failed {
+            ssi.pre_commit(me)
+        } else {
+            Ok(())
+        };
+        self.settings
+            .end_transaction(commit && !a.failed && pre_commit.is_ok());
         self.activity.set_transaction(false);
         // Locks go only after the commit is durable and visible, or the rollback complete.
         let res = match a.txn {
-            Some(txn) if commit && !a.failed => {
+            Some(txn) if commit && !a.failed && pre_commit.is_ok() => {
                 let res = txn.commit();
                 self.cursors.transaction_ended(res.is_ok());
-                res
+                match res {
+                    Ok(()) => ssi.committed(me),
+                    Err(_) => ssi.aborted(me),
+                }
+                res.map_err(EngineError::from)
             }
             txn => {
                 self.cursors.transaction_ended(false);
                 let res = txn.map_or(Ok(()), Transaction::abort);
                 self.db.catalog().revert(a.changes);
-                res
+                ssi.aborted(me);
+                pre_commit.and(res.map_err(EngineError::from))
             }
         };
         self.db.locks().release_all(me);
