@@ -236,3 +236,20 @@ impl Ssi {
         self.state.lock().footprint()
     }
 }
+
+#[cfg(test)]
+impl Ssi {
+    /// Whether `reader -rw-> writer` is recorded.
+    fn has_conflict(&self, reader: TxnId, writer: TxnId) -> bool {
+        self.state
+            .lock()
+            .xacts
+            .get(&reader)
+            .is_some_and(|r| r.outs.contains(&writer))
+    }
+
+    /// Whether `me` has been doomed.
+    fn is_doomed(&self, me: TxnId) -> bool {
+        self.reader(me).is_some_and(|h| h.check_doomed().is_err())
+    }
+}
