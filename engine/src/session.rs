@@ -472,12 +472,9 @@ impl Session {
             match &a.snapshot {
                 Some(s) => s.clone(),
                 None if a.mode.isolation == "serializable" => {
-                    // The commit number is read before the snapshot is taken: every
-                    // serializable commit numbered at or below it is in the snapshot.
-                    let ssi = db.ssi();
-                    let last = ssi.last_commit_seq();
-                    let s = db.storage().snapshot(txn);
-                    ssi.register(a.id, s.clone(), last, a.mode.read_only);
+                    let (s, _) = db
+                        .ssi()
+                        .register(a.id, a.mode.read_only, || db.storage().snapshot(txn));
                     a.snapshot = Some(s.clone());
                     s
                 }

@@ -126,29 +126,27 @@ impl Ssi {
         Ssi::default()
     }
 
-    /// The sequence number of the latest serializable commit; read before a serializable
-    /// transaction takes its snapshot (so every commit numbered at or below it is seen).
-    pub fn last_commit_seq(&self) -> u64 {
-        self.state.lock().last_commit_seq
-    }
-
-    /// Registers `me` as serializable from its transaction snapshot on. A READ ONLY
-    /// transaction that starts while no read-write serializable transaction runs has a
-    /// safe snapshot (no anomaly can involve it): it is not registered and reads as
-    /// REPEATABLE READ. Returns whether `me` was registered.
+    /// Takes `me`'s transaction snapshot with `take` and registers `me` as serializable
+    /// from then on. The snapshot is taken under the state's mutex (lock order: this
+    /// mutex, then the storage's proc array), so no commit is both freed as seen by every
+    /// running transaction and missing from this snapshot. A READ ONLY transaction that
+    /// starts while no read-write serializable transaction runs has a safe snapshot (no
+    /// anomaly can involve it): it is not registered and reads as REPEATABLE READ.
+    /// Returns the snapshot and whether `me` was registered.
     pub fn register(
         &self,
         me: TxnId,
-        snapshot: Snapshot,
-        last_commit_before_snapshot: u64,
         read_only: bool,
-    ) -> bool {
+        take: impl FnOnce() -> Snapshot,
+    ) -> (Snapshot, bool) {
         let mut s = self.state.lock();
+        let last = s.last_commit_seq;
+        let snapshot = take();
         if read_only && !s.any_running_read_write() {
-            return false;
+            return (snapshot, false);
         }
-        s.register(me, snapshot, last_commit_before_snapshot, read_only);
-        true
+        s.register(me, snapshot.clone(), last, read_only);
+        (snapshot, true)
     }
 
     /// Whether `me` is a registered serializable transaction.

@@ -133,7 +133,15 @@ impl State {
             .any(|x| !x.committed() && !x.read_only && !x.is_doomed())
     }
 
+    /// Registers `me`; if it is registered already (its first statement retook the
+    /// snapshot after waiting for a relation lock), only its snapshot changes: the locks
+    /// and conflicts of the first attempt stay, which can only add conflicts.
     pub fn register(&mut self, me: TxnId, snapshot: Snapshot, last: u64, read_only: bool) {
+        if let Some(x) = self.xacts.get_mut(&me) {
+            x.snapshot = snapshot;
+            x.last_commit_before_snapshot = last;
+            return;
+        }
         self.xacts.insert(
             me,
             Sxact {
@@ -548,6 +556,13 @@ impl State {
                         .is_some_and(|f| !f.committed() && !f.read_only && !f.is_doomed())
             });
             if pivot {
+                // A pivot past its own pre-commit check commits regardless: this
+                // transaction must not.
+                if near.prepare_seq.is_some() {
+                    return Err(failure(
+                        "Canceled on commit attempt with conflict in from prepared pivot.",
+                    ));
+                }
                 near.doom();
             }
         }

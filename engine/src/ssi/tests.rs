@@ -21,8 +21,7 @@ fn storage() -> Storage {
 /// Begins a storage transaction and registers it as serializable.
 fn begin(st: &Storage, ssi: &Ssi, read_only: bool) -> Transaction {
     let txn = st.begin().unwrap();
-    let last = ssi.last_commit_seq();
-    ssi.register(txn.id(), st.snapshot(&txn), last, read_only);
+    ssi.register(txn.id(), read_only, || st.snapshot(&txn));
     txn
 }
 
@@ -167,11 +166,11 @@ fn a_read_only_transaction_with_a_safe_snapshot_is_not_tracked() {
     let st = storage();
     let ssi = Ssi::new();
     let txn = st.begin().unwrap();
-    assert!(!ssi.register(txn.id(), st.snapshot(&txn), 0, true));
+    assert!(!ssi.register(txn.id(), true, || st.snapshot(&txn)).1);
     assert!(!ssi.is_serializable(txn.id()));
     let rw = begin(&st, &ssi, false);
     let txn2 = st.begin().unwrap();
-    assert!(ssi.register(txn2.id(), st.snapshot(&txn2), 0, true));
+    assert!(ssi.register(txn2.id(), true, || st.snapshot(&txn2)).1);
     assert!(ssi.is_serializable(txn2.id()));
     drop(rw);
 }
