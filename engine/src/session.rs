@@ -452,8 +452,9 @@ impl Session {
             .acquire(a.id(), tag, mode, &rules, &self.probe)
     }
 
-    /// Before the statement's first read or write: the catalog lock (share), the
-    /// serializable lock, and the snapshot the statement reads with.
+    /// Before the statement's first read or write: the catalog lock (share) and the
+    /// snapshot the statement reads with (a SERIALIZABLE transaction's first one registers
+    /// it with [`crate::ssi`]).
     fn statement_snapshot(&mut self) -> Result<Snapshot> {
         if let Some(s) = self.active.as_ref().and_then(|a| a.stmt_snapshot.clone()) {
             return Ok(s);

@@ -266,3 +266,66 @@ fn old_committed_transactions_are_summarised_and_still_conflict() {
     commit(&ssi, long).unwrap();
     assert_eq!(ssi.footprint(), (0, 0, 0, 0));
 }
+
+fn database() -> crate::Database {
+    let mut opts = crate::DatabaseOptions::default();
+    opts.storage.checkpoint_interval = None;
+    crate::Database::open_with(Arc::new(SimVfs::new(5)), Path::new("/db"), opts).expect("open")
+}
+
+#[test]
+fn sessions_in_write_skew_lose_one_at_commit() {
+    let db = database();
+    let mut setup = db.session();
+    setup
+        .execute("CREATE TABLE oncall (name text PRIMARY KEY, on_call boolean NOT NULL)")
+        .unwrap();
+    setup
+        .execute("INSERT INTO oncall VALUES ('a', true), ('b', true)")
+        .unwrap();
+    let (mut a, mut b) = (db.session(), db.session());
+    for (s, name) in [(&mut a, "a"), (&mut b, "b")] {
+        s.execute("BEGIN ISOLATION LEVEL SERIALIZABLE").unwrap();
+        let n: i64 = s
+            .query("SELECT count(*) FROM oncall WHERE on_call", &[])
+            .unwrap()
+            .get(0, 0)
+            .unwrap();
+        assert_eq!(n, 2);
+        s.execute(&format!(
+            "UPDATE oncall SET on_call = false WHERE name = '{name}'"
+        ))
+        .unwrap();
+    }
+    a.execute("COMMIT").unwrap();
+    let e = b.execute("COMMIT").unwrap_err();
+    assert_eq!(e.sqlstate(), "40001");
+    assert_eq!(
+        e.detail(),
+        Some("Reason code: Canceled on identification as a pivot, during commit attempt.")
+    );
+    let left: i64 = setup
+        .query("SELECT count(*) FROM oncall WHERE on_call", &[])
+        .unwrap()
+        .get(0, 0)
+        .unwrap();
+    assert_eq!(left, 1);
+    assert_eq!(db.ssi().footprint(), (0, 0, 0, 0));
+}
+
+#[test]
+fn deferrable_transactions_are_refused() {
+    let db = database();
+    let mut s = db.session();
+    for sql in [
+        "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE",
+        "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, NOT DEFERRABLE",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION DEFERRABLE",
+    ] {
+        let e = s.execute(sql).unwrap_err();
+        assert_eq!(e.sqlstate(), "0A000", "{sql}");
+    }
+    s.execute("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
+        .unwrap();
+    s.execute("COMMIT").unwrap();
+}
