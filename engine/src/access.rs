@@ -17,6 +17,13 @@
 //! - a unique index entry of a running transaction with the same key is waited for, and
 //!   the insert then succeeds (that transaction rolled back) or fails with 23505.
 //!
+//! **Serializable tracking** ([`crate::ssi`]): the reads of a SERIALIZABLE transaction
+//! lock what they cover (a sequential scan its relation, an index scan its key range and
+//! the versions it reaches) and report the versions of concurrent serializable transactions
+//! they meet but do not see; its writes check the locks of the others on what they change
+//! (a deleted or replaced version, the relation an insert goes into, the index keys it
+//! adds). Temporary tables are not tracked.
+//!
 //! [`committed_rows`] reads the latest committed versions without a snapshot; it serves
 //! statements that run alone (under the catalog's exclusive lock: index builds, table
 //! rewrites), where no other transaction can be changing the table.
@@ -25,9 +32,11 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
 use crate::sql::expr::Row;
+use crate::ssi::{self, ReadHandle, Ssi};
 use crate::types::row::{decode_row, encode_row};
 use crate::types::{DataType, Value};
 use std::ops::Bound;
+use storage::heap_page::TupleHeader;
 use storage::keycode::ColumnOrder;
 use storage::{ScanDirection, Snapshot, Storage, StorageError, Tid, Transaction, TxnId};
 
@@ -36,6 +45,9 @@ use storage::{ScanDirection, Snapshot, Storage, StorageError, Tid, Transaction, 
 pub struct Reader<'a> {
     pub storage: &'a Storage,
     pub snapshot: &'a Snapshot,
+    /// Serializable-transaction tracking: the reads of a SERIALIZABLE transaction take
+    /// SIREAD locks and check the versions of concurrent ones (None: no tracking).
+    pub ssi: Option<&'a Ssi>,
 }
 
 /// A stream of visible rows with their tids.
@@ -45,20 +57,76 @@ fn column_types(table: &TableDef) -> Vec<DataType> {
     table.columns.iter().map(|c| c.ty.clone()).collect()
 }
 
+/// A serializable read in progress: what it checks at every version it examines.
+struct Serial<'a> {
+    ssi: &'a Ssi,
+    handle: ReadHandle,
+}
+
+impl Serial<'_> {
+    /// Fails if the reader is doomed; records a rw-conflict out when the version was made
+    /// by a concurrent transaction the snapshot does not show.
+    fn examine(&self, snapshot: &Snapshot, h: &TupleHeader, visible: bool) -> Result<()> {
+        self.handle.check_doomed()?;
+        match ssi::conflict_xid(snapshot, h.xmin, h.xmax, visible) {
+            Some(xid) => self.ssi.check_read(self.handle.owner(), xid),
+            None => Ok(()),
+        }
+    }
+}
+
 impl<'a> Reader<'a> {
-    /// The table's visible rows in storage order, one page pinned at a time.
+    /// The tracking of this read, when the snapshot's transaction is serializable (reads
+    /// of temporary tables are not tracked: no other session sees them).
+    fn serial(&self, table: &TableDef) -> Option<Serial<'a>> {
+        if table.is_temp() {
+            return None;
+        }
+        let ssi = self.ssi?;
+        let handle = ssi.reader(self.snapshot.owner())?;
+        Some(Serial { ssi, handle })
+    }
+
+    /// The table's visible rows in storage order, one page pinned at a time. A serializable
+    /// reader locks the whole relation first (a sequential scan reads every row, and the
+    /// absence of others).
     pub fn scan(&self, table: &TableDef) -> Rows<'a> {
         let types = column_types(table);
-        Box::new(
-            self.storage
-                .heap(table.file)
-                .scan_as(self.snapshot)
-                .map(move |t| {
-                    crate::interrupt::check()?;
-                    let (tid, bytes) = t?;
-                    Ok((tid, decode_row(&bytes, &types)?))
-                }),
-        )
+        let Some(serial) = self.serial(table) else {
+            return Box::new(
+                self.storage
+                    .heap(table.file)
+                    .scan_as(self.snapshot)
+                    .map(move |t| {
+                        crate::interrupt::check()?;
+                        let (tid, bytes) = t?;
+                        Ok((tid, decode_row(&bytes, &types)?))
+                    }),
+            );
+        };
+        serial.ssi.lock_relation(serial.handle.owner(), table.file);
+        let snapshot = self.snapshot;
+        let mut versions = self.storage.heap(table.file).scan_versions();
+        Box::new(std::iter::from_fn(move || loop {
+            if let Err(e) = crate::interrupt::check() {
+                return Some(Err(e));
+            }
+            let (tid, h, bytes) = match versions.next_version()? {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e.into())),
+            };
+            let visible = snapshot.tuple_visible(&h);
+            if let Err(e) = serial.examine(snapshot, &h, visible) {
+                return Some(Err(e));
+            }
+            if visible {
+                return Some(
+                    decode_row(&bytes, &types)
+                        .map(|r| (tid, r))
+                        .map_err(EngineError::from),
+                );
+            }
+        }))
     }
 
     /// Every visible row of the table.
@@ -67,6 +135,8 @@ impl<'a> Reader<'a> {
     }
 
     /// The visible rows whose key in index `index` lies within the bounds, in key order.
+    /// A serializable reader locks the key range first (the keys it finds and those it does
+    /// not), and each row's version before reading it.
     pub fn index_range(
         &self,
         table: &TableDef,
@@ -79,11 +149,26 @@ impl<'a> Reader<'a> {
         let heap = self.storage.heap(table.file);
         let types = column_types(table);
         let snapshot = self.snapshot;
+        let serial = self.serial(table);
+        if let Some(s) = &serial {
+            s.ssi
+                .lock_range(s.handle.owner(), index.file, lo.clone(), hi.clone());
+        }
+        let file = table.file;
         Ok(Box::new(tree.range_as(snapshot, lo, hi, dir).filter_map(
             move |entry| {
-                let fetched = entry
-                    .map_err(EngineError::from)
-                    .and_then(|(_, tid)| Ok((tid, heap.get_as(snapshot, tid)?)));
+                let fetched = entry.map_err(EngineError::from).and_then(|(_, tid)| {
+                    let Some(s) = &serial else {
+                        return Ok((tid, heap.get_as(snapshot, tid)?));
+                    };
+                    s.ssi.lock_tuple(s.handle.owner(), file, tid);
+                    let Some((h, bytes)) = heap.get_with_header(tid)? else {
+                        return Ok((tid, None));
+                    };
+                    let visible = snapshot.tuple_visible(&h);
+                    s.examine(snapshot, &h, visible)?;
+                    Ok((tid, visible.then_some(bytes)))
+                });
                 match fetched {
                     Ok((tid, Some(bytes))) => Some(
                         decode_row(&bytes, &types)
@@ -121,6 +206,8 @@ pub fn committed_row(storage: &Storage, table: &TableDef, tid: Tid) -> Result<Op
 #[derive(Clone, Copy)]
 pub struct Waits<'a> {
     pub locks: &'a LockManager,
+    /// Where serializable writes check the SIREAD locks of concurrent transactions.
+    pub ssi: &'a Ssi,
     pub rules: WaitRules,
     pub probe: &'a WaitProbe,
 }
@@ -207,10 +294,15 @@ pub struct Writer<'a, 'b> {
 impl Writer<'_, '_> {
     /// Stores a new row and its index entries (constraints are the caller's).
     pub fn insert_row(&mut self, table: &TableDef, row: &Row) -> Result<Tid> {
+        let me = self.txn.id();
+        let tracked = !table.is_temp();
         let tid = self
             .storage
             .heap(table.file)
             .insert(self.txn, &encode_row(row))?;
+        if tracked {
+            self.waits.ssi.check_write_relation(me, table.file)?;
+        }
         for ix in &table.indexes {
             let tree = self.storage.btree(ix.file)?;
             let key = index_key(ix, row, tid);
@@ -218,11 +310,21 @@ impl Writer<'_, '_> {
                 match tree.insert(self.txn, &key, tid) {
                     Ok(()) => break,
                     Err(StorageError::KeyConflict { holder, .. }) => {
-                        let me = self.txn.id();
                         self.waits.for_transaction(self.storage, me, holder)?;
                     }
-                    Err(e) => return Err(index_error(e, table, ix, row)),
+                    Err(e) => {
+                        // A duplicate is checked as a write of its key first: a
+                        // serialization anomaly it hides is reported instead (as
+                        // PostgreSQL's unique check does).
+                        if tracked && matches!(e, StorageError::UniqueViolation { .. }) {
+                            self.waits.ssi.check_write_key(me, ix.file, &key)?;
+                        }
+                        return Err(index_error(e, table, ix, row));
+                    }
                 }
+            }
+            if tracked {
+                self.waits.ssi.check_write_key(me, ix.file, &key)?;
             }
         }
         Ok(tid)
@@ -235,7 +337,13 @@ impl Writer<'_, '_> {
                 reason: "batched insert into a table with indexes",
             });
         }
-        Ok(self.storage.heap(table.file).insert_many(self.txn, rows)?)
+        let tids = self.storage.heap(table.file).insert_many(self.txn, rows)?;
+        if !table.is_temp() {
+            self.waits
+                .ssi
+                .check_write_relation(self.txn.id(), table.file)?;
+        }
+        Ok(tids)
     }
 
     /// Deletes the row version at `tid` (which the statement's snapshot saw as `row`) and
@@ -262,6 +370,12 @@ impl Writer<'_, '_> {
             locks.release(me, tag);
         }
         set?;
+        // Checked once the version carries this transaction's xmax: a serializable reader
+        // locking it later sees the xmax (and checks it), one that locked it before is
+        // found here.
+        if !table.is_temp() {
+            self.waits.ssi.check_write_tuple(me, table.file, tid)?;
+        }
         // Temporary tables are left to their session (autovacuum skips them, as
         // PostgreSQL's).
         if !table.is_temp() {

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     catalog: Mutex<Catalog>,
     sequences: Sequences,
     locks: LockManager,
+    /// SERIALIZABLE transactions' SIREAD locks and rw-conflicts.
+    ssi: crate::ssi::Ssi,
     /// Per-table counts of deleted rows, for autovacuum.
     activity: crate::vacuum::Activity,
 }
@@ -121,6 +123,7 @@ impl Database {
             catalog: Mutex::new(catalog),
             sequences,
             locks: LockManager::new(),
+            ssi: crate::ssi::Ssi::new(),
             activity: crate::vacuum::Activity::default(),
         });
         let autovacuum = Autovacuum::start(opts.autovacuum, Arc::downgrade(&inner), vacuum_parts);
@@ -276,5 +279,10 @@ impl Database {
     /// The database's lock table.
     pub(crate) fn locks(&self) -> &LockManager {
         &self.inner.locks
+    }
+
+    /// The database's serializable-transaction tracking.
+    pub(crate) fn ssi(&self) -> &crate::ssi::Ssi {
+        &self.inner.ssi
     }
 }

@@ -34,6 +34,7 @@ pub mod search_path;
 pub mod sequence;
 pub(crate) mod session;
 pub mod sql;
+pub mod ssi;
 mod temp;
 pub mod types;
 pub mod vacuum;

@@ -135,9 +135,6 @@ pub enum LockTag {
     Catalog,
     /// A relation, by OID.
     Relation(u32),
-    /// Held exclusively by a SERIALIZABLE transaction from its first statement to its end,
-    /// so serializable transactions run one at a time among themselves.
-    Serializable,
     /// A transaction, held exclusively by itself until it ends.
     Transaction(TxnId),
     /// A tuple version (file, page, slot): a row lock, in the mode standing for its
@@ -575,9 +572,7 @@ fn lock_unavailable(tag: LockTag) -> EngineError {
             LockTag::Tuple(..) | LockTag::Transaction(_) => {
                 "could not obtain lock on row in relation".into()
             }
-            LockTag::Relation(_) | LockTag::Catalog | LockTag::Serializable => {
-                "could not obtain lock on relation".into()
-            }
+            LockTag::Relation(_) | LockTag::Catalog => "could not obtain lock on relation".into(),
             LockTag::Advisory(..) => "could not obtain advisory lock".into(),
         },
     }

@@ -7,9 +7,10 @@
 //! Transactions run concurrently, each with PostgreSQL's isolation levels: READ COMMITTED
 //! (the default; READ UNCOMMITTED behaves the same) takes a new snapshot for each statement,
 //! REPEATABLE READ one for the whole transaction at its first statement. SERIALIZABLE
-//! transactions take a repeatable-read snapshot and, in addition, run one at a time among
-//! themselves (each holds the serializable lock from its first statement to its end), so
-//! their history is serial; they still run beside transactions of other levels.
+//! transactions take a repeatable-read snapshot too and are tracked by serializable
+//! snapshot isolation ([`crate::ssi`]): registered with their snapshot, checked at commit
+//! (before the storage commit), forgotten when they roll back; a commit that would complete
+//! a dangerous structure fails with 40001 instead.
 //!
 //! Every transaction holds its own transaction lock and the catalog lock in share mode from
 //! its first statement; a statement that changes definitions takes the catalog lock
@@ -451,8 +452,9 @@ impl Session {
             .acquire(a.id(), tag, mode, &rules, &self.probe)
     }
 
-    /// Before the statement's first read or write: the catalog lock (share), the
-    /// serializable lock, and the snapshot the statement reads with.
+    /// Before the statement's first read or write: the catalog lock (share) and the
+    /// snapshot the statement reads with (a SERIALIZABLE transaction's first one registers
+    /// it with [`crate::ssi`]).
     fn statement_snapshot(&mut self) -> Result<Snapshot> {
         if let Some(s) = self.active.as_ref().and_then(|a| a.stmt_snapshot.clone()) {
             return Ok(s);
@@ -464,20 +466,25 @@ impl Session {
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
         let snapshot = if transaction_snapshot(a.mode.isolation) {
-            if a.snapshot.is_none() && a.mode.isolation == "serializable" {
-                self.lock(LockTag::Serializable, LockMode::Exclusive)?;
-            }
-            let a = self
-                .active
-                .as_mut()
-                .ok_or(EngineError::NoActiveTransaction)?;
             if a.snapshot.is_none() {
                 a.snapshot_by_statement = true;
             }
             let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
-            a.snapshot
-                .get_or_insert_with(|| db.storage().snapshot(txn))
-                .clone()
+            match &a.snapshot {
+                Some(s) => s.clone(),
+                None if a.mode.isolation == "serializable" => {
+                    let (s, _) = db
+                        .ssi()
+                        .register(a.id, a.mode.read_only, || db.storage().snapshot(txn));
+                    a.snapshot = Some(s.clone());
+                    s
+                }
+                None => {
+                    let s = db.storage().snapshot(txn);
+                    a.snapshot = Some(s.clone());
+                    s
+                }
+            }
         } else {
             let txn = a.txn.as_ref().ok_or(EngineError::InFailedTransaction)?;
             db.storage().snapshot(txn)
@@ -689,6 +696,7 @@ impl Session {
         // recovery undoes the rest.
         let _ = txn.abort();
         self.db.catalog().revert(changes);
+        self.db.ssi().aborted(me);
         self.db.locks().release_all(me);
     }
 
@@ -838,6 +846,7 @@ impl Session {
             snapshot: &snapshot,
             waits: crate::access::Waits {
                 locks: db.locks(),
+                ssi: db.ssi(),
                 rules,
                 probe: &self.probe,
             },
@@ -899,20 +908,35 @@ impl Session {
             return Ok(());
         };
         let me = a.id();
-        self.settings.end_transaction(commit && !a.failed);
+        // A serializable transaction whose commit would complete a dangerous structure with
+        // it as the pivot rolls back instead (40001).
+        let db = self.db.clone();
+        let ssi = db.ssi();
+        let pre_commit = if commit && !a.failed {
+            ssi.pre_commit(me)
+        } else {
+            Ok(())
+        };
+        self.settings
+            .end_transaction(commit && !a.failed && pre_commit.is_ok());
         self.activity.set_transaction(false);
         // Locks go only after the commit is durable and visible, or the rollback complete.
         let res = match a.txn {
-            Some(txn) if commit && !a.failed => {
+            Some(txn) if commit && !a.failed && pre_commit.is_ok() => {
                 let res = txn.commit();
                 self.cursors.transaction_ended(res.is_ok());
-                res
+                match res {
+                    Ok(()) => ssi.committed(me),
+                    Err(_) => ssi.aborted(me),
+                }
+                res.map_err(EngineError::from)
             }
             txn => {
                 self.cursors.transaction_ended(false);
                 let res = txn.map_or(Ok(()), Transaction::abort);
                 self.db.catalog().revert(a.changes);
-                res
+                ssi.aborted(me);
+                pre_commit.and(res.map_err(EngineError::from))
             }
         };
         self.db.locks().release_all(me);

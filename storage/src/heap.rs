@@ -332,21 +332,27 @@ impl Heap {
 
     /// Streams the tuples not deleted, page by page (one page pinned at a time).
     pub fn scan(&self) -> HeapScan {
-        HeapScan {
-            heap: self.clone(),
-            page: 0,
-            batch: Vec::new(),
-            snapshot: None,
-        }
+        self.scan_filtered(ScanFilter::Live)
     }
 
     /// Streams the versions `snapshot` sees, page by page.
     pub fn scan_as(&self, snapshot: &Snapshot) -> HeapScan {
+        self.scan_filtered(ScanFilter::Visible(snapshot.clone()))
+    }
+
+    /// Streams every tuple version (deleted and uncommitted ones included) with its header,
+    /// page by page: for readers that judge visibility themselves (serializable reads note
+    /// the versions of concurrent transactions they do not see).
+    pub fn scan_versions(&self) -> HeapScan {
+        self.scan_filtered(ScanFilter::All)
+    }
+
+    fn scan_filtered(&self, filter: ScanFilter) -> HeapScan {
         HeapScan {
             heap: self.clone(),
             page: 0,
             batch: Vec::new(),
-            snapshot: Some(snapshot.clone()),
+            filter,
         }
     }
 
@@ -354,18 +360,36 @@ impl Heap {
     pub const TUPLE_OVERHEAD: usize = TUPLE_HEADER_SIZE + 4;
 }
 
-/// Iterator over a heap's live tuples.
+/// Which tuples a [`HeapScan`] returns.
+enum ScanFilter {
+    /// Those not deleted (xmax = 0).
+    Live,
+    /// Those the snapshot sees.
+    Visible(Snapshot),
+    /// Every version.
+    All,
+}
+
+/// Iterator over a heap's tuples: the live ones, those a snapshot sees, or all versions
+/// ([`HeapScan::next_version`]).
 pub struct HeapScan {
     heap: Heap,
     page: u32,
-    batch: Vec<(Tid, Vec<u8>)>,
-    snapshot: Option<Snapshot>,
+    batch: Vec<(Tid, TupleHeader, Vec<u8>)>,
+    filter: ScanFilter,
 }
 
 impl Iterator for HeapScan {
     type Item = Result<(Tid, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.next_version().map(|r| r.map(|(tid, _, d)| (tid, d)))
+    }
+}
+
+impl HeapScan {
+    /// The next tuple the scan's filter admits, with its header.
+    pub fn next_version(&mut self) -> Option<Result<(Tid, TupleHeader, Vec<u8>)>> {
         loop {
             if let Some(t) = self.batch.pop() {
                 return Some(Ok(t));
@@ -393,18 +417,20 @@ impl Iterator for HeapScan {
             if g.page_type().ok() != Some(PageType::Heap) {
                 continue;
             }
-            let snapshot = &self.snapshot;
+            let filter = &self.filter;
             self.batch = heap_page::tuples(&g)
-                .filter(|(_, h, _)| match snapshot {
-                    None => h.xmax == TxnId::NONE,
-                    Some(s) => s.tuple_visible(h),
+                .filter(|(_, h, _)| match filter {
+                    ScanFilter::Live => h.xmax == TxnId::NONE,
+                    ScanFilter::Visible(s) => s.tuple_visible(h),
+                    ScanFilter::All => true,
                 })
-                .map(|(slot, _, d)| {
+                .map(|(slot, h, d)| {
                     (
                         Tid {
                             page: pid.page_no,
                             slot,
                         },
+                        h,
                         d.to_vec(),
                     )
                 })

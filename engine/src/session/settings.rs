@@ -240,6 +240,13 @@ impl Session {
                             feature: "SET CONSTRAINTS".into(),
                         });
                     }
+                    if i.quote_style.is_some() && i.value == crate::sql::pgsyntax::DEFERRABLE_MARKER
+                    {
+                        // No safe-snapshot wait: a DEFERRABLE transaction is refused.
+                        return Err(EngineError::FeatureNotSupported {
+                            feature: "DEFERRABLE transactions".into(),
+                        });
+                    }
                 }
                 let name = variable.to_string().to_lowercase();
                 let value = value_text(values);

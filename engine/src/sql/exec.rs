@@ -46,6 +46,7 @@ impl ExecCx<'_> {
         crate::access::Reader {
             storage: self.storage,
             snapshot: self.snapshot,
+            ssi: self.waits.map(|w| w.ssi),
         }
     }
 }

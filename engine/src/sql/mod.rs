@@ -345,6 +345,7 @@ impl<'a> TxnCx<'a> {
         Reader {
             storage: self.storage,
             snapshot: self.snapshot,
+            ssi: Some(self.waits.ssi),
         }
     }
 

@@ -1,8 +1,9 @@
 //! PostgreSQL statement forms that sqlparser reads differently from PostgreSQL: COPY (its
 //! option list takes any boolean spelling, `freeze on`, `header true`, and the pre-9.0
 //! `CSV HEADER`/`DELIMITER AS` forms), VACUUM / ANALYZE (`vacuum analyze t`, option lists)
-//! FETCH / MOVE (see `cursor_syntax`) and SET CONSTRAINTS (which sqlparser does not parse;
-//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], refused by the session).
+//! FETCH / MOVE (see `cursor_syntax`), SET CONSTRAINTS (which sqlparser does not parse;
+//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], refused by the session) and the
+//! `DEFERRABLE` transaction mode (a SET of [`DEFERRABLE_MARKER`], refused too).
 //! They are parsed here, token by token on sqlparser's `Parser`, into sqlparser's AST nodes.
 
 use sqlparser::ast::{self, CopyOption, CopySource, CopyTarget, Ident, ObjectName};
@@ -35,12 +36,54 @@ fn take_word(p: &mut Parser<'_>, word: &str) -> bool {
 pub fn handles(p: &Parser<'_>) -> bool {
     match peek_word(p).as_deref() {
         Some("copy" | "vacuum" | "analyze" | "analyse" | "fetch" | "move") => true,
-        Some("set") => matches!(
-            &p.peek_nth_token_ref(1).token,
-            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("constraints")
-        ),
+        Some("set") => {
+            matches!(
+                &p.peek_nth_token_ref(1).token,
+                Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("constraints")
+            ) || deferrable_mode(p)
+        }
+        Some("begin" | "start") => deferrable_mode(p),
         _ => false,
     }
+}
+
+/// The variable a statement with a `[NOT] DEFERRABLE` transaction mode (BEGIN, START
+/// TRANSACTION, SET TRANSACTION, SET SESSION CHARACTERISTICS) is parsed into: the session
+/// refuses it by name (deferrable transactions are not supported).
+pub const DEFERRABLE_MARKER: &str = "transaction deferrable";
+
+/// Whether the statement is a BEGIN, START, SET TRANSACTION or SET SESSION (CHARACTERISTICS)
+/// with an unquoted `DEFERRABLE` word up to its end: a transaction mode sqlparser does not
+/// read.
+fn deferrable_mode(p: &Parser<'_>) -> bool {
+    let word = |n: usize| match &p.peek_nth_token_ref(n).token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        _ => None,
+    };
+    let transaction_statement = match word(0).as_deref() {
+        Some("begin" | "start") => true,
+        Some("set") => matches!(word(1).as_deref(), Some("transaction" | "session")),
+        _ => false,
+    };
+    transaction_statement
+        && (1..).map_while(|n| match &p.peek_nth_token_ref(n).token {
+        Token::EOF | Token::SemiColon => None,
+        t => Some(t),
+    })
+    .any(|t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("deferrable")))
+}
+
+/// Skips the statement (up to its end) and returns the SET of [`DEFERRABLE_MARKER`].
+fn parse_deferrable(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
+    while !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        p.next_token();
+    }
+    Ok(ast::Statement::Set(ast::Set::SingleAssignment {
+        scope: None,
+        hivevar: false,
+        variable: ast::ObjectName::from(vec![Ident::with_quote('"', DEFERRABLE_MARKER)]),
+        values: Vec::new(),
+    }))
 }
 
 /// The variable a `SET CONSTRAINTS` statement is parsed into (a name no unquoted SET can
@@ -90,6 +133,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
             p.next_token();
             super::cursor_syntax::parse(p, is_move)
         }
+        Some("set" | "begin" | "start") if deferrable_mode(p) => parse_deferrable(p),
         Some("set") => {
             p.next_token();
             p.next_token();

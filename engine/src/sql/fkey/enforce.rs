@@ -301,6 +301,7 @@ fn referencing_rows(
     let reader = Reader {
         storage: cx.storage,
         snapshot: &snapshot,
+        ssi: Some(cx.waits.ssi),
     };
     // Whether a row references one of the keys (the index only narrows the search).
     let references = |row: &Row| -> Option<Vec<u8>> {
