@@ -29,6 +29,7 @@ use crate::access::Waits;
 use crate::catalog::TableDef;
 use crate::error::{EngineError, Result};
 use crate::lock::{LockMode, LockTag, WaitRules};
+use storage::heap_page::TupleHeader;
 use storage::{Storage, Tid, TxnId};
 
 /// A row lock's strength, weakest first.
@@ -49,6 +50,18 @@ impl Strength {
             Strength::NoKeyUpdate => LockMode::Exclusive,
             Strength::Update => LockMode::AccessExclusive,
         }
+    }
+
+    /// Whether locks of two transactions in strengths `self` and `other` conflict:
+    /// PostgreSQL's row-lock conflict table (FOR KEY SHARE conflicts only with FOR UPDATE,
+    /// FOR SHARE with FOR NO KEY UPDATE and FOR UPDATE, FOR NO KEY UPDATE with all but FOR
+    /// KEY SHARE, FOR UPDATE with all).
+    pub fn conflicts(self, other: Strength) -> bool {
+        use Strength::*;
+        matches!(
+            (self.min(other), self.max(other)),
+            (_, Update) | (Share, NoKeyUpdate) | (NoKeyUpdate, NoKeyUpdate)
+        )
     }
 
     /// The clause as PostgreSQL names it in messages (`FOR NO KEY UPDATE`).
@@ -84,9 +97,6 @@ pub enum WaitPolicy {
     NoWait,
 }
 
-/// The mode a writer holds on a tuple while it sets the version's xmax (UPDATE strength).
-pub const WRITER_MODE: LockMode = LockMode::AccessExclusive;
-
 /// The lock tag of the version at `tid` of heap `file`.
 pub fn tuple_tag(file: u32, tid: Tid) -> LockTag {
     LockTag::Tuple(file, tid.page, tid.slot)
@@ -101,9 +111,22 @@ fn row_unavailable(table: &TableDef) -> EngineError {
     }
 }
 
+/// The strength the transaction in a version's xmax holds the version in: FOR NO KEY UPDATE
+/// when it replaced the version keeping the key columns, FOR UPDATE when it deleted it,
+/// changed the key, or has not yet recorded its new version (which then counts as a key
+/// change: a locker waits for it rather than miss a key change).
+pub fn writer_strength(h: &TupleHeader) -> Strength {
+    if h.link.keeps_key() {
+        Strength::NoKeyUpdate
+    } else {
+        Strength::Update
+    }
+}
+
 /// Locks the version at `tid` of `table` (which the statement's snapshot sees) for
 /// transaction `me`, as the module doc describes. `Ok(false)`: the row was skipped (SKIP
-/// LOCKED and the lock was not free at once, or a running transaction is changing it).
+/// LOCKED and the lock was not free at once, or a running transaction is changing it in a
+/// conflicting strength). On failure or skip, the tuple locks this call took are given back.
 pub fn lock_row(
     storage: &Storage,
     waits: &Waits<'_>,
@@ -113,62 +136,76 @@ pub fn lock_row(
     strength: Strength,
     wait: WaitPolicy,
 ) -> Result<bool> {
-    let tag = tuple_tag(table.file, tid);
+    let mut taken = Vec::new();
+    let got = lock_chain(storage, waits, me, table, tid, strength, wait, &mut taken);
+    if !matches!(got, Ok(true)) {
+        for tag in taken {
+            waits.locks.release(me, tag);
+        }
+    }
+    got
+}
+
+/// [`lock_row`]'s work: locks the version at `tid`, and when its xmax is a change that does
+/// not conflict with `strength` (a FOR KEY SHARE locker meeting a key-keeping update,
+/// running or committed), the newer versions along the update chain too, so the lock also
+/// holds off a later delete or key change of the row's new version. `taken` collects the
+/// tuple tags newly locked.
+#[allow(clippy::too_many_arguments)]
+fn lock_chain(
+    storage: &Storage,
+    waits: &Waits<'_>,
+    me: TxnId,
+    table: &TableDef,
+    mut tid: Tid,
+    strength: Strength,
+    wait: WaitPolicy,
+    taken: &mut Vec<LockTag>,
+) -> Result<bool> {
     let locks = waits.locks;
-    let held_before = locks.holds_any(me, tag);
     let rules = WaitRules {
         nowait: wait != WaitPolicy::Block,
         ..waits.rules
     };
-    match locks.acquire(me, tag, strength.mode(), &rules, waits.probe) {
-        Ok(()) => {}
-        Err(EngineError::LockNotAvailable { .. }) if wait == WaitPolicy::SkipLocked => {
-            return Ok(false)
-        }
-        Err(EngineError::LockNotAvailable { .. }) => return Err(row_unavailable(table)),
-        Err(e) => return Err(e),
-    }
-    // Gives the tuple lock back when the row ends up not locked (unless held before).
-    let give_back = || {
-        if !held_before {
-            locks.release(me, tag);
-        }
-    };
     let heap = storage.heap(table.file);
-    loop {
-        let header = match heap.get_with_header(tid) {
-            Ok(h) => h.map(|(h, _)| h),
-            Err(e) => {
-                give_back();
-                return Err(e.into());
+    'versions: loop {
+        let tag = tuple_tag(table.file, tid);
+        let held_before = locks.holds_any(me, tag);
+        match locks.acquire(me, tag, strength.mode(), &rules, waits.probe) {
+            Ok(()) => {}
+            Err(EngineError::LockNotAvailable { .. }) if wait == WaitPolicy::SkipLocked => {
+                return Ok(false)
             }
-        };
-        let Some(h) = header else {
-            // Pruned: deleted by a transaction that committed.
-            give_back();
-            return Err(EngineError::ConcurrentUpdate);
-        };
-        if h.xmax == TxnId::NONE || h.xmax == me {
-            return Ok(true);
+            Err(EngineError::LockNotAvailable { .. }) => return Err(row_unavailable(table)),
+            Err(e) => return Err(e),
         }
-        if !storage.is_running(h.xmax) {
-            give_back();
-            return Err(EngineError::ConcurrentUpdate);
+        if !held_before {
+            taken.push(tag);
         }
-        match wait {
-            WaitPolicy::Block => {
-                if let Err(e) = waits.for_transaction(storage, me, h.xmax) {
-                    give_back();
-                    return Err(e);
+        loop {
+            let Some((h, _)) = heap.get_with_header(tid)? else {
+                // Pruned: deleted by a transaction that committed.
+                return Err(EngineError::ConcurrentUpdate);
+            };
+            if h.xmax == TxnId::NONE || h.xmax == me {
+                return Ok(true);
+            }
+            if !strength.conflicts(writer_strength(&h)) {
+                match h.link.next() {
+                    Some((page, slot)) => {
+                        tid = Tid { page, slot };
+                        continue 'versions;
+                    }
+                    None => return Ok(true),
                 }
             }
-            WaitPolicy::SkipLocked => {
-                give_back();
-                return Ok(false);
+            if !storage.is_running(h.xmax) {
+                return Err(EngineError::ConcurrentUpdate);
             }
-            WaitPolicy::NoWait => {
-                give_back();
-                return Err(row_unavailable(table));
+            match wait {
+                WaitPolicy::Block => waits.for_transaction(storage, me, h.xmax)?,
+                WaitPolicy::SkipLocked => return Ok(false),
+                WaitPolicy::NoWait => return Err(row_unavailable(table)),
             }
         }
     }
@@ -184,12 +221,15 @@ mod tests {
         use crate::lock::{LockManager, WaitProbe};
         use Strength::*;
         let all = [KeyShare, Share, NoKeyUpdate, Update];
-        let conflicts = |a: Strength, b: Strength| {
-            matches!(
-                (a.min(b), a.max(b)),
-                (_, Update) | (Share, NoKeyUpdate) | (NoKeyUpdate, NoKeyUpdate)
-            )
-        };
+        // PostgreSQL's table (doc/src/sgml/mvcc.sgml, "Conflicting Row-Level Locks"),
+        // row = held, column = requested: KEY SHARE, SHARE, NO KEY UPDATE, UPDATE.
+        let table = [
+            [false, false, false, true],
+            [false, false, true, true],
+            [false, true, true, true],
+            [true, true, true, true],
+        ];
+        let conflicts = |a: Strength, b: Strength| table[a as usize][b as usize];
         let nowait = WaitRules {
             nowait: true,
             ..WaitRules::default()
@@ -203,6 +243,7 @@ mod tests {
                     .expect("free lock");
                 let got = lm.acquire(TxnId(2), tag, b.mode(), &nowait, &p).is_ok();
                 assert_eq!(got, !conflicts(a, b), "{a:?} then {b:?}");
+                assert_eq!(a.conflicts(b), conflicts(a, b), "{a:?} against {b:?}");
             }
         }
     }

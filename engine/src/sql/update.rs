@@ -10,7 +10,7 @@
 
 use super::binder::{coerce, ident_name, Binder, Scope};
 use super::dml::{
-    assignable, completed, default_value, store_row, table_of, table_scope, unstore_row,
+    assignable, completed, default_value, replace_row, table_of, table_scope, unstore_row,
 };
 use super::exec::{stream, ExecCx};
 use super::expr::{Env, Expr, Row};
@@ -329,8 +329,7 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 v.cast(&table.columns[*col].ty, CastKind::Assignment)?
             };
         }
-        unstore_row(cx, &table, tid, &old)?;
-        let new_tid = store_row(cx, &table, &new)?;
+        let new_tid = replace_row(cx, &table, tid, &old, &new)?;
         if keyed {
             updated.push((old, new_tid, new.clone()));
         }
