@@ -118,6 +118,38 @@ pub fn committed_row(storage: &Storage, table: &TableDef, tid: Tid) -> Result<Op
     }
 }
 
+/// The newest version of the row whose version at `tid` a transaction that committed after
+/// the statement's snapshot replaced or deleted (PostgreSQL's EvalPlanQual fetch): follows
+/// the next-version links while the xmax is a committed transaction's. `None` when the row
+/// was deleted, or when transaction `me` itself changed the newest version. A version whose
+/// xmax is a running transaction's is returned: writing it waits for that transaction.
+/// The versions along the chain are not pruned meanwhile: their deleters committed after
+/// the snapshot, which the statement's registered xmin holds above the horizon.
+pub fn newest_version(
+    storage: &Storage,
+    table: &TableDef,
+    me: TxnId,
+    tid: Tid,
+) -> Result<Option<(Tid, Row)>> {
+    let heap = storage.heap(table.file);
+    let mut tid = tid;
+    loop {
+        let Some((h, bytes)) = heap.get_with_header(tid)? else {
+            return Ok(None);
+        };
+        if h.xmax == TxnId::NONE || (h.xmax != me && storage.is_running(h.xmax)) {
+            return Ok(Some((tid, decode_row(&bytes, &column_types(table))?)));
+        }
+        if h.xmax == me {
+            return Ok(None);
+        }
+        match h.link.next() {
+            Some((page, slot)) => tid = Tid { page, slot },
+            None => return Ok(None),
+        }
+    }
+}
+
 /// What a writer needs to wait for other transactions.
 #[derive(Clone, Copy)]
 pub struct Waits<'a> {

@@ -2,28 +2,39 @@
 //! lock a writer takes before it changes a row.
 //!
 //! A row lock is a lock-manager lock on the version's [`LockTag::Tuple`], held by its
-//! transaction until the transaction ends. The four strengths map to table lock modes whose
-//! conflicts are exactly PostgreSQL's row-lock conflict table (PostgreSQL's own tuple-lock
-//! mapping): KEY SHARE → AccessShare, SHARE → RowShare, NO KEY UPDATE → Exclusive,
-//! UPDATE → AccessExclusive. So KEY SHARE conflicts only with UPDATE; SHARE with NO KEY
-//! UPDATE and UPDATE; NO KEY UPDATE with SHARE, NO KEY UPDATE and UPDATE; UPDATE with all.
+//! transaction until the transaction ends; several lockers of one row are several holders of
+//! that tag. The four strengths map to table lock modes whose conflicts are exactly
+//! PostgreSQL's row-lock conflict table (PostgreSQL's own tuple-lock mapping): KEY SHARE →
+//! AccessShare, SHARE → RowShare, NO KEY UPDATE → Exclusive, UPDATE → AccessExclusive. So
+//! KEY SHARE conflicts only with UPDATE; SHARE with NO KEY UPDATE and UPDATE; NO KEY UPDATE
+//! with SHARE, NO KEY UPDATE and UPDATE; UPDATE with all ([`Strength::conflicts`]).
+//!
+//! **Writers** ([`crate::access::Writer::delete_row`] and `update_row`, under every UPDATE
+//! and DELETE) take the tuple lock before they set xmax — a delete or key-changing update in
+//! UPDATE strength, any other update in NO KEY UPDATE strength — and release it right after,
+//! unless their transaction held a lock on the tuple before. From then on the xmax stands for
+//! the writer's lock, in the strength the header records ([`writer_strength`]: NO KEY UPDATE
+//! once the updater has linked a key-keeping new version, else UPDATE).
 //!
 //! **Locking a version** ([`lock_row`]): take the tuple lock, then look at the version's
-//! xmax. None: the row is locked. A running transaction's: wait for that transaction to end
-//! (still holding the tuple lock, so later lockers queue behind), then look again — a
-//! rolled-back delete has restored xmax to none. A committed transaction's: the row was
-//! changed after the statement's snapshot, [`EngineError::ConcurrentUpdate`] (a READ
-//! COMMITTED statement restarts with a new snapshot, other levels fail with 40001).
+//! xmax. None (or the locker's own): the row is locked. A writer whose strength conflicts:
+//! if running, wait for its transaction to end (still holding the tuple lock, so later
+//! lockers queue behind), then look again — a rolled-back change has restored xmax to none;
+//! if committed, the row was changed after the statement's snapshot,
+//! [`EngineError::ConcurrentUpdate`] (a READ COMMITTED statement restarts with a new
+//! snapshot, other levels fail with 40001). A writer whose strength does not conflict (a
+//! KEY SHARE locker meeting a key-keeping update): the lock holds, and the newer versions
+//! along the update chain are locked the same way, so a later delete of the new version
+//! waits for the locker too (the updater also carries the old version's lock holders to the
+//! new version, `LockManager::carry`).
 //!
-//! **Writers** ([`crate::access::Writer::delete_row`], under every UPDATE and DELETE) take
-//! the tuple lock in UPDATE strength ([`WRITER_MODE`]) before they set xmax, and release it
-//! right after, unless their transaction held a lock on the tuple before. This is race-free:
-//! a writer holds a lock conflicting with every strength from before it looks at xmax until
-//! after it has set it, and a locker looks at xmax only while it holds its tuple lock. So
-//! either the locker's look comes first — then the writer waits for the locker's transaction
-//! to end — or the writer's xmax is set before the locker looks, and the locker waits for the
-//! writer's transaction. A row lock held until transaction end thus stops every writer of
-//! the version until then; after the release, the version's xmax guards it.
+//! This is race-free: a writer holds a lock conflicting with every strength its change
+//! conflicts with from before it looks at xmax until after it has set it, and a locker looks
+//! at xmax only while it holds its tuple lock. So either the locker's look comes first — then
+//! the writer waits for the locker's transaction to end — or the writer's xmax is set before
+//! the locker looks, and the locker judges the writer by it. A row lock held until
+//! transaction end thus stops every conflicting writer of the version until then; after the
+//! release, the version's xmax guards it.
 
 use crate::access::Waits;
 use crate::catalog::TableDef;
