@@ -179,6 +179,7 @@ fn lock_chain(
         ..waits.rules
     };
     let heap = storage.heap(table.file);
+    let first = tid;
     'versions: loop {
         let tag = tuple_tag(table.file, tid);
         let held_before = locks.holds_any(me, tag);
@@ -217,6 +218,17 @@ fn lock_chain(
                 WaitPolicy::Block => waits.for_transaction(storage, me, h.xmax)?,
                 WaitPolicy::SkipLocked => return Ok(false),
                 WaitPolicy::NoWait => return Err(row_unavailable(table)),
+            }
+            if tid != first {
+                // A newer version's writer ended: if it rolled back, the chain was undone
+                // back to where the row stood before it (the version may be gone). Walk it
+                // again from the first version, giving back the newer versions' locks.
+                let first_tag = tuple_tag(table.file, first);
+                for tag in taken.split_off(usize::from(taken.first() == Some(&first_tag))) {
+                    locks.release(me, tag);
+                }
+                tid = first;
+                continue 'versions;
             }
         }
     }
