@@ -31,6 +31,7 @@
 use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
+use crate::row_lock::Strength;
 use crate::sql::expr::Row;
 use crate::ssi::{self, ReadHandle, Ssi};
 use crate::types::row::{decode_row, encode_row};
@@ -202,6 +203,38 @@ pub fn committed_row(storage: &Storage, table: &TableDef, tid: Tid) -> Result<Op
     }
 }
 
+/// The newest version of the row whose version at `tid` a transaction that committed after
+/// the statement's snapshot replaced or deleted (PostgreSQL's EvalPlanQual fetch): follows
+/// the next-version links while the xmax is a committed transaction's. `None` when the row
+/// was deleted, or when transaction `me` itself changed the newest version. A version whose
+/// xmax is a running transaction's is returned: writing it waits for that transaction.
+/// The versions along the chain are not pruned meanwhile: their deleters committed after
+/// the snapshot, which the statement's registered xmin holds above the horizon.
+pub fn newest_version(
+    storage: &Storage,
+    table: &TableDef,
+    me: TxnId,
+    tid: Tid,
+) -> Result<Option<(Tid, Row)>> {
+    let heap = storage.heap(table.file);
+    let mut tid = tid;
+    loop {
+        let Some((h, bytes)) = heap.get_with_header(tid)? else {
+            return Ok(None);
+        };
+        if h.xmax == TxnId::NONE || (h.xmax != me && storage.is_running(h.xmax)) {
+            return Ok(Some((tid, decode_row(&bytes, &column_types(table))?)));
+        }
+        if h.xmax == me {
+            return Ok(None);
+        }
+        match h.link.next() {
+            Some((page, slot)) => tid = Tid { page, slot },
+            None => return Ok(None),
+        }
+    }
+}
+
 /// What a writer needs to wait for other transactions.
 #[derive(Clone, Copy)]
 pub struct Waits<'a> {
@@ -231,6 +264,19 @@ impl Waits<'_> {
             }
         }
     }
+}
+
+/// Whether replacing `old` by `new` changes a key column: a column of a unique index, which a
+/// foreign key may reference (PostgreSQL's key columns; Quill's unique indexes are never
+/// partial nor on expressions). Such an update takes the row in FOR UPDATE strength, any
+/// other in FOR NO KEY UPDATE.
+pub fn key_changed(table: &TableDef, old: &Row, new: &Row) -> bool {
+    table
+        .indexes
+        .iter()
+        .filter(|ix| ix.unique)
+        .flat_map(|ix| ix.columns.iter())
+        .any(|&c| old.get(c) != new.get(c))
 }
 
 /// The B+tree key of a row in an index. In a unique index, a key with a NULL gets the tid
@@ -348,10 +394,48 @@ impl Writer<'_, '_> {
 
     /// Deletes the row version at `tid` (which the statement's snapshot saw as `row`) and
     /// marks its index entries deleted, waiting for a running transaction changing it.
-    /// Row locks of other transactions on the version are waited for first (see
-    /// [`crate::row_lock`] for why taking the tuple lock before setting xmax and releasing it
-    /// right after is race-free).
+    /// Row locks of other transactions on the version are waited for first, in FOR UPDATE
+    /// strength (see [`crate::row_lock`] for why taking the tuple lock before setting xmax
+    /// and releasing it right after is race-free).
     pub fn delete_row(&mut self, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
+        self.remove_version(table, tid, row, Strength::Update)
+    }
+
+    /// Replaces the row version at `tid` (seen as `old`) with `new` (constraints are the
+    /// caller's); returns the new version's tid. The old version is taken in FOR NO KEY
+    /// UPDATE strength unless the update changes a key column ([`key_changed`]), so it does
+    /// not wait for FOR KEY SHARE lockers. The old version is then linked to the new one, and
+    /// the other transactions' locks on the old version are carried to the new one (a FOR
+    /// KEY SHARE lock taken before a key-keeping update still holds off a later delete).
+    pub fn update_row(&mut self, table: &TableDef, tid: Tid, old: &Row, new: &Row) -> Result<Tid> {
+        let keeps_key = !key_changed(table, old, new);
+        let strength = if keeps_key {
+            Strength::NoKeyUpdate
+        } else {
+            Strength::Update
+        };
+        self.remove_version(table, tid, old, strength)?;
+        let new_tid = self.insert_row(table, new)?;
+        self.storage
+            .heap(table.file)
+            .link(self.txn, tid, new_tid, keeps_key)?;
+        self.waits.locks.carry(
+            crate::row_lock::tuple_tag(table.file, tid),
+            crate::row_lock::tuple_tag(table.file, new_tid),
+            self.txn.id(),
+        );
+        Ok(new_tid)
+    }
+
+    /// Sets the xmax of the version at `tid` holding its tuple lock in `strength`, and marks
+    /// its index entries deleted.
+    fn remove_version(
+        &mut self,
+        table: &TableDef,
+        tid: Tid,
+        row: &Row,
+        strength: Strength,
+    ) -> Result<()> {
         let me = self.txn.id();
         let tag = crate::row_lock::tuple_tag(table.file, tid);
         let locks = self.waits.locks;
@@ -361,7 +445,7 @@ impl Writer<'_, '_> {
         locks.acquire(
             me,
             tag,
-            crate::row_lock::WRITER_MODE,
+            strength.mode(),
             &self.waits.rules,
             self.waits.probe,
         )?;

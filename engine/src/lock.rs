@@ -462,6 +462,29 @@ impl LockManager {
         self.changed.notify_all();
     }
 
+    /// Gives every holder of `from` other than `except` the same modes on `to`, without
+    /// waiting (an update carrying the row locks of its old version to the new one, which
+    /// no one else can have asked for yet). Done under the table mutex, so a holder whose
+    /// transaction is ending either is carried before its release (and released with the
+    /// rest) or has no hold left to carry.
+    pub fn carry(&self, from: LockTag, to: LockTag, except: TxnId) {
+        let mut t = self.table.lock();
+        let Some(st) = t.locks.get(&from) else {
+            return;
+        };
+        let holds: Vec<(TxnId, u8)> = st
+            .holders
+            .iter()
+            .filter(|(&h, _)| h != except)
+            .map(|(&h, &m)| (h, m))
+            .collect();
+        for (h, bits) in holds {
+            let st = t.locks.entry(to).or_default();
+            *st.holders.entry(h).or_insert(0) |= bits;
+            t.held.entry(h).or_default().insert(to);
+        }
+    }
+
     /// Whether `who` holds `mode` on `tag`.
     pub fn holds(&self, who: TxnId, tag: LockTag, mode: LockMode) -> bool {
         let t = self.table.lock();

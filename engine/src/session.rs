@@ -851,6 +851,7 @@ impl Session {
                 probe: &self.probe,
             },
             activity: db.activity(),
+            recheck_newest: !transaction_snapshot(a.mode.isolation),
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.

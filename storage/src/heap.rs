@@ -1,7 +1,10 @@
 //! Heap files: unordered tuples in slotted pages, addressed by [`Tid`] (page, slot).
 //!
 //! Tuple ids are stable: a tuple never moves. An update is a delete plus an insert of the new
-//! version (preferably on the same page), so undo never needs space. Deleting sets xmax; its
+//! version (preferably on the same page), so undo never needs space; the updater then links
+//! the old version to the new one ([`Heap::link`]: the header's next-version link and
+//! whether the key was kept), so a writer that finds a version replaced can follow the
+//! chain to the newest one. Deleting sets xmax; its
 //! space and slot are reclaimed once the deleter has committed below the snapshot horizon
 //! (a non-zero xmax whose transaction is no longer running is committed, since rollback
 //! clears xmax; see `crate::mvcc`): by an insert that finds the page full, or by vacuum
@@ -273,7 +276,32 @@ impl Heap {
             });
         }
         self.delete(txn, tid)?;
-        self.insert_near(txn, data, Some(tid.page))
+        let new = self.insert_near(txn, data, Some(tid.page))?;
+        self.link(txn, tid, new, false)?;
+        Ok(new)
+    }
+
+    /// Records on the version at `tid`, which `txn` has deleted, that `txn` replaced it with
+    /// the version at `next`, and whether the update left the key columns unchanged (see
+    /// [`heap_page::TupleLink`]). Undone with the transaction's other changes, before the
+    /// delete it describes.
+    pub fn link(&self, txn: &mut Transaction, tid: Tid, next: Tid, keeps_key: bool) -> Result<()> {
+        let inner = self.inner();
+        inner.check_usable()?;
+        let pinned = inner.pool.pin(self.page_id(tid.page))?;
+        let mut w = pinned.write();
+        let h = self.header(&w, tid)?;
+        if h.xmax != txn.id() {
+            return Err(StorageError::NoSuchTuple { tid });
+        }
+        let op = PageOp::HeapSetLink {
+            slot: tid.slot,
+            old: h.link,
+            new: heap_page::TupleLink::updated(next.page, next.slot, keeps_key),
+        };
+        let mut e = txn.entry().lock();
+        log_change(inner, Chain::Txn(txn.id(), &mut e), &mut w, &op)?;
+        Ok(())
     }
 
     fn header(&self, w: &crate::buffer::PageWrite<'_>, tid: Tid) -> Result<TupleHeader> {

@@ -10,8 +10,11 @@
 //!   `lower = PAGE_HEADER_SIZE + 4 * slot_count`. Slot states: Unused `(0, 0)` (reusable by
 //!   an insert), Dead `(0, 1)` (pruned, bytes gone, not reusable until [`reclaim`]), Normal
 //!   (`offset >= upper`, `offset + len <= special`, `len >= TUPLE_HEADER_SIZE`).
-//! - Tuples grow downward from `special`. A tuple is a 20-byte header
-//!   (xmin u64, xmax u64, infomask u16, reserved u16 = 0) followed by its data.
+//! - Tuples grow downward from `special`. A tuple is a 24-byte header
+//!   (xmin u64, xmax u64, infomask u16, next slot u16, next page u32) followed by its data.
+//!   The infomask and the next-version link describe the change that set xmax
+//!   ([`TupleLink`]): whether it kept the key columns, and where an update put the new
+//!   version.
 //!
 //! Invariants kept by every mutation:
 //! - Determinism: the result depends only on the page bytes and the arguments, so WAL redo
@@ -31,8 +34,8 @@ use wal::{PageId, TxnId};
 
 use crate::page::{Page, PageType, PAGE_HEADER_SIZE, PAGE_SIZE};
 
-/// Size of the per-tuple header (xmin, xmax, infomask, reserved).
-pub const TUPLE_HEADER_SIZE: usize = 20;
+/// Size of the per-tuple header (xmin, xmax, infomask, next-version link).
+pub const TUPLE_HEADER_SIZE: usize = 24;
 /// Size of one slot array entry.
 pub const SLOT_SIZE: usize = 4;
 /// Largest tuple data that fits on an empty heap page with one slot.
@@ -43,7 +46,47 @@ pub const MAX_TUPLE_DATA: usize = PAGE_SIZE - PAGE_HEADER_SIZE - SLOT_SIZE - TUP
 pub struct TupleHeader {
     pub xmin: TxnId,
     pub xmax: TxnId,
+    /// What the change that set xmax was, and where it put the new version.
+    pub link: TupleLink,
+}
+
+/// Infomask bit: the link names the version an update replaced this one with.
+pub const INFOMASK_HAS_NEXT: u16 = 0x0001;
+/// Infomask bit: the update that set xmax left the key columns unchanged (it held the row in
+/// FOR NO KEY UPDATE strength, not FOR UPDATE).
+pub const INFOMASK_KEEPS_KEY: u16 = 0x0002;
+const INFOMASK_KNOWN: u16 = INFOMASK_HAS_NEXT | INFOMASK_KEEPS_KEY;
+
+/// The infomask and next-version link of a tuple header. All zero while xmax is 0 and for a
+/// plain delete (or until the updater has recorded its new version): such an xmax counts as
+/// a change of the key. Set by `HeapSetLink`, by the transaction that set xmax.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TupleLink {
     pub infomask: u16,
+    pub page: u32,
+    pub slot: u16,
+}
+
+impl TupleLink {
+    /// The link of an update that put the new version at (`page`, `slot`).
+    pub fn updated(page: u32, slot: u16, keeps_key: bool) -> TupleLink {
+        let keep = if keeps_key { INFOMASK_KEEPS_KEY } else { 0 };
+        TupleLink {
+            infomask: INFOMASK_HAS_NEXT | keep,
+            page,
+            slot,
+        }
+    }
+
+    /// Where the update that set xmax put the new version, if it recorded one.
+    pub fn next(&self) -> Option<(u32, u16)> {
+        (self.infomask & INFOMASK_HAS_NEXT != 0).then_some((self.page, self.slot))
+    }
+
+    /// Whether the change that set xmax left the key columns unchanged.
+    pub fn keeps_key(&self) -> bool {
+        self.infomask & INFOMASK_KEEPS_KEY != 0
+    }
 }
 
 /// What a slot array entry says.
@@ -111,6 +154,10 @@ fn slot_pos(slot: u16) -> usize {
 
 fn rd16(b: &[u8], off: usize) -> u16 {
     u16::from_le_bytes([b[off], b[off + 1]])
+}
+
+fn rd32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
 }
 
 fn rd64(b: &[u8], off: usize) -> u64 {
@@ -352,7 +399,11 @@ pub fn get(page: &Page, slot: u16) -> Result<Option<(TupleHeader, &[u8])>> {
     let header = TupleHeader {
         xmin: TxnId(rd64(t, 0)),
         xmax: TxnId(rd64(t, 8)),
-        infomask: rd16(t, 16),
+        link: TupleLink {
+            infomask: rd16(t, 16),
+            slot: rd16(t, 18),
+            page: rd32(t, 20),
+        },
     };
     Ok(Some((header, &t[TUPLE_HEADER_SIZE..])))
 }
@@ -362,6 +413,20 @@ pub fn set_xmax(page: &mut Page, slot: u16, xmax: TxnId) -> Result<()> {
     let b = bounds(page)?;
     let (off, _) = normal(page, &b, slot)?;
     page.bytes_mut()[off + 8..off + 16].copy_from_slice(&xmax.0.to_le_bytes());
+    Ok(())
+}
+
+/// Sets the infomask and next-version link of a Normal tuple.
+pub fn set_link(page: &mut Page, slot: u16, link: TupleLink) -> Result<()> {
+    if link.infomask & !INFOMASK_KNOWN != 0 {
+        return Err(HeapPageError::Layout("unknown tuple infomask bits"));
+    }
+    let b = bounds(page)?;
+    let (off, _) = normal(page, &b, slot)?;
+    let bytes = page.bytes_mut();
+    bytes[off + 16..off + 18].copy_from_slice(&link.infomask.to_le_bytes());
+    bytes[off + 18..off + 20].copy_from_slice(&link.slot.to_le_bytes());
+    bytes[off + 20..off + 24].copy_from_slice(&link.page.to_le_bytes());
     Ok(())
 }
 
@@ -493,7 +558,8 @@ pub fn tuples(page: &Page) -> impl Iterator<Item = (u16, TupleHeader, &[u8])> {
 }
 
 /// Structural check: header bounds, every slot entry valid, tuples within
-/// `[upper, special)` without overlaps, reserved tuple fields zero, and every byte in
+/// `[upper, special)` without overlaps, only known infomask bits and no link without its
+/// bit, and every byte in
 /// `[lower, special)` outside tuples zero (which includes the hole).
 pub fn check(page: &Page) -> Result<()> {
     let b = bounds(page)?;
@@ -513,8 +579,14 @@ pub fn check(page: &Page) -> Result<()> {
         if bytes[pos..off].iter().any(|&x| x != 0) {
             return Err(HeapPageError::Layout("free space is not zeroed"));
         }
-        if rd16(bytes, off + 18) != 0 {
-            return Err(HeapPageError::Layout("reserved tuple field is not zero"));
+        let mask = rd16(bytes, off + 16);
+        if mask & !INFOMASK_KNOWN != 0 {
+            return Err(HeapPageError::Layout("unknown tuple infomask bits"));
+        }
+        if mask & INFOMASK_HAS_NEXT == 0
+            && (rd16(bytes, off + 18) != 0 || rd32(bytes, off + 20) != 0)
+        {
+            return Err(HeapPageError::Layout("tuple link without its infomask bit"));
         }
         pos = off + len;
     }
@@ -574,13 +646,13 @@ mod tests {
         assert_eq!(usize::from(p.lower()), PAGE_HEADER_SIZE + 8);
         let (h, d) = get(&p, 0).unwrap().unwrap();
         assert_eq!(
-            (h.xmin, h.xmax, h.infomask, d),
-            (TxnId(5), TxnId(0), 0, &b"hello"[..])
+            (h.xmin, h.xmax, h.link, d),
+            (TxnId(5), TxnId(0), TupleLink::default(), &b"hello"[..])
         );
         set_xmax(&mut p, 0, TxnId(77)).unwrap();
         assert_eq!(get(&p, 0).unwrap().unwrap().0.xmax, TxnId(77));
         assert_eq!(data(&p, 1), b"");
-        assert_eq!(slot_state(&p, 0), normal_at(PAGE_SIZE - 25, 25));
+        assert_eq!(slot_state(&p, 0), normal_at(PAGE_SIZE - 29, 29));
         assert!(is_bad_slot(get(&p, 2)));
         assert!(is_bad_slot(insert_at(&mut p, 3, TxnId(1), b"x")));
         assert!(is_bad_slot(insert_at(&mut p, 0, TxnId(1), b"x")));
@@ -699,7 +771,7 @@ mod tests {
         }
         assert_eq!(data(&p, n), vec![0xab; big]);
         // Repacked in slot order: slot 0 sits at the top of the page.
-        assert_eq!(slot_state(&p, 0), normal_at(PAGE_SIZE - 220, 220));
+        assert_eq!(slot_state(&p, 0), normal_at(PAGE_SIZE - 224, 224));
     }
 
     #[test]
@@ -993,7 +1065,7 @@ mod tests {
         assert_eq!(check(&hole), layout("free space is not zeroed"));
         // Slot 0 widened over slot 1's tuple, which sits right below it.
         let mut overlap = p.clone();
-        write_slot(&mut overlap, 0, p.upper(), 52);
+        write_slot(&mut overlap, 0, p.upper(), 60);
         assert_eq!(check(&overlap), layout("tuples overlap"));
         // Mutations that move or free tuples refuse it too, rather than compacting more bytes
         // than there is room for.
@@ -1017,8 +1089,25 @@ mod tests {
         write_slot(&mut out, 0, (PAGE_SIZE - 10) as u16, 26);
         let err = HeapPageError::Layout("tuple outside the tuple area");
         assert_eq!(get(&out, 0), Err(err));
-        let mut reserved = p.clone();
-        reserved.bytes_mut()[PAGE_SIZE - 26 + 18] = 1;
-        assert_eq!(check(&reserved), layout("reserved tuple field is not zero"));
+        let mut mask = p.clone();
+        mask.bytes_mut()[PAGE_SIZE - 30 + 16] = 0x80;
+        assert_eq!(check(&mask), layout("unknown tuple infomask bits"));
+        let mut stray = p.clone();
+        stray.bytes_mut()[PAGE_SIZE - 30 + 20] = 1;
+        assert_eq!(check(&stray), layout("tuple link without its infomask bit"));
+        let mut linked = p.clone();
+        set_link(&mut linked, 0, TupleLink::updated(3, 4, true)).unwrap();
+        check(&linked).unwrap();
+        let (h, d) = get(&linked, 0).unwrap().unwrap();
+        assert_eq!(
+            (h.link.next(), h.link.keeps_key(), d),
+            (Some((3, 4)), true, &b"abcdef"[..])
+        );
+        set_link(&mut linked, 0, TupleLink::default()).unwrap();
+        assert_eq!(
+            linked.bytes(),
+            p.bytes(),
+            "a cleared link restores the bytes"
+        );
     }
 }

@@ -206,7 +206,7 @@ mod tests {
         TupleHeader {
             xmin: TxnId(xmin),
             xmax: TxnId(xmax),
-            infomask: 0,
+            link: Default::default(),
         }
     }
 

@@ -23,6 +23,13 @@ pub enum PageOp {
     HeapRemove { slot: u16 },
     /// Set a tuple's deleting transaction. Undo: the same with old and new swapped.
     HeapSetXmax { slot: u16, old: TxnId, new: TxnId },
+    /// Set a tuple's infomask and next-version link (an update records where it put the new
+    /// version and whether it kept the key). Undo: the same with old and new swapped.
+    HeapSetLink {
+        slot: u16,
+        old: heap_page::TupleLink,
+        new: heap_page::TupleLink,
+    },
     /// Reclaim the space of deleted tuples whose deleters committed (redo-only).
     HeapPrune { slots: Vec<u16> },
     /// Free deleted tuples whose deleters committed below the horizon, and Dead slots, making
@@ -106,6 +113,9 @@ impl PageOp {
             PageOp::HeapSetXmax { slot, new, .. } => {
                 heap_page::set_xmax(page, *slot, *new).map_err(err)
             }
+            PageOp::HeapSetLink { slot, new, .. } => {
+                heap_page::set_link(page, *slot, *new).map_err(err)
+            }
             PageOp::HeapPrune { slots } => heap_page::prune(page, slots).map_err(err),
             PageOp::HeapReclaim { slots } => heap_page::reclaim(page, slots).map_err(err),
             PageOp::Batch(ops) => {
@@ -135,6 +145,11 @@ impl PageOp {
         match self {
             PageOp::HeapInsert { slot, .. } => Some(PageOp::HeapRemove { slot: *slot }),
             PageOp::HeapSetXmax { slot, old, new } => Some(PageOp::HeapSetXmax {
+                slot: *slot,
+                old: *new,
+                new: *old,
+            }),
+            PageOp::HeapSetLink { slot, old, new } => Some(PageOp::HeapSetLink {
                 slot: *slot,
                 old: *new,
                 new: *old,
@@ -190,6 +205,15 @@ impl PageOp {
                 out.extend_from_slice(&slot.to_le_bytes());
                 out.extend_from_slice(&old.0.to_le_bytes());
                 out.extend_from_slice(&new.0.to_le_bytes());
+            }
+            PageOp::HeapSetLink { slot, old, new } => {
+                out.push(5);
+                out.extend_from_slice(&slot.to_le_bytes());
+                for l in [old, new] {
+                    out.extend_from_slice(&l.infomask.to_le_bytes());
+                    out.extend_from_slice(&l.page.to_le_bytes());
+                    out.extend_from_slice(&l.slot.to_le_bytes());
+                }
             }
             PageOp::HeapPrune { slots } => {
                 out.push(6);
@@ -297,6 +321,19 @@ impl PageOp {
                 old: TxnId(r.u64()?),
                 new: TxnId(r.u64()?),
             },
+            5 => {
+                let slot = r.u16()?;
+                let mut link = || -> Result<heap_page::TupleLink, &'static str> {
+                    Ok(heap_page::TupleLink {
+                        infomask: r.u16()?,
+                        page: r.u32()?,
+                        slot: r.u16()?,
+                    })
+                };
+                let old = link()?;
+                let new = link()?;
+                PageOp::HeapSetLink { slot, old, new }
+            }
             6 => PageOp::HeapPrune { slots: r.u16s()? },
             7 => PageOp::HeapReclaim { slots: r.u16s()? },
             10 => PageOp::BtInit { level: r.u16()? },
@@ -478,6 +515,11 @@ mod tests {
                 old: TxnId(0),
                 new: TxnId(4),
             },
+            PageOp::HeapSetLink {
+                slot: 2,
+                old: heap_page::TupleLink::default(),
+                new: heap_page::TupleLink::updated(7, 3, true),
+            },
             PageOp::HeapPrune {
                 slots: vec![1, 4, 5],
             },
@@ -529,7 +571,7 @@ mod tests {
                 assert!(PageOp::decode(&enc[..cut]).is_err());
             }
             if let Some(c) = op.compensation() {
-                if let PageOp::HeapSetXmax { .. } = op {
+                if let PageOp::HeapSetXmax { .. } | PageOp::HeapSetLink { .. } = op {
                     assert_eq!(c.compensation(), Some(op.clone()));
                 }
             }

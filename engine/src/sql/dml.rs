@@ -85,6 +85,19 @@ pub fn store_row(cx: &mut TxnCx<'_>, table: &TableDef, row: &Row) -> Result<Tid>
     cx.writer().insert_row(table, row)
 }
 
+/// Replaces the row version at `tid` (seen as `old`) with `new` after checking `new`'s
+/// constraints; returns the new version's tid (see [`crate::access::Writer::update_row`]).
+pub fn replace_row(
+    cx: &mut TxnCx<'_>,
+    table: &TableDef,
+    tid: Tid,
+    old: &Row,
+    new: &Row,
+) -> Result<Tid> {
+    check_row(cx, table, new)?;
+    cx.writer().update_row(table, tid, old, new)
+}
+
 /// Deletes the row version at `tid` (seen as `row`) and its index entries.
 pub fn unstore_row(cx: &mut TxnCx<'_>, table: &TableDef, tid: Tid, row: &Row) -> Result<()> {
     cx.writer().delete_row(table, tid, row)

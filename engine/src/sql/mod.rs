@@ -337,6 +337,10 @@ pub struct TxnCx<'a> {
     pub waits: Waits<'a>,
     /// Per-table counts of deleted rows (autovacuum's trigger).
     pub activity: &'a crate::vacuum::Activity,
+    /// READ COMMITTED: an UPDATE or DELETE meeting a row that a transaction committed after
+    /// the snapshot replaced re-checks the row's newest version (EvalPlanQual) instead of
+    /// failing with `ConcurrentUpdate`.
+    pub recheck_newest: bool,
 }
 
 impl<'a> TxnCx<'a> {

@@ -10,7 +10,7 @@
 
 use super::binder::{coerce, ident_name, Binder, Scope};
 use super::dml::{
-    assignable, completed, default_value, store_row, table_of, table_scope, unstore_row,
+    assignable, completed, default_value, replace_row, table_of, table_scope, unstore_row,
 };
 use super::exec::{stream, ExecCx};
 use super::expr::{Env, Expr, Row};
@@ -98,6 +98,13 @@ fn first_match(joined: &Joined, ecx: &ExecCx<'_>, row: &Row) -> Result<Option<Ro
     first
 }
 
+/// The target rows of a statement, and the condition they were chosen by (re-checked on a
+/// row's newest version when a concurrent update replaced it).
+struct Targets {
+    rows: Vec<(Tid, Row)>,
+    pred: Option<Expr>,
+}
+
 /// Every row of `table` with its tid; when no FROM list decides, only those matching WHERE,
 /// found through an index when the condition fixes leading columns of one (as a query's
 /// scan would), else by a full scan.
@@ -106,9 +113,12 @@ fn candidates(
     table: &Arc<TableDef>,
     scope: &Scope,
     selection: Option<&ast::Expr>,
-) -> Result<Vec<(Tid, Row)>> {
+) -> Result<Targets> {
     let Some(sel) = selection else {
-        return cx.reader().rows(table);
+        return Ok(Targets {
+            rows: cx.reader().rows(table)?,
+            pred: None,
+        });
     };
     let (pred, t) =
         Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
@@ -138,7 +148,43 @@ fn candidates(
             out.push((tid, row));
         }
     }
-    Ok(out)
+    Ok(Targets {
+        rows: out,
+        pred: Some(pred),
+    })
+}
+
+/// EvalPlanQual at READ COMMITTED: writing the version at `tid` failed because a transaction
+/// that committed after the snapshot replaced or deleted it. The row's newest version, if
+/// the row still exists and still satisfies `pred` (evaluated with the statement's
+/// snapshot for any subquery, as PostgreSQL re-evaluates its quals); `None` to leave the
+/// row alone. Other levels, and statements whose targets a FROM / USING list chose
+/// (`recheckable` false), keep the `ConcurrentUpdate` (40001, or a rerun of the statement).
+fn recheck(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    tid: Tid,
+    pred: Option<&Expr>,
+    recheckable: bool,
+) -> Result<Option<(Tid, Row)>> {
+    if !cx.recheck_newest || !recheckable {
+        return Err(EngineError::ConcurrentUpdate);
+    }
+    let Some((tid, row)) = crate::access::newest_version(cx.storage, table, cx.txn.id(), tid)?
+    else {
+        return Ok(None);
+    };
+    if let Some(p) = pred {
+        let ecx = cx.exec();
+        let env = Env {
+            cx: &ecx,
+            outer: &[],
+        };
+        if !p.test(&row, &env)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some((tid, row)))
 }
 
 /// The rows an index range points at, with their tids.
@@ -235,6 +281,38 @@ pub(super) fn assignments<'a>(
     Ok((sets, values))
 }
 
+/// The SET list's value expressions over `source`.
+fn compute(exprs: &[Expr], source: &Row, ecx: &ExecCx<'_>) -> Result<Vec<Value>> {
+    let env = Env {
+        cx: ecx,
+        outer: &[],
+    };
+    exprs.iter().map(|e| e.eval(source, &env)).collect()
+}
+
+/// `old` with SET's assignments applied (`computed`: the value expressions' results).
+fn assigned(
+    cx: &TxnCx<'_>,
+    table: &TableDef,
+    sets: &[(usize, Source)],
+    old: &Row,
+    computed: &[Value],
+) -> Result<Row> {
+    let mut new = old.clone();
+    for (col, src) in sets {
+        let v = match src {
+            Source::Default => default_value(cx, table, *col)?,
+            Source::Value(i) => computed[*i].clone(),
+        };
+        new[*col] = if v.is_null() {
+            v
+        } else {
+            v.cast(&table.columns[*col].ty, CastKind::Assignment)?
+        };
+    }
+    Ok(new)
+}
+
 /// Runs an UPDATE; also returns the number of rows updated.
 pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let (name, alias) = single_table(&u.table)?;
@@ -290,10 +368,10 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         u.selection.as_ref()
     };
     let targets = candidates(cx, &table, &scope, selection)?;
-    let mut changes = Vec::with_capacity(targets.len());
+    let mut changes = Vec::with_capacity(targets.rows.len());
     {
         let ecx = cx.exec();
-        for (tid, old) in targets {
+        for (tid, old) in targets.rows {
             let source = match &joined {
                 Some(j) => match first_match(j, &ecx, &old)? {
                     Some(r) => r,
@@ -301,36 +379,36 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 },
                 None => old.clone(),
             };
-            let env = Env {
-                cx: &ecx,
-                outer: &[],
-            };
-            let mut computed = Vec::with_capacity(exprs.len());
-            for e in &exprs {
-                computed.push(e.eval(&source, &env)?);
-            }
+            let computed = compute(&exprs, &source, &ecx)?;
             changes.push((tid, old, computed));
         }
     }
     let mut returned = Vec::new();
-    let n = changes.len() as u64;
+    let mut n = 0u64;
     let keyed = super::fkey::enforce::involved(cx, &table);
     let mut updated = Vec::new();
     for (tid, old, computed) in changes {
-        let mut new = old.clone();
-        for (col, src) in &sets {
-            let v = match src {
-                Source::Default => default_value(cx, &table, *col)?,
-                Source::Value(i) => computed[*i].clone(),
+        let (mut tid, mut old, mut computed) = (tid, old, computed);
+        let written = loop {
+            let new = assigned(cx, &table, &sets, &old, &computed)?;
+            match replace_row(cx, &table, tid, &old, &new) {
+                Ok(new_tid) => break Some((new_tid, new)),
+                Err(EngineError::ConcurrentUpdate) => {}
+                Err(e) => return Err(e),
+            }
+            // Replaced meanwhile: the SET list is computed again from the newest version.
+            let Some((newest, row)) =
+                recheck(cx, &table, tid, targets.pred.as_ref(), joined.is_none())?
+            else {
+                break None;
             };
-            new[*col] = if v.is_null() {
-                v
-            } else {
-                v.cast(&table.columns[*col].ty, CastKind::Assignment)?
-            };
-        }
-        unstore_row(cx, &table, tid, &old)?;
-        let new_tid = store_row(cx, &table, &new)?;
+            computed = compute(&exprs, &row, &cx.exec())?;
+            (tid, old) = (newest, row);
+        };
+        let Some((new_tid, new)) = written else {
+            continue;
+        };
+        n += 1;
         if keyed {
             updated.push((old, new_tid, new.clone()));
         }
@@ -375,22 +453,42 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
             let (joined, _) = bind_joined(cx, &scope, &[], using, d.selection.as_ref())?;
             let ecx = cx.exec();
             let mut keep = Vec::new();
-            for (tid, row) in candidates(cx, &table, &scope, None)? {
+            for (tid, row) in candidates(cx, &table, &scope, None)?.rows {
                 if first_match(&joined, &ecx, &row)?.is_some() {
                     keep.push((tid, row));
                 }
             }
             super::analyze::capture(&joined.plan);
-            keep
+            Targets {
+                rows: keep,
+                pred: None,
+            }
         }
         None => candidates(cx, &table, &scope, d.selection.as_ref())?,
     };
-    let n = targets.len() as u64;
+    let recheckable = d.using.is_none();
+    let mut n = 0u64;
     let mut returned = Vec::new();
     let keyed = super::fkey::enforce::involved(cx, &table);
     let mut deleted = Vec::new();
-    for (tid, row) in targets {
-        unstore_row(cx, &table, tid, &row)?;
+    for (tid, row) in targets.rows {
+        let (mut tid, mut row) = (tid, row);
+        let gone = loop {
+            match unstore_row(cx, &table, tid, &row) {
+                Ok(()) => break true,
+                Err(EngineError::ConcurrentUpdate) => {}
+                Err(e) => return Err(e),
+            }
+            // Replaced meanwhile: the newest version is deleted if it still qualifies.
+            match recheck(cx, &table, tid, targets.pred.as_ref(), recheckable)? {
+                Some(newest) => (tid, row) = newest,
+                None => break false,
+            }
+        };
+        if !gone {
+            continue;
+        }
+        n += 1;
         if keyed {
             deleted.push(row.clone());
         }

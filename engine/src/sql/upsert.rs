@@ -26,7 +26,7 @@
 //! DO UPDATE meeting one is 21000, DO NOTHING skips the row.
 
 use super::binder::{coerce, ident_name, object_name, Binder, Scope, ScopeCol};
-use super::dml::{assignable, check_row, default_value, table_scope, unstore_row};
+use super::dml::{assignable, check_row, default_value, replace_row, table_scope};
 use super::expr::{Env, Expr, Row};
 use super::update::{assignments, Source};
 use super::{param_types, TxnCx};
@@ -251,9 +251,7 @@ impl Upsert {
                 v.cast(&table.columns[*col].ty, CastKind::Assignment)?
             };
         }
-        unstore_row(cx, table, tid, &existing)?;
-        check_row(cx, table, &new)?;
-        let new_tid = cx.writer().insert_row(table, &new)?;
+        let new_tid = replace_row(cx, table, tid, &existing, &new)?;
         self.touched.insert(new_tid);
         Ok(Some(Written::Updated(existing, new_tid, new)))
     }

@@ -817,6 +817,14 @@ fn describe_op(op: &PageOp) -> (String, String) {
         let desc = format!("heap set-xmax slot {slot} xmax {old} -> {new}");
         return named("heap set-xmax", desc);
     }
+    if let PageOp::HeapSetLink { slot, old, new } = op {
+        let show = |l: &storage::heap_page::TupleLink| match l.next() {
+            Some((p, s)) => format!("next ({p},{s}) keeps-key {}", l.keeps_key()),
+            None => format!("none keeps-key {}", l.keeps_key()),
+        };
+        let desc = format!("heap set-link slot {slot} {} -> {}", show(old), show(new));
+        return named("heap set-link", desc);
+    }
     if let PageOp::HeapPrune { slots } = op {
         return named("heap prune", format!("heap prune {}", list(slots)));
     }

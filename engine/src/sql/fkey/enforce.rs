@@ -479,8 +479,7 @@ fn parent_changed(
                         }
                     };
                 }
-                crate::sql::dml::unstore_row(cx, child, tid, &old)?;
-                let new_tid = crate::sql::dml::store_row(cx, child, &new)?;
+                let new_tid = crate::sql::dml::replace_row(cx, child, tid, &old, &new)?;
                 changes.push((old, new_tid, new));
             }
             Ok(vec![Work::Updated(child.clone(), changes)])
