@@ -322,6 +322,17 @@ impl ObjKey<'_> {
     }
 }
 
+/// What kind of relation a statement creates under a name (see [`Catalog::lock_new_entry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NewKind {
+    /// A table, view or sequence: it has a row type.
+    Relation,
+    Index,
+}
+
+/// OID of schema `public` (`pg_namespace`).
+const PUBLIC_NAMESPACE_OID: u32 = 2200;
+
 /// How a statement's transaction locks the catalog entries it changes.
 #[derive(Clone)]
 pub(crate) struct EntryLocks {
@@ -635,6 +646,18 @@ impl Catalog {
     /// [`EngineError::RelationLockWaited`]: the statement runs again on the definitions as
     /// that transaction left them (42P07 for a name it created and committed, …).
     pub(crate) fn lock_entry(&self, key: ObjKey<'_>) -> Result<()> {
+        self.lock_entry_as(key, None)
+    }
+
+    /// [`Catalog::lock_entry`] for an entry the statement creates (a relation of kind
+    /// `relation`, else a role; its name is free in the statement's view). If the
+    /// transaction it waited for committed an entry of that name, fails as PostgreSQL's
+    /// insert into the catalog's unique name index fails then (23505).
+    pub(crate) fn lock_new_entry(&self, key: ObjKey<'_>, relation: Option<NewKind>) -> Result<()> {
+        self.lock_entry_as(key, Some(relation))
+    }
+
+    fn lock_entry_as(&self, key: ObjKey<'_>, creating: Option<Option<NewKind>>) -> Result<()> {
         let Some(l) = &self.entry_locks else {
             return Ok(());
         };
@@ -648,10 +671,63 @@ impl Catalog {
             Ok(()) => Ok(()),
             Err(EngineError::LockNotAvailable { .. }) if !l.rules.nowait => {
                 locks.acquire(l.txn, tag, LockMode::Exclusive, &l.rules, &l.probe)?;
-                Err(EngineError::RelationLockWaited)
+                // The transaction waited for has ended, its definitions committed (they
+                // enter the committed catalog before its locks are released).
+                match creating {
+                    Some(kind) => Err(l
+                        .db
+                        .catalog()
+                        .taken_entry(key, kind)
+                        .unwrap_or(EngineError::RelationLockWaited)),
+                    None => Err(EngineError::RelationLockWaited),
+                }
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The error PostgreSQL reports when an insert into a catalog's unique name index
+    /// finds `key` taken by a committed entry (None: it is free).
+    fn taken_entry(&self, key: ObjKey<'_>, kind: Option<NewKind>) -> Option<EngineError> {
+        let (constraint, detail) = match (key, kind) {
+            (ObjKey::Relation(ns, name), Some(kind)) => {
+                let existing = self.tables.iter().find_map(|((n, t), (d, _))| {
+                    (*n == ns && (t == name || d.indexes.iter().any(|i| i.name == name)))
+                        .then_some(t == name)
+                })?;
+                let nsp = if ns == 0 {
+                    PUBLIC_NAMESPACE_OID
+                } else {
+                    self.temp_space_oid(ns).unwrap_or(0)
+                };
+                // A new relation with a row type meets an existing one's in pg_type first.
+                if kind == NewKind::Relation && existing {
+                    (
+                        "pg_type_typname_nsp_index",
+                        format!("Key (typname, typnamespace)=({name}, {nsp}) already exists."),
+                    )
+                } else {
+                    (
+                        "pg_class_relname_nsp_index",
+                        format!("Key (relname, relnamespace)=({name}, {nsp}) already exists."),
+                    )
+                }
+            }
+            (ObjKey::Role(name), _) => {
+                if !self.roles.is_stored(name) {
+                    return None;
+                }
+                (
+                    "pg_authid_rolname_index",
+                    format!("Key (rolname)=({name}) already exists."),
+                )
+            }
+            _ => return None,
+        };
+        Some(EngineError::UniqueViolation {
+            constraint: constraint.into(),
+            detail,
+        })
     }
 
     /// Lays the entries that `changes` (a transaction's, made on `from`) touched over this
@@ -706,12 +782,16 @@ impl Catalog {
     /// Locks the name of relation `def` and of each of its indexes `old` (its previous
     /// definition) did not have.
     fn lock_names(&self, def: &TableDef, old: Option<&TableDef>) -> Result<()> {
-        self.lock_entry(ObjKey::Relation(def.temp, &def.name))?;
+        let key = ObjKey::Relation(def.temp, &def.name);
+        match old {
+            Some(_) => self.lock_entry(key)?,
+            None => self.lock_new_entry(key, Some(NewKind::Relation))?,
+        }
         for ix in &def.indexes {
             if old.is_some_and(|o| o.indexes.iter().any(|i| i.name == ix.name)) {
                 continue;
             }
-            self.lock_entry(ObjKey::Relation(def.temp, &ix.name))?;
+            self.lock_new_entry(ObjKey::Relation(def.temp, &ix.name), Some(NewKind::Index))?;
         }
         Ok(())
     }
@@ -723,10 +803,10 @@ impl Catalog {
         storage: &Storage,
         def: TableDef,
     ) -> Result<CatalogChange> {
-        self.lock_names(&def, None)?;
         if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }
+        self.lock_names(&def, None)?;
         let tid = storage.heap(CATALOG_FILE).insert(txn, &encode(&def))?;
         self.note_ids(&def);
         let key = def.key();

@@ -261,13 +261,13 @@ pub(crate) fn create_role(cr: &ast::CreateRole, cx: &mut TxnCx<'_>) -> Result<Ou
         if role.superuser && !is_superuser(cx) {
             return Err(denied("must be superuser to create superusers"));
         }
-        cx.catalog.lock_entry(ObjKey::Role(&name))?;
         if cx.catalog.roles().get(&name).is_some() {
             if cr.if_not_exists {
                 continue;
             }
             return Err(EngineError::DuplicateRole { name });
         }
+        cx.catalog.lock_new_entry(ObjKey::Role(&name), None)?;
         role.oid = cx.catalog.allocate_oid();
         cx.catalog.roles_mut().create(cx.txn, cx.storage, role)?;
         cx.changes.push(CatalogChange::RoleCreated(name));
