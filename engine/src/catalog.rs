@@ -7,13 +7,25 @@
 //! current value is not in its row: it changes outside transactions (see `sequence`). A CREATE inserts the row and a DROP deletes it in the
 //! statement's transaction, so a rollback (or a crash before commit) leaves nothing behind.
 //!
-//! The in-memory [`Catalog`] mirrors the committed rows plus the current transaction's
-//! changes; a rollback reverts it from the changes the session recorded. Transactions are
-//! serialized by the database, so no other session observes uncommitted definitions.
+//! A [`Catalog`] value is one view of the definitions. The database keeps the *committed*
+//! one (what every transaction that changed nothing sees); a transaction that changes
+//! definitions works on its own copy, built for each statement as the committed catalog
+//! with the transaction's changed entries laid over it ([`Catalog::overlay`], keyed by the
+//! transaction's [`CatalogChange`]s), and its entries are laid over the committed catalog
+//! when it commits — together with its commit becoming visible. A rollback discards the
+//! copy. So no other session observes uncommitted definitions, and the creating
+//! transaction sees its own.
+//!
+//! Two transactions never change the same entry at once: the first change of an entry
+//! (a relation or index name in a namespace, a role, a type, the ACL of schema `public`)
+//! takes [`crate::lock::LockTag::CatalogEntry`] exclusively for the transaction
+//! ([`Catalog::lock_entry`]); a statement that had to wait for it runs again on the
+//! definitions as they are then. OIDs, data files and temp namespace numbers are handed out
+//! from counters shared by every copy, so concurrent transactions never get the same.
 //!
 //! Temporary relations (see `temp`) live in the same heap, keyed by their session's temp
 //! namespace number (0 for permanent relations). Name lookups go through the *viewer* —
-//! the temp namespace of the session holding the catalog lock — so a session sees its own
+//! the temp namespace of the session using the catalog — so a session sees its own
 //! temporary relations first and never another session's.
 
 mod format;
@@ -23,13 +35,16 @@ pub use types::{UserType, TYPES_FILE};
 
 use crate::acl::{AclItem, Identity as Acting};
 use crate::error::{EngineError, Result};
+use crate::lock::{LockMode, LockTag, WaitProbe, WaitRules};
 use crate::roles::{Role, Roles};
 use crate::search_path::SearchPath;
 use crate::types::DataType;
 use format::{decode, encode};
+use parking_lot::Mutex;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use storage::{Storage, Tid, Transaction};
+use storage::{Storage, Tid, Transaction, TxnId};
 
 /// Data file of the catalog heap.
 pub const CATALOG_FILE: u32 = 1;
@@ -281,13 +296,75 @@ pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
     }
 }
 
+/// A catalog entry that one transaction at a time may change (see [`Catalog::lock_entry`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ObjKey<'a> {
+    /// A relation or index name in a namespace (0: permanent, else a temp namespace).
+    Relation(u32, &'a str),
+    Role(&'a str),
+    Type(&'a str),
+    /// The ACL of schema `public`.
+    PublicAcl,
+}
+
+impl ObjKey<'_> {
+    fn tag(self) -> LockTag {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys: the same key gives the same tag in every session.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        match self {
+            ObjKey::Relation(ns, name) => (0u8, ns, name).hash(&mut h),
+            ObjKey::Role(name) => (1u8, name).hash(&mut h),
+            ObjKey::Type(name) => (2u8, name).hash(&mut h),
+            ObjKey::PublicAcl => 3u8.hash(&mut h),
+        }
+        LockTag::CatalogEntry(h.finish())
+    }
+}
+
+/// What kind of relation a statement creates under a name (see [`Catalog::lock_new_entry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NewKind {
+    /// A table, view or sequence: it has a row type.
+    Relation,
+    Index,
+}
+
+/// OID of schema `public` (`pg_namespace`).
+const PUBLIC_NAMESPACE_OID: u32 = 2200;
+
+/// How a statement's transaction locks the catalog entries it changes.
+#[derive(Clone)]
+pub(crate) struct EntryLocks {
+    pub db: crate::database::Database,
+    pub txn: TxnId,
+    pub rules: WaitRules,
+    pub probe: WaitProbe,
+}
+
+/// Counters shared by every copy of a database's catalog.
+#[derive(Debug)]
+struct Ids {
+    next_oid: AtomicU32,
+    next_file: AtomicU32,
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        Ids {
+            next_oid: AtomicU32::new(FIRST_USER_OID),
+            next_file: AtomicU32::new(FIRST_USER_FILE),
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
     /// User-defined types by name, with their rows in the type heap.
     types: BTreeMap<String, (UserType, Tid)>,
-    next_oid: u32,
-    next_file: u32,
+    /// The next OID and data file to hand out (shared by every copy: never handed out twice).
+    ids: Arc<Ids>,
     roles: Roles,
     /// Temp namespace number of the session holding the catalog lock (0: none). Set on
     /// every lock by `Database::catalog_as`; lookups by name see only its temp relations.
@@ -295,9 +372,10 @@ pub struct Catalog {
     /// The `search_path` of the session holding the catalog lock (set with `viewer`):
     /// which namespaces unqualified names search.
     search_path: SearchPath,
-    /// Temp namespaces in use: number → namespace OID. A number is held from its session's
-    /// first temporary relation until the session ends.
-    temp_spaces: BTreeMap<u32, u32>,
+    /// Temp namespaces in use: number → namespace OID, shared by every copy (the mutex
+    /// protects the map; held only to read or change it). A number is held from its
+    /// session's first temporary relation until the session ends.
+    temp_spaces: Arc<Mutex<BTreeMap<u32, u32>>>,
     /// Catalog rows of temporary relations left by a crash, found by `load` (deleted by
     /// `Database::open` before any session starts).
     stale_temp: Vec<Tid>,
@@ -311,28 +389,18 @@ pub struct Catalog {
     /// The viewing session's named prepared statements (`pg_prepared_statements`): emptied
     /// with every change of viewer, set by the session before its statement binds.
     prepared: Arc<Vec<crate::session::PreparedInfo>>,
+    /// Set on a statement's copy: the first change of each entry locks it for the
+    /// statement's transaction (`None`: the engine's own work, which nothing contends).
+    entry_locks: Option<EntryLocks>,
 }
 
 impl Catalog {
     /// Loads the committed definitions from the catalog heap.
     pub fn load(storage: &Storage) -> Result<Catalog> {
-        let mut cat = Catalog {
-            tables: BTreeMap::new(),
-            types: BTreeMap::new(),
-            next_oid: FIRST_USER_OID,
-            next_file: FIRST_USER_FILE,
-            roles: Roles::default(),
-            viewer: 0,
-            search_path: SearchPath::default(),
-            temp_spaces: BTreeMap::new(),
-            stale_temp: Vec::new(),
-            activity: Default::default(),
-            acting: None,
-            prepared: Default::default(),
-        };
+        let mut cat = Catalog::default();
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
-        cat.next_oid = cat.next_oid.max(max_role_oid + 1);
+        cat.reserve_oids_through(max_role_oid);
         cat.load_types(storage)?;
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
@@ -397,23 +465,22 @@ impl Catalog {
 
     /// The OID of temp namespace `n`, if it is in use.
     pub fn temp_space_oid(&self, n: u32) -> Option<u32> {
-        self.temp_spaces.get(&n).copied()
+        self.temp_spaces.lock().get(&n).copied()
     }
 
     /// The temp namespace for a new session's first temporary relation: the lowest unused
     /// number, with a fresh OID.
     pub(crate) fn claim_temp_space(&mut self) -> u32 {
-        let n = (1..)
-            .find(|n| !self.temp_spaces.contains_key(n))
-            .unwrap_or(u32::MAX);
         let oid = self.allocate_oid();
-        self.temp_spaces.insert(n, oid);
+        let mut spaces = self.temp_spaces.lock();
+        let n = (1..).find(|n| !spaces.contains_key(n)).unwrap_or(u32::MAX);
+        spaces.insert(n, oid);
         n
     }
 
     /// Frees temp namespace `n` once its session dropped all its relations.
     pub(crate) fn release_temp_space(&mut self, n: u32) {
-        self.temp_spaces.remove(&n);
+        self.temp_spaces.lock().remove(&n);
     }
 
     /// The temporary relations of temp namespace `n`.
@@ -435,13 +502,17 @@ impl Catalog {
         for fk in &def.foreign_keys {
             max_oid = max_oid.max(fk.oid);
         }
-        self.next_file = self.next_file.max(max_file + 1);
-        self.next_oid = self.next_oid.max(max_oid + 1);
+        self.ids
+            .next_file
+            .fetch_max(max_file.saturating_add(1), Ordering::Relaxed);
+        self.reserve_oids_through(max_oid);
     }
 
     /// Makes sure OIDs up to `oid` are never handed out (they name sequence state rows).
     pub fn reserve_oids_through(&mut self, oid: u32) {
-        self.next_oid = self.next_oid.max(oid.saturating_add(1));
+        self.ids
+            .next_oid
+            .fetch_max(oid.saturating_add(1), Ordering::Relaxed);
     }
 
     /// The namespaces a name qualified by `schema` searches, in order: `true` stands for
@@ -545,26 +616,184 @@ impl Catalog {
 
     /// The OID [`Catalog::allocate_oid`] would hand out next.
     pub fn peek_oid(&self) -> u32 {
-        self.next_oid
+        self.ids.next_oid.load(Ordering::Relaxed)
     }
 
     /// A fresh OID (for objects without a data file, such as roles).
     pub fn allocate_oid(&mut self) -> u32 {
-        let oid = self.next_oid;
-        self.next_oid += 1;
-        oid
+        self.ids.next_oid.fetch_add(1, Ordering::Relaxed)
     }
 
     /// A fresh OID and a fresh data file (never used before, on disk or in the catalog).
     pub fn allocate(&mut self, storage: &Storage) -> Result<(u32, u32)> {
-        let oid = self.next_oid;
-        self.next_oid += 1;
-        let mut file = self.next_file;
-        while storage.heap_bytes(file)? > 0 {
-            file += 1;
+        let oid = self.allocate_oid();
+        loop {
+            let file = self.ids.next_file.fetch_add(1, Ordering::Relaxed);
+            if storage.heap_bytes(file)? == 0 {
+                return Ok((oid, file));
+            }
         }
-        self.next_file = file + 1;
-        Ok((oid, file))
+    }
+
+    /// Makes the statement's transaction lock each entry it changes (see [`EntryLocks`]).
+    pub(crate) fn set_entry_locks(&mut self, locks: Option<EntryLocks>) {
+        self.entry_locks = locks;
+    }
+
+    /// Takes the lock of catalog entry `key` for the statement's transaction before it
+    /// changes the entry. If another transaction holds it (it changed, created or dropped
+    /// the entry and has not ended), waits for it, then fails with
+    /// [`EngineError::RelationLockWaited`]: the statement runs again on the definitions as
+    /// that transaction left them (42P07 for a name it created and committed, …).
+    pub(crate) fn lock_entry(&self, key: ObjKey<'_>) -> Result<()> {
+        self.lock_entry_as(key, None)
+    }
+
+    /// [`Catalog::lock_entry`] for an entry the statement creates (a relation of kind
+    /// `relation`, else a role; its name is free in the statement's view). If the
+    /// transaction it waited for committed an entry of that name, fails as PostgreSQL's
+    /// insert into the catalog's unique name index fails then (23505).
+    pub(crate) fn lock_new_entry(&self, key: ObjKey<'_>, relation: Option<NewKind>) -> Result<()> {
+        self.lock_entry_as(key, Some(relation))
+    }
+
+    fn lock_entry_as(&self, key: ObjKey<'_>, creating: Option<Option<NewKind>>) -> Result<()> {
+        let Some(l) = &self.entry_locks else {
+            return Ok(());
+        };
+        let locks = l.db.locks();
+        let tag = key.tag();
+        let nowait = WaitRules {
+            nowait: true,
+            ..l.rules
+        };
+        match locks.acquire(l.txn, tag, LockMode::Exclusive, &nowait, &l.probe) {
+            Ok(()) => Ok(()),
+            Err(EngineError::LockNotAvailable { .. }) if !l.rules.nowait => {
+                locks.acquire(l.txn, tag, LockMode::Exclusive, &l.rules, &l.probe)?;
+                // The transaction waited for has ended, its definitions committed (they
+                // enter the committed catalog before its locks are released).
+                match creating {
+                    Some(kind) => Err(l
+                        .db
+                        .catalog()
+                        .taken_entry(key, kind)
+                        .unwrap_or(EngineError::RelationLockWaited)),
+                    None => Err(EngineError::RelationLockWaited),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The error PostgreSQL reports when an insert into a catalog's unique name index
+    /// finds `key` taken by a committed entry (None: it is free).
+    fn taken_entry(&self, key: ObjKey<'_>, kind: Option<NewKind>) -> Option<EngineError> {
+        let (constraint, detail) = match (key, kind) {
+            (ObjKey::Relation(ns, name), Some(kind)) => {
+                let existing = self.tables.iter().find_map(|((n, t), (d, _))| {
+                    (*n == ns && (t == name || d.indexes.iter().any(|i| i.name == name)))
+                        .then_some(t == name)
+                })?;
+                let nsp = if ns == 0 {
+                    PUBLIC_NAMESPACE_OID
+                } else {
+                    self.temp_space_oid(ns).unwrap_or(0)
+                };
+                // A new relation with a row type meets an existing one's in pg_type first.
+                if kind == NewKind::Relation && existing {
+                    (
+                        "pg_type_typname_nsp_index",
+                        format!("Key (typname, typnamespace)=({name}, {nsp}) already exists."),
+                    )
+                } else {
+                    (
+                        "pg_class_relname_nsp_index",
+                        format!("Key (relname, relnamespace)=({name}, {nsp}) already exists."),
+                    )
+                }
+            }
+            (ObjKey::Role(name), _) => {
+                if !self.roles.is_stored(name) {
+                    return None;
+                }
+                (
+                    "pg_authid_rolname_index",
+                    format!("Key (rolname)=({name}) already exists."),
+                )
+            }
+            _ => return None,
+        };
+        Some(EngineError::UniqueViolation {
+            constraint: constraint.into(),
+            detail,
+        })
+    }
+
+    /// Lays the entries that `changes` (a transaction's, made on `from`) touched over this
+    /// catalog: each such relation, role, type and the ACL of schema `public` becomes as in
+    /// `from` (present or absent). Entries nobody else may change meanwhile: the
+    /// transaction holds their entry locks.
+    pub(crate) fn overlay(&mut self, from: &Catalog, changes: &[CatalogChange]) {
+        for change in changes {
+            match change {
+                CatalogChange::Created(ns, name) => self.copy_table(from, &(*ns, name.clone())),
+                CatalogChange::Dropped(def, _) | CatalogChange::Replaced(def, _) => {
+                    self.copy_table(from, &def.key())
+                }
+                CatalogChange::RoleCreated(name) => self.roles.copy_entry(&from.roles, name),
+                CatalogChange::RoleDropped(role, _) => {
+                    self.roles.copy_entry(&from.roles, &role.name)
+                }
+                CatalogChange::RoleReplaced(role, _, name) => {
+                    self.roles.copy_entry(&from.roles, &role.name);
+                    self.roles.copy_entry(&from.roles, name);
+                }
+                CatalogChange::PublicAcl(_) => self.roles.copy_public_acl(&from.roles),
+                CatalogChange::TypeCreated(name) => self.copy_type(from, name),
+                CatalogChange::TypeDropped(t, _) => self.copy_type(from, t.name()),
+                CatalogChange::EnumLabels(e, _, _) => self.copy_type(from, &e.name),
+            }
+        }
+    }
+
+    fn copy_table(&mut self, from: &Catalog, key: &Key) {
+        match from.tables.get(key) {
+            Some(entry) => {
+                self.tables.insert(key.clone(), entry.clone());
+            }
+            None => {
+                self.tables.remove(key);
+            }
+        }
+    }
+
+    fn copy_type(&mut self, from: &Catalog, name: &str) {
+        match from.types.get(name) {
+            Some(entry) => {
+                self.types.insert(name.to_owned(), entry.clone());
+            }
+            None => {
+                self.types.remove(name);
+            }
+        }
+    }
+
+    /// Locks the name of relation `def` and of each of its indexes `old` (its previous
+    /// definition) did not have.
+    fn lock_names(&self, def: &TableDef, old: Option<&TableDef>) -> Result<()> {
+        let key = ObjKey::Relation(def.temp, &def.name);
+        match old {
+            Some(_) => self.lock_entry(key)?,
+            None => self.lock_new_entry(key, Some(NewKind::Relation))?,
+        }
+        for ix in &def.indexes {
+            if old.is_some_and(|o| o.indexes.iter().any(|i| i.name == ix.name)) {
+                continue;
+            }
+            self.lock_new_entry(ObjKey::Relation(def.temp, &ix.name), Some(NewKind::Index))?;
+        }
+        Ok(())
     }
 
     /// Stores a new definition in `txn`.
@@ -577,6 +806,7 @@ impl Catalog {
         if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }
+        self.lock_names(&def, None)?;
         let tid = storage.heap(CATALOG_FILE).insert(txn, &encode(&def))?;
         self.note_ids(&def);
         let key = def.key();
@@ -591,6 +821,7 @@ impl Catalog {
         storage: &Storage,
         def: &TableDef,
     ) -> Result<CatalogChange> {
+        self.lock_entry(ObjKey::Relation(def.temp, &def.name))?;
         let (def, tid) =
             self.tables
                 .remove(&def.key())
@@ -608,6 +839,8 @@ impl Catalog {
         storage: &Storage,
         def: TableDef,
     ) -> Result<CatalogChange> {
+        let old = self.tables.get(&def.key()).map(|(d, _)| d.clone());
+        self.lock_names(&def, old.as_deref())?;
         let (old, tid) =
             self.tables
                 .remove(&def.key())

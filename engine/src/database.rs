@@ -2,15 +2,15 @@
 //! sessions. Cheap to clone; the last handle checkpoints on drop.
 //!
 //! Sessions run transactions concurrently. What keeps them apart: snapshots and row-level
-//! waits ([`crate::access`]) and the lock manager ([`crate::lock`]). The catalog's
-//! in-memory mirror is shared; a transaction changes it only while holding the catalog lock
-//! ([`crate::lock::LockTag::Catalog`]) exclusively, so no other transaction runs while a
-//! definition is uncommitted. Lock order: lock manager waits (no mutex held) → catalog
-//! mutex → sequence states → storage (page latches are storage's own).
+//! waits ([`crate::access`]) and the lock manager ([`crate::lock`]). The database holds the
+//! committed catalog; a transaction that changes definitions works on its own copy and
+//! lays its changes over the committed one as it commits (see [`crate::catalog`]). Lock
+//! order: lock manager waits (no mutex held) → catalog mutex → sequence states → storage
+//! (page latches are storage's own).
 
 use crate::catalog::Catalog;
 use crate::error::Result;
-use crate::lock::{LockManager, LockMode, LockTag, WaitProbe, WaitRules};
+use crate::lock::LockManager;
 use crate::roles::Role;
 use crate::search_path::SearchPath;
 use crate::sequence::Sequences;
@@ -25,9 +25,10 @@ pub(crate) struct Inner {
     storage: Storage,
     /// What recovery did when the database was opened.
     opened: storage::RecoveryReport,
-    /// The definitions as committed, plus those of the one transaction holding the catalog
-    /// lock exclusively. Held only briefly (to copy it) by other statements, and for a whole
-    /// statement by one that changes definitions.
+    /// The committed definitions. Held only briefly: to copy it at a statement's start,
+    /// and by a transaction that changed definitions across its storage commit while it
+    /// lays its changes over it, so whoever copies the catalog after the commit became
+    /// visible finds the definitions in place. Never held while a statement runs.
     catalog: Mutex<Catalog>,
     sequences: Sequences,
     locks: LockManager,
@@ -181,58 +182,35 @@ impl Database {
     }
 
     /// Creates the bootstrap superuser `name` (OID 10, every attribute, no password) if the
-    /// database has no role yet, as initdb does; returns whether it did.
+    /// database has no role yet, as initdb does; returns whether it did. The committed
+    /// catalog is held from the check to the commit, so two callers create it once.
     pub fn bootstrap_superuser(&self, name: &str) -> Result<bool> {
-        let mut txn = self.storage().begin()?;
-        let me = txn.id();
-        let locks = &self.inner.locks;
-        let probe = WaitProbe::new();
-        let rules = WaitRules::default();
-        locks.acquire(
-            me,
-            LockTag::Transaction(me),
-            LockMode::Exclusive,
-            &rules,
-            &probe,
-        )?;
-        let created = self.bootstrap_in(&mut txn, name, &rules, &probe);
-        let res = match created {
-            Ok(created) => txn.commit().map(|()| created).map_err(Into::into),
-            Err(e) => {
-                let _ = txn.abort();
-                self.catalog().roles_mut().forget(name);
-                Err(e)
-            }
-        };
-        locks.release_all(me);
-        res
-    }
-
-    fn bootstrap_in(
-        &self,
-        txn: &mut storage::Transaction,
-        name: &str,
-        rules: &WaitRules,
-        probe: &WaitProbe,
-    ) -> Result<bool> {
-        self.inner.locks.acquire(
-            txn.id(),
-            LockTag::Catalog,
-            LockMode::AccessExclusive,
-            rules,
-            probe,
-        )?;
-        if !self.catalog().roles().is_empty() {
+        let mut catalog = self.catalog();
+        if !catalog.roles().is_empty() {
             return Ok(false);
         }
+        let mut txn = self.storage().begin()?;
         let role = Role::bootstrap(name.to_owned());
-        self.catalog()
-            .roles_mut()
-            .create(txn, self.storage(), role)?;
-        Ok(true)
+        if let Err(e) = catalog.roles_mut().create(&mut txn, self.storage(), role) {
+            let _ = txn.abort();
+            return Err(e);
+        }
+        match txn.commit() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                catalog.roles_mut().forget(name);
+                Err(e.into())
+            }
+        }
     }
 
-    /// The catalog, seeing permanent relations only.
+    /// A copy of the committed catalog as the session with temp namespace `viewer` and
+    /// search path `search_path` sees it (the mutex is held only to copy it).
+    pub(crate) fn catalog_copy(&self, viewer: u32, search_path: SearchPath) -> Catalog {
+        Catalog::clone(&self.catalog_as(viewer, search_path))
+    }
+
+    /// The committed catalog, seeing permanent relations only.
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
         self.catalog_as(0, SearchPath::default())
     }

@@ -129,10 +129,12 @@ impl LockMode {
 /// What a lock is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LockTag {
-    /// The catalog as a whole: every transaction holds it in a share mode; statements that
-    /// change definitions (DDL, roles, sequences' definitions) take it exclusively, so no
-    /// other transaction runs while definitions are uncommitted.
-    Catalog,
+    /// A catalog entry (a relation or index name in a namespace, a role, a type, the ACL
+    /// of schema `public`), by a hash of its key (see `crate::catalog::ObjKey`): a
+    /// transaction holds it exclusively from its first change of the entry to its end, so
+    /// definitions are changed by one transaction at a time, as PostgreSQL's writers of a
+    /// catalog row (or of a key of a catalog's unique index) wait for each other.
+    CatalogEntry(u64),
     /// A relation, by OID.
     Relation(u32),
     /// A transaction, held exclusively by itself until it ends.
@@ -595,7 +597,9 @@ fn lock_unavailable(tag: LockTag) -> EngineError {
             LockTag::Tuple(..) | LockTag::Transaction(_) => {
                 "could not obtain lock on row in relation".into()
             }
-            LockTag::Relation(_) | LockTag::Catalog => "could not obtain lock on relation".into(),
+            LockTag::Relation(_) | LockTag::CatalogEntry(_) => {
+                "could not obtain lock on relation".into()
+            }
             LockTag::Advisory(..) => "could not obtain advisory lock".into(),
         },
     }
@@ -732,7 +736,7 @@ mod tests {
     fn queued_exclusive_request_is_not_starved_by_new_shares() {
         let lm = Arc::new(LockManager::new());
         let p = WaitProbe::new();
-        let tag = LockTag::Catalog;
+        let tag = LockTag::Relation(1);
         lm.acquire(TxnId(1), tag, LockMode::AccessShare, &rules(), &p)
             .unwrap();
         let lm2 = lm.clone();
@@ -762,7 +766,7 @@ mod tests {
     fn two_share_holders_upgrading_deadlock_at_the_second_request() {
         let lm = Arc::new(LockManager::new());
         let p = WaitProbe::new();
-        let tag = LockTag::Catalog;
+        let tag = LockTag::Relation(1);
         for t in [TxnId(1), TxnId(2)] {
             lm.acquire(t, tag, LockMode::AccessShare, &rules(), &p)
                 .unwrap();

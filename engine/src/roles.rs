@@ -411,6 +411,24 @@ impl Roles {
         self.public_acl = old;
     }
 
+    /// Makes role `name` as in `from` (present or absent): laying a transaction's change
+    /// over another view of the roles.
+    pub(crate) fn copy_entry(&mut self, from: &Roles, name: &str) {
+        match from.by_name.get(name) {
+            Some(entry) => {
+                self.by_name.insert(name.to_owned(), entry.clone());
+            }
+            None => {
+                self.by_name.remove(name);
+            }
+        }
+    }
+
+    /// Makes the ACL of schema `public` as in `from`.
+    pub(crate) fn copy_public_acl(&mut self, from: &Roles) {
+        self.public_acl = from.public_acl.clone();
+    }
+
     /// Rollback: forgets role `name` (created or renamed to that name by the transaction).
     pub(crate) fn forget(&mut self, name: &str) {
         self.by_name.remove(name);

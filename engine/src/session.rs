@@ -12,10 +12,15 @@
 //! (before the storage commit), forgotten when they roll back; a commit that would complete
 //! a dangerous structure fails with 40001 instead.
 //!
-//! Every transaction holds its own transaction lock and the catalog lock in share mode from
-//! its first statement; a statement that changes definitions takes the catalog lock
-//! exclusively (see [`crate::database`]). All are released when the transaction ends, after
-//! its commit is durable.
+//! Every transaction holds its own transaction lock from its start, and the relation and
+//! catalog entry locks its statements take (see [`crate::catalog`]). All are released when
+//! the transaction ends, after its commit is durable and its definitions are in the
+//! committed catalog.
+//!
+//! Each statement runs on its own copy of the catalog: the committed one, with the
+//! transaction's own changes laid over it. A transaction that changed definitions keeps
+//! its copy (with the changes it recorded) between statements, reverts it on ROLLBACK TO,
+//! drops it on rollback and lays its changes over the committed catalog at commit.
 //!
 //! A READ COMMITTED statement that meets a row version changed by a transaction that
 //! committed after its snapshot is rolled back to where it began and run again with a new
@@ -37,7 +42,7 @@ pub use prepared::PreparedInfo;
 pub use script::{Script, ScriptResult, ScriptStep};
 use settings::{transaction_snapshot, TxnMode};
 
-use crate::catalog::{Catalog, CatalogChange};
+use crate::catalog::{Catalog, CatalogChange, EntryLocks};
 use crate::copy::{self, CopyIn, CopyInfo, CopyOutData, Started};
 use crate::database::Database;
 use crate::error::{EngineError, Result};
@@ -267,8 +272,10 @@ struct Active {
     /// The transaction's snapshot was taken by the running statement (which may drop it
     /// to run again after waiting for a relation lock).
     snapshot_by_statement: bool,
-    /// This transaction holds the catalog lock exclusively (it may change definitions).
-    catalog_exclusive: bool,
+    /// The catalog as the transaction's latest statement left it, once the transaction
+    /// changed definitions: the entries `changes` name are the transaction's own (the
+    /// others are taken from the committed catalog at each statement).
+    catalog: Option<Catalog>,
     /// When the transaction started (its first statement's, or BEGIN's, start): `now()`.
     started: i64,
 }
@@ -315,21 +322,6 @@ pub struct Session {
     named: prepared::NamedStatements,
     /// The `TimeZone` setting's text and the zone it names, as last looked up.
     zone: Option<(String, crate::types::tz::Zone)>,
-}
-
-/// Statements that read and write rows but change no definition: they run beside other
-/// transactions on a copy of the catalog. Every other statement takes the catalog lock
-/// exclusively.
-fn changes_no_definition(stmt: &ast::Statement) -> bool {
-    use ast::Statement as S;
-    match stmt {
-        S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => true,
-        S::Copy { .. } => true,
-        // SHARE UPDATE EXCLUSIVE on each table, as PostgreSQL (`crate::vacuum`).
-        S::Vacuum(_) | S::Analyze(_) => true,
-        S::Explain { statement, .. } => changes_no_definition(statement),
-        _ => false,
-    }
 }
 
 /// Statements that a READ COMMITTED transaction restarts after a concurrent update.
@@ -452,14 +444,26 @@ impl Session {
             .acquire(a.id(), tag, mode, &rules, &self.probe)
     }
 
-    /// Before the statement's first read or write: the catalog lock (share) and the
-    /// snapshot the statement reads with (a SERIALIZABLE transaction's first one registers
-    /// it with [`crate::ssi`]).
+    /// The catalog as the open transaction sees it: the committed one with the
+    /// transaction's own changes laid over it (a copy: no mutex is held while it is used).
+    pub(crate) fn view_catalog(&self) -> Catalog {
+        let mut c = self
+            .db
+            .catalog_copy(self.temp_ns, self.settings.search_path());
+        if let Some(a) = &self.active {
+            if let Some(own) = a.catalog.as_ref().filter(|_| !a.changes.is_empty()) {
+                c.overlay(own, &a.changes);
+            }
+        }
+        c
+    }
+
+    /// Before the statement's first read or write: the snapshot the statement reads with
+    /// (a SERIALIZABLE transaction's first one registers it with [`crate::ssi`]).
     fn statement_snapshot(&mut self) -> Result<Snapshot> {
         if let Some(s) = self.active.as_ref().and_then(|a| a.stmt_snapshot.clone()) {
             return Ok(s);
         }
-        self.lock(LockTag::Catalog, LockMode::AccessShare)?;
         let db = self.db.clone();
         let a = self
             .active
@@ -606,9 +610,7 @@ impl Session {
         self.install_session_time();
         let stmt = one_statement(sql)?;
         let stmt = sql::ctas::select_into(&stmt)?.unwrap_or(stmt);
-        let catalog = self
-            .db
-            .catalog_as(self.temp_ns, self.settings.search_path());
+        let catalog = self.view_catalog();
         let (params, cols) =
             sql::describe(&stmt, &catalog, declared).map_err(|e| e.resolve_position(sql))?;
         drop(catalog);
@@ -689,13 +691,16 @@ impl Session {
         };
         let me = a.id;
         let changes = std::mem::take(&mut a.changes);
+        let own = a.catalog.take();
         a.snapshot = None;
         a.stmt_snapshot = None;
         self.cursors.transaction_ended(false);
         // An abort that fails leaves the store failed (every later statement says so), and
         // recovery undoes the rest.
         let _ = txn.abort();
-        self.db.catalog().revert(changes);
+        if let Some(mut own) = own {
+            own.revert(changes);
+        }
         self.db.ssi().aborted(me);
         self.db.locks().release_all(me);
     }
@@ -813,21 +818,21 @@ impl Session {
         let snapshot = self.statement_snapshot()?;
         let rules = self.wait_rules();
         let db = self.db.clone();
+        // Copied after the snapshot: a definition committed before the snapshot was taken
+        // is in it (commits lay their definitions over the committed catalog before they
+        // can be seen, see `finish`).
+        let mut own = self.view_catalog();
         let a = self
             .active
             .as_mut()
             .ok_or(EngineError::NoActiveTransaction)?;
-        // A transaction that may change definitions works on the shared catalog (no other
-        // transaction runs meanwhile); others on a copy, without holding the mutex.
-        let mut shared;
-        let mut copy;
-        let catalog: &mut Catalog = if a.catalog_exclusive {
-            shared = db.catalog_as(self.temp_ns, self.settings.search_path());
-            &mut shared
-        } else {
-            copy = Catalog::clone(&db.catalog_as(self.temp_ns, self.settings.search_path()));
-            &mut copy
-        };
+        own.set_entry_locks(Some(EntryLocks {
+            db: db.clone(),
+            txn: a.id(),
+            rules,
+            probe: self.probe.clone(),
+        }));
+        let catalog = &mut own;
         let who = Session::identity_of(&self.settings, self.user.as_deref(), catalog);
         catalog.set_acting(Some(who));
         catalog.set_prepared(self.named.infos().clone());
@@ -855,7 +860,9 @@ impl Session {
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.
-        self.temp_ns = catalog.viewer();
+        self.temp_ns = own.viewer();
+        own.set_entry_locks(None);
+        a.catalog = (!a.changes.is_empty()).then_some(own);
         res
     }
 
@@ -889,7 +896,7 @@ impl Session {
             snapshot: None,
             stmt_snapshot: None,
             snapshot_by_statement: false,
-            catalog_exclusive: false,
+            catalog: None,
             started: self.stmt_start,
         });
         self.install_session_time();
@@ -924,7 +931,20 @@ impl Session {
         // Locks go only after the commit is durable and visible, or the rollback complete.
         let res = match a.txn {
             Some(txn) if commit && !a.failed && pre_commit.is_ok() => {
-                let res = txn.commit();
+                // Its definitions enter the committed catalog under the catalog mutex held
+                // across the commit: whoever copies the catalog after the commit became
+                // visible sees them, and nobody sees them before.
+                let res = match a.catalog.as_ref().filter(|_| !a.changes.is_empty()) {
+                    Some(own) => {
+                        let mut committed = self.db.catalog();
+                        let res = txn.commit();
+                        if res.is_ok() {
+                            committed.overlay(own, &a.changes);
+                        }
+                        res
+                    }
+                    None => txn.commit(),
+                };
                 self.cursors.transaction_ended(res.is_ok());
                 match res {
                     Ok(()) => ssi.committed(me),
@@ -935,7 +955,11 @@ impl Session {
             txn => {
                 self.cursors.transaction_ended(false);
                 let res = txn.map_or(Ok(()), Transaction::abort);
-                self.db.catalog().revert(a.changes);
+                // Only an enum's labels are shared with the committed catalog (see
+                // `catalog::types`); reverting puts them back.
+                if let Some(mut own) = a.catalog {
+                    own.revert(a.changes);
+                }
                 ssi.aborted(me);
                 pre_commit.and(res.map_err(EngineError::from))
             }
@@ -1117,7 +1141,6 @@ impl Session {
                 }
                 let res = self
                     .check_writable(stmt)
-                    .and_then(|()| self.definition_lock(stmt))
                     .and_then(|()| self.run_restarting(stmt, params));
                 if let Ok(StatementResult::CopyIn(_)) = &res {
                     // The statement goes on with copy_data / copy_done.
@@ -1150,7 +1173,6 @@ impl Session {
     /// ROLLBACK TO SAVEPOINT: undoes everything after it (data and definitions) and ends
     /// the failed state; the savepoint stays.
     fn rollback_to(&mut self, name: &str) -> Result<StatementResult> {
-        let db = self.db.clone();
         let a = match &mut self.active {
             Some(a) if a.explicit => a,
             _ => {
@@ -1168,7 +1190,9 @@ impl Session {
         let (_, sp, at) = a.savepoints[pos].clone();
         a.txn()?.rollback_to(sp)?;
         let undone = a.changes.split_off(at.min(a.changes.len()));
-        db.catalog().revert(undone);
+        if let Some(own) = a.catalog.as_mut() {
+            own.revert(undone);
+        }
         self.cursors.rolled_back_to(pos);
         a.failed = false;
         a.fresh.clear();
@@ -1189,18 +1213,6 @@ impl Session {
         }
     }
 
-    /// A statement that may change definitions takes the catalog lock exclusively first.
-    fn definition_lock(&mut self, stmt: &ast::Statement) -> Result<()> {
-        if changes_no_definition(stmt) {
-            return Ok(());
-        }
-        self.lock(LockTag::Catalog, LockMode::AccessExclusive)?;
-        if let Some(a) = &mut self.active {
-            a.catalog_exclusive = true;
-        }
-        Ok(())
-    }
-
     /// Runs the statement; at READ COMMITTED, a concurrent update of a row it had to change
     /// rolls the statement back and runs it again with a new snapshot. At the other levels
     /// that is a serialization failure (40001).
@@ -1216,7 +1228,6 @@ impl Session {
         loop {
             match self.run_in_txn(stmt, params) {
                 Err(EngineError::ConcurrentUpdate) => {
-                    let db = self.db.clone();
                     let a = self
                         .active
                         .as_mut()
@@ -1226,21 +1237,24 @@ impl Session {
                     }
                     a.txn()?.rollback_to(sp)?;
                     let undone = a.changes.split_off(at.min(a.changes.len()));
-                    db.catalog().revert(undone);
+                    if let Some(own) = a.catalog.as_mut() {
+                        own.revert(undone);
+                    }
                     a.stmt_snapshot = None;
                     self.notices.truncate(notices);
                 }
                 // It waited for a relation lock: run it again with a snapshot taken now, as
                 // PostgreSQL takes its locks before its snapshot.
                 Err(EngineError::RelationLockWaited) => {
-                    let db = self.db.clone();
                     let a = self
                         .active
                         .as_mut()
                         .ok_or(EngineError::NoActiveTransaction)?;
                     a.txn()?.rollback_to(sp)?;
                     let undone = a.changes.split_off(at.min(a.changes.len()));
-                    db.catalog().revert(undone);
+                    if let Some(own) = a.catalog.as_mut() {
+                        own.revert(undone);
+                    }
                     a.stmt_snapshot = None;
                     if a.snapshot_by_statement {
                         a.snapshot = None;

@@ -289,11 +289,8 @@ fn vacuum_due(control: &Control, db: &Parts<'_>, me: TxnId, due: &[u32]) -> Resu
         Err(EngineError::LockNotAvailable { .. }) => Ok(false),
         Err(e) => Err(e),
     };
-    if !try_lock(LockTag::Catalog, LockMode::AccessShare)? {
-        return Ok(false);
-    }
-    // Under the catalog lock in share mode, the shared catalog holds committed definitions
-    // only.
+    // The committed definitions (a table dropped or rewritten after this copy is found
+    // again once its lock is held, below).
     let tables: Vec<Arc<TableDef>> = {
         let mut c = db.catalog.lock();
         c.set_viewer(0);
@@ -315,6 +312,13 @@ fn vacuum_due(control: &Control, db: &Parts<'_>, me: TxnId, due: &[u32]) -> Resu
         }
         let tag = LockTag::Relation(t.oid);
         if !try_lock(tag, LockMode::ShareUpdateExclusive)? {
+            continue;
+        }
+        // A DROP or a rewrite (ACCESS EXCLUSIVE) that committed before the lock was granted
+        // is in the committed catalog by then.
+        let current = db.catalog.lock().by_oid(t.oid);
+        if current.is_none_or(|c| c.file != t.file) {
+            db.locks.release(me, tag);
             continue;
         }
         let res = vacuum_table(db.storage, db.activity, &t);

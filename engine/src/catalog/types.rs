@@ -164,7 +164,7 @@ impl Catalog {
         rows.sort_by_key(|(_, bytes)| kind_of(bytes) != Some(b'e'));
         for (tid, bytes) in rows {
             let t = decode(&bytes, self)?;
-            self.next_oid = self.next_oid.max(max_oid(&t).saturating_add(1));
+            self.reserve_oids_through(max_oid(&t));
             self.types.insert(t.name().to_string(), (t, tid));
         }
         Ok(())
@@ -211,8 +211,9 @@ impl Catalog {
         storage: &Storage,
         t: UserType,
     ) -> Result<CatalogChange> {
+        self.lock_entry(super::ObjKey::Type(t.name()))?;
         let tid = storage.heap(TYPES_FILE).insert(txn, &encode(&t))?;
-        self.next_oid = self.next_oid.max(max_oid(&t).saturating_add(1));
+        self.reserve_oids_through(max_oid(&t));
         let name = t.name().to_string();
         self.types.insert(name.clone(), (t, tid));
         Ok(CatalogChange::TypeCreated(name))
@@ -225,6 +226,7 @@ impl Catalog {
         storage: &Storage,
         name: &str,
     ) -> Result<CatalogChange> {
+        self.lock_entry(super::ObjKey::Type(name))?;
         let (t, tid) = self.types.remove(name).ok_or(EngineError::Internal {
             reason: "dropping a type that does not exist",
         })?;
@@ -240,6 +242,7 @@ impl Catalog {
         e: &EnumRef,
         labels: Vec<EnumLabel>,
     ) -> Result<CatalogChange> {
+        self.lock_entry(super::ObjKey::Type(&e.name))?;
         let Some((_, tid)) = self.types.get_mut(&e.name) else {
             return Err(EngineError::Internal {
                 reason: "altering a type that does not exist",
@@ -254,7 +257,7 @@ impl Catalog {
                 .update(txn, old_tid, &encode(&UserType::Enum(e.clone())))?;
         *tid = new_tid;
         for l in e.labels() {
-            self.next_oid = self.next_oid.max(l.oid.saturating_add(1));
+            self.reserve_oids_through(l.oid);
         }
         Ok(CatalogChange::EnumLabels(e.clone(), old, old_tid))
     }

@@ -91,9 +91,7 @@ impl Session {
 
     /// Records `is_superuser` for the current user (as SHOW and current_setting read it).
     fn refresh_is_superuser(&self, local: bool, in_txn: bool) -> Result<()> {
-        let catalog = self
-            .db
-            .catalog_as(self.temp_ns, self.settings.search_path());
+        let catalog = self.view_catalog();
         let name = self.current_name(&catalog);
         let superuser = catalog.roles().get(&name).is_some_and(|r| r.superuser);
         drop(catalog);
@@ -115,9 +113,7 @@ impl Session {
         let value = match role {
             None => "none".to_string(),
             Some(name) => {
-                let catalog = self
-                    .db
-                    .catalog_as(self.temp_ns, self.settings.search_path());
+                let catalog = self.view_catalog();
                 let roles = catalog.roles();
                 let target = roles.get(name).ok_or_else(|| undefined(name))?;
                 let session = self.session_name(&catalog);
@@ -147,9 +143,7 @@ impl Session {
     ) -> Result<StatementResult> {
         let in_txn = self.active.is_some();
         {
-            let catalog = self
-                .db
-                .catalog_as(self.temp_ns, self.settings.search_path());
+            let catalog = self.view_catalog();
             let roles = catalog.roles();
             let login = self.login_name(&catalog);
             if let Some(name) = name {
@@ -207,9 +201,7 @@ impl Session {
                     .unwrap_or_else(|| "none".to_string()),
             ),
             SESSION_AUTHORIZATION => {
-                let catalog = self
-                    .db
-                    .catalog_as(self.temp_ns, self.settings.search_path());
+                let catalog = self.view_catalog();
                 Some(self.session_name(&catalog))
             }
             _ => None,

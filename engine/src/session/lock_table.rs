@@ -34,13 +34,9 @@ impl Session {
             });
         }
         let mode = mode_of(&lock.lock_mode);
-        // The catalog lock first, as every statement's: no definition changes under us.
-        self.lock(LockTag::Catalog, LockMode::AccessShare)?;
         let mut targets = Vec::with_capacity(lock.tables.len());
         {
-            let catalog = self
-                .db
-                .catalog_as(self.temp_ns, self.settings.search_path());
+            let catalog = self.view_catalog();
             for t in &lock.tables {
                 let parts = crate::sql::syscat::name_parts(&t.name);
                 let name = match crate::sql::syscat::resolve_relation(&catalog, &parts)? {

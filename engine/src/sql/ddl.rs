@@ -329,9 +329,12 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         }
         _ => {}
     }
-    let (_, cols) = super::binder::Binder::new(cx.catalog, Vec::new())
+    let (plan, cols) = super::binder::Binder::new(cx.catalog, Vec::new())
         .without_privilege_checks()
         .bind_query(&cv.query)?;
+    // ACCESS SHARE on the relations it reads, as PostgreSQL: they cannot be dropped while
+    // the view is uncommitted.
+    super::relation_locks::take(cx, &super::relation_locks::read_by(&plan))?;
     if !cv.columns.is_empty() && cv.columns.len() != cols.len() {
         return Err(EngineError::Syntax {
             message: "CREATE VIEW specifies another number of column names than the query has"

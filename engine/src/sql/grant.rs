@@ -417,6 +417,7 @@ fn apply_to_public(change: &Change<'_>, cx: &mut TxnCx<'_>) -> Result<()> {
         }
     }
     let owner = crate::roles::PG_DATABASE_OWNER;
+    cx.catalog.lock_entry(crate::catalog::ObjKey::PublicAcl)?;
     let current = cx.catalog.roles().public_acl();
     let (grantor, options) = grantor_of(cx, owner, wanted, &current);
     let privs = restrict(cx, change, wanted, options, "public");

@@ -8,6 +8,7 @@ pub(crate) mod ctas;
 pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_domains;
+mod ddl_locks;
 mod ddl_seq;
 mod ddl_types;
 mod describe;
@@ -388,6 +389,8 @@ impl<'a> TxnCx<'a> {
 /// Runs a data or definition statement (transaction control is the session's).
 pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     use ast::Statement as S;
+    // A definition statement's relation locks come before it reads the definitions.
+    ddl_locks::take(stmt, cx)?;
     match stmt {
         S::Query(q) => {
             let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))

@@ -6,7 +6,7 @@
 
 use super::binder::{ident_name, object_name};
 use super::{Outcome, TxnCx};
-use crate::catalog::CatalogChange;
+use crate::catalog::{CatalogChange, ObjKey};
 use crate::error::{EngineError, Result};
 use crate::password;
 use crate::roles::{Role, BOOTSTRAP_SUPERUSER_OID};
@@ -267,6 +267,7 @@ pub(crate) fn create_role(cr: &ast::CreateRole, cx: &mut TxnCx<'_>) -> Result<Ou
             }
             return Err(EngineError::DuplicateRole { name });
         }
+        cx.catalog.lock_new_entry(ObjKey::Role(&name), None)?;
         role.oid = cx.catalog.allocate_oid();
         cx.catalog.roles_mut().create(cx.txn, cx.storage, role)?;
         cx.changes.push(CatalogChange::RoleCreated(name));
@@ -287,6 +288,8 @@ fn lookup(cx: &TxnCx<'_>, name: &str) -> Result<Arc<Role>> {
 /// first row (a rollback forgets it, and the implicit one is back).
 pub(super) fn store(cx: &mut TxnCx<'_>, old_name: &str, role: Role) -> Result<()> {
     let name = role.name.clone();
+    cx.catalog.lock_entry(ObjKey::Role(old_name))?;
+    cx.catalog.lock_entry(ObjKey::Role(&name))?;
     if role.oid == BOOTSTRAP_SUPERUSER_OID && !cx.catalog.roles().is_stored(old_name) {
         cx.catalog.roles_mut().create(cx.txn, cx.storage, role)?;
         cx.changes.push(CatalogChange::RoleCreated(name));
@@ -408,6 +411,7 @@ pub(crate) fn drop_roles(
         if role.superuser && !is_superuser(cx) {
             return Err(denied("must be superuser to drop superusers"));
         }
+        cx.catalog.lock_entry(ObjKey::Role(&name))?;
         refuse_if_depended_on(cx, &role)?;
         let (old, tid) = cx
             .catalog
