@@ -68,6 +68,10 @@ pub(crate) struct Sxact {
     /// Set when it passed the pre-commit check (PostgreSQL's "prepared").
     pub prepare_seq: Option<u64>,
     pub commit_seq: Option<u64>,
+    /// Set at commit: one past the largest id registered so far (PostgreSQL's
+    /// `finishedBefore`); a running transaction whose snapshot's xmin is below it may
+    /// have had an overlapping transaction running, so this one is kept.
+    finished_before: TxnId,
     /// Committed with a rw-conflict out to a transaction that committed before it.
     pub conflict_out_committed: bool,
     /// The earliest prepare number of such transactions.
@@ -121,6 +125,8 @@ pub(crate) struct State {
     /// Holders of key ranges per index (the ranges themselves are in the holders).
     range_holders: HashMap<u32, HashSet<TxnId>>,
     pub last_commit_seq: u64,
+    /// The largest id ever registered.
+    max_registered: TxnId,
     /// Committed transactions still kept, in commit order.
     finished: VecDeque<TxnId>,
     summary: Summary,
@@ -142,6 +148,7 @@ impl State {
             x.last_commit_before_snapshot = last;
             return;
         }
+        self.max_registered = self.max_registered.max(me);
         self.xacts.insert(
             me,
             Sxact {
@@ -152,6 +159,7 @@ impl State {
                 doomed: Arc::new(AtomicBool::new(false)),
                 prepare_seq: None,
                 commit_seq: None,
+                finished_before: TxnId::NONE,
                 conflict_out_committed: false,
                 earliest_out_conflict_commit: 0,
                 summary_conflict_in: false,
@@ -581,6 +589,7 @@ impl State {
             return;
         };
         m.commit_seq = Some(seq);
+        m.finished_before = TxnId(self.max_registered.0 + 1);
         if m.prepare_seq.is_none() {
             m.prepare_seq = Some(seq);
         }
@@ -664,8 +673,10 @@ impl State {
         }
     }
 
-    /// Frees committed transactions no running serializable transaction overlaps (every
-    /// running one's snapshot sees their commit: no new conflict can name them), summarises
+    /// Frees committed transactions no running serializable transaction overlaps, nor
+    /// overlaps a transaction that overlapped them (every running one's snapshot sees
+    /// their commit, and its xmin is past their `finished_before`: no new conflict can name
+    /// them or a transaction they have a conflict with), summarises
     /// the oldest beyond [`MAX_COMMITTED`], and drops summary entries all running
     /// transactions see.
     fn clear_old(&mut self) {
@@ -674,7 +685,14 @@ impl State {
         let mut free = Vec::new();
         let mut keep = VecDeque::new();
         for &c in &self.finished {
-            if running.iter().all(|x| x.snapshot.sees(c)) {
+            let before = self
+                .xacts
+                .get(&c)
+                .map_or(TxnId::NONE, |x| x.finished_before);
+            if running
+                .iter()
+                .all(|x| x.snapshot.sees(c) && x.snapshot.xmin() >= before)
+            {
                 free.push(c);
             } else {
                 keep.push_back(c);
