@@ -12,8 +12,11 @@
 //!   through the lock manager, so it is interruptible and deadlocks are found), then tried
 //!   again;
 //! - a version that a transaction committed after the snapshot deleted or replaced fails
-//!   with [`EngineError::ConcurrentUpdate`], which the session turns into a statement
-//!   restart (READ COMMITTED) or 40001 (REPEATABLE READ and SERIALIZABLE);
+//!   with [`EngineError::ConcurrentUpdate`]; at READ COMMITTED an UPDATE or DELETE then
+//!   re-checks the row's newest version ([`newest_version`], EvalPlanQual), other statements
+//!   are restarted by the session; REPEATABLE READ and SERIALIZABLE fail with 40001;
+//! - an update links the old version to the new one ([`Writer::update_row`]) and holds the
+//!   old one in FOR NO KEY UPDATE strength unless it changes a key column;
 //! - a unique index entry of a running transaction with the same key is waited for, and
 //!   the insert then succeeds (that transaction rolled back) or fails with 23505.
 //!

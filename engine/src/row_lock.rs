@@ -238,6 +238,33 @@ fn lock_chain(
 mod tests {
     use super::*;
 
+    /// A version's xmax stands for its writer's lock in NO KEY UPDATE strength only once the
+    /// writer has linked a key-keeping new version; a delete, a key change and an update not
+    /// yet linked count as UPDATE strength, which every locker waits for.
+    #[test]
+    fn xmax_strength_follows_the_recorded_link() {
+        use storage::heap_page::TupleLink;
+        let header = |link| TupleHeader {
+            xmin: TxnId(1),
+            xmax: TxnId(2),
+            link,
+        };
+        let cases = [
+            (TupleLink::default(), Strength::Update),
+            (TupleLink::updated(3, 4, false), Strength::Update),
+            (TupleLink::updated(3, 4, true), Strength::NoKeyUpdate),
+        ];
+        for (link, want) in cases {
+            let got = writer_strength(&header(link));
+            assert_eq!(got, want, "{link:?}");
+            assert_eq!(
+                Strength::KeyShare.conflicts(got),
+                want == Strength::Update,
+                "a key-share locker waits only for a key change"
+            );
+        }
+    }
+
     /// PostgreSQL's row-lock conflict table, through the lock manager.
     #[test]
     fn strengths_conflict_as_postgres_row_locks() {

@@ -6,6 +6,8 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use storage::heap_page;
+use storage::page::{PAGE_HEADER_SIZE, PAGE_SIZE};
 use storage::{Storage, StorageError, StorageOptions, Tid};
 use vfs::{CrashMode, FaultPlan, SimVfs};
 
@@ -48,13 +50,24 @@ fn insert_many_stores_every_row_and_rolls_back() {
     let mut want: Vec<_> = tids.iter().copied().zip(rows.iter().cloned()).collect();
     want.sort();
     assert_eq!(got, want);
-    // Pages are filled: no more pages than one-by-one inserts would use.
-    let mut txn = st.begin().expect("begin");
-    for r in &rows {
-        st.heap(4).insert(&mut txn, r).expect("insert");
+    // Pages are filled: a page takes the next rows as long as they fit, so whenever the
+    // next row went to another page, it did not fit in the page before.
+    let cost = |r: &[u8]| r.len() + heap_page::TUPLE_HEADER_SIZE + heap_page::SLOT_SIZE;
+    let room = PAGE_SIZE - PAGE_HEADER_SIZE;
+    let mut used = std::collections::HashMap::<u32, usize>::new();
+    for (i, (tid, r)) in tids.iter().zip(&rows).enumerate() {
+        *used.entry(tid.page).or_default() += cost(r);
+        if let (Some(next), Some(nr)) = (tids.get(i + 1), rows.get(i + 1)) {
+            if next.page != tid.page {
+                assert!(
+                    used[&tid.page] + cost(nr) > room,
+                    "row {} left page {} with room for it",
+                    i + 1,
+                    tid.page
+                );
+            }
+        }
     }
-    txn.commit().expect("commit");
-    assert!(st.heap_bytes(3).expect("size") <= st.heap_bytes(4).expect("size"));
     // Rollback removes every row of every batch.
     let mut txn = st.begin().expect("begin");
     st.heap(3).insert_many(&mut txn, &rows).expect("insert");

@@ -7,6 +7,10 @@
 //! as a subquery correlated to the target row (WHERE included, so index lookups on the
 //! other tables apply); a target row is changed at most once, with the first joined row, as
 //! PostgreSQL does when a row matches several times.
+//!
+//! At READ COMMITTED, a target row that a transaction committed after the statement's
+//! snapshot replaced is re-checked at its newest version (EvalPlanQual, [`recheck`]): WHERE
+//! again on that version, SET computed again from it; a row deleted meanwhile is left out.
 
 use super::binder::{coerce, ident_name, Binder, Scope};
 use super::dml::{
