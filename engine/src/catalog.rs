@@ -366,10 +366,10 @@ pub struct Catalog {
     /// The next OID and data file to hand out (shared by every copy: never handed out twice).
     ids: Arc<Ids>,
     roles: Roles,
-    /// Temp namespace number of the session holding the catalog lock (0: none). Set on
-    /// every lock by `Database::catalog_as`; lookups by name see only its temp relations.
+    /// Temp namespace number of the session using this copy (0: none). Set by
+    /// `Database::catalog_as`; lookups by name see only its temp relations.
     viewer: u32,
-    /// The `search_path` of the session holding the catalog lock (set with `viewer`):
+    /// The `search_path` of the session using this copy (set with `viewer`):
     /// which namespaces unqualified names search.
     search_path: SearchPath,
     /// Temp namespaces in use: number → namespace OID, shared by every copy (the mutex

@@ -11,10 +11,10 @@
 //! be removed). A vacuum sets the count to the versions it had to keep plus the deletes
 //! made while it ran. The counts are volatile: after a restart every table starts at zero.
 //!
-//! **Locks.** A vacuum holds the catalog lock in share mode (no definition changes under
-//! it: the table's files stay as the catalog says) and the table's relation lock in
-//! SHARE UPDATE EXCLUSIVE, as PostgreSQL: it runs beside readers and writers, and two
-//! vacuums of one table take turns. Autovacuum never waits for either lock: a table whose
+//! **Locks.** A vacuum holds the table's relation lock in SHARE UPDATE EXCLUSIVE, as
+//! PostgreSQL: it runs beside readers and writers, and two vacuums of one table take turns;
+//! DROP and rewrites (ACCESS EXCLUSIVE) wait for it, so the table's files stay as the
+//! definition it found once it holds the lock says. Autovacuum never waits for the lock: a table whose
 //! lock is not free at once is left for a later round (PostgreSQL's autovacuum skips locked
 //! tables likewise). It runs in no transaction, so it holds no horizon back.
 //!
@@ -128,7 +128,7 @@ pub struct TableVacuum {
 }
 
 /// Vacuums the table's heap, then its indexes, and resets its counts. The caller holds the
-/// catalog lock (share) and the table's lock (SHARE UPDATE EXCLUSIVE).
+/// table's lock (SHARE UPDATE EXCLUSIVE) and found `table` in the catalog after taking it.
 pub fn vacuum_table(
     storage: &Storage,
     activity: &Activity,

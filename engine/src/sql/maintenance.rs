@@ -2,8 +2,9 @@
 //! snapshot can see any more from the tables it names (every table if none), making their
 //! space reusable (`crate::vacuum`); VERBOSE reports what it did as INFO messages. Quill
 //! keeps no planner statistics, so ANALYZE (alone or as VACUUM's option) only checks what
-//! it names. Both run beside readers and writers (the catalog lock in share mode, SHARE
-//! UPDATE EXCLUSIVE on each table); the session refuses VACUUM inside a transaction block.
+//! it names. Both run beside readers and writers (SHARE UPDATE EXCLUSIVE on each table; a
+//! VACUUM that had to wait for it runs again on the definitions as they are then, so the
+//! files it vacuums are the table's); the session refuses VACUUM inside a transaction block.
 
 use super::binder::{ident_name, object_name};
 use super::vacuum_syntax::{Setting, VacuumCommand};
@@ -98,13 +99,33 @@ pub fn vacuum(v: &ast::VacuumStatement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             nowait: cmd.skip_locked() || cx.waits.rules.nowait,
             ..cx.waits.rules
         };
-        match cx.waits.locks.acquire(
+        let nowait = WaitRules {
+            nowait: true,
+            ..rules
+        };
+        let got = cx.waits.locks.acquire(
             me,
             tag,
             LockMode::ShareUpdateExclusive,
-            &rules,
+            &nowait,
             cx.waits.probe,
-        ) {
+        );
+        let got = match got {
+            Err(EngineError::LockNotAvailable { .. }) if !rules.nowait => {
+                // It waited (for a DROP, a rewrite…): run again on the definitions as they
+                // are now, holding the lock.
+                cx.waits.locks.acquire(
+                    me,
+                    tag,
+                    LockMode::ShareUpdateExclusive,
+                    &rules,
+                    cx.waits.probe,
+                )?;
+                return Err(EngineError::RelationLockWaited);
+            }
+            other => other,
+        };
+        match got {
             Ok(()) => {}
             Err(EngineError::LockNotAvailable { .. }) if cmd.skip_locked() => {
                 cx.notices.push(Notice::new(
