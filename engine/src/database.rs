@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     locks: LockManager,
     /// Per-table counts of deleted rows, for autovacuum.
     activity: crate::vacuum::Activity,
+    /// Who listens on which channel, and the notifications waiting for them.
+    notify: Arc<crate::notify::NotifyHub>,
 }
 
 impl Drop for Inner {
@@ -122,6 +124,7 @@ impl Database {
             sequences,
             locks: LockManager::new(),
             activity: crate::vacuum::Activity::default(),
+            notify: Arc::new(crate::notify::NotifyHub::default()),
         });
         let autovacuum = Autovacuum::start(opts.autovacuum, Arc::downgrade(&inner), vacuum_parts);
         Ok(Database {
@@ -271,6 +274,11 @@ impl Database {
     /// The last error of the autovacuum thread, if any (it goes on with the next round).
     pub fn autovacuum_error(&self) -> Option<String> {
         self.autovacuum.control.last_error()
+    }
+
+    /// The database's notification queue (LISTEN / NOTIFY).
+    pub(crate) fn notify_hub(&self) -> &Arc<crate::notify::NotifyHub> {
+        &self.inner.notify
     }
 
     /// The database's lock table.

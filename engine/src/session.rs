@@ -28,6 +28,7 @@
 mod cursors;
 mod identity;
 mod lock_table;
+mod notify;
 pub(crate) mod prepared;
 mod script;
 mod settings;
@@ -314,6 +315,9 @@ pub struct Session {
     named: prepared::NamedStatements,
     /// The `TimeZone` setting's text and the zone it names, as last looked up.
     zone: Option<(String, crate::types::tz::Zone)>,
+    /// The channels the session listens on, its delivered notifications, and its open
+    /// transaction's LISTEN/UNLISTEN/NOTIFY (applied at commit).
+    notify: crate::notify::SessionNotify,
 }
 
 /// Statements that read and write rows but change no definition: they run beside other
@@ -380,7 +384,9 @@ impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let activity = db.catalog().activity().register();
         let lock_owner = db.locks().new_session_owner();
+        let notify = crate::notify::SessionNotify::new(db.notify_hub().clone());
         Session {
+            notify,
             lock_owner,
             db,
             active: None,
@@ -690,6 +696,7 @@ impl Session {
         let _ = txn.abort();
         self.db.catalog().revert(changes);
         self.db.locks().release_all(me);
+        self.notify.abort();
     }
 
     /// Data for the COPY FROM STDIN in progress: its complete lines are loaded now. After an
@@ -842,6 +849,7 @@ impl Session {
                 probe: &self.probe,
             },
             activity: db.activity(),
+            notify: Some(&self.notify),
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.
@@ -895,6 +903,22 @@ impl Session {
                 return Err(e);
             }
         }
+        // Notifications: the commit can still be refused (queue full); then it rolls back.
+        // The pending commit holds the commit-order mutex until it has delivered.
+        let pid = self.activity.pid();
+        let has_txn = self.active.as_ref().is_some_and(|a| a.txn.is_some());
+        let hub = self.notify.hub();
+        let pending = if commit && healthy && has_txn {
+            match hub.pre_commit(&self.notify, pid) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.finish(false)?;
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
         let Some(a) = self.active.take() else {
             return Ok(());
         };
@@ -906,9 +930,14 @@ impl Session {
             Some(txn) if commit && !a.failed => {
                 let res = txn.commit();
                 self.cursors.transaction_ended(res.is_ok());
+                if let (Ok(()), Some(p)) = (&res, pending) {
+                    p.deliver(&self.notify);
+                }
                 res
             }
             txn => {
+                drop(pending);
+                self.notify.abort();
                 self.cursors.transaction_ended(false);
                 let res = txn.map_or(Ok(()), Transaction::abort);
                 self.db.catalog().revert(a.changes);
@@ -983,6 +1012,7 @@ impl Session {
                 let at = a.changes.len();
                 a.savepoints
                     .push((crate::sql::binder::ident_name(name), sp, at));
+                self.notify.savepoint();
                 Ok(StatementResult::Command("SAVEPOINT".into()))
             }
             S::ReleaseSavepoint { name } => {
@@ -998,9 +1028,11 @@ impl Session {
                     .ok_or(EngineError::NoSuchSavepoint { name })?;
                 a.savepoints.truncate(pos);
                 self.cursors.released_to(pos);
+                self.notify.release(pos);
                 Ok(StatementResult::Command("RELEASE".into()))
             }
             _ if failed => Err(EngineError::InFailedTransaction),
+            S::LISTEN { .. } | S::UNLISTEN { .. } | S::NOTIFY { .. } => self.listen_notify(stmt),
             S::Prepare {
                 name,
                 data_types,
@@ -1145,6 +1177,7 @@ impl Session {
         let undone = a.changes.split_off(at.min(a.changes.len()));
         db.catalog().revert(undone);
         self.cursors.rolled_back_to(pos);
+        self.notify.rollback_to(pos);
         a.failed = false;
         a.fresh.clear();
         Ok(StatementResult::Command("ROLLBACK".into()))
@@ -1188,6 +1221,7 @@ impl Session {
             return Err(EngineError::NoActiveTransaction);
         };
         let (sp, at, notices) = (a.txn()?.savepoint(), a.changes.len(), self.notices.len());
+        let notes = self.notify.mark();
         loop {
             match self.run_in_txn(stmt, params) {
                 Err(EngineError::ConcurrentUpdate) => {
@@ -1204,6 +1238,7 @@ impl Session {
                     db.catalog().revert(undone);
                     a.stmt_snapshot = None;
                     self.notices.truncate(notices);
+                    self.notify.undo_to(notes);
                 }
                 // It waited for a relation lock: run it again with a snapshot taken now, as
                 // PostgreSQL takes its locks before its snapshot.
@@ -1222,6 +1257,7 @@ impl Session {
                         a.snapshot_by_statement = false;
                     }
                     self.notices.truncate(notices);
+                    self.notify.undo_to(notes);
                 }
                 other => return other,
             }

@@ -337,6 +337,8 @@ pub struct TxnCx<'a> {
     pub waits: Waits<'a>,
     /// Per-table counts of deleted rows (autovacuum's trigger).
     pub activity: &'a crate::vacuum::Activity,
+    /// The session's pending notifications (`pg_notify`), when the statement runs in one.
+    pub notify: Option<&'a crate::notify::SessionNotify>,
 }
 
 impl<'a> TxnCx<'a> {
@@ -368,6 +370,7 @@ impl<'a> TxnCx<'a> {
                 settings: self.settings,
                 backend_pid: self.backend_pid,
                 txid: self.txn.id().0,
+                notify: self.notify,
             }),
             seq: Some(crate::sequence::SeqEnv {
                 sequences: self.sequences,

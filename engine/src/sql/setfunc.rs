@@ -3,6 +3,7 @@
 //! (`setfunc_json`). `generate_series` and `unnest` yield one column, lazily, so
 //! `generate_series(1, 1000000000) LIMIT 3` reads three; `json(b)_each(_text)` yields two
 //! (`key`, `value`), and is refused in a select list, where its rows would be records.
+//! `pg_listening_channels()` yields the session's channels (see `crate::notify`).
 
 use crate::error::{EngineError, Result};
 use crate::types::ops::{eval_binary, BinaryOp};
@@ -20,6 +21,8 @@ pub enum SetFunc {
     PartitionAncestors,
     /// A JSON set-returning function; `true` for the jsonb one.
     Json(super::setfunc_json::JsonSet, bool),
+    /// The channels the session listens on.
+    ListeningChannels,
 }
 
 /// A resolved call: the function, the types its arguments are cast to, the column type.
@@ -54,6 +57,15 @@ impl SetFunc {
                         columns: vec![(None, DataType::Reg(RegKind::Class))],
                     })
                 }
+                _ => Err(undefined(name, types)),
+            },
+            "pg_listening_channels" => match types {
+                [] => Ok(ResolvedSet {
+                    func: SetFunc::ListeningChannels,
+                    arg_types: Vec::new(),
+                    column: DataType::Text,
+                    columns: vec![(None, DataType::Text)],
+                }),
                 _ => Err(undefined(name, types)),
             },
             "unnest" => match types {
@@ -102,6 +114,7 @@ impl SetFunc {
             SetFunc::GenerateSeries => "generate_series".into(),
             SetFunc::Unnest => "unnest".into(),
             SetFunc::PartitionAncestors => "pg_partition_ancestors".into(),
+            SetFunc::ListeningChannels => "pg_listening_channels".into(),
             SetFunc::Json(f, jsonb) => {
                 let base = match f {
                     super::setfunc_json::JsonSet::ArrayElements => "array_elements",
@@ -117,11 +130,13 @@ impl SetFunc {
         }
     }
 
-    /// The rows for arguments cast to the resolved types (one value per output column).
+    /// The rows for arguments cast to the resolved types (one value per output column), in
+    /// the statement's context `cx`.
     pub fn rows(
         self,
         args: Vec<Value>,
         record: &[(String, DataType)],
+        cx: &crate::sql::exec::ExecCx<'_>,
     ) -> Result<Box<dyn Iterator<Item = Result<Vec<Value>>>>> {
         if args.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
@@ -135,6 +150,16 @@ impl SetFunc {
             },
             SetFunc::GenerateSeries => Ok(Box::new(series(args)?.map(|v| v.map(|v| vec![v])))),
             SetFunc::PartitionAncestors => Ok(Box::new(std::iter::empty())),
+            SetFunc::ListeningChannels => {
+                let channels = cx
+                    .session
+                    .and_then(|e| e.notify)
+                    .map(|n| n.listening())
+                    .unwrap_or_default();
+                Ok(Box::new(
+                    channels.into_iter().map(|c| Ok(vec![Value::Text(c)])),
+                ))
+            }
             SetFunc::Json(f, _) => {
                 let v = args.first().ok_or(EngineError::Internal {
                     reason: "JSON set-returning function without its argument",
@@ -284,7 +309,7 @@ pub fn project_set<'a>(
                 Ok(v) => v,
                 Err(e) => return Some(Err(e)),
             };
-            match f.rows(vals, &[]) {
+            match f.rows(vals, &[], env.cx) {
                 Ok(it) => iters.push(Some(it)),
                 Err(e) => return Some(Err(e)),
             }
