@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     ssi: crate::ssi::Ssi,
     /// Per-table counts of deleted rows, for autovacuum.
     activity: crate::vacuum::Activity,
+    /// Who listens on which channel, and the notifications waiting for them.
+    notify: Arc<crate::notify::NotifyHub>,
 }
 
 impl Drop for Inner {
@@ -126,6 +128,7 @@ impl Database {
             locks: LockManager::new(),
             ssi: crate::ssi::Ssi::new(),
             activity: crate::vacuum::Activity::default(),
+            notify: Arc::new(crate::notify::NotifyHub::default()),
         });
         let autovacuum = Autovacuum::start(opts.autovacuum, Arc::downgrade(&inner), vacuum_parts);
         Ok(Database {
@@ -252,6 +255,11 @@ impl Database {
     /// The last error of the autovacuum thread, if any (it goes on with the next round).
     pub fn autovacuum_error(&self) -> Option<String> {
         self.autovacuum.control.last_error()
+    }
+
+    /// The database's notification queue (LISTEN / NOTIFY).
+    pub(crate) fn notify_hub(&self) -> &Arc<crate::notify::NotifyHub> {
+        &self.inner.notify
     }
 
     /// The database's lock table.

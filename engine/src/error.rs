@@ -131,6 +131,9 @@ pub enum EngineError {
     NoSuchSavepoint { name: String },
     #[error("{what} cannot run inside a transaction block")]
     InTransactionBlock { what: &'static str },
+    /// A limit of the implementation was reached (the NOTIFY queue is full).
+    #[error("{message}")]
+    ProgramLimitExceeded { message: String },
     /// An error while loading a row of a COPY; `context` is PostgreSQL's CONTEXT field
     /// (`COPY t, line N`, with the column and value when one is at fault).
     #[error("{source}")]
@@ -273,6 +276,7 @@ impl EngineError {
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::InTransactionBlock { .. } => "25001",
+            EngineError::ProgramLimitExceeded { .. } => "54000",
             EngineError::Copy { source, .. } => source.sqlstate(),
             EngineError::CopyFailed { .. } => "57014",
             EngineError::CopyRejected { code, .. } => code,

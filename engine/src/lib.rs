@@ -27,6 +27,7 @@ pub mod guc;
 pub mod interrupt;
 pub mod lock;
 pub mod notice;
+pub mod notify;
 pub mod password;
 pub mod roles;
 pub mod row_lock;
@@ -44,6 +45,7 @@ pub use error::{EngineError, Result};
 pub use interrupt::CancelHandle;
 pub use lock::WaitProbe;
 pub use notice::{Notice, Severity};
+pub use notify::Notification;
 pub use roles::Role;
 pub use session::{
     Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep,

@@ -34,6 +34,7 @@
 mod cursors;
 mod identity;
 mod lock_table;
+mod notify;
 pub(crate) mod prepared;
 mod script;
 mod settings;
@@ -322,6 +323,9 @@ pub struct Session {
     named: prepared::NamedStatements,
     /// The `TimeZone` setting's text and the zone it names, as last looked up.
     zone: Option<(String, crate::types::tz::Zone)>,
+    /// The channels the session listens on, its delivered notifications, and its open
+    /// transaction's LISTEN/UNLISTEN/NOTIFY (applied at commit).
+    notify: crate::notify::SessionNotify,
 }
 
 /// Statements that a READ COMMITTED transaction restarts after a concurrent update.
@@ -373,7 +377,9 @@ impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let activity = db.catalog().activity().register();
         let lock_owner = db.locks().new_session_owner();
+        let notify = crate::notify::SessionNotify::new(db.notify_hub().clone());
         Session {
+            notify,
             lock_owner,
             db,
             active: None,
@@ -703,6 +709,7 @@ impl Session {
         }
         self.db.ssi().aborted(me);
         self.db.locks().release_all(me);
+        self.notify.abort();
     }
 
     /// Data for the COPY FROM STDIN in progress: its complete lines are loaded now. After an
@@ -857,6 +864,7 @@ impl Session {
             },
             activity: db.activity(),
             recheck_newest: !transaction_snapshot(a.mode.isolation),
+            notify: Some(&self.notify),
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.
@@ -912,6 +920,22 @@ impl Session {
                 return Err(e);
             }
         }
+        // Notifications: the commit can still be refused (queue full); then it rolls back.
+        // The pending commit holds the commit-order mutex until it has delivered.
+        let pid = self.activity.pid();
+        let has_txn = self.active.as_ref().is_some_and(|a| a.txn.is_some());
+        let hub = self.notify.hub();
+        let pending = if commit && healthy && has_txn {
+            match hub.pre_commit(&self.notify, pid) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.finish(false)?;
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
         let Some(a) = self.active.take() else {
             return Ok(());
         };
@@ -946,13 +970,18 @@ impl Session {
                     None => txn.commit(),
                 };
                 self.cursors.transaction_ended(res.is_ok());
-                match res {
+                match &res {
                     Ok(()) => ssi.committed(me),
                     Err(_) => ssi.aborted(me),
+                }
+                if let (Ok(()), Some(p)) = (&res, pending) {
+                    p.deliver(&self.notify);
                 }
                 res.map_err(EngineError::from)
             }
             txn => {
+                drop(pending);
+                self.notify.abort();
                 self.cursors.transaction_ended(false);
                 let res = txn.map_or(Ok(()), Transaction::abort);
                 // Only an enum's labels are shared with the committed catalog (see
@@ -1032,6 +1061,7 @@ impl Session {
                 let at = a.changes.len();
                 a.savepoints
                     .push((crate::sql::binder::ident_name(name), sp, at));
+                self.notify.savepoint();
                 Ok(StatementResult::Command("SAVEPOINT".into()))
             }
             S::ReleaseSavepoint { name } => {
@@ -1047,9 +1077,11 @@ impl Session {
                     .ok_or(EngineError::NoSuchSavepoint { name })?;
                 a.savepoints.truncate(pos);
                 self.cursors.released_to(pos);
+                self.notify.release(pos);
                 Ok(StatementResult::Command("RELEASE".into()))
             }
             _ if failed => Err(EngineError::InFailedTransaction),
+            S::LISTEN { .. } | S::UNLISTEN { .. } | S::NOTIFY { .. } => self.listen_notify(stmt),
             S::Prepare {
                 name,
                 data_types,
@@ -1194,6 +1226,7 @@ impl Session {
             own.revert(undone);
         }
         self.cursors.rolled_back_to(pos);
+        self.notify.rollback_to(pos);
         a.failed = false;
         a.fresh.clear();
         Ok(StatementResult::Command("ROLLBACK".into()))
@@ -1225,6 +1258,7 @@ impl Session {
             return Err(EngineError::NoActiveTransaction);
         };
         let (sp, at, notices) = (a.txn()?.savepoint(), a.changes.len(), self.notices.len());
+        let notes = self.notify.mark();
         loop {
             match self.run_in_txn(stmt, params) {
                 Err(EngineError::ConcurrentUpdate) => {
@@ -1242,6 +1276,7 @@ impl Session {
                     }
                     a.stmt_snapshot = None;
                     self.notices.truncate(notices);
+                    self.notify.undo_to(notes);
                 }
                 // It waited for a relation lock: run it again with a snapshot taken now, as
                 // PostgreSQL takes its locks before its snapshot.
@@ -1261,6 +1296,7 @@ impl Session {
                         a.snapshot_by_statement = false;
                     }
                     self.notices.truncate(notices);
+                    self.notify.undo_to(notes);
                 }
                 other => return other,
             }

@@ -58,6 +58,8 @@ pub struct Conn {
     pub(crate) role_slot: std::sync::Mutex<Option<crate::registry::RoleSlot>>,
     /// The client came through the Unix-domain socket (pg_hba `local` lines apply).
     pub(crate) local: bool,
+    /// Signalled when notifications are delivered to the session (see `notify`).
+    pub(crate) arrivals: Arc<crate::notify::Arrivals>,
 }
 
 impl Drop for Conn {
@@ -80,6 +82,7 @@ impl Conn {
             copy: CopyState::default(),
             role_slot: Default::default(),
             local,
+            arrivals: Arc::default(),
         }
     }
 
@@ -368,7 +371,14 @@ impl SimpleQueryHandler for Conn {
             send_item(client, item, true).await?;
         }
         report_application_name(client, outcome.application_name).await?;
-        let status = wire_status(self.worker()?.run(|s| s.transaction_status()).await?);
+        // Notifications go before ReadyForQuery, when the session is idle.
+        let arrivals = self.arrivals.clone();
+        let (status, notes) = self
+            .worker()?
+            .run(move |s| (s.transaction_status(), arrivals.take(s)))
+            .await?;
+        crate::notify::feed_notifications(client, notes).await?;
+        let status = wire_status(status);
         client.set_transaction_status(status);
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client

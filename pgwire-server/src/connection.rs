@@ -12,7 +12,7 @@
 //! FATAL 08P01. Nothing here can end another connection.
 
 use crate::config::ServerConfig;
-use crate::conn::Shared;
+use crate::conn::{Conn, Shared};
 use crate::gate::{Gate, ViolationSlot};
 use crate::tls::Transport;
 use bytes::BytesMut;
@@ -171,12 +171,15 @@ async fn negotiate(
 }
 
 /// Serves one connection until it ends. `peer` is the client's address (for a Unix-domain
-/// connection, which has none, a placeholder: the handlers know it is local).
+/// connection, which has none, a placeholder: the handlers know it is local). `conn` is the
+/// handlers' connection state: while the client is between queries (after a Query or a
+/// Sync was answered), notifications delivered to its session are sent at once.
 pub async fn serve<H: PgWireServerHandlers>(
     socket: Transport,
     peer: SocketAddr,
     cx: Arc<Context>,
     handlers: H,
+    conn: Arc<Conn>,
 ) {
     if let Transport::Plain(tcp) = &socket {
         let _ = tcp.set_nodelay(true);
@@ -218,6 +221,9 @@ pub async fn serve<H: PgWireServerHandlers>(
     parts.read_buf = BytesMut::from(&packet[..]);
     let mut socket = Framed::from_parts(parts);
     socket.set_state(PgWireConnectionState::AwaitingStartup);
+    // The last message ended a query cycle (Query, Sync, the end of a COPY, the startup):
+    // the client has its ReadyForQuery and the session may be idle.
+    let mut between_queries = true;
 
     loop {
         let starting = matches!(
@@ -235,6 +241,22 @@ pub async fn serve<H: PgWireServerHandlers>(
                         .send(PgWireBackendMessage::ErrorResponse(info.into()))
                         .await;
                     break;
+                }
+            }
+        } else if between_queries && matches!(socket.state(), PgWireConnectionState::ReadyForQuery)
+        {
+            tokio::select! {
+                next = socket.next() => next,
+                () = conn.arrivals.arrived() => {
+                    let sent = match conn.feed_waiting_notifications(&mut socket).await {
+                        Ok(()) => socket.flush().await.map_err(PgWireError::from),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = sent {
+                        tracing::debug!(%peer, "notifications not sent: {e}");
+                        break;
+                    }
+                    continue;
                 }
             }
         } else {
@@ -264,6 +286,14 @@ pub async fn serve<H: PgWireServerHandlers>(
         if matches!(msg, PgWireFrontendMessage::Terminate(_)) {
             break;
         }
+        between_queries = starting
+            || matches!(
+                msg,
+                PgWireFrontendMessage::Query(_)
+                    | PgWireFrontendMessage::Sync(_)
+                    | PgWireFrontendMessage::CopyDone(_)
+                    | PgWireFrontendMessage::CopyFail(_)
+            );
         let is_extended_query = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => msg.is_extended_query(),

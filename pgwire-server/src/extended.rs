@@ -1,6 +1,7 @@
 //! The extended query protocol: Parse (statement description and parameter type inference by
 //! the engine), Bind (parameters decoded from text or binary into the inferred types), Describe,
-//! Execute (with row limits and PortalSuspended), Close and Sync.
+//! Execute (with row limits and PortalSuspended), Close and Sync (which sends the
+//! notifications waiting for an idle session before ReadyForQuery).
 //!
 //! Parse prepares the statement in the engine (parsed once, re-bound at each execution);
 //! Execute runs it with the bound parameter values, typed as the engine inferred them. A
@@ -29,9 +30,9 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
-    PortalSuspended, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+    PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
-use pgwire::messages::response::{CommandComplete, EmptyQueryResponse};
+use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::PgWireBackendMessage;
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -261,6 +262,24 @@ impl ExtendedQueryHandler for Conn {
 
     fn query_parser(&self) -> Arc<UnusedParser> {
         Arc::new(UnusedParser)
+    }
+
+    /// Sync: notifications waiting for an idle session, then ReadyForQuery.
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.portal_store().rm_portal(DEFAULT_NAME);
+        self.feed_waiting_notifications(client).await?;
+        client
+            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                client.transaction_status(),
+            )))
+            .await?;
+        Ok(())
     }
 
     async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>

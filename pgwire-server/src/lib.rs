@@ -9,7 +9,8 @@
 //! role, backend keys), `conn` (the simple query protocol),
 //! `extended` (the extended query protocol), `worker` (each connection's engine session on
 //! a thread of its own), `codec` (values and parameters in text and binary format), `copy`
-//! (COPY FROM STDIN / TO STDOUT), `errors` (ErrorResponse fields). Query strings are split
+//! (COPY FROM STDIN / TO STDOUT), `errors` (ErrorResponse fields), `notify` (sending
+//! LISTEN/NOTIFY notifications). Query strings are split
 //! into statements by the engine (`Session::execute_script`).
 
 mod auth;
@@ -23,6 +24,7 @@ mod errors;
 mod extended;
 mod gate;
 pub mod hba;
+mod notify;
 mod registry;
 mod server;
 mod startup;

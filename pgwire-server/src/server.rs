@@ -115,7 +115,8 @@ async fn serve_connection(
     cx: Arc<Context>,
     handlers: Handlers,
 ) {
-    let served = AssertUnwindSafe(crate::connection::serve(socket, peer, cx, handlers))
+    let conn = handlers.0.clone();
+    let served = AssertUnwindSafe(crate::connection::serve(socket, peer, cx, handlers, conn))
         .catch_unwind()
         .await;
     match served {

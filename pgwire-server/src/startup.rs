@@ -350,8 +350,10 @@ impl Conn {
             settings.insert(0, ("statement_timeout".to_owned(), format!("{timeout}ms")));
         }
         let session_user = user.clone();
+        let waker = self.arrivals.waker();
         let (rejected, cancel) = worker
             .run(move |s| {
+                s.set_notification_waker(Some(waker));
                 s.set_user(&session_user);
                 s.set_backend_pid(pid);
                 let mut rejected = Vec::new();

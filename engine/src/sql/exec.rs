@@ -38,6 +38,8 @@ pub struct SessionEnv<'a> {
     pub backend_pid: i32,
     /// The storage transaction's id.
     pub txid: u64,
+    /// The session's notification state (`pg_notify`, `pg_listening_channels`).
+    pub notify: Option<&'a crate::notify::SessionNotify>,
 }
 
 impl ExecCx<'_> {
@@ -135,14 +137,18 @@ fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
                 .map(|e| e.eval(&[], &env))
                 .collect::<Result<Vec<_>>>()?;
             let ordinality = *ordinality;
-            Box::new(func.rows(vals, record)?.zip(1i64..).map(move |(r, n)| {
-                crate::interrupt::check()?;
-                let mut row = r?;
-                if ordinality {
-                    row.push(Value::Int8(n));
-                }
-                Ok(row)
-            }))
+            Box::new(
+                func.rows(vals, record, env.cx)?
+                    .zip(1i64..)
+                    .map(move |(r, n)| {
+                        crate::interrupt::check()?;
+                        let mut row = r?;
+                        if ordinality {
+                            row.push(Value::Int8(n));
+                        }
+                        Ok(row)
+                    }),
+            )
         }
         Plan::Filter { input, pred } => keep_if(stream(input, env)?, pred, env),
         Plan::Project { input, exprs } => Box::new(stream(input, env)?.map(move |r| {

@@ -113,6 +113,19 @@ pub fn explain_statement(
         lines.push(execution_time(start));
         return Ok(plan_rows(lines));
     }
+    // PostgreSQL's grammar has no EXPLAIN of these (its ExplainableStmt excludes them).
+    let keyword = match stmt {
+        ast::Statement::LISTEN { .. } => Some("LISTEN"),
+        ast::Statement::UNLISTEN { .. } => Some("UNLISTEN"),
+        ast::Statement::NOTIFY { .. } => Some("NOTIFY"),
+        _ => None,
+    };
+    if let Some(k) = keyword {
+        return Err(EngineError::Syntax {
+            message: format!("syntax error at or near \"{k}\""),
+            position: None,
+        });
+    }
     let Some(label) = dml_label(stmt) else {
         return Err(EngineError::FeatureNotSupported {
             feature: format!(

@@ -342,6 +342,8 @@ pub struct TxnCx<'a> {
     /// the snapshot replaced re-checks the row's newest version (EvalPlanQual) instead of
     /// failing with `ConcurrentUpdate`.
     pub recheck_newest: bool,
+    /// The session's pending notifications (`pg_notify`), when the statement runs in one.
+    pub notify: Option<&'a crate::notify::SessionNotify>,
 }
 
 impl<'a> TxnCx<'a> {
@@ -374,6 +376,7 @@ impl<'a> TxnCx<'a> {
                 settings: self.settings,
                 backend_pid: self.backend_pid,
                 txid: self.txn.id().0,
+                notify: self.notify,
             }),
             seq: Some(crate::sequence::SeqEnv {
                 sequences: self.sequences,

@@ -3,6 +3,7 @@
 //! (`setfunc_json`). `generate_series` and `unnest` yield one column, lazily, so
 //! `generate_series(1, 1000000000) LIMIT 3` reads three; `json(b)_each(_text)` yields two
 //! (`key`, `value`), and is refused in a select list, where its rows would be records.
+//! `pg_listening_channels()` yields the session's channels (see `crate::notify`).
 
 use crate::error::{EngineError, Result};
 use crate::types::ops::{eval_binary, BinaryOp};
@@ -24,6 +25,8 @@ pub enum SetFunc {
     RegexpMatches,
     /// `regexp_split_to_table(text, text [, text])`: the texts between matches.
     RegexpSplitToTable,
+    /// The channels the session listens on.
+    ListeningChannels,
 }
 
 /// A resolved call: the function, the types its arguments are cast to, the column type.
@@ -87,6 +90,15 @@ impl SetFunc {
                     columns: vec![(None, column)],
                 })
             }
+            "pg_listening_channels" => match types {
+                [] => Ok(ResolvedSet {
+                    func: SetFunc::ListeningChannels,
+                    arg_types: Vec::new(),
+                    column: DataType::Text,
+                    columns: vec![(None, DataType::Text)],
+                }),
+                _ => Err(undefined(name, types)),
+            },
             "unnest" => match types {
                 [DataType::Array(e)] => Ok(ResolvedSet {
                     func: SetFunc::Unnest,
@@ -135,6 +147,7 @@ impl SetFunc {
             SetFunc::PartitionAncestors => "pg_partition_ancestors".into(),
             SetFunc::RegexpMatches => "regexp_matches".into(),
             SetFunc::RegexpSplitToTable => "regexp_split_to_table".into(),
+            SetFunc::ListeningChannels => "pg_listening_channels".into(),
             SetFunc::Json(f, jsonb) => {
                 let base = match f {
                     super::setfunc_json::JsonSet::ArrayElements => "array_elements",
@@ -150,11 +163,13 @@ impl SetFunc {
         }
     }
 
-    /// The rows for arguments cast to the resolved types (one value per output column).
+    /// The rows for arguments cast to the resolved types (one value per output column), in
+    /// the statement's context `cx`.
     pub fn rows(
         self,
         args: Vec<Value>,
         record: &[(String, DataType)],
+        cx: &crate::sql::exec::ExecCx<'_>,
     ) -> Result<Box<dyn Iterator<Item = Result<Vec<Value>>>>> {
         if args.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
@@ -194,6 +209,16 @@ impl SetFunc {
                     .collect()
                 };
                 Ok(Box::new(rows.into_iter().map(Ok)))
+            }
+            SetFunc::ListeningChannels => {
+                let channels = cx
+                    .session
+                    .and_then(|e| e.notify)
+                    .map(|n| n.listening())
+                    .unwrap_or_default();
+                Ok(Box::new(
+                    channels.into_iter().map(|c| Ok(vec![Value::Text(c)])),
+                ))
             }
             SetFunc::Json(f, _) => {
                 let v = args.first().ok_or(EngineError::Internal {
@@ -344,7 +369,7 @@ pub fn project_set<'a>(
                 Ok(v) => v,
                 Err(e) => return Some(Err(e)),
             };
-            match f.rows(vals, &[]) {
+            match f.rows(vals, &[], env.cx) {
                 Ok(it) => iters.push(Some(it)),
                 Err(e) => return Some(Err(e)),
             }

@@ -1,9 +1,9 @@
 //! The administration functions that read the running session, its transaction or the
 //! storage rather than the catalog alone: `current_setting`, `set_config`,
 //! `pg_backend_pid`, the relation and database sizes, `txid_current` /
-//! `pg_current_xact_id`, `pg_current_wal_lsn`, `pg_postmaster_start_time`, `gen_random_uuid` (these are
-//! evaluated each time they run, never folded when bound), `pg_size_pretty`, and the rows of
-//! `pg_stat_activity`.
+//! `pg_current_xact_id`, `pg_current_wal_lsn`, `pg_postmaster_start_time`, `gen_random_uuid`,
+//! `pg_notify`, `pg_notification_queue_usage` (these are evaluated each time they run, never
+//! folded when bound), `pg_size_pretty`, and the rows of `pg_stat_activity`.
 
 use super::funcs::{FuncInfo, SysFunc};
 use super::{RelRef, Snapshot};
@@ -147,6 +147,20 @@ pub static ADMIN_FUNCTIONS: &[FuncInfo] = &[
         &[],
         T::Uuid,
     ),
+    f(
+        3036,
+        "pg_notify",
+        SysFunc::PgNotify,
+        &[T::Text, T::Text],
+        T::Void,
+    ),
+    f(
+        3296,
+        "pg_notification_queue_usage",
+        SysFunc::PgNotificationQueueUsage,
+        &[],
+        T::Float8,
+    ),
 ];
 
 /// What a size function measures.
@@ -177,6 +191,8 @@ pub fn is_runtime(func: SysFunc) -> bool {
             | SysFunc::PgPostmasterStartTime
             | SysFunc::Advisory(_)
             | SysFunc::GenRandomUuid
+            | SysFunc::PgNotify
+            | SysFunc::PgNotificationQueueUsage
     )
 }
 
@@ -229,8 +245,8 @@ fn relation_size(cx: &ExecCx<'_>, t: &TableDef, index: Option<usize>, what: Size
 pub fn call(func: SysFunc, s: &Snapshot, args: &[Value], cx: &ExecCx<'_>) -> Result<Value> {
     let settings = cx.session.and_then(|e| e.settings);
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
-    // set_config is not strict; the others are.
-    if func != SysFunc::SetConfig && args.iter().any(Value::is_null) {
+    // set_config and pg_notify are not strict; the others are.
+    if !matches!(func, SysFunc::SetConfig | SysFunc::PgNotify) && args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
     Ok(match func {
@@ -323,6 +339,23 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value], cx: &ExecCx<'_>) -> Res
         SysFunc::PgPostmasterStartTime => Value::Timestamptz(s.started),
         SysFunc::Advisory(a) => super::advisory::call(a, args, cx)?,
         SysFunc::GenRandomUuid => Value::Uuid(crate::types::uuid::random()),
+        SysFunc::PgNotify => {
+            let Some(notify) = cx.session.and_then(|e| e.notify) else {
+                return Err(EngineError::FeatureNotSupported {
+                    feature: "pg_notify outside a session".into(),
+                });
+            };
+            // A NULL channel is an empty one; a NULL payload an empty payload.
+            let channel = arg(0).to_text().unwrap_or_default();
+            let payload = arg(1).to_text().unwrap_or_default();
+            notify.notify(&channel, &payload)?;
+            Value::Text(String::new())
+        }
+        SysFunc::PgNotificationQueueUsage => Value::Float8(
+            cx.session
+                .and_then(|e| e.notify)
+                .map_or(0.0, |n| n.queue_usage()),
+        ),
         _ => {
             return Err(EngineError::Internal {
                 reason: "not a runtime function",

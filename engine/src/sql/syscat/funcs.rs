@@ -59,6 +59,9 @@ pub enum SysFunc {
     PgPostmasterStartTime,
     /// `gen_random_uuid()`: volatile, evaluated at every call.
     GenRandomUuid,
+    /// `pg_notify(channel, payload)`: NOTIFY with computed arguments.
+    PgNotify,
+    PgNotificationQueueUsage,
     /// An advisory lock function (`pg_advisory_lock`, …).
     Advisory(super::advisory::Advisory),
     PgRelationIsPublishable,
@@ -833,6 +836,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         | F::PgCurrentWalLsn
         | F::PgPostmasterStartTime
         | F::GenRandomUuid
+        | F::PgNotify
+        | F::PgNotificationQueueUsage
         | F::Advisory(_) => {
             return Err(EngineError::Internal {
                 reason: "runtime function evaluated without its context",
