@@ -131,10 +131,13 @@ fn nowait_fails_on_a_locked_or_changing_row() {
     );
     // A compatible lock does not fail.
     b.ok("SELECT * FROM t WHERE id = 1 FOR SHARE NOWAIT");
-    // A row being updated by a running transaction cannot be locked at once either.
+    // A row being updated by a running transaction cannot be locked at once either, in a
+    // strength conflicting with the update's (FOR NO KEY UPDATE: the key is kept) ...
     a.ok("UPDATE t SET v = 0 WHERE id = 2");
-    let r = b.start("SELECT * FROM t WHERE id = 2 FOR KEY SHARE NOWAIT");
+    let r = b.start("SELECT * FROM t WHERE id = 2 FOR SHARE NOWAIT");
     assert_eq!(sqlstate(r.expect("no wait")), "55P03");
+    // ... while FOR KEY SHARE does not conflict with it, as in PostgreSQL.
+    b.ok("SELECT * FROM t WHERE id = 2 FOR KEY SHARE NOWAIT");
     a.ok("COMMIT");
 }
 
