@@ -438,18 +438,6 @@ impl Session {
         }
     }
 
-    /// Takes `mode` on `tag` for the open transaction.
-    fn lock(&mut self, tag: LockTag, mode: LockMode) -> Result<()> {
-        let rules = self.wait_rules();
-        let a = self
-            .active
-            .as_ref()
-            .ok_or(EngineError::NoActiveTransaction)?;
-        self.db
-            .locks()
-            .acquire(a.id(), tag, mode, &rules, &self.probe)
-    }
-
     /// The catalog as the open transaction sees it: the committed one with the
     /// transaction's own changes laid over it (a copy: no mutex is held while it is used).
     pub(crate) fn view_catalog(&self) -> Catalog {
