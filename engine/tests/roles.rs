@@ -107,7 +107,10 @@ fn role_changes_are_transactional_and_durable() {
             .unwrap();
         // Uncommitted: the session sees its changes, the database's committed roles do not.
         let own = s
-            .query("SELECT count(*) FROM pg_roles WHERE rolname IN ('gone', 'kept')", &[])
+            .query(
+                "SELECT count(*) FROM pg_roles WHERE rolname IN ('gone', 'kept')",
+                &[],
+            )
             .unwrap();
         assert_eq!(own.rows[0][0], engine::Value::Int8(1));
         assert!(db.role("gone").is_none() && db.role("kept").is_some());
