@@ -18,25 +18,15 @@ type Seen = (String, String, String);
 async fn client_with_notices(
     server: &TestServer,
 ) -> (tokio_postgres::Client, mpsc::UnboundedReceiver<Seen>) {
-    let (client, mut connection) = server
-        .conf("postgres", None)
-        .connect(NoTls)
-        .await
-        .expect("connects");
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let AsyncMessage::Notice(n) = m {
-                let _ = tx.send((
-                    n.severity().to_owned(),
-                    n.code().code().to_owned(),
-                    n.message().to_owned(),
-                ));
-            }
-        }
-    });
-    (client, rx)
+    support::client_with_messages(server, |m| match m {
+        AsyncMessage::Notice(n) => Some((
+            n.severity().to_owned(),
+            n.code().code().to_owned(),
+            n.message().to_owned(),
+        )),
+        _ => None,
+    })
+    .await
 }
 
 fn drain(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Vec<Seen> {

@@ -20,25 +20,15 @@ type Seen = (i32, String, String);
 
 /// A client whose connection forwards every notification to the returned channel.
 async fn listener(server: &TestServer) -> (Client, mpsc::UnboundedReceiver<Seen>) {
-    let (client, mut connection) = server
-        .conf("postgres", None)
-        .connect(NoTls)
-        .await
-        .expect("connects");
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let AsyncMessage::Notification(n) = m {
-                let _ = tx.send((
-                    n.process_id(),
-                    n.channel().to_owned(),
-                    n.payload().to_owned(),
-                ));
-            }
-        }
-    });
-    (client, rx)
+    support::client_with_messages(server, |m| match m {
+        AsyncMessage::Notification(n) => Some((
+            n.process_id(),
+            n.channel().to_owned(),
+            n.payload().to_owned(),
+        )),
+        _ => None,
+    })
+    .await
 }
 
 /// The next notification, waiting at most [`LIMIT`] (the test fails if none comes).

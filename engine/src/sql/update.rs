@@ -294,8 +294,9 @@ fn compute(exprs: &[Expr], source: &Row, ecx: &ExecCx<'_>) -> Result<Vec<Value>>
     exprs.iter().map(|e| e.eval(source, &env)).collect()
 }
 
-/// `old` with SET's assignments applied (`computed`: the value expressions' results).
-fn assigned(
+/// `old` with SET's assignments applied (`computed`: the value expressions' results); also
+/// ON CONFLICT DO UPDATE's.
+pub(super) fn assigned(
     cx: &TxnCx<'_>,
     table: &TableDef,
     sets: &[(usize, Source)],

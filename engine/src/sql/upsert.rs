@@ -26,15 +26,15 @@
 //! DO UPDATE meeting one is 21000, DO NOTHING skips the row.
 
 use super::binder::{coerce, ident_name, object_name, Binder, Scope, ScopeCol};
-use super::dml::{assignable, check_row, default_value, replace_row, table_scope};
+use super::dml::{assignable, check_row, replace_row, table_scope};
 use super::expr::{Env, Expr, Row};
-use super::update::{assignments, Source};
+use super::update::{assigned, assignments, Source};
 use super::{param_types, TxnCx};
 use crate::catalog::TableDef;
 use crate::error::{EngineError, Result};
 use crate::row_lock::{lock_row, Strength, WaitPolicy};
 use crate::types::row::decode_row;
-use crate::types::{CastKind, DataType, Value};
+use crate::types::{DataType, Value};
 use sqlparser::ast;
 use std::collections::HashSet;
 use storage::{Tid, TxnId};
@@ -239,18 +239,7 @@ impl Upsert {
                 computed.push(e.eval(&both, &env)?);
             }
         }
-        let mut new = existing.clone();
-        for (col, src) in &du.sets {
-            let v = match src {
-                Source::Default => default_value(cx, table, *col)?,
-                Source::Value(i) => computed[*i].clone(),
-            };
-            new[*col] = if v.is_null() {
-                v
-            } else {
-                v.cast(&table.columns[*col].ty, CastKind::Assignment)?
-            };
-        }
+        let new = assigned(cx, table, &du.sets, &existing, &computed)?;
         let new_tid = replace_row(cx, table, tid, &existing, &new)?;
         self.touched.insert(new_tid);
         Ok(Some(Written::Updated(existing, new_tid, new)))

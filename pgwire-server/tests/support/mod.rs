@@ -19,6 +19,30 @@ use tokio_postgres::{Client, NoTls};
 
 pub const LIMIT: Duration = Duration::from_secs(60);
 
+/// A client of `server` (as `postgres`) whose connection forwards every asynchronous
+/// message (notice, notification) that `pick` maps to a value to the returned channel.
+pub async fn client_with_messages<T: Send + 'static>(
+    server: &TestServer,
+    pick: impl Fn(tokio_postgres::AsyncMessage) -> Option<T> + Send + 'static,
+) -> (Client, tokio::sync::mpsc::UnboundedReceiver<T>) {
+    use futures::StreamExt;
+    let (client, mut connection) = server
+        .conf("postgres", None)
+        .connect(NoTls)
+        .await
+        .expect("connects");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let Some(v) = pick(m) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    (client, rx)
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     /// The temporary directory holding the data directory, when the server made it.
