@@ -6,10 +6,9 @@
 
 mod support;
 
-use futures::StreamExt;
 use support::TestServer;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 /// (severity, code, message) of a notice.
 type Seen = (String, String, String);

@@ -10,10 +10,9 @@
 
 mod support;
 
-use futures::StreamExt;
 use support::{TestServer, LIMIT};
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{AsyncMessage, Client, SimpleQueryMessage};
 
 /// (pid, channel, payload) of a notification.
 type Seen = (i32, String, String);
