@@ -222,6 +222,23 @@ impl Session {
         self.active.as_ref().is_some_and(|a| a.explicit)
     }
 
+    /// `SET [LOCAL] name = value` of an ordinary setting. SET LOCAL outside a transaction
+    /// block changes nothing: PostgreSQL only warns, as the value would end with the
+    /// statement.
+    fn assign(&mut self, name: &str, value: &str, local: bool) -> Result<()> {
+        if local && !self.in_block() {
+            self.notices.push(Notice::new(
+                Severity::Warning,
+                "25P01",
+                "SET LOCAL can only be used in transaction blocks",
+            ));
+            return Ok(());
+        }
+        self.settings
+            .set(name, Some(value), local, self.active.is_some())?;
+        Ok(())
+    }
+
     pub(super) fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
         let done = || Ok(StatementResult::Command("SET".into()));
         match set {
@@ -263,31 +280,12 @@ impl Session {
                     self.set_transaction_setting(&name, &value)?;
                     return done();
                 }
-                if local && !self.in_block() {
-                    // PostgreSQL only warns: the value would end with the statement.
-                    self.notices.push(Notice::new(
-                        Severity::Warning,
-                        "25P01",
-                        "SET LOCAL can only be used in transaction blocks",
-                    ));
-                    return done();
-                }
-                self.settings
-                    .set(&name, Some(&value), local, self.active.is_some())?;
+                self.assign(&name, &value, local)?;
                 done()
             }
             ast::Set::SetTimeZone { local, value } => {
                 let value = time_zone_value(value)?;
-                if *local && !self.in_block() {
-                    self.notices.push(Notice::new(
-                        Severity::Warning,
-                        "25P01",
-                        "SET LOCAL can only be used in transaction blocks",
-                    ));
-                    return done();
-                }
-                self.settings
-                    .set("timezone", Some(&value), *local, self.active.is_some())?;
+                self.assign("timezone", &value, *local)?;
                 done()
             }
             ast::Set::SetTransaction {
