@@ -213,6 +213,11 @@ pub fn committed_row(storage: &Storage, table: &TableDef, tid: Tid) -> Result<Op
 /// xmax is a running transaction's is returned: writing it waits for that transaction.
 /// The versions along the chain are not pruned meanwhile: their deleters committed after
 /// the snapshot, which the statement's registered xmin holds above the horizon.
+///
+/// A header is a copy taken under the page latch, and the xmax's transaction may end
+/// between that copy and the check that it is running: an updater sets the xmax first and
+/// the link later, so a copy taken in between has no link yet. The link is therefore read
+/// from a copy taken after the xmax's transaction was seen ended, when it is final.
 pub fn newest_version(
     storage: &Storage,
     table: &TableDef,
@@ -231,7 +236,16 @@ pub fn newest_version(
         if h.xmax == me {
             return Ok(None);
         }
-        match h.link.next() {
+        // The xmax's transaction has ended. A copy taken now carries the link it left if it
+        // committed; if it rolled back, the copy shows the xmax cleared and the version is
+        // looked at again.
+        let Some((ended, _)) = heap.get_with_header(tid)? else {
+            return Ok(None);
+        };
+        if ended.xmax != h.xmax {
+            continue;
+        }
+        match ended.link.next() {
             Some((page, slot)) => tid = Tid { page, slot },
             None => return Ok(None),
         }

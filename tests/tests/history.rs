@@ -50,7 +50,15 @@ fn run_txn(s: &mut Session, level: &str, rng: &mut ChaCha8Rng) -> Txn {
             if rng.gen_bool(0.5) {
                 let elem = ELEMENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 ops.push(Op::Append { key, elem });
-                s.execute(&format!("UPDATE la SET v = v || '{elem},' WHERE k = {key}"))?;
+                let done =
+                    s.execute(&format!("UPDATE la SET v = v || '{elem},' WHERE k = {key}"))?;
+                // Every key exists and is never deleted: the append changes exactly its row.
+                if !matches!(done.as_slice(), [engine::StatementResult::Command(t)] if t == "UPDATE 1")
+                {
+                    ops.push(Op::Unexpected {
+                        error: format!("append {elem} to {key} gave {done:?}"),
+                    });
+                }
             } else {
                 let r = s.query(&format!("SELECT v FROM la WHERE k = {key}"), &[])?;
                 if r.rows.is_empty() {
