@@ -24,6 +24,16 @@ pub enum WalError {
     RecordTooLarge { len: usize, max: usize },
     #[error("corrupt master record: {0}")]
     CorruptMaster(String),
+    #[error(
+        "database files are incompatible with this build: {path} was written in on-disk format \
+         {found}, this build reads format {expected}; dump the data with the build that wrote \
+         it and load it into a new directory"
+    )]
+    IncompatibleFormat {
+        path: std::path::PathBuf,
+        found: u32,
+        expected: u32,
+    },
 }
 
 impl WalError {

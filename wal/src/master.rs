@@ -10,6 +10,14 @@
 //!
 //! Invariant: the master is pointed at a checkpoint only after that checkpoint's end record is
 //! durable.
+//!
+//! **Format version.** `version` is the on-disk format of the whole data directory (this
+//! file, the log records and the page layouts), bumped whenever any of them changes. Every
+//! open ends with a checkpoint, so a directory that was ever opened has a valid slot, and a
+//! valid slot (magic and CRC right) of another version is refused with
+//! [`WalError::IncompatibleFormat`] before anything else is read: data written in another
+//! format is never misread. Version 2: heap tuple headers carry the next-version link
+//! (24 bytes; version 1 had 20).
 
 use crate::error::{Result, WalError};
 use crate::{Lsn, TxnId};
@@ -18,7 +26,8 @@ use std::sync::Arc;
 use vfs::{OpenMode, Vfs, VfsFile};
 
 const MAGIC: u32 = 0x5155_494C; // "QUIL"
-const VERSION: u32 = 1;
+/// The on-disk format this build reads and writes (see the module documentation).
+pub const FORMAT_VERSION: u32 = 2;
 const SLOT: usize = 512;
 const BODY: usize = 40;
 
@@ -59,8 +68,24 @@ impl Master {
             }
             got += n;
         }
-        let slots = [decode_slot(&bytes[..SLOT]), decode_slot(&bytes[SLOT..])];
-        let current = slots.into_iter().flatten().max_by_key(|r| r.seq);
+        let mut current: Option<MasterRecord> = None;
+        for slot in [decode_slot(&bytes[..SLOT]), decode_slot(&bytes[SLOT..])] {
+            match slot {
+                Slot::Valid(r) => {
+                    if current.is_none_or(|c| r.seq > c.seq) {
+                        current = Some(r);
+                    }
+                }
+                Slot::OtherFormat(found) => {
+                    return Err(WalError::IncompatibleFormat {
+                        path: path.to_path_buf(),
+                        found,
+                        expected: FORMAT_VERSION,
+                    })
+                }
+                Slot::Invalid => {}
+            }
+        }
         if current.is_none() && bytes[..got].iter().any(|&b| b != 0) {
             return Err(WalError::CorruptMaster(format!(
                 "{}: no valid slot in a non-empty master file",
@@ -105,7 +130,7 @@ impl Master {
 fn encode_slot(r: &MasterRecord) -> Vec<u8> {
     let mut b = Vec::with_capacity(SLOT);
     b.extend_from_slice(&MAGIC.to_le_bytes());
-    b.extend_from_slice(&VERSION.to_le_bytes());
+    b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     b.extend_from_slice(&r.seq.to_le_bytes());
     b.extend_from_slice(&r.checkpoint_begin.0.to_le_bytes());
     b.extend_from_slice(&r.checkpoint_end.0.to_le_bytes());
@@ -116,20 +141,30 @@ fn encode_slot(r: &MasterRecord) -> Vec<u8> {
     b
 }
 
-fn decode_slot(b: &[u8]) -> Option<MasterRecord> {
+/// What one slot holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Slot {
+    Valid(MasterRecord),
+    /// A complete slot written in another on-disk format version.
+    OtherFormat(u32),
+    /// Never written, or torn.
+    Invalid,
+}
+
+fn decode_slot(b: &[u8]) -> Slot {
     let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     let u64_at = |i: usize| {
         let mut a = [0u8; 8];
         a.copy_from_slice(&b[i..i + 8]);
         u64::from_le_bytes(a)
     };
-    if b.len() < BODY + 4 || u32_at(0) != MAGIC || u32_at(4) != VERSION {
-        return None;
+    if b.len() < BODY + 4 || u32_at(0) != MAGIC || crc32c::crc32c(&b[..BODY]) != u32_at(BODY) {
+        return Slot::Invalid;
     }
-    if crc32c::crc32c(&b[..BODY]) != u32_at(BODY) {
-        return None;
+    if u32_at(4) != FORMAT_VERSION {
+        return Slot::OtherFormat(u32_at(4));
     }
-    Some(MasterRecord {
+    Slot::Valid(MasterRecord {
         seq: u64_at(8),
         checkpoint_begin: Lsn(u64_at(16)),
         checkpoint_end: Lsn(u64_at(24)),
@@ -150,11 +185,39 @@ mod tests {
             next_txn: TxnId(5),
         };
         let enc = encode_slot(&r);
-        assert_eq!(decode_slot(&enc), Some(r));
+        assert_eq!(decode_slot(&enc), Slot::Valid(r));
         for bit in 0..(BODY + 4) * 8 {
             let mut bad = enc.clone();
             bad[bit / 8] ^= 1 << (bit % 8);
-            assert_eq!(decode_slot(&bad), None, "bit {bit}");
+            assert_eq!(decode_slot(&bad), Slot::Invalid, "bit {bit}");
+        }
+    }
+
+    #[test]
+    fn another_format_version_is_refused_by_name() {
+        let r = MasterRecord {
+            seq: 3,
+            checkpoint_begin: Lsn(10),
+            checkpoint_end: Lsn(20),
+            next_txn: TxnId(7),
+        };
+        let mut old = encode_slot(&r);
+        old[4..8].copy_from_slice(&1u32.to_le_bytes());
+        let crc = crc32c::crc32c(&old[..BODY]);
+        old[BODY..BODY + 4].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(decode_slot(&old), Slot::OtherFormat(1));
+
+        let vfs = vfs::SimVfs::new(1);
+        let path = Path::new("/control");
+        let f = vfs.open(path, OpenMode::CreateIfMissing).expect("create");
+        f.write_all_at(&old, 0).expect("write");
+        f.sync().expect("sync");
+        match Master::open(&vfs, path) {
+            Err(WalError::IncompatibleFormat {
+                found: 1, expected, ..
+            }) => assert_eq!(expected, FORMAT_VERSION),
+            Err(e) => panic!("wrong error: {e}"),
+            Ok(_) => panic!("a version 1 directory was opened"),
         }
     }
 }
