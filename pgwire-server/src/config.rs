@@ -7,12 +7,18 @@
 //! `statement_timeout` (milliseconds without a unit, as in PostgreSQL), `socket_dir` (also
 //! spelled `unix_socket_directories`, one directory), `autovacuum` (on/off),
 //! `autovacuum_naptime` (seconds without a unit), `autovacuum_vacuum_threshold`,
-//! `autovacuum_vacuum_scale_factor`.
+//! `autovacuum_vacuum_scale_factor`, `shared_buffers` (the buffer pool; a size, or 8kB pages
+//! without a unit, as in PostgreSQL).
 //! Command-line flags override the file.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// PostgreSQL's `shared_buffers` default, 128MB.
+pub const DEFAULT_SHARED_BUFFERS: usize = 128 << 20;
+/// The unit of `shared_buffers` without one: a page.
+const BUFFER_PAGE: usize = 8192;
 
 /// PostgreSQL's `max_connections` default.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 100;
@@ -48,6 +54,8 @@ pub struct ServerConfig {
     pub socket_dir: Option<PathBuf>,
     /// The background vacuum of tables with many deleted or updated rows.
     pub autovacuum: engine::AutovacuumOptions,
+    /// Bytes of the buffer pool (whole 8kB pages).
+    pub shared_buffers: usize,
 }
 
 impl ServerConfig {
@@ -66,7 +74,13 @@ impl ServerConfig {
             statement_timeout: 0,
             socket_dir: None,
             autovacuum: engine::AutovacuumOptions::default(),
+            shared_buffers: DEFAULT_SHARED_BUFFERS,
         }
+    }
+
+    /// Pages of the buffer pool.
+    pub fn buffer_pages(&self) -> usize {
+        self.shared_buffers / BUFFER_PAGE
     }
 
     /// Where the authentication rules are read from.
@@ -85,6 +99,16 @@ impl ServerConfig {
         };
         match key {
             "listen" => self.listen = value.parse().map_err(|_| bad("not an address:port"))?,
+            "shared_buffers" => {
+                let bytes = match value.trim().parse::<usize>() {
+                    Ok(pages) => pages.checked_mul(BUFFER_PAGE),
+                    Err(_) => parse_size(value),
+                };
+                // PostgreSQL's minimum is 16 pages.
+                self.shared_buffers = bytes
+                    .filter(|&b| b >= 16 * BUFFER_PAGE)
+                    .ok_or_else(|| bad("not a size of at least 128kB such as 128MB"))?;
+            }
             "max_connections" => {
                 self.max_connections = value
                     .parse()
@@ -318,5 +342,23 @@ mod tests {
         assert_eq!(parse_duration("60"), Some(Duration::from_secs(60)));
         assert_eq!(parse_duration("1min"), Some(Duration::from_secs(60)));
         assert_eq!(parse_size("16MB"), Some(16 << 20));
+    }
+
+    #[test]
+    fn shared_buffers_as_postgresql_reads_it() {
+        let mut c = ServerConfig::new("d", "127.0.0.1:5432".parse().unwrap());
+        assert_eq!(c.buffer_pages(), 16384);
+        c.apply_text("shared_buffers = 256MB").unwrap();
+        assert_eq!(c.buffer_pages(), 32768);
+        // Without a unit: 8kB pages.
+        c.apply_text("shared_buffers = 1000").unwrap();
+        assert_eq!(c.buffer_pages(), 1000);
+        for bad in [
+            "shared_buffers = 15",
+            "shared_buffers = 64kB",
+            "shared_buffers = x",
+        ] {
+            assert!(c.apply_text(bad).is_err(), "{bad}");
+        }
     }
 }

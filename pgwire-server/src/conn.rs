@@ -1,6 +1,6 @@
 //! One client connection: its handlers' state and the simple query protocol. Startup and
 //! authentication are in `startup`, the extended protocol in `extended`. Engine work runs on
-//! the connection's session thread (`worker`).
+//! the connection's session (`worker`).
 
 use crate::codec::{encode_row, pg_type, Format};
 use crate::copy::{send_copy_out, start_copy_in, CopyState};
@@ -60,7 +60,17 @@ pub struct Conn {
     pub(crate) local: bool,
     /// Signalled when notifications are delivered to the session (see `notify`).
     pub(crate) arrivals: Arc<crate::notify::Arrivals>,
+    /// The protocol's view of each named statement last bound, with the engine statement
+    /// it was made from: reused while the session still names that same statement (a
+    /// PREPARE or DEALLOCATE in between replaces or removes the session's, and the
+    /// pointer comparison then fails).
+    pub(crate) wrapped: std::sync::Mutex<WrappedStatements>,
 }
+
+/// Named statements as the protocol sees them, by name, with the engine statement each
+/// was made from.
+pub(crate) type WrappedStatements =
+    std::collections::HashMap<String, (Arc<engine::Prepared>, Arc<crate::extended::Prepared>)>;
 
 impl Drop for Conn {
     fn drop(&mut self) {
@@ -83,6 +93,7 @@ impl Conn {
             role_slot: Default::default(),
             local,
             arrivals: Arc::default(),
+            wrapped: Default::default(),
         }
     }
 
@@ -90,7 +101,7 @@ impl Conn {
         self.pid.store(pid, std::sync::atomic::Ordering::Release);
     }
 
-    /// The session thread (started when the startup finished).
+    /// The session (opened when the startup finished).
     pub(crate) fn worker(&self) -> PgWireResult<&SessionWorker> {
         self.worker
             .get()
@@ -98,7 +109,7 @@ impl Conn {
     }
 }
 
-/// A statement's result, encoded on the session thread.
+/// A statement's result, encoded for the wire.
 pub(crate) enum Item {
     Rows {
         fields: Vec<FieldDescription>,

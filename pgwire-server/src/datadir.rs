@@ -24,12 +24,14 @@ pub(crate) fn open_database(
     fs: Arc<dyn Vfs>,
     dir: &Path,
     autovacuum: engine::AutovacuumOptions,
+    buffer_pages: usize,
 ) -> Result<Database, ServerError> {
     let started = std::time::Instant::now();
-    let opts = engine::DatabaseOptions {
+    let mut opts = engine::DatabaseOptions {
         autovacuum,
         ..engine::DatabaseOptions::default()
     };
+    opts.storage.pool_frames = buffer_pages;
     let db = Database::open_with(fs, dir, opts).map_err(|source| ServerError::Open {
         path: dir.to_owned(),
         source,
@@ -106,7 +108,7 @@ mod tests {
     /// What a server start does with the data directory.
     fn start(fs: &SimVfs) -> Result<(Database, Rules), ServerError> {
         let c = config();
-        let db = open_database(Arc::new(fs.clone()), &c.data_dir, quiet())?;
+        let db = open_database(Arc::new(fs.clone()), &c.data_dir, quiet(), c.buffer_pages())?;
         let rules = load_rules(fs, &c)?;
         Ok((db, rules))
     }
@@ -191,7 +193,7 @@ mod tests {
         let fs = machine(2);
         let mut c = config();
         c.hba_file = Some(PathBuf::from("/srv/hba.conf"));
-        drop(open_database(Arc::new(fs.clone()), &c.data_dir, quiet()).unwrap());
+        drop(open_database(Arc::new(fs.clone()), &c.data_dir, quiet(), c.buffer_pages()).unwrap());
         let err = load_rules(&fs, &c).unwrap_err();
         assert!(matches!(err, ServerError::HbaRead { .. }), "{err}");
         assert!(!fs.exists(Path::new("/srv/hba.conf")).unwrap());

@@ -108,7 +108,7 @@ fn display_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or("")
 }
 
-/// Prepares `sql` on the session thread: the unnamed statement (`name` None) for the
+/// Prepares `sql` in the session: the unnamed statement (`name` None) for the
 /// connection to keep, a named one in the session (whose namespace PREPARE shares).
 fn prepare(
     s: &mut Session,
@@ -167,18 +167,23 @@ impl Conn {
                 None => Found::Missing,
             }),
             Some(name) => {
-                let name = name.to_owned();
-                let found = self
-                    .worker()?
-                    .run(move |s| s.named_statement(&name))
-                    .await?;
-                Ok(match found {
-                    Some(stmt) => {
-                        let declared: Vec<DataType> = Vec::new();
-                        Found::Statement(Arc::new(wrap(stmt, &declared)))
+                let found = self.worker()?.run(|s| s.named_statement(name)).await?;
+                let Some(stmt) = found else {
+                    return Ok(Found::Missing);
+                };
+                // A cache: a panic while it was held leaves nothing half-written in it.
+                let mut wrapped = self
+                    .wrapped
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some((engine_stmt, w)) = wrapped.get(name) {
+                    if Arc::ptr_eq(engine_stmt, &stmt) {
+                        return Ok(Found::Statement(w.clone()));
                     }
-                    None => Found::Missing,
-                })
+                }
+                let w = Arc::new(wrap(stmt.clone(), &[]));
+                wrapped.insert(name.to_owned(), (stmt, w.clone()));
+                Ok(Found::Statement(w))
             }
         }
     }
@@ -213,7 +218,7 @@ struct ExecOutcome {
     application_name: Option<String>,
 }
 
-/// Runs a bound statement on the session thread.
+/// Runs a bound statement in the session.
 fn execute(s: &mut Session, stmt: &Stmt) -> ExecOutcome {
     let p = &stmt.prepared;
     let result = match s.execute_prepared(&p.stmt, &stmt.values) {

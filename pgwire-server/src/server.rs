@@ -1,7 +1,7 @@
 //! The server: opens (creating and recovering) the database, accepts connections (TCP, and
 //! the Unix-domain socket when a socket directory is configured) and serves each with the
 //! PostgreSQL protocol until told to stop; then closes every connection (their
-//! open transactions roll back), waits for the session threads to end and closes the
+//! open transactions roll back), waits for their threads to end and closes the
 //! database, which writes a checkpoint.
 //!
 //! The first start in a new data directory creates it with the bootstrap superuser
@@ -34,7 +34,7 @@ use tokio::task::JoinSet;
 const LOCAL_PEER: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0);
 
-/// How long shutdown waits for session threads to finish their current statement.
+/// How long shutdown waits for connections to finish their current statement.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// The role initdb creates.
@@ -125,6 +125,74 @@ async fn serve_connection(
     }
 }
 
+/// An accepted socket, detached from the accepting runtime.
+enum Accepted {
+    Tcp(std::net::TcpStream),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+/// Serves a connection on a thread of its own, with a single-threaded runtime: the
+/// connection's session is called directly on it ([`crate::worker`]), so blocking engine
+/// calls hold up only this connection. Returns what completes when the thread has ended
+/// (its session dropped), or `None` if the connection could not be started.
+fn start_connection(
+    socket: std::io::Result<Accepted>,
+    peer: SocketAddr,
+    cx: &Arc<Context>,
+    handlers: Handlers,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> Option<tokio::sync::oneshot::Receiver<()>> {
+    let socket = match socket {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(%peer, "could not detach the accepted socket: {e}");
+            return None;
+        }
+    };
+    let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
+    let cx = cx.clone();
+    let mut stop = stop.subscribe();
+    let spawned = std::thread::Builder::new()
+        .name("quill-conn".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let runtime = match runtime {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(%peer, "could not start a connection runtime: {e}");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let transport = match socket {
+                    Accepted::Tcp(s) => tokio::net::TcpStream::from_std(s).map(Transport::Plain),
+                    Accepted::Unix(s) => tokio::net::UnixStream::from_std(s).map(Transport::Unix),
+                };
+                let transport = match transport {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!(%peer, "could not register the socket: {e}");
+                        return;
+                    }
+                };
+                tokio::select! {
+                    () = serve_connection(transport, peer, cx, handlers) => {}
+                    _ = stop.wait_for(|stopping| *stopping) => {}
+                }
+            });
+            drop(done_tx);
+        });
+    match spawned {
+        Ok(_) => Some(done),
+        Err(e) => {
+            tracing::warn!(%peer, "could not start a connection thread: {e}");
+            None
+        }
+    }
+}
+
 fn load_tls(config: &ServerConfig) -> Result<Option<tokio_rustls::TlsAcceptor>, ServerError> {
     match (&config.ssl_cert_file, &config.ssl_key_file) {
         (Some(cert), Some(key)) => Ok(Some(crate::tls::acceptor(cert, key)?)),
@@ -140,10 +208,13 @@ impl Server {
         let tls = load_tls(&config)?;
         let dir = config.data_dir.clone();
         let autovacuum = config.autovacuum.clone();
+        let buffer_pages = config.buffer_pages();
         let fs: Arc<dyn vfs::Vfs> = Arc::new(vfs::OsVfs::new());
         let db_fs = fs.clone();
-        let db =
-            tokio::task::spawn_blocking(move || open_database(db_fs, &dir, autovacuum)).await??;
+        let db = tokio::task::spawn_blocking(move || {
+            open_database(db_fs, &dir, autovacuum, buffer_pages)
+        })
+        .await??;
         let hba = load_rules(fs.as_ref(), &config)?;
         let listener =
             TcpListener::bind(config.listen)
@@ -207,7 +278,9 @@ impl Server {
             config: Arc::new(config),
             tls,
         });
+        // Every connection's thread: done when it ends; `stop` tells them all to end.
         let mut connections = JoinSet::new();
+        let (stop, _) = tokio::sync::watch::channel(false);
         tokio::pin!(shutdown);
         let accept_local = || async {
             match &unix {
@@ -222,8 +295,10 @@ impl Server {
                     Ok((socket, peer)) => {
                         tracing::debug!(%peer, "connection accepted");
                         let handlers = Handlers(Arc::new(Conn::new(shared.clone(), false)));
-                        connections.spawn(serve_connection(Transport::Plain(socket), peer,
-                            cx.clone(), handlers));
+                        let socket = socket.into_std().map(Accepted::Tcp);
+                        if let Some(done) = start_connection(socket, peer, &cx, handlers, &stop) {
+                            connections.spawn(async move { let _ = done.await; });
+                        }
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -235,8 +310,12 @@ impl Server {
                     Ok(socket) => {
                         tracing::debug!(peer = "[local]", "connection accepted");
                         let handlers = Handlers(Arc::new(Conn::new(shared.clone(), true)));
-                        connections.spawn(serve_connection(Transport::Unix(socket),
-                            LOCAL_PEER, cx.clone(), handlers));
+                        let socket = socket.into_std().map(Accepted::Unix);
+                        if let Some(done) =
+                            start_connection(socket, LOCAL_PEER, &cx, handlers, &stop)
+                        {
+                            connections.spawn(async move { let _ = done.await; });
+                        }
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -255,12 +334,17 @@ impl Server {
         drop(listener);
         // Removes the socket file.
         drop(unix);
+        // Running statements are canceled; each connection's thread then sees `stop` at
+        // its next wait and drops its session (an open transaction rolls back).
         shared.registry.cancel_all();
-        connections.abort_all();
-        while connections.join_next().await.is_some() {}
+        let _ = stop.send(true);
+        let ended = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(SHUTDOWN_GRACE, ended).await.is_err() {
+            tracing::warn!("connections still running after {SHUTDOWN_GRACE:?}");
+        }
         drop(shared);
         drop(cx);
-        // Every session thread holds an `alive` sender until its session is gone.
+        // Every session holds an `alive` sender until it is gone.
         if tokio::time::timeout(SHUTDOWN_GRACE, all_gone.recv())
             .await
             .is_err()

@@ -337,12 +337,7 @@ impl Conn {
         let (pid, key) = self.shared.keys.generate(client);
         client.set_pid_and_secret_key(pid, key.clone());
 
-        let worker = SessionWorker::spawn(
-            self.shared.db.clone(),
-            format!("quill-session-{pid}"),
-            self.shared.alive.clone(),
-        )
-        .map_err(|e| fatal("53000", format!("could not start a session thread: {e}")))?;
+        let worker = SessionWorker::open(&self.shared.db, self.shared.alive.clone());
         let mut settings = startup_settings(client.metadata());
         // The configured default first: the client's own settings override it.
         let timeout = self.shared.statement_timeout;
