@@ -7,6 +7,7 @@
 
 use super::datetime::{date2j, iso_week, j2day, Tm, USECS_PER_SEC};
 use super::dt_template::Node;
+use super::to_char_num::Source;
 use crate::error::Result;
 use crate::types::Interval;
 
@@ -285,10 +286,14 @@ pub(super) fn call(args: &[crate::types::Value]) -> Result<crate::types::Value> 
             )?
         }
         Value::Interval(i) => format(&Fields::of_interval(i), template)?,
-        Value::Numeric(n) => super::to_char_num::format(n, template)?,
+        Value::Numeric(n) => super::to_char_num::format(n, template, Source::Numeric)?,
         Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
             let v = super::int_arg(args, 0)?;
-            super::to_char_num::format(&crate::types::Numeric::from_i64(v), template)?
+            super::to_char_num::format(
+                &crate::types::Numeric::from_i64(v),
+                template,
+                Source::Integer,
+            )?
         }
         Value::Float4(_) | Value::Float8(_) => {
             let v = super::f64_arg(args, 0)?;
@@ -297,7 +302,7 @@ pub(super) fn call(args: &[crate::types::Value]) -> Result<crate::types::Value> 
             } else {
                 crate::types::Numeric::nan()
             };
-            super::to_char_num::format(&n, template)?
+            super::to_char_num::format(&n, template, Source::Float)?
         }
         _ => return Err(super::wrong_type()),
     };

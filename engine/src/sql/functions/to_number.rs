@@ -28,21 +28,24 @@ enum LocaleSign {
 }
 
 /// The template's description (PostgreSQL's `NUMDesc`).
-struct Desc {
-    /// Digit positions before the decimal point, after it, and after `V`.
-    pre: u32,
-    post: u32,
-    multi: u32,
+pub(super) struct Desc {
+    /// Digit positions before the decimal point, after it, and (`9`s) after `V`.
+    pub(super) pre: u32,
+    pub(super) post: u32,
+    pub(super) multi: u32,
     decimal: bool,
     lsign: LocaleSign,
     minus: bool,
     plus: bool,
     bracket: bool,
-    is_multi: bool,
+    pub(super) is_multi: bool,
+    pub(super) exponent: bool,
+    pub(super) roman: bool,
 }
 
-/// `NUMDesc_prepare` over every token, with its errors.
-fn describe(toks: &[Tok]) -> Result<Desc> {
+/// `NUMDesc_prepare` over every token (`fill`: `FM` was given), with its errors; shared
+/// by `to_char` and `to_number`.
+pub(super) fn describe(toks: &[Tok], fill: bool) -> Result<Desc> {
     let mut d = Desc {
         pre: 0,
         post: 0,
@@ -53,10 +56,13 @@ fn describe(toks: &[Tok]) -> Result<Desc> {
         plus: false,
         bracket: false,
         is_multi: false,
+        exponent: false,
+        roman: false,
     };
-    let mut exponent = false;
-    let mut roman = false;
     for t in toks {
+        if d.exponent && !matches!(t, Tok::Exponent | Tok::Literal(_)) {
+            return Err(syntax_error("\"EEEE\" must be the last pattern used"));
+        }
         match t {
             Tok::Digit(zero) => {
                 if d.bracket {
@@ -132,33 +138,24 @@ fn describe(toks: &[Tok]) -> Result<Desc> {
                 d.is_multi = true;
             }
             Tok::Exponent => {
-                if exponent {
+                if d.exponent {
                     return Err(syntax_error("cannot use \"EEEE\" twice"));
                 }
                 if d.lsign != LocaleSign::None
+                    || fill
                     || d.bracket
                     || d.minus
                     || d.plus
-                    || roman
+                    || d.roman
                     || d.is_multi
                 {
                     return Err(syntax_error("\"EEEE\" is incompatible with other formats"));
                 }
-                exponent = true;
+                d.exponent = true;
             }
-            Tok::Roman(_) => roman = true,
+            Tok::Roman(_) => d.roman = true,
             Tok::Group | Tok::Currency | Tok::Blank | Tok::Ordinal(_) | Tok::Literal(_) => {}
         }
-    }
-    if roman {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "\"RN\" for input".into(),
-        });
-    }
-    if exponent {
-        return Err(EngineError::FeatureNotSupported {
-            feature: "\"EEEE\" for input".into(),
-        });
     }
     Ok(d)
 }
@@ -275,7 +272,17 @@ fn utf8_len(b: u8) -> usize {
 /// `to_number(text, template)`.
 pub(super) fn to_number(input: &str, template: &str) -> Result<Value> {
     let (toks, fill) = parse(template);
-    let d = describe(&toks)?;
+    let d = describe(&toks, fill)?;
+    if d.roman {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "\"RN\" for input".into(),
+        });
+    }
+    if d.exponent {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "\"EEEE\" for input".into(),
+        });
+    }
     let mut r = Reader {
         input: input.as_bytes(),
         pos: 0,
