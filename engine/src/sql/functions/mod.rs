@@ -30,6 +30,7 @@ mod resolve;
 mod string;
 mod to_char;
 mod to_char_num;
+mod to_date;
 mod to_number;
 
 pub use agg::{AggFunc, AggState};
@@ -364,8 +365,8 @@ impl ScalarFunc {
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
             F::ToChar => to_char::call(args),
-            F::ToDate => from_char::to_date(text_arg(args, 0)?, text_arg(args, 1)?),
-            F::ToTimestampText => from_char::to_timestamp(text_arg(args, 0)?, text_arg(args, 1)?),
+            F::ToDate => to_date::to_date(text_arg(args, 0)?, text_arg(args, 1)?),
+            F::ToTimestampText => to_date::to_timestamp(text_arg(args, 0)?, text_arg(args, 1)?),
             F::ToNumber => to_number::to_number(text_arg(args, 0)?, text_arg(args, 1)?),
             F::MakeTimestamp
             | F::MakeTimestamptz
