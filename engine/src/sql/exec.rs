@@ -3,6 +3,7 @@
 
 mod dependent;
 mod lock_rows;
+pub(crate) mod sample;
 
 use super::expr::{Env, Expr, Row};
 use super::functions::AggState;
@@ -95,6 +96,7 @@ pub fn stream<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
 fn stream_node<'a>(plan: &'a Plan, env: Env<'a>) -> Result<RowIter<'a>> {
     Ok(match plan {
         Plan::Scan { table } => Box::new(env.cx.reader().scan(table).map(|t| t.map(|(_, r)| r))),
+        Plan::SampleScan { table, sample } => sample::scan(table, sample, env)?,
         Plan::IndexScan {
             table,
             index,

@@ -6,6 +6,7 @@ use super::plan::{JoinKind, Plan, SetOpKind};
 fn label(plan: &Plan) -> String {
     match plan {
         Plan::Scan { table } => format!("Seq Scan on {}", table.name),
+        Plan::SampleScan { table, .. } => format!("Sample Scan on {}", table.name),
         Plan::IndexScan { table, index, .. } => {
             let name = table.indexes.get(*index).map_or("?", |i| i.name.as_str());
             format!("Index Scan using {name} on {}", table.name)

@@ -51,6 +51,11 @@ pub enum Plan {
     Scan {
         table: Arc<TableDef>,
     },
+    /// `TABLESAMPLE`: the rows of a table its sampling method keeps.
+    SampleScan {
+        table: Arc<TableDef>,
+        sample: super::exec::sample::TableSample,
+    },
     /// Rows of a table found through one of its indexes: the leading index columns equal
     /// `eq` and the next one lies within `range` (values computed once per execution; they
     /// may read enclosing rows). May return more rows than match: a filter above re-checks.
@@ -185,6 +190,7 @@ impl Plan {
     pub fn children(&self) -> Vec<&Plan> {
         match self {
             Plan::Scan { .. }
+            | Plan::SampleScan { .. }
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
             | Plan::Function { .. }
@@ -212,6 +218,7 @@ impl Plan {
     fn children_mut(&mut self) -> Vec<&mut Plan> {
         match self {
             Plan::Scan { .. }
+            | Plan::SampleScan { .. }
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
             | Plan::Function { .. }
@@ -283,6 +290,12 @@ impl Plan {
                             f(e, 0);
                         }
                     }
+                }
+            }
+            Plan::SampleScan { sample, .. } => {
+                f(&mut sample.percent, 0);
+                if let Some(seed) = &mut sample.seed {
+                    f(seed, 0);
                 }
             }
             Plan::Values { rows } => rows.iter_mut().flatten().for_each(|e| f(e, 0)),

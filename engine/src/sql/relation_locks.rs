@@ -34,7 +34,7 @@ fn collect(plan: &mut Plan, out: &mut Vec<(u32, LockMode)>) {
 
 fn nodes(plan: &Plan, out: &mut Vec<(u32, LockMode)>) {
     match plan {
-        Plan::Scan { table } | Plan::IndexScan { table, .. } => {
+        Plan::Scan { table } | Plan::SampleScan { table, .. } | Plan::IndexScan { table, .. } => {
             out.push((table.oid, LockMode::AccessShare))
         }
         Plan::LockRows { table, .. } => out.push((table.oid, LockMode::RowShare)),

@@ -42,6 +42,16 @@ struct Joined {
 /// The target of an UPDATE / DELETE: a single table with an optional alias.
 fn single_table(twj: &ast::TableWithJoins) -> Result<(&ast::ObjectName, Option<String>)> {
     match (&twj.relation, twj.joins.is_empty()) {
+        // Not in PostgreSQL's grammar for a target table.
+        (
+            ast::TableFactor::Table {
+                sample: Some(_), ..
+            },
+            _,
+        ) => Err(EngineError::Syntax {
+            message: "at or near \"TABLESAMPLE\"".into(),
+            position: None,
+        }),
         (ast::TableFactor::Table { name, alias, .. }, true) => {
             Ok((name, alias.as_ref().map(|a| ident_name(&a.name))))
         }

@@ -53,7 +53,7 @@ impl Binder<'_> {
     /// Estimated rows `plan` produces (None without a store).
     pub(super) fn estimate_rows(&mut self, plan: &Plan) -> Option<f64> {
         Some(match plan {
-            Plan::Scan { table } => self.table_size(table)?.1,
+            Plan::Scan { table } | Plan::SampleScan { table, .. } => self.table_size(table)?.1,
             Plan::IndexScan {
                 table,
                 index,

@@ -175,6 +175,14 @@ impl Binder<'_> {
         on_conditions: &mut Vec<ast::Expr>,
     ) -> Result<()> {
         if let ast::TableFactor::Table {
+            args: Some(_),
+            sample: Some(_),
+            ..
+        } = f
+        {
+            return Err(super::tablesample::on_function());
+        }
+        if let ast::TableFactor::Table {
             name,
             alias,
             args: Some(fargs),
@@ -309,6 +317,9 @@ impl Binder<'_> {
                 args: None,
                 ..
             } if self.ctes.iter().any(|(n, _, _)| *n == object_name(name)) => {
+                if super::tablesample::sample_of(f).is_some() {
+                    return Err(super::tablesample::not_a_table());
+                }
                 let tname = object_name(name);
                 let (_, plan, cols) = self
                     .ctes
@@ -331,6 +342,11 @@ impl Binder<'_> {
                     .map_err(|e| e.at_span(name.span()))?
                 {
                     crate::sql::syscat::Resolved::User(t) => t,
+                    crate::sql::syscat::Resolved::System { .. }
+                        if super::tablesample::sample_of(f).is_some() =>
+                    {
+                        return Err(unsupported("TABLESAMPLE on a system catalog"));
+                    }
                     crate::sql::syscat::Resolved::System { plan, cols } => {
                         let alias_name = alias
                             .as_ref()
@@ -367,7 +383,18 @@ impl Binder<'_> {
                     .iter()
                     .map(|c| (c.name.clone(), c.ty.clone()))
                     .collect();
+                let sample = match super::tablesample::sample_of(f) {
+                    Some(_) if table.view.is_some() => {
+                        return Err(super::tablesample::not_a_table())
+                    }
+                    Some(s) => Some(self.bind_table_sample(s)?),
+                    None => None,
+                };
                 let plan = match &table.view {
+                    _ if sample.is_some() => {
+                        let sample = sample.ok_or_else(|| unsupported("TABLESAMPLE"))?;
+                        Plan::SampleScan { table, sample }
+                    }
                     // A view is its query, bound where it is used (with no enclosing scope).
                     Some(sql) => {
                         let q = parse_view(sql)?;
@@ -394,6 +421,11 @@ impl Binder<'_> {
                 let args: Vec<&ast::Expr> = array_exprs.iter().collect();
                 self.bind_set_function(&name, &args, alias, false, None)?.0
             }
+            ast::TableFactor::Table {
+                sample: Some(_),
+                args: Some(_),
+                ..
+            } => return Err(super::tablesample::on_function()),
             ast::TableFactor::Table {
                 name,
                 alias,

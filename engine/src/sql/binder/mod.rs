@@ -27,6 +27,7 @@ mod locking;
 mod operators;
 mod select;
 mod setops;
+mod tablesample;
 mod walk;
 mod window;
 

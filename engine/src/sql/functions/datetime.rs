@@ -20,8 +20,8 @@ pub(super) const POSTGRES_EPOCH_JDATE: i64 = 2_451_545;
 pub(super) const UNIX_EPOCH_JDATE: i64 = 2_440_588;
 /// 1970-01-01 in microseconds since 2000-01-01.
 pub(super) const UNIX_EPOCH_USECS: i64 = (UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
-const DATE_MIN: i64 = -POSTGRES_EPOCH_JDATE;
-const DATE_END: i64 = 2_147_483_494 - POSTGRES_EPOCH_JDATE;
+pub(super) const DATE_MIN: i64 = -POSTGRES_EPOCH_JDATE;
+pub(super) const DATE_END: i64 = 2_147_483_494 - POSTGRES_EPOCH_JDATE;
 pub(super) const TS_MIN: i64 = -211_813_488_000_000_000;
 pub(super) const TS_END: i64 = 9_223_371_331_200_000_000;
 

@@ -15,9 +15,11 @@ mod array;
 mod bind;
 mod bytea;
 mod datetime;
+mod dt_template;
 mod enum_fn;
 mod extract;
 mod format;
+mod from_char;
 mod json;
 mod make;
 mod math;
@@ -28,6 +30,8 @@ mod resolve;
 mod string;
 mod to_char;
 mod to_char_num;
+mod to_date;
+mod to_number;
 
 pub use agg::{AggFunc, AggState};
 pub use ordered_set::types as ordered_set_types;
@@ -138,6 +142,12 @@ pub enum ScalarFunc {
     MakeDate,
     Age,
     ToTimestamp,
+    /// `to_timestamp(text, template)`.
+    ToTimestampText,
+    /// `to_date(text, template)`.
+    ToDate,
+    /// `to_number(text, template)`.
+    ToNumber,
     /// `to_char(timestamp | timestamptz | interval | number, template)`.
     ToChar,
     MakeTimestamp,
@@ -355,6 +365,9 @@ impl ScalarFunc {
             | F::Age
             | F::ToTimestamp => datetime::call(*self, args),
             F::ToChar => to_char::call(args),
+            F::ToDate => to_date::to_date(text_arg(args, 0)?, text_arg(args, 1)?),
+            F::ToTimestampText => to_date::to_timestamp(text_arg(args, 0)?, text_arg(args, 1)?),
+            F::ToNumber => to_number::to_number(text_arg(args, 0)?, text_arg(args, 1)?),
             F::MakeTimestamp
             | F::MakeTimestamptz
             | F::MakeInterval

@@ -276,7 +276,12 @@ fn signatures(name: &str) -> Vec<Sig> {
             sig(F::Age, &[Timestamp, Timestamp], Interval),
             sig(F::Age, &[Timestamptz, Timestamptz], Interval),
         ],
-        "to_timestamp" => vec![sig(F::ToTimestamp, &[Float8], Timestamptz)],
+        "to_timestamp" => vec![
+            sig(F::ToTimestamp, &[Float8], Timestamptz),
+            sig(F::ToTimestampText, &[Text, Text], Timestamptz),
+        ],
+        "to_date" => vec![sig(F::ToDate, &[Text, Text], Date)],
+        "to_number" => vec![sig(F::ToNumber, &[Text, Text], NUM)],
         "make_timestamp" => vec![sig(
             F::MakeTimestamp,
             &[Int4, Int4, Int4, Int4, Int4, Float8],

@@ -2,14 +2,16 @@
 //! intervals with PostgreSQL's template patterns (`formatting.c`'s `DCH_to_char`): hours,
 //! minutes, seconds and their fractions, meridiem markers, years (also ISO), months and days
 //! by number and by name, weeks, quarters, centuries, Julian days, time zone fields, the
-//! `FM` (no padding) and `FX` prefixes and the `TH`/`th` ordinal suffixes; double-quoted
-//! text and backslash escapes are copied. Numbers are formatted in `to_char_num`.
+//! `FM` (no padding) prefix and the `TH`/`th` ordinal suffixes; text and separators are
+//! copied (the template is parsed by `dt_template`). Numbers are formatted in `to_char_num`.
 
 use super::datetime::{date2j, iso_week, j2day, Tm, USECS_PER_SEC};
+use super::dt_template::Node;
+use super::to_char_num::Source;
 use crate::error::Result;
 use crate::types::Interval;
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -23,7 +25,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = [
+pub(super) const DAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -34,19 +36,6 @@ const DAYS: [&str; 7] = [
 ];
 const ROMAN_MONTHS: [&str; 12] = [
     "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
-];
-
-/// PostgreSQL's date/time template keywords, in its matching order (the first that
-/// prefixes the rest of the template wins).
-const KEYWORDS: &[&str] = &[
-    "A.D.", "A.M.", "AD", "AM", "B.C.", "BC", "CC", "DAY", "DDD", "DD", "DY", "Day", "Dy", "D",
-    "FF1", "FF2", "FF3", "FF4", "FF5", "FF6", "FX", "HH24", "HH12", "HH", "IDDD", "ID", "IW",
-    "IYYY", "IYY", "IY", "I", "J", "MI", "MM", "MONTH", "MON", "MS", "Month", "Mon", "OF", "P.M.",
-    "PM", "Q", "RM", "SSSSS", "SSSS", "SS", "TZH", "TZM", "TZ", "US", "WW", "W", "Y,YYY", "YYYY",
-    "YYY", "YY", "Y", "a.d.", "a.m.", "ad", "am", "b.c.", "bc", "cc", "day", "ddd", "dd", "dy",
-    "d", "ff1", "ff2", "ff3", "ff4", "ff5", "ff6", "fx", "hh24", "hh12", "hh", "iddd", "id", "iw",
-    "iyyy", "iyy", "iy", "i", "j", "mi", "mm", "month", "mon", "ms", "of", "p.m.", "pm", "q", "rm",
-    "sssss", "ssss", "ss", "tzh", "tzm", "tz", "us", "ww", "w", "y,yyy", "yyyy", "yyy", "yy", "y",
 ];
 
 /// What `to_char` formats: broken-down fields, and for a timestamp with time zone its
@@ -120,66 +109,13 @@ fn cased(word: &str, keyword: &str) -> String {
 pub(super) fn format(f: &Fields, template: &str) -> Result<String> {
     let tm = &f.tm;
     let mut out = String::new();
-    let mut rest = template;
-    while !rest.is_empty() {
-        // Prefixes.
-        let mut fill = false;
-        loop {
-            if let Some(r) = rest.strip_prefix("FM").or_else(|| rest.strip_prefix("fm")) {
-                fill = true;
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("FX").or_else(|| rest.strip_prefix("fx")) {
-                rest = r;
-            } else {
-                break;
+    for node in super::dt_template::parse(template) {
+        let (kw, fill, th) = match node {
+            Node::Action { kw, fill, th } => (kw, fill, th),
+            Node::Char(c) | Node::Separator(c) | Node::Space(c) => {
+                out.push(c);
+                continue;
             }
-        }
-        let Some(kw) = KEYWORDS.iter().find(|k| rest.starts_with(**k)).copied() else {
-            let mut chars = rest.chars();
-            match chars.next() {
-                Some('"') => {
-                    // Quoted text, with \" for a quote.
-                    let mut end = chars.as_str().len();
-                    let mut escaped = false;
-                    for (i, c) in chars.as_str().char_indices() {
-                        if escaped {
-                            out.push(c);
-                            escaped = false;
-                        } else if c == '\\' {
-                            escaped = true;
-                        } else if c == '"' {
-                            end = i + 1;
-                            break;
-                        } else {
-                            out.push(c);
-                        }
-                    }
-                    rest = &chars.as_str()[end.min(chars.as_str().len())..];
-                }
-                Some('\\') => {
-                    if let Some(c) = chars.next() {
-                        out.push(c);
-                    }
-                    rest = chars.as_str();
-                }
-                Some(c) => {
-                    out.push(c);
-                    rest = chars.as_str();
-                }
-                None => break,
-            }
-            continue;
-        };
-        rest = &rest[kw.len()..];
-        // Suffixes.
-        let th = if let Some(r) = rest.strip_prefix("TH") {
-            rest = r;
-            Some(true)
-        } else if let Some(r) = rest.strip_prefix("th") {
-            rest = r;
-            Some(false)
-        } else {
-            None
         };
         let num = |out: &mut String, v: i64, width: usize| {
             if fill {
@@ -350,10 +286,14 @@ pub(super) fn call(args: &[crate::types::Value]) -> Result<crate::types::Value> 
             )?
         }
         Value::Interval(i) => format(&Fields::of_interval(i), template)?,
-        Value::Numeric(n) => super::to_char_num::format(n, template)?,
+        Value::Numeric(n) => super::to_char_num::format(n, template, Source::Numeric)?,
         Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
             let v = super::int_arg(args, 0)?;
-            super::to_char_num::format(&crate::types::Numeric::from_i64(v), template)?
+            super::to_char_num::format(
+                &crate::types::Numeric::from_i64(v),
+                template,
+                Source::Integer,
+            )?
         }
         Value::Float4(_) | Value::Float8(_) => {
             let v = super::f64_arg(args, 0)?;
@@ -362,7 +302,7 @@ pub(super) fn call(args: &[crate::types::Value]) -> Result<crate::types::Value> 
             } else {
                 crate::types::Numeric::nan()
             };
-            super::to_char_num::format(&n, template)?
+            super::to_char_num::format(&n, template, Source::Float)?
         }
         _ => return Err(super::wrong_type()),
     };

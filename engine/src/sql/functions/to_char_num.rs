@@ -5,15 +5,15 @@
 //! the number), `MI`, `PR` (angle brackets), the currency symbol `L`, the `FM` prefix (no
 //! padding, no trailing fraction zeros) and `TH`/`th` ordinal suffixes; other characters
 //! are copied. A number with more integer digits than the template has is shown as `#`s.
-//! The patterns PostgreSQL also has and this module does not (`PL`, `SG`, `V`, `EEEE`,
-//! `RN`) are refused with 0A000.
+//! Also `PL` / `SG` (a sign where they stand), `V` (shifted by ten per `9` after it), `B`,
+//! `EEEE` (scientific notation) and `RN` (Roman numerals). The template is checked as
+//! `to_number` checks it (42601 for patterns that contradict each other).
 
-use super::pg_error;
 use crate::error::Result;
 use crate::types::Numeric;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Tok {
+pub(super) enum Tok {
     /// A digit position; true for `0`.
     Digit(bool),
     Point,
@@ -21,22 +21,32 @@ enum Tok {
     /// `S`.
     Sign,
     Minus,
+    /// `PL`.
+    Plus,
+    /// `SG`.
+    SignBoth,
     Brackets,
     Currency,
+    /// `B`: no output.
+    Blank,
+    /// `V`: shift by the digit positions after it.
+    Multi,
+    /// `EEEE`.
+    Exponent,
+    /// `RN` / `rn` (true for upper case).
+    Roman(bool),
     Ordinal(bool),
     Literal(char),
 }
 
-/// Parses a numeric template: its tokens and whether `FM` was given.
-fn parse(template: &str) -> Result<(Vec<Tok>, bool)> {
+/// Parses a numeric template: its tokens and whether `FM` was given (case-insensitive
+/// keywords except `TH` / `th`; double-quoted text, a backslash escaping a quote, is copied).
+pub(super) fn parse(template: &str) -> (Vec<Tok>, bool) {
     let mut toks = Vec::new();
     let mut fill = false;
     let mut rest = template;
     while let Some(c) = rest.chars().next() {
-        let upper = rest.to_ascii_uppercase();
-        let take = |n: usize| &rest[n..];
         if c == '"' {
-            // Quoted text, copied (a backslash escapes a quote).
             let mut escaped = false;
             let mut end = rest.len();
             for (i, q) in rest.char_indices().skip(1) {
@@ -55,34 +65,29 @@ fn parse(template: &str) -> Result<(Vec<Tok>, bool)> {
             rest = &rest[end..];
             continue;
         }
-        let (tok, len) = if upper.starts_with("FM") {
+        let starts = |p: &str| {
+            rest.len() >= p.len() && rest.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+        };
+        let (tok, len) = if starts("FM") {
             fill = true;
-            rest = take(2);
+            rest = &rest[2..];
             continue;
-        } else if upper.starts_with("MI") {
+        } else if starts("MI") {
             (Tok::Minus, 2)
-        } else if upper.starts_with("PR") {
+        } else if starts("PR") {
             (Tok::Brackets, 2)
+        } else if starts("PL") {
+            (Tok::Plus, 2)
+        } else if starts("SG") {
+            (Tok::SignBoth, 2)
+        } else if starts("RN") {
+            (Tok::Roman(c == 'R'), 2)
+        } else if starts("EEEE") {
+            (Tok::Exponent, 4)
         } else if rest.starts_with("TH") {
             (Tok::Ordinal(true), 2)
         } else if rest.starts_with("th") {
             (Tok::Ordinal(false), 2)
-        } else if ["PL", "SG", "RN", "EEEE"]
-            .iter()
-            .any(|p| upper.starts_with(p))
-            || matches!(c, 'V' | 'v')
-        {
-            let name = if upper.starts_with("EEEE") {
-                "EEEE".to_string()
-            } else if matches!(c, 'V' | 'v') {
-                "V".to_string()
-            } else {
-                upper[..2].to_string()
-            };
-            return Err(pg_error(
-                "0A000",
-                format!("to_char template pattern \"{name}\""),
-            ));
         } else {
             let tok = match c {
                 '9' => Tok::Digit(false),
@@ -91,19 +96,166 @@ fn parse(template: &str) -> Result<(Vec<Tok>, bool)> {
                 ',' | 'G' | 'g' => Tok::Group,
                 'S' | 's' => Tok::Sign,
                 'L' | 'l' => Tok::Currency,
+                'B' | 'b' => Tok::Blank,
+                'V' | 'v' => Tok::Multi,
                 c => Tok::Literal(c),
             };
             (tok, c.len_utf8())
         };
         toks.push(tok);
-        rest = take(len);
+        rest = &rest[len..];
     }
-    Ok((toks, fill))
+    (toks, fill)
+}
+
+/// What the number given to `to_char` was: PostgreSQL formats `EEEE` of integers and
+/// floats through C's `%e`, of numerics by their decimal digits, and rounds floats to
+/// integers for `RN` half to even.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Source {
+    Numeric,
+    Integer,
+    Float,
+}
+
+/// `EEEE`: a sign (or a space), the significand with the template's fraction digits and a
+/// signed exponent of at least two digits; the rest of the template is not printed.
+fn scientific(n: &Numeric, pre: u32, post: u32, source: Source) -> Result<String> {
+    if n.is_nan() || n.is_infinite() {
+        return Ok(format!(
+            " {}.{}",
+            "#".repeat(pre as usize),
+            "#".repeat(post as usize + 4)
+        ));
+    }
+    let (significand, exponent) = if source == Source::Numeric {
+        // The significand rounded as a numeric (9.999 with two digits is 10.00e+00).
+        match n.parts() {
+            Some((mant, scale)) if n.signum() != 0 => {
+                let digits = mant.magnitude().to_string().len() as i64;
+                let exponent = digits - 1 - i64::from(scale);
+                let sig = Numeric::new(mant.clone(), (digits - 1) as u32)?.round_to(post);
+                (sig.to_string(), exponent)
+            }
+            _ => (Numeric::from_i64(0).round_to(post).to_string(), 0),
+        }
+    } else {
+        let v = n.to_f64().unwrap_or(0.0);
+        let text = format!("{:.*e}", post as usize, v);
+        let (sig, exp) = text.split_once('e').unwrap_or((text.as_str(), "0"));
+        (sig.to_string(), exp.parse::<i64>().unwrap_or(0))
+    };
+    let sign = if significand.starts_with('-') {
+        ""
+    } else {
+        " "
+    };
+    let exp_sign = if exponent < 0 { '-' } else { '+' };
+    Ok(format!(
+        "{sign}{significand}e{exp_sign}{:02}",
+        exponent.unsigned_abs()
+    ))
+}
+
+/// Roman numerals of 1 ..= 3999 (`None` outside).
+fn roman_numerals(v: i64) -> Option<String> {
+    if !(1..=3999).contains(&v) {
+        return None;
+    }
+    const PARTS: [(i64, &str); 13] = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut v = v;
+    let mut out = String::new();
+    for (value, text) in PARTS {
+        while v >= value {
+            out.push_str(text);
+            v -= value;
+        }
+    }
+    Some(out)
+}
+
+/// `RN` / `rn`: the number rounded to an integer in Roman numerals, right-aligned in 15
+/// characters unless `FM` (15 `#`s outside 1 ..= 3999); other text of the template is
+/// copied.
+fn roman(n: &Numeric, toks: &[Tok], fill: bool, source: Source) -> Result<String> {
+    let v = if source == Source::Float {
+        n.to_f64().unwrap_or(f64::NAN).round_ties_even()
+    } else {
+        n.round_to(0).to_f64().unwrap_or(f64::NAN)
+    };
+    if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&v) {
+        return Err(crate::types::TypeError::IntegerOutOfRange {
+            type_name: "integer",
+        }
+        .into());
+    }
+    let numerals = roman_numerals(v as i64).unwrap_or_else(|| "#".repeat(15));
+    let mut out = String::new();
+    for t in toks {
+        match t {
+            Tok::Roman(upper) => {
+                let r = if *upper {
+                    numerals.clone()
+                } else {
+                    numerals.to_lowercase()
+                };
+                if fill {
+                    out.push_str(&r);
+                } else {
+                    out.push_str(&format!("{r:>15}"));
+                }
+            }
+            Tok::Literal(c) => out.push(*c),
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// `to_char(number, template)`.
-pub(super) fn format(n: &Numeric, template: &str) -> Result<String> {
-    let (toks, fill) = parse(template)?;
+pub(super) fn format(n: &Numeric, template: &str, source: Source) -> Result<String> {
+    let (toks, fill) = parse(template);
+    let desc = super::to_number::describe(&toks, fill)?;
+    if desc.exponent {
+        return scientific(n, desc.pre, desc.post, source);
+    }
+    if desc.roman {
+        return roman(n, &toks, fill, source);
+    }
+    // `V` multiplies by ten for each `9` after it (those are printed as integer digits).
+    let shifted;
+    let n = if desc.is_multi {
+        shifted = if source == Source::Float {
+            let v = n.to_f64().unwrap_or(f64::NAN) * 10f64.powi(desc.multi as i32);
+            if v.is_finite() {
+                Numeric::parse(&format!("{v}"))?
+            } else {
+                Numeric::nan()
+            }
+        } else {
+            n.mul(&Numeric::parse(&format!(
+                "1{}",
+                "0".repeat(desc.multi as usize)
+            ))?)?
+        };
+        &shifted
+    } else {
+        n
+    };
     let point = toks.iter().position(|t| *t == Tok::Point);
     let is_digit = |t: &Tok| matches!(t, Tok::Digit(_));
     let int_positions: Vec<usize> = toks
@@ -154,7 +306,7 @@ pub(super) fn format(n: &Numeric, template: &str) -> Result<String> {
     }
     let explicit_sign = toks
         .iter()
-        .any(|t| matches!(t, Tok::Sign | Tok::Minus | Tok::Brackets));
+        .any(|t| matches!(t, Tok::Sign | Tok::Minus | Tok::SignBoth | Tok::Brackets));
     let sign_anchored_after = toks
         .iter()
         .position(|t| *t == Tok::Sign)
@@ -254,6 +406,15 @@ pub(super) fn format(n: &Numeric, template: &str) -> Result<String> {
                 ' '
             }),
             Tok::Currency => out.push(' '),
+            Tok::Plus => out.push(if !negative {
+                '+'
+            } else if fill {
+                '\0'
+            } else {
+                ' '
+            }),
+            Tok::SignBoth => out.push(if negative { '-' } else { '+' }),
+            Tok::Blank | Tok::Multi | Tok::Exponent | Tok::Roman(_) => {}
             Tok::Ordinal(upper) => {
                 if !overflow && frac_positions.is_empty() {
                     let v = int_digits.parse::<i64>().unwrap_or(0);
@@ -277,7 +438,7 @@ mod tests {
 
     fn f(v: &str, t: &str) -> String {
         let n = Numeric::parse(v).unwrap_or_else(|_| Numeric::nan());
-        format(&n, t).unwrap_or_else(|e| e.sqlstate().to_string())
+        format(&n, t, Source::Numeric).unwrap_or_else(|e| e.sqlstate().to_string())
     }
 
     #[test]
@@ -307,6 +468,15 @@ mod tests {
         assert_eq!(f("0", "FM9"), "0");
         assert_eq!(f("0.0", "FM9.9"), "0.");
         assert_eq!(f("1", "\"No.\" 9"), "No.  1");
-        assert_eq!(f("1", "9.9EEEE"), "0A000");
+        assert_eq!(f("12345.678", "9.99EEEE"), " 1.23e+04");
+        assert_eq!(f("9.999", "9.99EEEE"), " 10.00e+00");
+        assert_eq!(f("-0.00012345", "9.999EEEE"), "-1.235e-04");
+        assert_eq!(f("485", "RN"), "        CDLXXXV");
+        assert_eq!(f("3.5", "FMrn"), "iv");
+        assert_eq!(f("12.45", "99V9"), " 125");
+        assert_eq!(f("-12", "99PL"), "-12 ");
+        assert_eq!(f("12", "PL99"), "+ 12");
+        assert_eq!(f("12", "99SG"), "12+");
+        assert_eq!(f("12", "FM9.9EEEE"), "42601");
     }
 }
