@@ -218,7 +218,7 @@ impl Session {
         self.set_transaction(&[mode])
     }
 
-    fn in_block(&self) -> bool {
+    pub(super) fn in_block(&self) -> bool {
         self.active.as_ref().is_some_and(|a| a.explicit)
     }
 
@@ -252,10 +252,8 @@ impl Session {
                     if i.quote_style.is_some()
                         && i.value == crate::sql::pgsyntax::SET_CONSTRAINTS_MARKER
                     {
-                        // Quill has no deferrable constraints to defer or check early.
-                        return Err(EngineError::FeatureNotSupported {
-                            feature: "SET CONSTRAINTS".into(),
-                        });
+                        let (names, deferred) = super::constraints::set_constraints_args(values)?;
+                        return self.set_constraints(names, deferred);
                     }
                     if i.quote_style.is_some() && i.value == crate::sql::pgsyntax::DEFERRABLE_MARKER
                     {

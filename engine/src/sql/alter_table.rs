@@ -786,9 +786,7 @@ fn key_options_supported(
     if !include.is_empty() {
         return unsupported("INCLUDE");
     }
-    if characteristics.is_some() {
-        return unsupported("DEFERRABLE / INITIALLY");
-    }
+    super::ddl::immediate_key(characteristics.as_ref())?;
     Ok(())
 }
 

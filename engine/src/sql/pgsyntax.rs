@@ -96,7 +96,13 @@ fn parse_set_constraints(p: &mut Parser<'_>) -> Result<ast::Statement, ParserErr
     let mut values = Vec::new();
     if !take_word(p, "all") {
         loop {
-            values.push(ast::Expr::Identifier(p.parse_identifier()?));
+            let name = p.parse_object_name(false)?;
+            let parts = name
+                .0
+                .into_iter()
+                .filter_map(|part| part.as_ident().cloned())
+                .collect();
+            values.push(ast::Expr::CompoundIdentifier(parts));
             if !p.consume_token(&Token::Comma) {
                 break;
             }
