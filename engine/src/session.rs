@@ -39,6 +39,7 @@ mod notify;
 pub(crate) mod prepared;
 mod script;
 mod settings;
+mod txn_deferrable;
 
 pub use prepared::PreparedInfo;
 pub use script::{Script, ScriptResult, ScriptStep};

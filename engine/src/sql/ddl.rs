@@ -519,6 +519,9 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     }
     let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
     let tables = super::fkey::depend::truncate_set(cx, tables, cascade)?;
+    for table in &tables {
+        super::fkey::deferred::not_in_use(cx, table, "TRUNCATE")?;
+    }
     for table in tables {
         for (tid, row) in table_rows(cx.storage, &table)? {
             super::dml::unstore_row(cx, &table, tid, &row)?;
@@ -558,6 +561,7 @@ pub fn drop(
                     Some(t) => t,
                 };
                 crate::acl::require_owner(cx.catalog, &table, None)?;
+                super::fkey::deferred::not_in_use(cx, &table, tag)?;
                 tables.push(table);
             }
             // Constraints of other tables referencing the dropped ones.

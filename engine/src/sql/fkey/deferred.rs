@@ -168,6 +168,29 @@ impl Deferred {
     }
 }
 
+/// 55006 when checks of the transaction wait on `table` (PostgreSQL's pending trigger
+/// events: checks of its referencing rows, or of keys it gave up); `what` names the
+/// command that would change the table under them.
+pub fn not_in_use(cx: &TxnCx<'_>, table: &TableDef, what: &str) -> Result<()> {
+    let Some(d) = cx.deferred else {
+        return Ok(());
+    };
+    let busy = d.state().pending.iter().any(|p| match p {
+        Pending::Row { table: t, .. } => *t == table.oid,
+        Pending::KeyGone { parent, .. } => *parent == table.oid,
+    });
+    if busy {
+        return Err(EngineError::Function {
+            code: "55006",
+            message: format!(
+                "cannot {what} \"{}\" because it has pending trigger events",
+                table.name
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Runs the pending checks whose constraints are no longer deferred (all of them when
 /// `all`, at commit), in the order they were queued. On an error the checks not yet run
 /// (the failing one included) stay queued, so that the caller may run them again with a
