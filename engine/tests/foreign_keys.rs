@@ -200,3 +200,38 @@ fn cascades_run_deeper_than_recursion_could() {
         .expect("cascade");
     assert_eq!(rows(&mut s, "SELECT count(*) FROM chain"), vec![vec!["0"]]);
 }
+
+#[test]
+fn deferred_checks_see_what_committed_before_the_commit() {
+    let fs = SimVfs::new(74);
+    let db = open(&fs);
+    let mut setup = db.session();
+    setup
+        .execute(
+            "CREATE TABLE p (id integer PRIMARY KEY);
+             CREATE TABLE c (id integer, pid integer REFERENCES p DEFERRABLE INITIALLY DEFERRED);
+             INSERT INTO p VALUES (1), (2)",
+        )
+        .expect("schema");
+    let (mut a, mut b) = (db.session(), db.session());
+    // READ COMMITTED: the check at COMMIT reads the rows as of then.
+    a.execute("BEGIN; INSERT INTO c VALUES (1, 1)")
+        .expect("deferred");
+    b.execute("DELETE FROM p WHERE id = 1")
+        .expect("nothing committed references it");
+    assert_eq!(sqlstate(&mut a, "COMMIT").as_deref(), Some("23503"));
+    a.execute("BEGIN; INSERT INTO c VALUES (3, 3)")
+        .expect("deferred");
+    b.execute("INSERT INTO p VALUES (3)").expect("late parent");
+    a.execute("COMMIT").expect("the parent committed before");
+    // REPEATABLE READ: a parent deleted by a transaction committed since the snapshot is
+    // a serialization failure, as in PostgreSQL.
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO c VALUES (2, 2)")
+        .expect("deferred");
+    b.execute("DELETE FROM p WHERE id = 2").expect("delete");
+    assert_eq!(sqlstate(&mut a, "COMMIT").as_deref(), Some("40001"));
+    assert_eq!(
+        rows(&mut setup, "SELECT id, pid FROM c ORDER BY id"),
+        vec![vec!["3", "3"]]
+    );
+}
