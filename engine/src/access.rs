@@ -252,6 +252,33 @@ pub fn newest_version(
     }
 }
 
+/// The current version of a row transaction `me` stored at `tid`: that version if
+/// `snapshot` sees it, else the version a later update by `me` put in its place (following
+/// the next-version links of the versions `me` replaced); `None` once the row is deleted.
+pub fn own_current_version(
+    storage: &Storage,
+    snapshot: &Snapshot,
+    table: &TableDef,
+    me: TxnId,
+    tid: Tid,
+) -> Result<Option<Row>> {
+    let heap = storage.heap(table.file);
+    let mut tid = tid;
+    loop {
+        let Some((h, bytes)) = heap.get_with_header(tid)? else {
+            return Ok(None);
+        };
+        if snapshot.tuple_visible(&h) {
+            return Ok(Some(decode_row(&bytes, &column_types(table))?));
+        }
+        match h.link.next() {
+            // Each link leads to a newer version, written after this one.
+            Some((page, slot)) if h.xmax == me => tid = Tid { page, slot },
+            _ => return Ok(None),
+        }
+    }
+}
+
 /// What a writer needs to wait for other transactions.
 #[derive(Clone, Copy)]
 pub struct Waits<'a> {

@@ -163,6 +163,11 @@ pub struct ForeignKeyDef {
     pub match_full: bool,
     /// Every row was checked (false after ADD … NOT VALID until VALIDATE CONSTRAINT).
     pub validated: bool,
+    /// DEFERRABLE: SET CONSTRAINTS may move its NO ACTION checks to the end of the
+    /// transaction.
+    pub deferrable: bool,
+    /// INITIALLY DEFERRED (only ever true when `deferrable` is).
+    pub initially_deferred: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -31,6 +31,7 @@
 //! until [`Session::copy_done`] or [`Session::copy_fail`]; data arrives through
 //! [`Session::copy_data`]. Any other call ends the copy as failed.
 
+mod constraints;
 mod cursors;
 mod identity;
 mod lock_table;
@@ -38,6 +39,7 @@ mod notify;
 pub(crate) mod prepared;
 mod script;
 mod settings;
+mod txn_deferrable;
 
 pub use prepared::PreparedInfo;
 pub use script::{Script, ScriptResult, ScriptStep};
@@ -279,6 +281,8 @@ struct Active {
     catalog: Option<Catalog>,
     /// When the transaction started (its first statement's, or BEGIN's, start): `now()`.
     started: i64,
+    /// Its deferred foreign key checks and SET CONSTRAINTS state.
+    deferred: crate::sql::fkey::deferred::Deferred,
 }
 
 impl Active {
@@ -853,6 +857,7 @@ impl Session {
             activity: db.activity(),
             recheck_newest: !transaction_snapshot(a.mode.isolation),
             notify: Some(&self.notify),
+            deferred: Some(&a.deferred),
         };
         let res = f(&mut cx);
         // The statement may have claimed the session's temp namespace.
@@ -894,6 +899,7 @@ impl Session {
             snapshot_by_statement: false,
             catalog: None,
             started: self.stmt_start,
+            deferred: Default::default(),
         });
         self.install_session_time();
         Ok(())
@@ -901,6 +907,12 @@ impl Session {
 
     fn finish(&mut self, commit: bool) -> Result<()> {
         let healthy = self.active.as_ref().is_some_and(|a| !a.failed);
+        if commit && healthy {
+            if let Err(e) = self.fire_deferred(true) {
+                self.finish(false)?;
+                return Err(e);
+            }
+        }
         if commit && healthy && self.temp_ns != 0 {
             let ns = self.temp_ns;
             if let Err(e) = self.with_cx(&[], |cx| crate::temp::at_commit(cx, ns)) {
@@ -1049,6 +1061,7 @@ impl Session {
                 let at = a.changes.len();
                 a.savepoints
                     .push((crate::sql::binder::ident_name(name), sp, at));
+                a.deferred.savepoint();
                 self.notify.savepoint();
                 Ok(StatementResult::Command("SAVEPOINT".into()))
             }
@@ -1064,6 +1077,7 @@ impl Session {
                     .rposition(|(n, _, _)| *n == name)
                     .ok_or(EngineError::NoSuchSavepoint { name })?;
                 a.savepoints.truncate(pos);
+                a.deferred.release(pos);
                 self.cursors.released_to(pos);
                 self.notify.release(pos);
                 Ok(StatementResult::Command("RELEASE".into()))
@@ -1213,6 +1227,7 @@ impl Session {
         if let Some(own) = a.catalog.as_mut() {
             own.revert(undone);
         }
+        a.deferred.rollback_to(pos);
         self.cursors.rolled_back_to(pos);
         self.notify.rollback_to(pos);
         a.failed = false;
@@ -1246,6 +1261,7 @@ impl Session {
             return Err(EngineError::NoActiveTransaction);
         };
         let (sp, at, notices) = (a.txn()?.savepoint(), a.changes.len(), self.notices.len());
+        let checks = a.deferred.mark();
         let notes = self.notify.mark();
         loop {
             match self.run_in_txn(stmt, params) {
@@ -1263,6 +1279,7 @@ impl Session {
                         own.revert(undone);
                     }
                     a.stmt_snapshot = None;
+                    a.deferred.undo_to(checks);
                     self.notices.truncate(notices);
                     self.notify.undo_to(notes);
                 }
@@ -1283,6 +1300,7 @@ impl Session {
                         a.snapshot = None;
                         a.snapshot_by_statement = false;
                     }
+                    a.deferred.undo_to(checks);
                     self.notices.truncate(notices);
                     self.notify.undo_to(notes);
                 }

@@ -1,7 +1,8 @@
 //! Foreign keys beyond what the PostgreSQL-dialect suite covers: constraints surviving a
-//! power loss (committed ones enforced after recovery, uncommitted changes gone), clauses
-//! Quill refuses by name (DEFERRABLE, INITIALLY DEFERRED, SET CONSTRAINTS), messages with
-//! their DETAIL, and cascades deeper than any recursion would allow.
+//! power loss (committed ones enforced after recovery, uncommitted changes gone; deferrable
+//! ones still deferrable, a crashed transaction's pending checks gone), DEFERRABLE unique
+//! constraints refused by name, messages with their DETAIL, and cascades deeper than any
+//! recursion would allow.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -80,34 +81,80 @@ fn constraints_survive_a_crash_and_uncommitted_changes_do_not() {
 }
 
 #[test]
-fn deferrable_constraints_and_set_constraints_are_refused_by_name() {
+fn deferrable_constraints_survive_a_crash_and_pending_checks_do_not() {
     let fs = SimVfs::new(72);
     let db = open(&fs);
     let mut s = db.session();
-    s.execute("CREATE TABLE p (id integer PRIMARY KEY)")
-        .expect("p");
-    for (sql, clause) in [
-        (
-            "CREATE TABLE c (x integer REFERENCES p DEFERRABLE)",
-            "DEFERRABLE",
+    s.execute(
+        "CREATE TABLE p (id integer PRIMARY KEY);
+         CREATE TABLE c (id integer PRIMARY KEY,
+                         pid integer REFERENCES p DEFERRABLE INITIALLY DEFERRED);
+         CREATE TABLE d (pid integer);
+         ALTER TABLE d ADD CONSTRAINT d_fk FOREIGN KEY (pid) REFERENCES p DEFERRABLE",
+    )
+    .expect("committed schema");
+    // In flight at the crash: a row whose check waits for the commit.
+    s.execute("BEGIN; INSERT INTO c VALUES (1, 5)")
+        .expect("deferred check");
+    let fs = crash(s, db, &fs);
+    let db = open(&fs);
+    let mut s = db.session();
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT conname, condeferrable::text, condeferred::text \
+             FROM pg_constraint WHERE contype = 'f' ORDER BY conname"
         ),
-        (
-            "CREATE TABLE c (x integer REFERENCES p INITIALLY DEFERRED)",
-            "INITIALLY DEFERRED",
-        ),
-        (
-            "CREATE TABLE c (x integer, FOREIGN KEY (x) REFERENCES p DEFERRABLE INITIALLY DEFERRED)",
-            "DEFERRABLE",
-        ),
-        ("SET CONSTRAINTS ALL DEFERRED", "SET CONSTRAINTS"),
+        vec![
+            vec!["c_pid_fkey", "true", "true"],
+            vec!["d_fk", "true", "false"]
+        ]
+    );
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM c"), vec![vec!["0"]]);
+    // Still deferred: the check runs at the commit and fails it.
+    s.execute("BEGIN; INSERT INTO c VALUES (1, 5)")
+        .expect("deferred again");
+    let e = s.execute("COMMIT").expect_err("commit checks");
+    assert_eq!(e.sqlstate(), "23503");
+    assert_eq!(
+        e.to_string(),
+        "insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\""
+    );
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM c"), vec![vec!["0"]]);
+    assert_eq!(
+        sqlstate(&mut s, "INSERT INTO d VALUES (5)").as_deref(),
+        Some("23503")
+    );
+    db.storage().check_integrity().expect("integrity");
+}
+
+#[test]
+fn deferrable_unique_constraints_are_refused_by_name() {
+    let fs = SimVfs::new(73);
+    let db = open(&fs);
+    let mut s = db.session();
+    s.execute("CREATE TABLE t (a integer, b integer)")
+        .expect("t");
+    for sql in [
+        "CREATE TABLE u (a integer UNIQUE DEFERRABLE)",
+        "CREATE TABLE u (a integer PRIMARY KEY INITIALLY DEFERRED)",
+        "CREATE TABLE u (a integer, UNIQUE (a) DEFERRABLE INITIALLY IMMEDIATE)",
+        "ALTER TABLE t ADD CONSTRAINT t_a UNIQUE (a) DEFERRABLE",
+        "ALTER TABLE t ADD PRIMARY KEY (b) DEFERRABLE INITIALLY DEFERRED",
     ] {
         let e = s.execute(sql).expect_err(sql);
         assert_eq!(e.sqlstate(), "0A000", "{sql}: {e}");
-        assert!(e.to_string().contains(clause), "{sql}: {e}");
+        assert!(
+            e.to_string().contains("DEFERRABLE unique constraints"),
+            "{sql}: {e}"
+        );
     }
+    // The defaults spelled out are accepted.
+    s.execute("CREATE TABLE u (a integer UNIQUE NOT DEFERRABLE INITIALLY IMMEDIATE)")
+        .expect("not deferrable");
     assert_eq!(
-        rows(&mut s, "SELECT count(*) FROM pg_class WHERE relname = 'c'"),
-        vec![vec!["0"]]
+        rows(&mut s, "SELECT count(*) FROM pg_class WHERE relname = 'u'"),
+        vec![vec!["1"]]
     );
 }
 
@@ -152,4 +199,39 @@ fn cascades_run_deeper_than_recursion_could() {
     s.execute("DELETE FROM chain WHERE id = 1")
         .expect("cascade");
     assert_eq!(rows(&mut s, "SELECT count(*) FROM chain"), vec![vec!["0"]]);
+}
+
+#[test]
+fn deferred_checks_see_what_committed_before_the_commit() {
+    let fs = SimVfs::new(74);
+    let db = open(&fs);
+    let mut setup = db.session();
+    setup
+        .execute(
+            "CREATE TABLE p (id integer PRIMARY KEY);
+             CREATE TABLE c (id integer, pid integer REFERENCES p DEFERRABLE INITIALLY DEFERRED);
+             INSERT INTO p VALUES (1), (2)",
+        )
+        .expect("schema");
+    let (mut a, mut b) = (db.session(), db.session());
+    // READ COMMITTED: the check at COMMIT reads the rows as of then.
+    a.execute("BEGIN; INSERT INTO c VALUES (1, 1)")
+        .expect("deferred");
+    b.execute("DELETE FROM p WHERE id = 1")
+        .expect("nothing committed references it");
+    assert_eq!(sqlstate(&mut a, "COMMIT").as_deref(), Some("23503"));
+    a.execute("BEGIN; INSERT INTO c VALUES (3, 3)")
+        .expect("deferred");
+    b.execute("INSERT INTO p VALUES (3)").expect("late parent");
+    a.execute("COMMIT").expect("the parent committed before");
+    // REPEATABLE READ: a parent deleted by a transaction committed since the snapshot is
+    // a serialization failure, as in PostgreSQL.
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO c VALUES (2, 2)")
+        .expect("deferred");
+    b.execute("DELETE FROM p WHERE id = 2").expect("delete");
+    assert_eq!(sqlstate(&mut a, "COMMIT").as_deref(), Some("40001"));
+    assert_eq!(
+        rows(&mut setup, "SELECT id, pid FROM c ORDER BY id"),
+        vec![vec!["3", "3"]]
+    );
 }

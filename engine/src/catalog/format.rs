@@ -101,7 +101,12 @@ pub(super) fn encode(def: &TableDef) -> Vec<u8> {
         w.u32(fk.ref_table);
         w.0.push(fk.on_delete.code() as u8);
         w.0.push(fk.on_update.code() as u8);
-        w.0.push(fk.match_full as u8 | (fk.validated as u8) << 1);
+        w.0.push(
+            fk.match_full as u8
+                | (fk.validated as u8) << 1
+                | (fk.deferrable as u8) << 2
+                | (fk.initially_deferred as u8) << 3,
+        );
     }
     w.u32(def.owner);
     match &def.acl {
@@ -288,6 +293,8 @@ pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
                 on_update,
                 match_full: flags & 1 != 0,
                 validated: flags & 2 != 0,
+                deferrable: flags & 4 != 0,
+                initially_deferred: flags & 8 != 0,
             });
         }
     }

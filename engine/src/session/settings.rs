@@ -20,6 +20,8 @@ use sqlparser::ast;
 pub(super) struct TxnMode {
     pub(super) isolation: &'static str,
     pub(super) read_only: bool,
+    /// DEFERRABLE (see `super::txn_deferrable`).
+    pub(super) deferrable: bool,
 }
 
 /// The level an isolation clause names, as the settings spell it.
@@ -142,6 +144,7 @@ impl Session {
         TxnMode {
             isolation,
             read_only,
+            deferrable: false,
         }
     }
 
@@ -169,6 +172,7 @@ impl Session {
         let Some(a) = self.active.as_mut().filter(|a| a.explicit) else {
             return Ok(());
         };
+        let before = a.mode.clone();
         for m in modes {
             match m {
                 ast::TransactionMode::IsolationLevel(level) => {
@@ -196,6 +200,10 @@ impl Session {
                 }
             }
         }
+        if let Err(e) = super::txn_deferrable::refuse_safe_snapshot(&a.mode) {
+            a.mode = before;
+            return Err(e);
+        }
         let mode = a.mode.clone();
         self.publish_mode(&mode)
     }
@@ -218,7 +226,7 @@ impl Session {
         self.set_transaction(&[mode])
     }
 
-    fn in_block(&self) -> bool {
+    pub(super) fn in_block(&self) -> bool {
         self.active.as_ref().is_some_and(|a| a.explicit)
     }
 
@@ -252,17 +260,12 @@ impl Session {
                     if i.quote_style.is_some()
                         && i.value == crate::sql::pgsyntax::SET_CONSTRAINTS_MARKER
                     {
-                        // Quill has no deferrable constraints to defer or check early.
-                        return Err(EngineError::FeatureNotSupported {
-                            feature: "SET CONSTRAINTS".into(),
-                        });
+                        let (names, deferred) = super::constraints::set_constraints_args(values)?;
+                        return self.set_constraints(names, deferred);
                     }
                     if i.quote_style.is_some() && i.value == crate::sql::pgsyntax::DEFERRABLE_MARKER
                     {
-                        // No safe-snapshot wait: a DEFERRABLE transaction is refused.
-                        return Err(EngineError::FeatureNotSupported {
-                            feature: "DEFERRABLE transactions".into(),
-                        });
+                        return self.deferrable_mode(values);
                     }
                 }
                 let name = variable.to_string().to_lowercase();

@@ -74,6 +74,7 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         return Err(EngineError::UndefinedTable { name });
     };
     crate::acl::require_owner(cx.catalog, &table, None)?;
+    super::fkey::deferred::not_in_use(cx, &table, "ALTER TABLE")?;
     if let Some(out) = super::owner::alter_owner(at, &table, cx)? {
         return Ok(out);
     }
@@ -786,9 +787,7 @@ fn key_options_supported(
     if !include.is_empty() {
         return unsupported("INCLUDE");
     }
-    if characteristics.is_some() {
-        return unsupported("DEFERRABLE / INITIALLY");
-    }
+    super::ddl::immediate_key(characteristics.as_ref())?;
     Ok(())
 }
 

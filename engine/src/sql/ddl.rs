@@ -186,11 +186,13 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         }
         for opt in constraints {
             match &opt.option {
-                ast::ColumnOption::PrimaryKey(_) => {
+                ast::ColumnOption::PrimaryKey(pk) => {
+                    immediate_key(pk.characteristics.as_ref())?;
                     col.not_null = true;
                     keys.push((opt.name.as_ref().map(ident_name), vec![i], true));
                 }
-                ast::ColumnOption::Unique(_) => {
+                ast::ColumnOption::Unique(u) => {
+                    immediate_key(u.characteristics.as_ref())?;
                     keys.push((opt.name.as_ref().map(ident_name), vec![i], false))
                 }
                 ast::ColumnOption::Check(ck) => checks.push(CheckDef {
@@ -217,17 +219,21 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     for tc in &ct.constraints {
         match tc {
             ast::TableConstraint::PrimaryKey(pk) => {
+                immediate_key(pk.characteristics.as_ref())?;
                 let cols = index_columns(&name, &columns, &pk.columns)?;
                 for &c in &cols {
                     columns[c].not_null = true;
                 }
                 keys.push((pk.name.as_ref().map(ident_name), cols, true));
             }
-            ast::TableConstraint::Unique(u) => keys.push((
-                u.name.as_ref().map(ident_name),
-                index_columns(&name, &columns, &u.columns)?,
-                false,
-            )),
+            ast::TableConstraint::Unique(u) => {
+                immediate_key(u.characteristics.as_ref())?;
+                keys.push((
+                    u.name.as_ref().map(ident_name),
+                    index_columns(&name, &columns, &u.columns)?,
+                    false,
+                ))
+            }
             ast::TableConstraint::Check(ck) => checks.push(CheckDef {
                 // PostgreSQL names a table CHECK after its column when it reads just one.
                 name: ck.name.as_ref().map(ident_name).unwrap_or_else(|| {
@@ -513,6 +519,9 @@ pub fn truncate(t: &ast::Truncate, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     }
     let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
     let tables = super::fkey::depend::truncate_set(cx, tables, cascade)?;
+    for table in &tables {
+        super::fkey::deferred::not_in_use(cx, table, "TRUNCATE")?;
+    }
     for table in tables {
         for (tid, row) in table_rows(cx.storage, &table)? {
             super::dml::unstore_row(cx, &table, tid, &row)?;
@@ -552,6 +561,7 @@ pub fn drop(
                     Some(t) => t,
                 };
                 crate::acl::require_owner(cx.catalog, &table, None)?;
+                super::fkey::deferred::not_in_use(cx, &table, tag)?;
                 tables.push(table);
             }
             // Constraints of other tables referencing the dropped ones.
@@ -641,4 +651,15 @@ pub(super) fn single_column(
         [one] => Some((*one).to_string()),
         _ => None,
     }
+}
+
+/// PRIMARY KEY / UNIQUE are checked row by row: DEFERRABLE ones are refused (0A000);
+/// `NOT DEFERRABLE` / `INITIALLY IMMEDIATE` only say so.
+pub(super) fn immediate_key(ch: Option<&ast::ConstraintCharacteristics>) -> Result<()> {
+    if super::fkey::timing(ch)?.0 {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "DEFERRABLE unique constraints".into(),
+        });
+    }
+    Ok(())
 }

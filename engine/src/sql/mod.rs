@@ -344,6 +344,9 @@ pub struct TxnCx<'a> {
     pub recheck_newest: bool,
     /// The session's pending notifications (`pg_notify`), when the statement runs in one.
     pub notify: Option<&'a crate::notify::SessionNotify>,
+    /// The transaction's deferred foreign key checks and SET CONSTRAINTS state, when the
+    /// statement runs in a session (else every check runs at the end of its statement).
+    pub deferred: Option<&'a fkey::deferred::Deferred>,
 }
 
 impl<'a> TxnCx<'a> {

@@ -2,8 +2,8 @@
 //! option list takes any boolean spelling, `freeze on`, `header true`, and the pre-9.0
 //! `CSV HEADER`/`DELIMITER AS` forms), VACUUM / ANALYZE (`vacuum analyze t`, option lists)
 //! FETCH / MOVE (see `cursor_syntax`), SET CONSTRAINTS (which sqlparser does not parse;
-//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], refused by the session) and the
-//! `DEFERRABLE` transaction mode (a SET of [`DEFERRABLE_MARKER`], refused too).
+//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], which the session runs) and the
+//! `[NOT] DEFERRABLE` transaction mode (a SET of [`DEFERRABLE_MARKER`], likewise).
 //! They are parsed here, token by token on sqlparser's `Parser`, into sqlparser's AST nodes.
 
 use sqlparser::ast::{self, CopyOption, CopySource, CopyTarget, Ident, ObjectName};
@@ -48,8 +48,9 @@ pub fn handles(p: &Parser<'_>) -> bool {
 }
 
 /// The variable a statement with a `[NOT] DEFERRABLE` transaction mode (BEGIN, START
-/// TRANSACTION, SET TRANSACTION, SET SESSION CHARACTERISTICS) is parsed into: the session
-/// refuses it by name (deferrable transactions are not supported).
+/// TRANSACTION, SET TRANSACTION, SET SESSION CHARACTERISTICS) is parsed into: its values
+/// are the statement without that mode (as SQL text, for sqlparser to read) and the word
+/// `deferrable` or `not deferrable`, the session applying both.
 pub const DEFERRABLE_MARKER: &str = "transaction deferrable";
 
 /// Whether the statement is a BEGIN, START, SET TRANSACTION or SET SESSION (CHARACTERISTICS)
@@ -66,28 +67,71 @@ fn deferrable_mode(p: &Parser<'_>) -> bool {
         _ => false,
     };
     transaction_statement
-        && (1..).map_while(|n| match &p.peek_nth_token_ref(n).token {
-        Token::EOF | Token::SemiColon => None,
-        t => Some(t),
-    })
-    .any(|t| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("deferrable")))
+        && (1..)
+            .map_while(|n| match &p.peek_nth_token_ref(n).token {
+                Token::EOF | Token::SemiColon => None,
+                t => Some(t),
+            })
+            .any(|t| is_word(t, "deferrable"))
 }
 
-/// Skips the statement (up to its end) and returns the SET of [`DEFERRABLE_MARKER`].
+fn is_word(t: &Token, word: &str) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
+
+/// Reads the statement (up to its end) and returns the SET of [`DEFERRABLE_MARKER`]: the
+/// statement without its `[NOT] DEFERRABLE` modes (each with the comma that separated it
+/// from the others) and the last such mode.
 fn parse_deferrable(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
+    let mut rest: Vec<Token> = Vec::new();
+    let mut deferrable = false;
+    let mut skip_comma = false;
     while !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
-        p.next_token();
+        let t = p.next_token().token;
+        if skip_comma && t == Token::Comma {
+            skip_comma = false;
+            continue;
+        }
+        skip_comma = false;
+        if !is_word(&t, "deferrable") {
+            rest.push(t);
+            continue;
+        }
+        let negated = rest.last().is_some_and(|t| is_word(t, "not"));
+        if negated {
+            rest.pop();
+        }
+        deferrable = !negated;
+        // A mode list's comma goes with the mode: the one before it, else the one after.
+        if rest.last() == Some(&Token::Comma) {
+            rest.pop();
+        } else {
+            skip_comma = true;
+        }
     }
+    let text = rest
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mode = if deferrable {
+        "deferrable"
+    } else {
+        "not deferrable"
+    };
     Ok(ast::Statement::Set(ast::Set::SingleAssignment {
         scope: None,
         hivevar: false,
         variable: ast::ObjectName::from(vec![Ident::with_quote('"', DEFERRABLE_MARKER)]),
-        values: Vec::new(),
+        values: vec![
+            ast::Expr::value(ast::Value::SingleQuotedString(text)),
+            ast::Expr::Identifier(Ident::new(mode)),
+        ],
     }))
 }
 
 /// The variable a `SET CONSTRAINTS` statement is parsed into (a name no unquoted SET can
-/// give): the session refuses it by name.
+/// give).
 pub const SET_CONSTRAINTS_MARKER: &str = "set constraints";
 
 /// `SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }` as a SET of
@@ -96,7 +140,13 @@ fn parse_set_constraints(p: &mut Parser<'_>) -> Result<ast::Statement, ParserErr
     let mut values = Vec::new();
     if !take_word(p, "all") {
         loop {
-            values.push(ast::Expr::Identifier(p.parse_identifier()?));
+            let name = p.parse_object_name(false)?;
+            let parts = name
+                .0
+                .into_iter()
+                .filter_map(|part| part.as_ident().cloned())
+                .collect();
+            values.push(ast::Expr::CompoundIdentifier(parts));
             if !p.consume_token(&Token::Comma) {
                 break;
             }

@@ -314,18 +314,40 @@ fn sessions_in_write_skew_lose_one_at_commit() {
 }
 
 #[test]
-fn deferrable_transactions_are_refused() {
+fn only_transactions_needing_a_safe_snapshot_are_refused() {
     let db = database();
     let mut s = db.session();
     for sql in [
         "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE",
-        "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, NOT DEFERRABLE",
         "SET SESSION CHARACTERISTICS AS TRANSACTION DEFERRABLE",
     ] {
         let e = s.execute(sql).unwrap_err();
         assert_eq!(e.sqlstate(), "0A000", "{sql}");
     }
+    // The refused BEGIN opened no block.
     s.execute("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
         .unwrap();
+    s.execute("COMMIT").unwrap();
+    // NOT DEFERRABLE is the default; DEFERRABLE elsewhere has no effect.
+    for begin in [
+        "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, NOT DEFERRABLE",
+        "BEGIN ISOLATION LEVEL SERIALIZABLE DEFERRABLE",
+        "BEGIN READ ONLY, DEFERRABLE",
+    ] {
+        s.execute(begin).unwrap();
+        s.execute("COMMIT").unwrap();
+    }
+    // Becoming SERIALIZABLE READ ONLY DEFERRABLE later is refused and changes nothing.
+    s.execute("BEGIN DEFERRABLE").unwrap();
+    let e = s
+        .execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE READ ONLY")
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "0A000");
+    let level: String = s
+        .query("SHOW transaction_isolation", &[])
+        .unwrap()
+        .get(0, 0)
+        .unwrap();
+    assert_eq!(level, "read committed");
     s.execute("COMMIT").unwrap();
 }

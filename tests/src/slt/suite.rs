@@ -319,6 +319,7 @@ macro_rules! pg_suite_tests {
             create_like => "create_like.slt",
             cursors => "cursors.slt",
             ddl => "ddl.slt",
+            deferrable => "deferrable.slt",
             distinct => "distinct.slt",
             enums_domains => "enums_domains.slt",
             errors => "errors.slt",

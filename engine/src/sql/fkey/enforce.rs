@@ -22,6 +22,7 @@
 //!   delete conflicts with. An action changing a row the statement's snapshot does not
 //!   see fails with [`EngineError::ConcurrentUpdate`], as any write of such a row does.
 
+use super::deferred::Deferred;
 use super::key_index;
 use crate::access::Reader;
 use crate::catalog::{FkAction, ForeignKeyDef, TableDef};
@@ -59,6 +60,12 @@ pub fn run(cx: &mut TxnCx<'_>, first: Work) -> Result<()> {
         match work {
             Work::Inserted(table, rows) => {
                 for fk in &table.foreign_keys {
+                    if let Some(d) = deferral(cx, fk) {
+                        for (tid, _) in &rows {
+                            d.defer_row(&table, fk, *tid);
+                        }
+                        continue;
+                    }
                     for (tid, row) in &rows {
                         if live(cx, &table, *tid)? {
                             check_row(cx, &table, fk, row, true)?;
@@ -72,6 +79,14 @@ pub fn run(cx: &mut TxnCx<'_>, first: Work) -> Result<()> {
                         .iter()
                         .filter_map(|r| referenced_key(&fk, r).map(|k| (k, r.clone())))
                         .collect();
+                    if let Some(d) =
+                        deferral(cx, &fk).filter(|_| fk.on_delete == FkAction::NoAction)
+                    {
+                        for (_, old) in keys {
+                            d.defer_key_gone(&table, &child, &fk, old);
+                        }
+                        continue;
+                    }
                     let pending =
                         parent_changed(cx, &table, &child, &fk, fk.on_delete, keys, None)?;
                     stack.extend(pending);
@@ -91,6 +106,14 @@ pub fn run(cx: &mut TxnCx<'_>, first: Work) -> Result<()> {
                         new_keys.insert(k.clone(), key_values(new, &fk.ref_columns));
                         keys.push((k, old.clone()));
                     }
+                    if let Some(d) =
+                        deferral(cx, &fk).filter(|_| fk.on_update == FkAction::NoAction)
+                    {
+                        for (_, old) in keys {
+                            d.defer_key_gone(&table, &child, &fk, old);
+                        }
+                        continue;
+                    }
                     let pending = parent_changed(
                         cx,
                         &table,
@@ -103,10 +126,14 @@ pub fn run(cx: &mut TxnCx<'_>, first: Work) -> Result<()> {
                     stack.extend(pending);
                 }
                 for fk in &table.foreign_keys {
+                    let deferred = deferral(cx, fk);
                     for (old, tid, new) in &changes {
-                        if key_values(old, &fk.columns) != key_values(new, &fk.columns)
-                            && live(cx, &table, *tid)?
-                        {
+                        if key_values(old, &fk.columns) == key_values(new, &fk.columns) {
+                            continue;
+                        }
+                        if let Some(d) = deferred {
+                            d.defer_row(&table, fk, *tid);
+                        } else if live(cx, &table, *tid)? {
                             check_row(cx, &table, fk, new, true)?;
                         }
                     }
@@ -115,6 +142,28 @@ pub fn run(cx: &mut TxnCx<'_>, first: Work) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The transaction's deferred checks when those of `fk` wait for its end now.
+fn deferral<'c>(cx: &TxnCx<'c>, fk: &ForeignKeyDef) -> Option<&'c Deferred> {
+    cx.deferred.filter(|d| d.is_deferred(fk))
+}
+
+/// The NO ACTION check of a referenced key that `parent` gave up (`old` is the row that
+/// had it), run late for a deferred constraint: fails with 23503 unless another row of
+/// `parent` has the key again or no row of `child` references it.
+pub fn give_up_no_action(
+    cx: &mut TxnCx<'_>,
+    parent: &TableDef,
+    child: &Arc<TableDef>,
+    fk: &ForeignKeyDef,
+    old: &Row,
+) -> Result<()> {
+    let Some(key) = referenced_key(fk, old) else {
+        return Ok(());
+    };
+    let keys = vec![(key, old.clone())];
+    parent_changed(cx, parent, child, fk, FkAction::NoAction, keys, None).map(|_| ())
 }
 
 /// Whether the version at `tid` is still the row's current one for the statement (a

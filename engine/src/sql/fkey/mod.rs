@@ -8,6 +8,7 @@
 //! index of the referenced table (PRIMARY KEY or UNIQUE), through which the referencing
 //! side finds its referenced row.
 
+pub mod deferred;
 pub mod depend;
 pub mod enforce;
 mod validate;
@@ -120,23 +121,7 @@ pub fn define(
     also_taken: &dyn Fn(&str) -> bool,
 ) -> Result<ForeignKeyDef> {
     let fk = clause.fk;
-    if let Some(ch) = &fk.characteristics {
-        if ch.deferrable == Some(true) {
-            return Err(EngineError::FeatureNotSupported {
-                feature: "DEFERRABLE foreign key constraints".into(),
-            });
-        }
-        if ch.initially == Some(ast::DeferrableInitial::Deferred) {
-            return Err(EngineError::FeatureNotSupported {
-                feature: "INITIALLY DEFERRED foreign key constraints".into(),
-            });
-        }
-        if ch.enforced.is_some() {
-            return Err(EngineError::FeatureNotSupported {
-                feature: "ENFORCED / NOT ENFORCED".into(),
-            });
-        }
-    }
+    let (deferrable, initially_deferred) = timing(fk.characteristics.as_ref())?;
     let match_full = match fk.match_kind {
         None | Some(ast::ConstraintReferenceMatchKind::Simple) => false,
         Some(ast::ConstraintReferenceMatchKind::Full) => true,
@@ -297,5 +282,29 @@ pub fn define(
         on_update,
         match_full,
         validated: true,
+        deferrable,
+        initially_deferred,
     })
+}
+
+/// `[NOT] DEFERRABLE` and `INITIALLY DEFERRED | IMMEDIATE` of a constraint: whether it is
+/// deferrable and initially deferred. INITIALLY DEFERRED implies DEFERRABLE, as in
+/// PostgreSQL; NOT DEFERRABLE with INITIALLY DEFERRED is 42601.
+pub fn timing(ch: Option<&ast::ConstraintCharacteristics>) -> Result<(bool, bool)> {
+    let Some(ch) = ch else {
+        return Ok((false, false));
+    };
+    if ch.enforced.is_some() {
+        return Err(EngineError::FeatureNotSupported {
+            feature: "ENFORCED / NOT ENFORCED".into(),
+        });
+    }
+    let deferred = ch.initially == Some(ast::DeferrableInitial::Deferred);
+    if deferred && ch.deferrable == Some(false) {
+        return Err(error(
+            "42601",
+            "constraint declared INITIALLY DEFERRED must be DEFERRABLE".into(),
+        ));
+    }
+    Ok((deferred || ch.deferrable == Some(true), deferred))
 }

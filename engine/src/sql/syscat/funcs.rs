@@ -600,6 +600,12 @@ fn foreign_key_def(s: &Snapshot, t: &TableDef, i: usize) -> String {
     if let Some(w) = word(fk.on_delete) {
         out.push_str(&format!(" ON DELETE {w}"));
     }
+    if fk.deferrable {
+        out.push_str(" DEFERRABLE");
+    }
+    if fk.initially_deferred {
+        out.push_str(" INITIALLY DEFERRED");
+    }
     if !fk.validated {
         out.push_str(" NOT VALID");
     }

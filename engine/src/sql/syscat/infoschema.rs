@@ -452,6 +452,13 @@ pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
                 ConstraintRef::Check(i) => (t.checks[i].name.as_str(), "CHECK"),
                 ConstraintRef::Foreign(i) => (t.foreign_keys[i].name.as_str(), "FOREIGN KEY"),
             };
+            let (deferrable, deferred) = match k {
+                ConstraintRef::Foreign(i) => {
+                    let fk = &t.foreign_keys[i];
+                    (fk.deferrable, fk.initially_deferred)
+                }
+                _ => (false, false),
+            };
             out.push(fill(
                 c::IS_TABLE_CONSTRAINTS,
                 vec![
@@ -462,8 +469,8 @@ pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
                     ("table_schema", name("public")),
                     ("table_name", name(&t.name)),
                     ("constraint_type", text(ctype)),
-                    ("is_deferrable", yes_no(false)),
-                    ("initially_deferred", yes_no(false)),
+                    ("is_deferrable", yes_no(deferrable)),
+                    ("initially_deferred", yes_no(deferred)),
                     ("enforced", yes_no(true)),
                     (
                         "nulls_distinct",

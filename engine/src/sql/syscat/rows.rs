@@ -551,6 +551,7 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
             let blank = || text(" ");
             let mut foreign = (oid(0), blank(), blank(), blank(), Value::Null);
             let mut validated = true;
+            let mut timing = (false, false);
             let (conname, contype, conindid, conbin, conkey) = match k {
                 ConstraintRef::Index(i) => {
                     let ix = &t.indexes[i];
@@ -581,6 +582,7 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
                         column_numbers(&fk.ref_columns),
                     );
                     validated = fk.validated;
+                    timing = (fk.deferrable, fk.initially_deferred);
                     (
                         fk.name.clone(),
                         'f',
@@ -598,8 +600,8 @@ fn pg_constraint(s: &Snapshot) -> Vec<Vec<Value>> {
                     ("conname", name(&conname)),
                     ("connamespace", oid(super::PUBLIC)),
                     ("contype", ch(contype)),
-                    ("condeferrable", b(false)),
-                    ("condeferred", b(false)),
+                    ("condeferrable", b(timing.0)),
+                    ("condeferred", b(timing.1)),
                     ("convalidated", b(validated)),
                     ("conrelid", oid(t.oid)),
                     ("contypid", oid(0)),
