@@ -759,7 +759,7 @@ fn pg_proc(_: &Snapshot) -> Vec<Vec<Value>> {
                     ("proparallel", ch('s')),
                     ("pronargs", i2(f.nargs)),
                     ("pronargdefaults", i2(0)),
-                    ("prorettype", oid(f.ret.oid())),
+                    ("prorettype", oid(f.result().oid())),
                     ("prosrc", text(f.name)),
                 ],
             )
