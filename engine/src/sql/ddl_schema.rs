@@ -174,7 +174,8 @@ pub fn create_schema(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcom
     Ok(command("CREATE SCHEMA"))
 }
 
-/// What a relation is called in dependency messages: `table s.t`, `view s.v`, …
+/// What a relation is called in dependency messages: `table s.t`, `view s.v`, … (the
+/// schema left out when the search path finds the relation by its bare name).
 fn describe(cx: &TxnCx<'_>, t: &TableDef) -> String {
     let noun = if t.view.is_some() {
         "view"
@@ -183,7 +184,15 @@ fn describe(cx: &TxnCx<'_>, t: &TableDef) -> String {
     } else {
         "table"
     };
-    format!("{noun} {}.{}", cx.catalog.space_name(t.temp), t.name)
+    format!("{noun} {}", display_name(cx, t))
+}
+
+fn display_name(cx: &TxnCx<'_>, t: &TableDef) -> String {
+    if cx.catalog.get(&t.name).is_some_and(|v| v.oid == t.oid) {
+        t.name.clone()
+    } else {
+        format!("{}.{}", cx.catalog.space_name(t.temp), t.name)
+    }
 }
 
 /// `DROP SCHEMA [IF EXISTS] a, b [CASCADE | RESTRICT]`: 2BP01 listing what is in a schema
@@ -241,20 +250,34 @@ pub fn drop_schemas(
                     format!("{} depends on schema {schema}", describe(cx, t))
                 })
                 .collect();
+            let message = match schemas.as_slice() {
+                [one] => format!(
+                    "cannot drop schema {} because other objects depend on it",
+                    one.name
+                ),
+                _ => "cannot drop desired object(s) because other objects depend on them".into(),
+            };
             return Err(EngineError::Detailed {
                 code: "2BP01",
-                message: format!(
-                    "cannot drop schema {} because other objects depend on it",
-                    schemas.first().map_or("", |s| s.name.as_str())
-                ),
+                message,
                 detail: lines.join("\n"),
                 hint: Some("Use DROP ... CASCADE to drop the dependent objects too.".into()),
             });
         }
-        let drops: Vec<String> = listed
-            .iter()
-            .map(|t| format!("drop cascades to {}", describe(cx, t)))
-            .collect();
+        // Each table, then the foreign keys of tables elsewhere that reference it.
+        let mut drops: Vec<String> = Vec::new();
+        for t in &listed {
+            drops.push(format!("drop cascades to {}", describe(cx, t)));
+            for (r, fk) in cx.catalog.referencing(t.oid) {
+                if !members.iter().any(|m| m.oid == r.oid) {
+                    drops.push(format!(
+                        "drop cascades to constraint {} on table {}",
+                        fk.name,
+                        display_name(cx, &r)
+                    ));
+                }
+            }
+        }
         let notice = match drops.as_slice() {
             [one] => Notice::new(Severity::Notice, "00000", one.clone()),
             _ => Notice::new(
@@ -271,8 +294,11 @@ pub fn drop_schemas(
         .filter(|t| t.sequence.is_none() && t.view.is_none())
         .cloned()
         .collect();
-    // Constraints of tables elsewhere that reference the dropped tables go with them.
+    // Constraints of tables elsewhere that reference the dropped tables go with them (the
+    // notice above reported them).
+    let reported = cx.notices.len();
     super::fkey::depend::drop_tables(cx, &tables, true)?;
+    cx.notices.truncate(reported);
     for t in members {
         // Gone already (an owned sequence dropped with its table), or changed since.
         let Some(current) = cx.catalog.by_oid(t.oid) else {
