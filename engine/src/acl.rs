@@ -233,6 +233,41 @@ pub fn require_create_in_public(catalog: &Catalog) -> Result<()> {
     }
 }
 
+/// Whether `role` holds privileges `mask` on user schema `schema`: a superuser, a member of
+/// its owner, or a role granted them (directly, through PUBLIC or a role it inherits).
+pub fn schema_privileges(
+    catalog: &Catalog,
+    schema: &crate::catalog::SchemaDef,
+    role: u32,
+    mask: u16,
+) -> bool {
+    let roles = catalog.roles();
+    if roles.by_oid(role).is_some_and(|r| r.superuser) || roles.has_privs_of(role, schema.owner) {
+        return true;
+    }
+    let granted = schema
+        .acl
+        .iter()
+        .flatten()
+        .filter(|i| i.grantee == PUBLIC || roles.has_privs_of(role, i.grantee))
+        .fold(0, |acc, i| acc | i.privs);
+    granted & mask == mask
+}
+
+/// Fails with 42501 "permission denied for schema s" unless the acting role may create in
+/// user schema `oid`.
+pub fn require_create_in_schema(catalog: &Catalog, oid: u32) -> Result<()> {
+    let (Some(i), Some(schema)) = (catalog.acting(), catalog.schema_by_oid(oid)) else {
+        return Ok(());
+    };
+    if schema_privileges(catalog, schema, i.current, CREATE) {
+        return Ok(());
+    }
+    Err(EngineError::InsufficientPrivilege {
+        message: format!("permission denied for schema {}", schema.name),
+    })
+}
+
 /// Whether the acting role is a superuser (true when nothing is checked).
 pub fn acting_superuser(catalog: &Catalog) -> bool {
     match catalog.acting() {

@@ -29,15 +29,17 @@
 //! temporary relations first and never another session's.
 
 mod format;
+mod schemas;
 mod types;
 
+pub use schemas::{SchemaDef, SCHEMAS_FILE};
 pub use types::{UserType, TYPES_FILE};
 
 use crate::acl::{AclItem, Identity as Acting};
 use crate::error::{EngineError, Result};
 use crate::lock::{LockMode, LockTag, WaitProbe, WaitRules};
 use crate::roles::{Role, Roles};
-use crate::search_path::SearchPath;
+use crate::search_path::{ResolvedPath, SearchPath};
 use crate::types::DataType;
 use format::{decode, encode};
 use parking_lot::Mutex;
@@ -52,6 +54,11 @@ pub const CATALOG_FILE: u32 = 1;
 pub(crate) const FIRST_USER_FILE: u32 = 16;
 /// First OID handed to user relations (PostgreSQL's FirstNormalObjectId).
 const FIRST_USER_OID: u32 = 16384;
+
+/// Whether namespace number `ns` (see [`TableDef::temp`]) is a temp namespace `pg_temp_N`.
+pub fn is_temp_space(ns: u32) -> bool {
+    ns != 0 && ns < FIRST_USER_OID
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnDef {
@@ -183,8 +190,10 @@ pub struct TableDef {
     pub view: Option<String>,
     /// For a sequence: its options (it has no columns and stores no rows).
     pub sequence: Option<SequenceDef>,
-    /// 0 for a permanent relation; for a temporary one, the number N of its session's
-    /// temp namespace `pg_temp_N`.
+    /// The relation's namespace number: 0 for schema `public`; 1 ≤ N < `FIRST_USER_OID`
+    /// for a temporary relation, N of its session's temp namespace `pg_temp_N` (numbers
+    /// are claimed below `FIRST_USER_OID`); otherwise the OID of the user schema holding
+    /// it (schema OIDs are user OIDs, at least `FIRST_USER_OID`). See [`is_temp_space`].
     pub temp: u32,
     /// What the end of each transaction does to a temporary table.
     pub on_commit: OnCommit,
@@ -206,7 +215,7 @@ pub enum OnCommit {
     Drop,
 }
 
-/// Catalog key of a relation: (temp namespace number or 0, name).
+/// Catalog key of a relation: (namespace number, see [`TableDef::temp`]; name).
 type Key = (u32, String);
 
 impl TableDef {
@@ -226,7 +235,7 @@ impl TableDef {
     }
 
     pub fn is_temp(&self) -> bool {
-        self.temp != 0
+        is_temp_space(self.temp)
     }
 
     /// Whether a constraint of this table (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY) is
@@ -248,7 +257,7 @@ impl TableDef {
 /// A catalog change made by the current transaction, kept to revert the cache on rollback.
 #[derive(Clone, Debug)]
 pub enum CatalogChange {
-    /// A relation was created: its temp namespace number (0 if permanent) and name.
+    /// A relation was created: its namespace number and name.
     Created(u32, String),
     Dropped(Arc<TableDef>, Tid),
     Replaced(Arc<TableDef>, Tid),
@@ -270,35 +279,23 @@ pub enum CatalogChange {
         Vec<crate::types::enums::EnumLabel>,
         Tid,
     ),
+    /// A user schema was created (by this name).
+    SchemaCreated(String),
+    /// A user schema was dropped: its definition and row.
+    SchemaDropped(Arc<SchemaDef>, Tid),
+    /// A user schema was altered: its previous definition and row, and its name now.
+    SchemaReplaced(Arc<SchemaDef>, Tid, String),
 }
 
 /// How a relation name was qualified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schema {
-    /// Unqualified: the viewer's temp namespace, then the permanent one.
+    /// Unqualified: the search path's namespaces (see [`ResolvedPath::relation_spaces`]).
     Search,
-    /// `public.x`: permanent relations only.
-    Public,
     /// `pg_temp.x` (or the viewer's own `pg_temp_N.x`): the viewer's temp relations only.
     Temp,
-}
-
-/// Splits a name as `object_name` joins it (`public.t`, `pg_temp.t`, `pg_temp_3.t`, `t`).
-/// `pg_temp_N` of another session's N names nothing the viewer may see (None).
-pub fn split_name(name: &str, viewer: u32) -> Option<(Schema, &str)> {
-    let Some((schema, rest)) = name.split_once('.') else {
-        return Some((Schema::Search, name));
-    };
-    match schema {
-        "public" => Some((Schema::Public, rest)),
-        "pg_temp" => Some((Schema::Temp, rest)),
-        s => match s.strip_prefix("pg_temp_").map(str::parse::<u32>) {
-            Some(Ok(n)) if n == viewer && n != 0 => Some((Schema::Temp, rest)),
-            Some(_) => None,
-            // Not a schema Quill knows: the dotted text is the name (as before schemas).
-            None => Some((Schema::Search, name)),
-        },
-    }
+    /// `public.x` (namespace 0) or `s.x` for user schema `s` (its OID).
+    In(u32),
 }
 
 /// A catalog entry that one transaction at a time may change (see [`Catalog::lock_entry`]).
@@ -310,6 +307,8 @@ pub(crate) enum ObjKey<'a> {
     Type(&'a str),
     /// The ACL of schema `public`.
     PublicAcl,
+    /// A user schema, by name.
+    Schema(&'a str),
 }
 
 impl ObjKey<'_> {
@@ -322,6 +321,7 @@ impl ObjKey<'_> {
             ObjKey::Role(name) => (1u8, name).hash(&mut h),
             ObjKey::Type(name) => (2u8, name).hash(&mut h),
             ObjKey::PublicAcl => 3u8.hash(&mut h),
+            ObjKey::Schema(name) => (4u8, name).hash(&mut h),
         }
         LockTag::CatalogEntry(h.finish())
     }
@@ -366,6 +366,8 @@ impl Default for Ids {
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
+    /// User schemas by name, with their rows in the schema heap.
+    schemas: BTreeMap<String, (Arc<SchemaDef>, Tid)>,
     /// User-defined types by name, with their rows in the type heap.
     types: BTreeMap<String, (UserType, Tid)>,
     /// The next OID and data file to hand out (shared by every copy: never handed out twice).
@@ -407,6 +409,7 @@ impl Catalog {
         cat.roles = roles;
         cat.reserve_oids_through(max_role_oid);
         cat.load_types(storage)?;
+        cat.load_schemas(storage)?;
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
             let def = decode(&bytes, &cat)?;
@@ -478,7 +481,11 @@ impl Catalog {
     pub(crate) fn claim_temp_space(&mut self) -> u32 {
         let oid = self.allocate_oid();
         let mut spaces = self.temp_spaces.lock();
-        let n = (1..).find(|n| !spaces.contains_key(n)).unwrap_or(u32::MAX);
+        // Below FIRST_USER_OID, where schema OIDs start (see `TableDef::temp`): there are
+        // never that many sessions at once.
+        let n = (1..FIRST_USER_OID)
+            .find(|n| !spaces.contains_key(n))
+            .unwrap_or(FIRST_USER_OID - 1);
         spaces.insert(n, oid);
         n
     }
@@ -520,21 +527,26 @@ impl Catalog {
             .fetch_max(oid.saturating_add(1), Ordering::Relaxed);
     }
 
-    /// The namespaces a name qualified by `schema` searches, in order: `true` stands for
-    /// the viewer's temp namespace, `false` for the permanent one.
-    fn search(&self, schema: Schema) -> impl Iterator<Item = bool> {
-        let (order, n) = match (schema, self.viewer) {
-            (Schema::Public, _) => ([false, false], 1),
-            (Schema::Temp, 0) => ([false, false], 0),
-            (Schema::Temp, _) => ([true, false], 1),
-            (Schema::Search, viewer) => self.search_path.relation_order(viewer != 0),
-        };
-        order.into_iter().take(n)
+    /// The namespaces a name qualified by `schema` searches, in order (namespace numbers).
+    fn search(&self, schema: Schema) -> Vec<u32> {
+        match (schema, self.viewer) {
+            (Schema::In(ns), _) => vec![ns],
+            (Schema::Temp, 0) => vec![],
+            (Schema::Temp, viewer) => vec![viewer],
+            (Schema::Search, viewer) => self.resolved_path().relation_spaces(viewer),
+        }
     }
 
     /// The search path unqualified names are resolved with.
-    pub fn search_path(&self) -> SearchPath {
+    pub fn search_path(&self) -> &SearchPath {
+        &self.search_path
+    }
+
+    /// The search path's existing schemas, now (`"$user"` is the acting user's name).
+    pub fn resolved_path(&self) -> ResolvedPath {
+        let user = self.acting.as_ref().map(|a| a.current_name.as_str());
         self.search_path
+            .resolve(user, |n| self.schema(n).map(|s| s.oid))
     }
 
     /// Makes unqualified names resolve through `path` (the locking session's).
@@ -542,22 +554,64 @@ impl Catalog {
         self.search_path = path;
     }
 
-    fn space(&self, temp: bool) -> u32 {
-        if temp {
-            self.viewer
+    /// Splits a name as `object_name` joins it (`public.t`, `s.t`, `pg_temp.t`,
+    /// `pg_temp_3.t`, `t`). `pg_temp_N` of another session's N names nothing the viewer
+    /// may see (None); before a schema that does not exist, the dotted text is one name.
+    pub fn split_name<'n>(&self, name: &'n str) -> Option<(Schema, &'n str)> {
+        let Some((schema, rest)) = name.split_once('.') else {
+            return Some((Schema::Search, name));
+        };
+        match schema {
+            "public" => Some((Schema::In(0), rest)),
+            "pg_temp" => Some((Schema::Temp, rest)),
+            s => match s.strip_prefix("pg_temp_").map(str::parse::<u32>) {
+                Some(Ok(n)) if n == self.viewer && n != 0 => Some((Schema::Temp, rest)),
+                Some(_) => None,
+                None => Some(match self.schema(s) {
+                    Some(d) => (Schema::In(d.oid), rest),
+                    // Not a schema: the dotted text is one name (a quoted "a.b").
+                    None => (Schema::Search, name),
+                }),
+            },
+        }
+    }
+
+    /// The namespace number of the schema called `name` for relations created in it:
+    /// 0 for `public`, a user schema's OID (None: neither).
+    pub fn space_of(&self, name: &str) -> Option<u32> {
+        match name {
+            "public" => Some(0),
+            n => self.schema(n).map(|s| s.oid),
+        }
+    }
+
+    /// The name of namespace number `ns` as messages qualify names with it.
+    pub fn space_name(&self, ns: u32) -> String {
+        if ns == 0 {
+            "public".into()
+        } else if is_temp_space(ns) {
+            format!("pg_temp_{ns}")
         } else {
-            0
+            self.schema_by_oid(ns)
+                .map_or_else(|| ns.to_string(), |s| s.name.clone())
         }
     }
 
     /// The relation `name` (possibly `public.` / `pg_temp.` qualified) as the viewer sees it.
     pub fn get(&self, name: &str) -> Option<Arc<TableDef>> {
-        let (schema, bare) = split_name(name, self.viewer)?;
-        self.search(schema).find_map(|t| {
+        let (schema, bare) = self.split_name(name)?;
+        self.search(schema).into_iter().find_map(|ns| {
             self.tables
-                .get(&(self.space(t), bare.to_string()))
+                .get(&(ns, bare.to_string()))
                 .map(|(d, _)| d.clone())
         })
+    }
+
+    /// The relation called `name` in namespace number `ns` (see [`TableDef::temp`]).
+    pub fn in_space(&self, ns: u32, name: &str) -> Option<Arc<TableDef>> {
+        self.tables
+            .get(&(ns, name.to_string()))
+            .map(|(d, _)| d.clone())
     }
 
     /// The relations the viewer can see: permanent ones and its own temporary ones.
@@ -565,7 +619,7 @@ impl Catalog {
         let viewer = self.viewer;
         self.tables
             .iter()
-            .filter(move |((ns, _), _)| *ns == 0 || *ns == viewer)
+            .filter(move |((ns, _), _)| !is_temp_space(*ns) || *ns == viewer)
             .map(|(_, (d, _))| d)
     }
 
@@ -592,9 +646,8 @@ impl Catalog {
 
     /// Finds the table owning an index called `name` (qualified as in [`Catalog::get`]).
     pub fn index_owner(&self, name: &str) -> Option<Arc<TableDef>> {
-        let (schema, bare) = split_name(name, self.viewer)?;
-        self.search(schema).find_map(|t| {
-            let ns = self.space(t);
+        let (schema, bare) = self.split_name(name)?;
+        self.search(schema).into_iter().find_map(|ns| {
             self.tables
                 .iter()
                 .filter(|((n, _), _)| *n == ns)
@@ -702,8 +755,10 @@ impl Catalog {
                 })?;
                 let nsp = if ns == 0 {
                     PUBLIC_NAMESPACE_OID
-                } else {
+                } else if is_temp_space(ns) {
                     self.temp_space_oid(ns).unwrap_or(0)
+                } else {
+                    ns
                 };
                 // A new relation with a row type meets an existing one's in pg_type first.
                 if kind == NewKind::Relation && existing {
@@ -717,6 +772,13 @@ impl Catalog {
                         format!("Key (relname, relnamespace)=({name}, {nsp}) already exists."),
                     )
                 }
+            }
+            (ObjKey::Schema(name), _) => {
+                self.schema(name)?;
+                (
+                    "pg_namespace_nspname_index",
+                    format!("Key (nspname)=({name}) already exists."),
+                )
             }
             (ObjKey::Role(name), _) => {
                 if !self.roles.is_stored(name) {
@@ -758,6 +820,12 @@ impl Catalog {
                 CatalogChange::TypeCreated(name) => self.copy_type(from, name),
                 CatalogChange::TypeDropped(t, _) => self.copy_type(from, t.name()),
                 CatalogChange::EnumLabels(e, _, _) => self.copy_type(from, &e.name),
+                CatalogChange::SchemaCreated(name) => self.copy_schema(from, name),
+                CatalogChange::SchemaDropped(s, _) => self.copy_schema(from, &s.name),
+                CatalogChange::SchemaReplaced(s, _, name) => {
+                    self.copy_schema(from, &s.name);
+                    self.copy_schema(from, name);
+                }
             }
         }
     }
@@ -878,6 +946,9 @@ impl Catalog {
                 c @ (CatalogChange::TypeCreated(_)
                 | CatalogChange::TypeDropped(..)
                 | CatalogChange::EnumLabels(..)) => self.revert_type(c),
+                c @ (CatalogChange::SchemaCreated(_)
+                | CatalogChange::SchemaDropped(..)
+                | CatalogChange::SchemaReplaced(..)) => self.revert_schema(c),
             }
         }
     }

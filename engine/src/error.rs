@@ -118,6 +118,9 @@ pub enum EngineError {
     UndefinedSchema { name: String },
     #[error("no schema has been selected to create in")]
     NoSchemaSelected,
+    /// 42P06.
+    #[error("schema \"{name}\" already exists")]
+    DuplicateSchema { name: String },
     #[error("cursor \"{name}\" does not exist")]
     UndefinedCursor { name: String },
     #[error("cursor \"{name}\" already exists")]
@@ -284,6 +287,7 @@ impl EngineError {
             EngineError::DuplicateColumn { .. } => "42701",
             EngineError::InvalidTableDefinition { .. } => "42P16",
             EngineError::UndefinedSchema { .. } | EngineError::NoSchemaSelected => "3F000",
+            EngineError::DuplicateSchema { .. } => "42P06",
             EngineError::UndefinedCursor { .. } => "34000",
             EngineError::DuplicateCursor { .. } => "42P03",
             EngineError::Storage(e) => storage_sqlstate(e),

@@ -1,10 +1,10 @@
 //! What the `search_path` setting means for relation names: which namespaces an unqualified
 //! name searches, in which order, and where an unqualified CREATE puts a new relation.
 //!
-//! Quill's namespaces are `public` (every permanent relation), the session's temporary
-//! namespace `pg_temp_N`, and the system schemas `pg_catalog` and `information_schema`
-//! (whose relations the engine provides; nothing is created in them). A path element naming
-//! any other schema names one that does not exist, and is skipped as PostgreSQL skips it.
+//! Quill's namespaces are `public`, the user schemas (`CREATE SCHEMA`), the session's
+//! temporary namespace `pg_temp_N`, and the system schemas `pg_catalog` and
+//! `information_schema` (whose relations the engine provides; nothing is created in them).
+//! A path element naming a schema that does not exist is skipped as PostgreSQL skips it.
 //! The rules are PostgreSQL's (`namespace.c`, `recomputeNamespacePath`):
 //! - the temporary namespace is searched first unless `pg_temp` is listed, then where listed;
 //! - the system schemas are searched before the path unless listed (the caller resolving
@@ -22,19 +22,23 @@ pub enum PathSchema {
     Temp,
     PgCatalog,
     InformationSchema,
+    /// A user schema (`CREATE SCHEMA`), by OID.
+    User(u32),
 }
 
-/// A parsed `search_path`: its existing schemas in order, each once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A parsed `search_path`: its elements in order, as names (`"$user"` kept as such). Which
+/// of them exist is decided when a name is resolved ([`SearchPath::resolve`]), so a schema
+/// created or dropped after the SET is seen, as in PostgreSQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchPath {
-    entries: [Option<PathSchema>; 4],
+    names: Vec<String>,
 }
 
 impl Default for SearchPath {
-    /// PostgreSQL's default `"$user", public` (no schema is named after a role).
+    /// PostgreSQL's default `"$user", public`.
     fn default() -> Self {
         SearchPath {
-            entries: [Some(PathSchema::Public), None, None, None],
+            names: vec!["$user".into(), "public".into()],
         }
     }
 }
@@ -43,58 +47,86 @@ impl SearchPath {
     /// Parses a `search_path` value: a comma-separated list of identifiers, each either
     /// double-quoted (`""` for a quote) or bare (folded to lower case).
     pub fn parse(value: &str) -> SearchPath {
-        let mut path = SearchPath { entries: [None; 4] };
-        let mut n = 0;
-        for element in value.split(',') {
-            let element = element.trim();
-            let schema =
-                if let Some(quoted) = element.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
-                    known(&quoted.replace("\"\"", "\""))
-                } else {
-                    known(&element.to_ascii_lowercase())
-                };
+        let names = value
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(
+                |element| match element.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+                    Some(quoted) => quoted.replace("\"\"", "\""),
+                    None => element.to_ascii_lowercase(),
+                },
+            )
+            .collect();
+        SearchPath { names }
+    }
+
+    /// The existing schemas of the path in order, each once: `"$user"` names the schema
+    /// called `user` (the current user's name), `user_schema` finds a user schema's OID.
+    pub fn resolve(
+        &self,
+        user: Option<&str>,
+        user_schema: impl Fn(&str) -> Option<u32>,
+    ) -> ResolvedPath {
+        let mut entries = Vec::new();
+        for name in &self.names {
+            let name = match (name.as_str(), user) {
+                ("$user", Some(u)) => u,
+                ("$user", None) => continue,
+                (n, _) => n,
+            };
+            let schema = match name {
+                "public" => Some(PathSchema::Public),
+                "pg_temp" => Some(PathSchema::Temp),
+                "pg_catalog" => Some(PathSchema::PgCatalog),
+                "information_schema" => Some(PathSchema::InformationSchema),
+                other => user_schema(other).map(PathSchema::User),
+            };
             if let Some(schema) = schema {
-                if !path.entries.contains(&Some(schema)) && n < path.entries.len() {
-                    path.entries[n] = Some(schema);
-                    n += 1;
+                if !entries.contains(&schema) {
+                    entries.push(schema);
                 }
             }
         }
-        path
+        ResolvedPath { entries }
+    }
+}
+
+/// A search path's existing schemas in order, each once (see [`SearchPath::resolve`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResolvedPath {
+    entries: Vec<PathSchema>,
+}
+
+impl ResolvedPath {
+    /// The listed schemas, in order.
+    pub fn listed(&self) -> impl Iterator<Item = PathSchema> + '_ {
+        self.entries.iter().copied()
     }
 
-    fn listed(&self) -> impl Iterator<Item = PathSchema> + '_ {
-        self.entries.iter().map_while(|e| *e)
-    }
-
-    /// Whether `public` is on the path (unqualified names can find permanent relations).
+    /// Whether `public` is on the path (unqualified names can find its relations).
     pub fn has_public(&self) -> bool {
         self.listed().any(|s| s == PathSchema::Public)
     }
 
-    /// The namespaces an unqualified relation name searches, in order: `true` for the
-    /// session's temporary namespace (when `has_temp`), `false` for `public`.
-    pub fn relation_order(&self, has_temp: bool) -> ([bool; 2], usize) {
-        let mut order = [false; 2];
-        let mut n = 0;
-        let mut push = |temp: bool| {
-            if n < 2 {
-                order[n] = temp;
-                n += 1;
-            }
-        };
+    /// The namespaces an unqualified relation name searches, in order, as namespace
+    /// numbers (see `crate::catalog::TableDef::temp`): the session's temporary namespace
+    /// `viewer` (when not 0), 0 for `public`, a user schema's OID.
+    pub fn relation_spaces(&self, viewer: u32) -> Vec<u32> {
+        let mut out = Vec::new();
         let temp_listed = self.listed().any(|s| s == PathSchema::Temp);
-        if has_temp && !temp_listed {
-            push(true);
+        if viewer != 0 && !temp_listed {
+            out.push(viewer);
         }
         for schema in self.listed() {
             match schema {
-                PathSchema::Temp if has_temp => push(true),
-                PathSchema::Public => push(false),
+                PathSchema::Temp if viewer != 0 => out.push(viewer),
+                PathSchema::Public => out.push(0),
+                PathSchema::User(oid) => out.push(oid),
                 _ => {}
             }
         }
-        (order, n)
+        out
     }
 
     /// The first listed schema that exists (`current_schema()`): the temporary namespace
@@ -145,21 +177,18 @@ pub fn qualified(parts: &[String]) -> Result<(Option<&str>, &str)> {
     }
 }
 
-/// The existing schema called `name`, if any.
-fn known(name: &str) -> Option<PathSchema> {
-    match name {
-        "public" => Some(PathSchema::Public),
-        "pg_temp" => Some(PathSchema::Temp),
-        "pg_catalog" => Some(PathSchema::PgCatalog),
-        "information_schema" => Some(PathSchema::InformationSchema),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use PathSchema::*;
+
+    fn resolve(value: &str) -> ResolvedPath {
+        SearchPath::parse(value).resolve(Some("alice"), |n| match n {
+            "alice" => Some(20000),
+            "s" => Some(20001),
+            _ => None,
+        })
+    }
 
     #[test]
     fn parses_as_postgres_resolves() {
@@ -167,51 +196,47 @@ mod tests {
             SearchPath::parse("\"$user\", public"),
             SearchPath::default()
         );
-        let p = SearchPath::parse("foo, \"PUBLIC\", Public, pg_temp, PG_CATALOG, public");
-        assert_eq!(p.listed().collect::<Vec<_>>(), [Public, Temp, PgCatalog]);
-        assert!(SearchPath::parse("foo").listed().next().is_none());
-        assert!(!SearchPath::parse("\"Public\"").has_public());
+        let p = resolve("foo, \"PUBLIC\", Public, pg_temp, PG_CATALOG, public, S");
+        assert_eq!(
+            p.listed().collect::<Vec<_>>(),
+            [Public, Temp, PgCatalog, User(20001)]
+        );
+        assert!(resolve("foo").listed().next().is_none());
+        assert!(!resolve("\"Public\"").has_public());
+        assert_eq!(
+            resolve("\"$user\", public").listed().collect::<Vec<_>>(),
+            [User(20000), Public]
+        );
     }
 
     #[test]
     fn the_temp_namespace_comes_first_unless_listed() {
-        let default = SearchPath::default();
-        assert_eq!(default.relation_order(true), ([true, false], 2));
-        assert_eq!(default.relation_order(false), ([false, false], 1));
-        let later = SearchPath::parse("public, pg_temp");
-        assert_eq!(later.relation_order(true), ([false, true], 2));
-        assert_eq!(
-            SearchPath::parse("foo").relation_order(true),
-            ([true, false], 1)
-        );
-        assert_eq!(SearchPath::parse("foo").relation_order(false).1, 0);
+        let default = resolve("public");
+        assert_eq!(default.relation_spaces(3), [3, 0]);
+        assert_eq!(default.relation_spaces(0), [0]);
+        let later = resolve("s, public, pg_temp");
+        assert_eq!(later.relation_spaces(3), [20001, 0, 3]);
+        assert_eq!(resolve("foo").relation_spaces(3), [3]);
+        assert!(resolve("foo").relation_spaces(0).is_empty());
         assert!(default.temp_first());
-        assert!(SearchPath::parse("pg_temp, public").temp_first());
+        assert!(resolve("pg_temp, public").temp_first());
         assert!(!later.temp_first());
     }
 
     #[test]
     fn creation_goes_to_the_first_existing_schema() {
-        assert_eq!(SearchPath::default().creation(false), Some(Public));
+        assert_eq!(resolve("public").creation(false), Some(Public));
+        assert_eq!(resolve("nope, public").creation(false), Some(Public));
         assert_eq!(
-            SearchPath::parse("nope, public").creation(false),
-            Some(Public)
+            resolve("nope, s, public").creation(false),
+            Some(User(20001))
         );
-        assert_eq!(SearchPath::parse("nope").creation(true), None);
+        assert_eq!(resolve("nope").creation(true), None);
+        assert_eq!(resolve("pg_temp, public").creation(false), Some(Temp));
+        assert_eq!(resolve("nope, pg_temp, public").creation(false), Some(Temp));
+        assert_eq!(resolve("public, pg_temp").creation(true), Some(Public));
         assert_eq!(
-            SearchPath::parse("pg_temp, public").creation(false),
-            Some(Temp)
-        );
-        assert_eq!(
-            SearchPath::parse("nope, pg_temp, public").creation(false),
-            Some(Temp)
-        );
-        assert_eq!(
-            SearchPath::parse("public, pg_temp").creation(true),
-            Some(Public)
-        );
-        assert_eq!(
-            SearchPath::parse("pg_catalog, public").creation(false),
+            resolve("pg_catalog, public").creation(false),
             Some(PgCatalog)
         );
     }

@@ -363,6 +363,8 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::CreateType { .. } => "CREATE TYPE",
         S::AlterType(_) => "ALTER TYPE",
         S::CreateDomain(_) => "CREATE DOMAIN",
+        S::CreateSchema { .. } => "CREATE SCHEMA",
+        S::AlterSchema(_) => "ALTER SCHEMA",
         S::DropDomain(_) => "DROP DOMAIN",
         S::AlterTable(_) => "ALTER TABLE",
         S::AlterIndex { .. } => "ALTER INDEX",

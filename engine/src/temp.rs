@@ -25,12 +25,14 @@ use sqlparser::ast;
 use std::sync::Arc;
 use storage::Storage;
 
-/// Where CREATE puts relation `name`: its namespace (0: permanent, else the session's temp
-/// namespace, claimed if needed) and bare name. TEMP, a `pg_temp` qualification, or
+/// Where CREATE puts relation `name`: its namespace number (0: `public`, a user schema's
+/// OID, else the session's temp namespace, claimed if needed; see
+/// [`crate::catalog::TableDef::temp`]) and bare name. TEMP, a `pg_temp` qualification, or
 /// `pg_temp` first on the search path makes it temporary; an unqualified name goes to the
 /// search path's creation schema (see [`crate::search_path`]). Errors as PostgreSQL's:
 /// 3F000 for a schema that does not exist or an empty path, 42501 for `pg_catalog`, 0A000
-/// for another database's name, 42601 for more than three parts.
+/// for another database's name, 42601 for more than three parts; 42501 when the acting role
+/// lacks CREATE on the user schema.
 pub(crate) fn creation_target(
     cx: &mut TxnCx<'_>,
     name: &ast::ObjectName,
@@ -47,7 +49,11 @@ pub(crate) fn creation_target(
     let (qualifier, bare) = crate::search_path::qualified(&parts)?;
     let bare = bare.to_string();
     let target = match qualifier {
-        None => match cx.catalog.search_path().creation(cx.catalog.viewer() != 0) {
+        None => match cx
+            .catalog
+            .resolved_path()
+            .creation(cx.catalog.viewer() != 0)
+        {
             _ if temporary => PathSchema::Temp,
             Some(schema) => schema,
             None => return Err(EngineError::NoSchemaSelected),
@@ -57,17 +63,20 @@ pub(crate) fn creation_target(
         Some("information_schema") => PathSchema::InformationSchema,
         Some(s)
             if matches!(
-                crate::catalog::split_name(&format!("{s}.x"), cx.catalog.viewer()),
+                cx.catalog.split_name(&format!("{s}.x")),
                 Some((Schema::Temp, _))
             ) =>
         {
             PathSchema::Temp
         }
-        Some(s) => {
-            return Err(EngineError::UndefinedSchema {
-                name: s.to_string(),
-            })
-        }
+        Some(s) => match cx.catalog.schema(s) {
+            Some(d) => PathSchema::User(d.oid),
+            None => {
+                return Err(EngineError::UndefinedSchema {
+                    name: s.to_string(),
+                })
+            }
+        },
     };
     match target {
         PathSchema::Temp => Ok((temp_space(cx.catalog), bare)),
@@ -75,6 +84,10 @@ pub(crate) fn creation_target(
             message: "cannot create temporary relation in non-temporary schema".into(),
         }),
         PathSchema::Public => Ok((0, bare)),
+        PathSchema::User(oid) => {
+            crate::acl::require_create_in_schema(cx.catalog, oid)?;
+            Ok((oid, bare))
+        }
         PathSchema::PgCatalog => Err(EngineError::InsufficientPrivilege {
             message: format!("permission denied to create \"pg_catalog.{bare}\""),
         }),
@@ -94,7 +107,7 @@ fn temp_space(catalog: &mut Catalog) -> u32 {
 }
 
 /// Drops relation `def` and the sequences its columns own, in the statement's transaction.
-fn drop_relation(cx: &mut TxnCx<'_>, def: &TableDef) -> Result<()> {
+pub(crate) fn drop_relation(cx: &mut TxnCx<'_>, def: &TableDef) -> Result<()> {
     let change = cx.catalog.drop_table(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
     let owned: Vec<Arc<TableDef>> = cx

@@ -26,6 +26,22 @@ impl Writer {
         self.u32(s.len() as u32);
         self.0.extend_from_slice(s.as_bytes());
     }
+    /// An access control list (`None`: the owner's default rights).
+    pub(super) fn acl(&mut self, acl: &Option<Vec<AclItem>>) {
+        match acl {
+            None => self.0.push(0),
+            Some(acl) => {
+                self.0.push(1);
+                self.u32(acl.len() as u32);
+                for item in acl {
+                    self.u32(item.grantee);
+                    self.u32(item.grantor);
+                    self.0.extend_from_slice(&item.privs.to_le_bytes());
+                    self.0.extend_from_slice(&item.grant_options.to_le_bytes());
+                }
+            }
+        }
+    }
     pub(super) fn opt(&mut self, s: &Option<String>) {
         match s {
             Some(s) => {
@@ -109,19 +125,7 @@ pub(super) fn encode(def: &TableDef) -> Vec<u8> {
         );
     }
     w.u32(def.owner);
-    match &def.acl {
-        None => w.0.push(0),
-        Some(acl) => {
-            w.0.push(1);
-            w.u32(acl.len() as u32);
-            for item in acl {
-                w.u32(item.grantee);
-                w.u32(item.grantor);
-                w.0.extend_from_slice(&item.privs.to_le_bytes());
-                w.0.extend_from_slice(&item.grant_options.to_le_bytes());
-            }
-        }
-    }
+    w.acl(&def.acl);
     w.0
 }
 
@@ -165,6 +169,28 @@ impl Reader<'_> {
     pub(super) fn str(&mut self) -> Result<String> {
         let n = self.count()?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| corrupt("catalog string not UTF-8"))
+    }
+    /// An access control list as [`Writer::acl`] writes it.
+    pub(super) fn acl(&mut self) -> Result<Option<Vec<AclItem>>> {
+        Ok(match self.u8()? {
+            0 => None,
+            _ => {
+                let mut items = Vec::new();
+                for _ in 0..self.count()? {
+                    let grantee = self.u32()?;
+                    let grantor = self.u32()?;
+                    let privs = self.u16()?;
+                    let grant_options = self.u16()?;
+                    items.push(AclItem {
+                        grantee,
+                        grantor,
+                        privs,
+                        grant_options,
+                    });
+                }
+                Some(items)
+            }
+        })
     }
     pub(super) fn opt(&mut self) -> Result<Option<String>> {
         Ok(match self.u8()? {
@@ -300,25 +326,7 @@ pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     }
     let (owner, acl) = if version >= 6 {
         let owner = r.u32()?;
-        let acl = match r.u8()? {
-            0 => None,
-            _ => {
-                let mut items = Vec::new();
-                for _ in 0..r.count()? {
-                    let grantee = r.u32()?;
-                    let grantor = r.u32()?;
-                    let privs = r.u16()?;
-                    let grant_options = r.u16()?;
-                    items.push(AclItem {
-                        grantee,
-                        grantor,
-                        privs,
-                        grant_options,
-                    });
-                }
-                Some(items)
-            }
-        };
+        let acl = r.acl()?;
         (owner, acl)
     } else {
         (BOOTSTRAP_SUPERUSER_OID, None)

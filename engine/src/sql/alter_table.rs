@@ -75,6 +75,9 @@ pub fn alter_table(at: &ast::AlterTable, cx: &mut TxnCx<'_>) -> Result<Outcome> 
     };
     crate::acl::require_owner(cx.catalog, &table, None)?;
     super::fkey::deferred::not_in_use(cx, &table, "ALTER TABLE")?;
+    if let Some(schema) = super::set_schema::target(at) {
+        return super::set_schema::set_schema(&table, schema, cx);
+    }
     if let Some(out) = super::owner::alter_owner(at, &table, cx)? {
         return Ok(out);
     }

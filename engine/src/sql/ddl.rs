@@ -145,7 +145,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         Some(ast::OnCommit::DeleteRows) => OnCommit::DeleteRows,
         Some(ast::OnCommit::Drop) => OnCommit::Drop,
     };
-    if ct.on_commit.is_some() && ns == 0 {
+    if ct.on_commit.is_some() && !crate::catalog::is_temp_space(ns) {
         return Err(EngineError::InvalidTableDefinition {
             message: "ON COMMIT can only be used on temporary tables".into(),
         });
@@ -260,7 +260,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     for (c, opts) in serials {
         let seq = super::ddl_seq::create_owned(cx, ns, &name, &columns[c], &opts, oid)?;
-        columns[c].default = Some(format!("nextval('{seq}'::regclass)"));
+        columns[c].default = Some(super::ddl_seq::serial_default(cx, ns, &seq));
     }
     let mut indexes = Vec::new();
     for (cname, cols, primary) in keys {
@@ -319,11 +319,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
     if ns == 0 {
         crate::acl::require_create_in_public(cx.catalog)?;
     }
-    let existing = cx.catalog.get(&name).filter(|t| t.temp == ns).or_else(|| {
-        (ns == 0)
-            .then(|| cx.catalog.get(&format!("public.{name}")))
-            .flatten()
-    });
+    let existing = cx.catalog.in_space(ns, &name);
     match &existing {
         Some(t) if t.view.is_none() || !cv.or_replace => {
             if cv.if_not_exists {
@@ -595,7 +591,9 @@ pub fn drop(
                     }
                     return Err(EngineError::UndefinedIndex { name });
                 };
-                let bare = crate::catalog::split_name(&name, cx.catalog.viewer())
+                let bare = cx
+                    .catalog
+                    .split_name(&name)
                     .map_or(name.as_str(), |(_, b)| b)
                     .to_string();
                 crate::acl::require_owner(cx.catalog, &table, Some(&bare))?;
@@ -608,7 +606,7 @@ pub fn drop(
                 )?;
                 let table = cx.catalog.by_oid(table.oid).unwrap_or(table);
                 let mut def = (*table).clone();
-                def.indexes.retain(|i| i.name != name);
+                def.indexes.retain(|i| i.name != bare);
                 let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
                 cx.changes.push(change);
             }

@@ -54,6 +54,21 @@ fn wanted(stmt: &ast::Statement, cx: &TxnCx<'_>) -> Vec<(u32, LockMode)> {
             }
         }
         S::Drop {
+            object_type: ast::ObjectType::Schema,
+            names,
+            ..
+        } => {
+            // Every relation in the schemas (DROP … CASCADE drops them).
+            for n in names {
+                let Some(s) = cx.catalog.schema(&object_name(n)) else {
+                    continue;
+                };
+                for t in cx.catalog.tables().filter(|t| t.temp == s.oid) {
+                    add(Some(t.oid), LockMode::AccessExclusive);
+                }
+            }
+        }
+        S::Drop {
             object_type: ast::ObjectType::Index,
             names,
             ..

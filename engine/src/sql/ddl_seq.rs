@@ -188,6 +188,18 @@ pub fn create_owned(
     Ok(name)
 }
 
+/// The DEFAULT of a column drawing from sequence `seq` of namespace number `ns`: the
+/// sequence's name, qualified by its schema when that is a user schema (which the search
+/// path need not list).
+pub(super) fn serial_default(cx: &TxnCx<'_>, ns: u32, seq: &str) -> String {
+    if ns == 0 || crate::catalog::is_temp_space(ns) {
+        format!("nextval('{seq}'::regclass)")
+    } else {
+        let schema = cx.catalog.space_name(ns);
+        format!("nextval('{schema}.{seq}'::regclass)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 use super::binder::object_name;
 use super::{Outcome, TxnCx};
 use crate::acl::{self, AclItem, ALL_SEQUENCE, ALL_TABLE, CREATE, USAGE};
-use crate::catalog::{CatalogChange, TableDef};
+use crate::catalog::{CatalogChange, SchemaDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::notice::{Notice, Severity};
 use sqlparser::ast;
@@ -169,18 +169,22 @@ pub(crate) fn revoke(r: &ast::Revoke, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     })
 }
 
-/// The only schema Quill has: `public` (3F000 for any other name).
-fn public_schema(names: &[ast::ObjectName]) -> Result<()> {
+/// The schemas `names` name: `public` (None) or user schemas (3F000 for any other name).
+fn schemas(cx: &TxnCx<'_>, names: &[ast::ObjectName]) -> Result<Vec<Option<Arc<SchemaDef>>>> {
+    let mut out = Vec::new();
     for n in names {
         let name = object_name(n);
-        if name != "public" {
-            return Err(EngineError::Function {
-                code: "3F000",
-                message: format!("schema \"{name}\" does not exist"),
-            });
+        if name == "public" {
+            out.push(None);
+        } else {
+            let s = cx
+                .catalog
+                .schema(&name)
+                .ok_or(EngineError::UndefinedSchema { name })?;
+            out.push(Some(s.clone()));
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn apply(change: &Change<'_>, cx: &mut TxnCx<'_>) -> Result<()> {
@@ -206,18 +210,26 @@ fn apply(change: &Change<'_>, cx: &mut TxnCx<'_>) -> Result<()> {
             }
             out
         }
-        O::AllTablesInSchema { schemas } | O::AllSequencesInSchema { schemas } => {
-            public_schema(schemas)?;
+        O::AllTablesInSchema { schemas: names } | O::AllSequencesInSchema { schemas: names } => {
+            let spaces: Vec<u32> = schemas(cx, names)?
+                .iter()
+                .map(|s| s.as_ref().map_or(0, |s| s.oid))
+                .collect();
             let sequences = matches!(change.objects, O::AllSequencesInSchema { .. });
             cx.catalog
                 .tables()
-                .filter(|t| !t.is_temp() && t.sequence.is_some() == sequences)
+                .filter(|t| spaces.contains(&t.temp) && t.sequence.is_some() == sequences)
                 .map(|t| (t.clone(), sequences))
                 .collect()
         }
         O::Schemas(names) => {
-            public_schema(names)?;
-            return apply_to_public(change, cx);
+            for schema in schemas(cx, names)? {
+                match schema {
+                    None => apply_to_public(change, cx)?,
+                    Some(s) => apply_to_schema(change, cx, &s.name)?,
+                }
+            }
+            return Ok(());
         }
         other => {
             return Err(EngineError::FeatureNotSupported {
@@ -397,6 +409,54 @@ fn apply_to_relation(
     change_acl(change, &mut items, grantor, privs);
     new.acl = Some(items);
     let c = cx.catalog.replace(cx.txn, cx.storage, new)?;
+    cx.changes.push(c);
+    Ok(())
+}
+
+/// The privileges a GRANT / REVOKE on a schema names (all of USAGE and CREATE when it says
+/// ALL); 0LP01 for others.
+fn schema_privileges(change: &Change<'_>) -> Result<u16> {
+    let mut wanted = 0;
+    match &change.privileges {
+        None => wanted = USAGE | CREATE,
+        Some(list) => {
+            for &(bit, name) in list {
+                if bit & (USAGE | CREATE) == 0 {
+                    return Err(invalid_grant(format!(
+                        "invalid privilege type {name} for schema"
+                    )));
+                }
+                wanted |= bit;
+            }
+        }
+    }
+    Ok(wanted)
+}
+
+/// GRANT / REVOKE on user schema `name`: its ACL (`nspacl`) as PostgreSQL changes it.
+fn apply_to_schema(change: &Change<'_>, cx: &mut TxnCx<'_>, name: &str) -> Result<()> {
+    let wanted = schema_privileges(change)?;
+    let Some(schema) = cx.catalog.schema(name).cloned() else {
+        return Err(EngineError::UndefinedSchema { name: name.into() });
+    };
+    let current = schema.acl.clone().unwrap_or_else(|| {
+        vec![AclItem {
+            grantee: schema.owner,
+            grantor: schema.owner,
+            privs: USAGE | CREATE,
+            grant_options: 0,
+        }]
+    });
+    let (grantor, options) = grantor_of(cx, schema.owner, wanted, &current);
+    let privs = restrict(cx, change, wanted, options, name);
+    if privs == 0 {
+        return Ok(());
+    }
+    let mut items = current;
+    change_acl(change, &mut items, grantor, privs);
+    let mut new = (*schema).clone();
+    new.acl = Some(items);
+    let c = cx.catalog.replace_schema(cx.txn, cx.storage, name, new)?;
     cx.changes.push(c);
     Ok(())
 }

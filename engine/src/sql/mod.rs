@@ -9,6 +9,7 @@ pub(crate) mod cursor_syntax;
 mod ddl;
 mod ddl_domains;
 mod ddl_locks;
+mod ddl_schema;
 mod ddl_seq;
 mod ddl_types;
 mod describe;
@@ -34,6 +35,7 @@ mod privileges;
 pub(crate) mod relation_locks;
 mod roles;
 mod seq_bind;
+mod set_schema;
 pub mod setfunc;
 mod setfunc_json;
 pub(crate) mod symmetric;
@@ -443,6 +445,15 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             names,
             ..
         } => roles::drop_roles(*if_exists, names, cx),
+        S::Drop {
+            object_type: ast::ObjectType::Schema,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => ddl_schema::drop_schemas(*if_exists, names, *cascade, cx),
+        S::CreateSchema { .. } => ddl_schema::create_schema(stmt, cx),
+        S::AlterSchema(a) => ddl_schema::alter_schema(a, cx),
         S::Drop {
             object_type: ast::ObjectType::Type,
             if_exists,

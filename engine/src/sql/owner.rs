@@ -9,7 +9,7 @@ use sqlparser::ast;
 use std::sync::Arc;
 
 /// The role an OWNER TO clause names.
-fn new_owner(cx: &TxnCx<'_>, owner: &ast::Owner) -> Result<u32> {
+pub(super) fn new_owner(cx: &TxnCx<'_>, owner: &ast::Owner) -> Result<u32> {
     let acting = cx.catalog.acting();
     let bootstrap = crate::roles::BOOTSTRAP_SUPERUSER_OID;
     Ok(match owner {

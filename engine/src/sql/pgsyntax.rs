@@ -2,8 +2,10 @@
 //! option list takes any boolean spelling, `freeze on`, `header true`, and the pre-9.0
 //! `CSV HEADER`/`DELIMITER AS` forms), VACUUM / ANALYZE (`vacuum analyze t`, option lists)
 //! FETCH / MOVE (see `cursor_syntax`), SET CONSTRAINTS (which sqlparser does not parse;
-//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], which the session runs) and the
-//! `[NOT] DEFERRABLE` transaction mode (a SET of [`DEFERRABLE_MARKER`], likewise).
+//! it becomes a SET of [`SET_CONSTRAINTS_MARKER`], which the session runs), the
+//! `[NOT] DEFERRABLE` transaction mode (a SET of [`DEFERRABLE_MARKER`], likewise) and
+//! `ALTER TABLE … SET SCHEMA` (an ALTER TABLE whose one action sets option
+//! [`SET_SCHEMA_MARKER`], read by `alter_table`).
 //! They are parsed here, token by token on sqlparser's `Parser`, into sqlparser's AST nodes.
 
 use sqlparser::ast::{self, CopyOption, CopySource, CopyTarget, Ident, ObjectName};
@@ -43,8 +45,59 @@ pub fn handles(p: &Parser<'_>) -> bool {
             ) || deferrable_mode(p)
         }
         Some("begin" | "start") => deferrable_mode(p),
+        Some("alter") => set_schema_statement(p),
         _ => false,
     }
+}
+
+/// The option an `ALTER TABLE … SET SCHEMA s` is parsed into (a name no unquoted option
+/// can give), its value the schema's identifier.
+pub const SET_SCHEMA_MARKER: &str = "set schema";
+
+/// Whether the statement is `ALTER TABLE … SET SCHEMA …` (the last three words before its
+/// end being SET SCHEMA and a name).
+fn set_schema_statement(p: &Parser<'_>) -> bool {
+    let word = |n: usize| match &p.peek_nth_token_ref(n).token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        _ => None,
+    };
+    if word(1).as_deref() != Some("table") {
+        return false;
+    }
+    let end = (2..)
+        .find(|&n| matches!(p.peek_nth_token_ref(n).token, Token::EOF | Token::SemiColon))
+        .unwrap_or(2);
+    end >= 6
+        && word(end - 3).as_deref() == Some("set")
+        && word(end - 2).as_deref() == Some("schema")
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA schema`.
+fn parse_set_schema(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
+    p.next_token();
+    p.next_token();
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let only = p.parse_keyword(Keyword::ONLY);
+    let name = p.parse_object_name(false)?;
+    if !(take_word(p, "set") && take_word(p, "schema")) {
+        return p.expected_ref("SET SCHEMA", p.peek_token_ref());
+    }
+    let schema = p.parse_identifier()?;
+    Ok(ast::Statement::AlterTable(ast::AlterTable {
+        name,
+        if_exists,
+        only,
+        operations: vec![ast::AlterTableOperation::SetOptionsParens {
+            options: vec![ast::SqlOption::KeyValue {
+                key: Ident::with_quote('"', SET_SCHEMA_MARKER).into(),
+                value: ast::Expr::Identifier(schema),
+            }],
+        }],
+        location: None,
+        on_cluster: None,
+        table_type: None,
+        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+    }))
 }
 
 /// The variable a statement with a `[NOT] DEFERRABLE` transaction mode (BEGIN, START
@@ -184,6 +237,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<ast::Statement, ParserError> {
             super::cursor_syntax::parse(p, is_move)
         }
         Some("set" | "begin" | "start") if deferrable_mode(p) => parse_deferrable(p),
+        Some("alter") => parse_set_schema(p),
         Some("set") => {
             p.next_token();
             p.next_token();

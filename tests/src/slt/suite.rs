@@ -347,6 +347,7 @@ macro_rules! pg_suite_tests {
             prepare => "prepare.slt",
             regexp => "regexp.slt",
             roles => "roles.slt",
+            schemas => "schemas.slt",
             search_path => "search_path.slt",
             session_roles => "session_roles.slt",
             row_locks => "row_locks.slt",

@@ -136,7 +136,9 @@ pub fn define(
     }
     let ref_name = object_name(&fk.foreign_table);
     // A table referencing itself: the definition being built, not the catalog's.
-    let own = super::super::catalog::split_name(&ref_name, cx.catalog.viewer())
+    let own = cx
+        .catalog
+        .split_name(&ref_name)
         .is_some_and(|(_, bare)| bare == table.name)
         && cx.catalog.get(&ref_name).is_none_or(|t| t.oid == table.oid);
     let parent_arc;

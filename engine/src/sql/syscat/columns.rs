@@ -310,7 +310,12 @@ pub const PG_INHERITS: &[Col] = &[
     ("inhdetachpending", T::Bool),
 ];
 
-pub const PG_NAMESPACE: &[Col] = &[("oid", T::Oid), ("nspname", T::Name), ("nspowner", T::Oid)];
+pub const PG_NAMESPACE: &[Col] = &[
+    ("oid", T::Oid),
+    ("nspname", T::Name),
+    ("nspowner", T::Oid),
+    ("nspacl[]", T::Text),
+];
 
 pub const PG_OPCLASS: &[Col] = &[
     ("oid", T::Oid),

@@ -41,6 +41,8 @@ pub enum SysFunc {
     Version,
     CurrentDatabase,
     CurrentSchema,
+    /// `current_schemas(include_implicit)`: the search path's existing schemas (`name[]`).
+    CurrentSchemas,
     PgMyTempSchema,
     CurrentUser,
     SessionUser,
@@ -81,8 +83,20 @@ pub struct FuncInfo {
     pub name: &'static str,
     pub func: SysFunc,
     pub args: &'static [DataType],
+    /// The result type, except where [`FuncInfo::result`] says otherwise (an array type
+    /// cannot be built in a static).
     pub ret: DataType,
     pub nargs: usize,
+}
+
+impl FuncInfo {
+    /// The function's result type.
+    pub fn result(&self) -> DataType {
+        match self.func {
+            SysFunc::CurrentSchemas => DataType::Array(Box::new(DataType::Name)),
+            _ => self.ret.clone(),
+        }
+    }
 }
 
 const fn f(
@@ -237,6 +251,13 @@ pub static CATALOG_FUNCTIONS: &[FuncInfo] = &[
     f(89, "version", F::Version, &[], T::Text),
     f(861, "current_database", F::CurrentDatabase, &[], T::Name),
     f(1402, "current_schema", F::CurrentSchema, &[], T::Name),
+    f(
+        1403,
+        "current_schemas",
+        F::CurrentSchemas,
+        &[T::Bool],
+        T::Name,
+    ),
     f(2028, "pg_my_temp_schema", F::PgMyTempSchema, &[], T::Oid),
     f(745, "current_user", F::CurrentUser, &[], T::Name),
     f(746, "session_user", F::SessionUser, &[], T::Name),
@@ -427,7 +448,7 @@ pub fn bind(
         };
         bound.push(x);
     }
-    make_call(catalog, info.func, bound, info.ret.clone())
+    make_call(catalog, info.func, bound, info.result())
 }
 
 /// Binds `x::regclass` (and the other OID alias types): names and OIDs are looked up in
@@ -823,9 +844,14 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
                 Some(PathSchema::Temp) => {
                     text(format!("pg_temp_{}", s.temp_space.map_or(0, |(n, _)| n)))
                 }
+                Some(PathSchema::User(oid)) => s.namespace_name(oid).map_or(Value::Null, text),
                 None => Value::Null,
             }
         }
+        F::CurrentSchemas => match arg(0) {
+            Value::Null => Value::Null,
+            v => current_schemas(s, v == Value::Bool(true)),
+        },
         F::PgMyTempSchema => Value::Oid(s.temp_space.map_or(0, |(_, o)| o)),
         F::CurrentUser => text(s.current_user()),
         F::SessionUser => text(s.session_user()),
@@ -854,7 +880,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
         ),
         F::PgGetFunctionResult => all_functions()
             .find(|f| f.oid == as_oid(&arg(0)))
-            .map_or(Value::Null, |f| text(f.ret.display_name())),
+            .map_or(Value::Null, |f| text(f.result().display_name())),
         F::PgGetFunctionArguments => {
             all_functions()
                 .find(|f| f.oid == as_oid(&arg(0)))
@@ -875,4 +901,34 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
             v => reg_from_oid(s, kind, as_oid(&v)),
         },
     })
+}
+
+/// `current_schemas(implicit)`: the search path's existing schemas in search order; with
+/// `implicit`, the schemas searched before them that the path does not list: the session's
+/// temporary namespace (when it has one) and `pg_catalog`.
+fn current_schemas(s: &Snapshot, implicit: bool) -> Value {
+    use crate::search_path::PathSchema;
+    let mut names = Vec::new();
+    let listed: Vec<PathSchema> = s.search_path.listed().collect();
+    if implicit {
+        if let Some((n, _)) = s.temp_space.filter(|_| !listed.contains(&PathSchema::Temp)) {
+            names.push(format!("pg_temp_{n}"));
+        }
+        if !listed.contains(&PathSchema::PgCatalog) {
+            names.push("pg_catalog".into());
+        }
+    }
+    for schema in listed {
+        match schema {
+            PathSchema::Public => names.push("public".into()),
+            PathSchema::PgCatalog => names.push("pg_catalog".into()),
+            PathSchema::InformationSchema => names.push("information_schema".into()),
+            PathSchema::Temp => names.extend(s.temp_space.map(|(n, _)| format!("pg_temp_{n}"))),
+            PathSchema::User(oid) => names.extend(s.namespace_name(oid)),
+        }
+    }
+    Value::Array(Box::new(crate::types::array::ArrayValue::from_items(
+        DataType::Name,
+        names.into_iter().map(Value::Text).collect(),
+    )))
 }

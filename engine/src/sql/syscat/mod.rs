@@ -86,8 +86,10 @@ pub struct Snapshot {
     pub activity: Vec<crate::activity::Entry>,
     /// When the database was opened (`pg_postmaster_start_time`).
     pub started: crate::activity::Micros,
-    /// The viewing session's search path (`current_schema()`).
-    pub search_path: crate::search_path::SearchPath,
+    /// The viewing session's search path, its existing schemas (`current_schema()`).
+    pub search_path: crate::search_path::ResolvedPath,
+    /// The user schemas.
+    pub schemas: Vec<Arc<crate::catalog::SchemaDef>>,
     /// The user-defined types.
     pub types: Vec<crate::catalog::UserType>,
     /// The viewing session's named prepared statements (`pg_prepared_statements`).
@@ -112,7 +114,8 @@ impl Snapshot {
             identity: catalog.acting().cloned(),
             activity: catalog.activity().entries(),
             started: catalog.activity().started(),
-            search_path: catalog.search_path(),
+            search_path: catalog.resolved_path(),
+            schemas: catalog.user_schemas().cloned().collect(),
             types: catalog.user_types().cloned().collect(),
             prepared: catalog.prepared().clone(),
         }
@@ -174,7 +177,9 @@ impl Snapshot {
     pub fn namespace_of(&self, t: &TableDef) -> u32 {
         match self.temp_space {
             Some((_, o)) if t.is_temp() => o,
-            _ => PUBLIC,
+            _ if t.temp == 0 || t.is_temp() => PUBLIC,
+            // A user schema's OID is its relations' namespace number.
+            _ => t.temp,
         }
     }
 
@@ -187,14 +192,29 @@ impl Snapshot {
         if let Some((n, o)) = self.temp_space {
             out.push((o, format!("pg_temp_{n}"), BOOTSTRAP_SUPERUSER));
         }
+        out.extend(
+            self.schemas
+                .iter()
+                .map(|s| (s.oid, s.name.clone(), s.owner)),
+        );
         out
+    }
+
+    /// The user schema called `name`.
+    pub fn user_schema(&self, name: &str) -> Option<&crate::catalog::SchemaDef> {
+        self.schemas.iter().find(|s| s.name == name).map(|s| &**s)
     }
 
     /// The name of a namespace (the viewer's temp namespace included).
     pub fn namespace_name(&self, oid: u32) -> Option<String> {
         match self.temp_space {
             Some((n, o)) if o == oid => Some(format!("pg_temp_{n}")),
-            _ => namespace_name(oid).map(str::to_string),
+            _ => namespace_name(oid).map(str::to_string).or_else(|| {
+                self.schemas
+                    .iter()
+                    .find(|s| s.oid == oid)
+                    .map(|s| s.name.clone())
+            }),
         }
     }
 
@@ -239,10 +259,11 @@ impl Snapshot {
                 .find(|r| r.namespace == ns && r.name == name)
                 .map(|r| r.oid)
         };
-        let user = |temp: bool| {
+        // Namespace number 1 stands for the viewer's temp namespace here.
+        let user = |ns: u32| {
             self.tables
                 .iter()
-                .filter(|t| t.is_temp() == temp)
+                .filter(|t| if ns == 1 { t.is_temp() } else { t.temp == ns })
                 .find_map(|t| {
                     if t.name == name {
                         Some(t.oid)
@@ -252,14 +273,17 @@ impl Snapshot {
                 })
         };
         match schema {
-            None => user(true)
-                .or_else(|| system(PG_CATALOG))
-                .or_else(|| user(false)),
+            None => user(1).or_else(|| system(PG_CATALOG)).or_else(|| {
+                self.search_path
+                    .relation_spaces(0)
+                    .into_iter()
+                    .find_map(user)
+            }),
             Some("pg_catalog") => system(PG_CATALOG),
             Some("information_schema") => system(INFORMATION_SCHEMA),
-            Some("public") => user(false),
-            Some(s) if self.is_own_temp(s) => user(true),
-            Some(_) => None,
+            Some("public") => user(0),
+            Some(s) if self.is_own_temp(s) => user(1),
+            Some(s) => self.user_schema(s).and_then(|d| user(d.oid)),
         }
     }
 
@@ -298,7 +322,7 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
     let ns = match schema {
         // The session's temp namespace comes first, even before pg_catalog, unless the
         // search path lists it later.
-        None if catalog.search_path().temp_first()
+        None if catalog.resolved_path().temp_first()
             && catalog.get(&format!("pg_temp.{name}")).is_some() =>
         {
             return Ok(Resolved::User(format!("pg_temp.{name}")))
@@ -307,8 +331,9 @@ pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved>
         Some("pg_catalog") => Some(PG_CATALOG),
         Some("information_schema") => Some(INFORMATION_SCHEMA),
         Some(s @ "public") => return Ok(Resolved::User(format!("{s}.{name}"))),
+        Some(s) if catalog.schema(s).is_some() => return Ok(Resolved::User(format!("{s}.{name}"))),
         Some(s) if s == "pg_temp" || s.starts_with("pg_temp_") => {
-            return match crate::catalog::split_name(&format!("{s}.{name}"), catalog.viewer()) {
+            return match catalog.split_name(&format!("{s}.{name}")) {
                 Some(_) => Ok(Resolved::User(format!("pg_temp.{name}"))),
                 None => Err(EngineError::UndefinedTable {
                     name: parts.join("."),

@@ -378,14 +378,42 @@ fn pg_namespace(s: &Snapshot) -> Vec<Vec<Value>> {
     s.namespaces()
         .iter()
         .map(|(o, n, owner)| {
-            fill(
-                c::PG_NAMESPACE,
+            let mut values = vec![
+                ("oid", oid(*o)),
+                ("nspname", name(n)),
+                ("nspowner", oid(*owner)),
+            ];
+            // PostgreSQL 15's initial ACLs of the system schemas; a user schema's once
+            // GRANT / REVOKE changed it (NULL before).
+            let usage_for_all = |owner: u32| {
                 vec![
-                    ("oid", oid(*o)),
-                    ("nspname", name(n)),
-                    ("nspowner", oid(*owner)),
-                ],
-            )
+                    crate::acl::AclItem {
+                        grantee: owner,
+                        grantor: owner,
+                        privs: crate::acl::USAGE | crate::acl::CREATE,
+                        grant_options: 0,
+                    },
+                    crate::acl::AclItem {
+                        grantee: crate::acl::PUBLIC,
+                        grantor: owner,
+                        privs: crate::acl::USAGE,
+                        grant_options: 0,
+                    },
+                ]
+            };
+            let acl = match *o {
+                super::PUBLIC => Some(s.roles.public_acl()),
+                PG_CATALOG | super::INFORMATION_SCHEMA => Some(usage_for_all(*owner)),
+                _ => s
+                    .schemas
+                    .iter()
+                    .find(|d| d.oid == *o)
+                    .and_then(|d| d.acl.clone()),
+            };
+            if let Some(acl) = acl {
+                values.push(("nspacl", acl_value(s, &acl)));
+            }
+            fill(c::PG_NAMESPACE, values)
         })
         .collect()
 }
@@ -761,7 +789,7 @@ fn pg_proc(_: &Snapshot) -> Vec<Vec<Value>> {
                     ("proparallel", ch('s')),
                     ("pronargs", i2(f.nargs)),
                     ("pronargdefaults", i2(0)),
-                    ("prorettype", oid(f.ret.oid())),
+                    ("prorettype", oid(f.result().oid())),
                     ("prosrc", text(f.name)),
                 ],
             )
