@@ -277,27 +277,31 @@ fn fire_one(cx: &mut TxnCx<'_>, p: &Pending) -> Result<()> {
 }
 
 /// 42704 / 42809: the constraints SET CONSTRAINTS names, by OID. Each name (possibly
-/// `public.` / `pg_temp.` qualified) is looked up in the first namespace of the search
+/// schema qualified) is looked up in its schema, or in the first namespace of the search
 /// path that has a constraint so called (any kind of constraint); naming one that is not
 /// DEFERRABLE is an error only when setting DEFERRED.
 pub fn resolve(cx: &TxnCx<'_>, name: &str, deferred: bool) -> Result<Vec<u32>> {
     let viewer = cx.catalog.viewer();
-    let (schema, bare) =
-        crate::catalog::split_name(name, viewer).ok_or_else(|| EngineError::Function {
+    let (schema, bare) = cx
+        .catalog
+        .split_name(name)
+        .ok_or_else(|| EngineError::Function {
             code: "42704",
             message: format!("constraint \"{name}\" does not exist"),
         })?;
     use crate::catalog::Schema;
-    let spaces: &[bool] = match schema {
-        Schema::Public => &[false],
-        Schema::Temp => &[true],
-        Schema::Search => &[true, false],
+    // Namespace numbers, as `TableDef::temp` holds them.
+    let spaces: Vec<u32> = match schema {
+        Schema::In(ns) => vec![ns],
+        Schema::Temp if viewer != 0 => vec![viewer],
+        Schema::Temp => Vec::new(),
+        Schema::Search => cx.catalog.resolved_path().relation_spaces(viewer),
     };
-    for &temp in spaces {
+    for ns in spaces {
         let owners: Vec<&Arc<TableDef>> = cx
             .catalog
             .tables()
-            .filter(|t| t.is_temp() == temp && t.has_constraint(bare))
+            .filter(|t| t.temp == ns && t.has_constraint(bare))
             .collect();
         if owners.is_empty() {
             continue;
