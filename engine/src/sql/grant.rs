@@ -462,20 +462,7 @@ fn apply_to_schema(change: &Change<'_>, cx: &mut TxnCx<'_>, name: &str) -> Resul
 }
 
 fn apply_to_public(change: &Change<'_>, cx: &mut TxnCx<'_>) -> Result<()> {
-    let mut wanted = 0;
-    match &change.privileges {
-        None => wanted = USAGE | CREATE,
-        Some(list) => {
-            for &(bit, name) in list {
-                if bit & (USAGE | CREATE) == 0 {
-                    return Err(invalid_grant(format!(
-                        "invalid privilege type {name} for schema"
-                    )));
-                }
-                wanted |= bit;
-            }
-        }
-    }
+    let wanted = schema_privileges(change)?;
     let owner = crate::roles::PG_DATABASE_OWNER;
     cx.catalog.lock_entry(crate::catalog::ObjKey::PublicAcl)?;
     let current = cx.catalog.roles().public_acl();
