@@ -204,9 +204,17 @@ pub struct Prepared {
     pub params: Vec<DataType>,
     /// Result columns (empty for statements that return no rows).
     pub columns: Vec<Column>,
+    /// The highest `$n` the text refers to (0 for none), bound or not.
+    referenced: usize,
 }
 
 impl Prepared {
+    /// The highest `$n` the statement's text refers to (see [`sql::max_param`]), counted
+    /// once when it is prepared.
+    pub fn referenced_params(&self) -> usize {
+        self.referenced
+    }
+
     /// The statement's text (for a statement PREPAREd in SQL, the PREPARE statement's).
     pub fn sql(&self) -> &str {
         &self.sql
@@ -638,6 +646,7 @@ impl Session {
         let p = Prepared {
             stmt,
             sql: sql.to_string(),
+            referenced: sql::max_param(sql),
             params,
             columns: cols
                 .into_iter()

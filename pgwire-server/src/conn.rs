@@ -60,17 +60,7 @@ pub struct Conn {
     pub(crate) local: bool,
     /// Signalled when notifications are delivered to the session (see `notify`).
     pub(crate) arrivals: Arc<crate::notify::Arrivals>,
-    /// The protocol's view of each named statement last bound, with the engine statement
-    /// it was made from: reused while the session still names that same statement (a
-    /// PREPARE or DEALLOCATE in between replaces or removes the session's, and the
-    /// pointer comparison then fails).
-    pub(crate) wrapped: std::sync::Mutex<WrappedStatements>,
 }
-
-/// Named statements as the protocol sees them, by name, with the engine statement each
-/// was made from.
-pub(crate) type WrappedStatements =
-    std::collections::HashMap<String, (Arc<engine::Prepared>, Arc<crate::extended::Prepared>)>;
 
 impl Drop for Conn {
     fn drop(&mut self) {
@@ -93,7 +83,6 @@ impl Conn {
             role_slot: Default::default(),
             local,
             arrivals: Arc::default(),
-            wrapped: Default::default(),
         }
     }
 

@@ -128,7 +128,7 @@ fn prepare(
 fn wrap(stmt: Arc<engine::Prepared>, declared: &[DataType]) -> Prepared {
     let sql = stmt.sql().to_owned();
     let mut params: Vec<DataType> = stmt.params.iter().map(DataType::base).collect();
-    let referenced = engine::sql::max_param(&sql).max(declared.len());
+    let referenced = stmt.referenced_params().max(declared.len());
     while params.len() < referenced {
         params.push(
             declared
@@ -168,22 +168,10 @@ impl Conn {
             }),
             Some(name) => {
                 let found = self.worker()?.run(|s| s.named_statement(name)).await?;
-                let Some(stmt) = found else {
-                    return Ok(Found::Missing);
-                };
-                // A cache: a panic while it was held leaves nothing half-written in it.
-                let mut wrapped = self
-                    .wrapped
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if let Some((engine_stmt, w)) = wrapped.get(name) {
-                    if Arc::ptr_eq(engine_stmt, &stmt) {
-                        return Ok(Found::Statement(w.clone()));
-                    }
-                }
-                let w = Arc::new(wrap(stmt.clone(), &[]));
-                wrapped.insert(name.to_owned(), (stmt, w.clone()));
-                Ok(Found::Statement(w))
+                Ok(match found {
+                    Some(stmt) => Found::Statement(Arc::new(wrap(stmt, &[]))),
+                    None => Found::Missing,
+                })
             }
         }
     }
