@@ -399,9 +399,27 @@ pub struct Catalog {
     /// Set on a statement's copy: the first change of each entry locks it for the
     /// statement's transaction (`None`: the engine's own work, which nothing contends).
     entry_locks: Option<EntryLocks>,
+    /// Which definitions this catalog holds: a number no other state of any catalog had,
+    /// taken anew by every change of its definitions (relations, roles, types, schemas).
+    /// Copies carry it, so two catalogs with the same generation hold the same definitions
+    /// (what a cached plan was bound against; see `session::plan_cache`).
+    generation: u64,
 }
 
+/// The source of [`Catalog::generation`]s (0 is the loaded catalog's).
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl Catalog {
+    /// Which definitions the catalog holds (see the field).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Its definitions change: a generation no catalog has had.
+    fn changed(&mut self) {
+        self.generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Loads the committed definitions from the catalog heap.
     pub fn load(storage: &Storage) -> Result<Catalog> {
         let mut cat = Catalog::default();
@@ -669,6 +687,7 @@ impl Catalog {
     }
 
     pub(crate) fn roles_mut(&mut self) -> &mut Roles {
+        self.changed();
         &mut self.roles
     }
 
@@ -802,6 +821,7 @@ impl Catalog {
     /// `from` (present or absent). Entries nobody else may change meanwhile: the
     /// transaction holds their entry locks.
     pub(crate) fn overlay(&mut self, from: &Catalog, changes: &[CatalogChange]) {
+        self.changed();
         for change in changes {
             match change {
                 CatalogChange::Created(ns, name) => self.copy_table(from, &(*ns, name.clone())),
@@ -876,6 +896,7 @@ impl Catalog {
         storage: &Storage,
         def: TableDef,
     ) -> Result<CatalogChange> {
+        self.changed();
         if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }
@@ -894,6 +915,7 @@ impl Catalog {
         storage: &Storage,
         def: &TableDef,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(ObjKey::Relation(def.temp, &def.name))?;
         let (def, tid) =
             self.tables
@@ -912,6 +934,7 @@ impl Catalog {
         storage: &Storage,
         def: TableDef,
     ) -> Result<CatalogChange> {
+        self.changed();
         let old = self.tables.get(&def.key()).map(|(d, _)| d.clone());
         self.lock_names(&def, old.as_deref())?;
         let (old, tid) =
@@ -928,6 +951,7 @@ impl Catalog {
 
     /// Reverts the cache after the transaction that made `changes` rolled back.
     pub fn revert(&mut self, changes: Vec<CatalogChange>) {
+        self.changed();
         for change in changes.into_iter().rev() {
             match change {
                 CatalogChange::Created(ns, name) => {

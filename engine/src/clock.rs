@@ -21,10 +21,23 @@ struct Times {
 
 thread_local! {
     static TIMES: Cell<Option<Times>> = const { Cell::new(None) };
+    /// How many times this thread has read a time (any of the functions below).
+    static READS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times this thread has read the clock so far: a plan whose binding read it holds
+/// a time, and must not be reused at another time.
+pub fn reads() -> u64 {
+    READS.with(Cell::get)
+}
+
+fn note_read() {
+    READS.with(|r| r.set(r.get().wrapping_add(1)));
 }
 
 /// The wall clock: microseconds since 2000-01-01 UTC (`clock_timestamp()`).
 pub fn wall() -> i64 {
+    note_read();
     chrono::Utc::now().timestamp_micros() - PG_EPOCH_UNIX_USECS
 }
 
@@ -40,11 +53,13 @@ pub fn install(transaction: i64, statement: i64) {
 
 /// The running transaction's start (`now()`).
 pub fn transaction_start() -> i64 {
+    note_read();
     TIMES.with(Cell::get).map_or_else(wall, |t| t.transaction)
 }
 
 /// The running statement's start (`statement_timestamp()`).
 pub fn statement_start() -> i64 {
+    note_read();
     TIMES.with(Cell::get).map_or_else(wall, |t| t.statement)
 }
 

@@ -38,6 +38,7 @@ pub(crate) struct Inner {
     activity: crate::vacuum::Activity,
     /// Who listens on which channel, and the notifications waiting for them.
     notify: Arc<crate::notify::NotifyHub>,
+    plan_cache: crate::session::PlanCacheMode,
 }
 
 impl Drop for Inner {
@@ -61,6 +62,8 @@ pub struct Database {
 pub struct DatabaseOptions {
     pub storage: StorageOptions,
     pub autovacuum: crate::vacuum::AutovacuumOptions,
+    /// How sessions reuse the plans of queries they bound before.
+    pub plan_cache: crate::session::PlanCacheMode,
 }
 
 /// What the autovacuum thread uses of an open database.
@@ -129,6 +132,7 @@ impl Database {
             ssi: crate::ssi::Ssi::new(),
             activity: crate::vacuum::Activity::default(),
             notify: Arc::new(crate::notify::NotifyHub::default()),
+            plan_cache: opts.plan_cache,
         });
         let autovacuum = Autovacuum::start(opts.autovacuum, Arc::downgrade(&inner), vacuum_parts);
         Ok(Database {
@@ -230,6 +234,11 @@ impl Database {
         c.set_search_path(search_path);
         c.set_acting(None);
         c
+    }
+
+    /// How sessions reuse plans (see [`DatabaseOptions::plan_cache`]).
+    pub(crate) fn plan_cache_mode(&self) -> crate::session::PlanCacheMode {
+        self.inner.plan_cache
     }
 
     pub(crate) fn sequences(&self) -> &Sequences {

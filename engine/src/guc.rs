@@ -256,6 +256,10 @@ struct SettingsState {
     /// `session` as the open transaction found it, once the transaction has changed it:
     /// restored if the transaction rolls back.
     saved: Option<BTreeMap<String, String>>,
+    /// Counts the changes of any setting's value as `get` reads it (a `SET` to the value in
+    /// force already is none): what a cached plan was bound under (see
+    /// `session::plan_cache`).
+    generation: u64,
 }
 
 impl SettingsState {
@@ -343,6 +347,7 @@ impl Settings {
         };
         let mut st = self.state.lock();
         let st = &mut *st;
+        let before = st.value(&name);
         if local {
             match &value {
                 Some(v) => st.local.insert(name.clone(), v.clone()),
@@ -362,7 +367,11 @@ impl Settings {
                 None => st.session.remove(&name),
             };
         }
-        Ok(st.value(&name).unwrap_or_default())
+        let after = st.value(&name);
+        if after != before {
+            st.generation += 1;
+        }
+        Ok(after.unwrap_or_default())
     }
 
     /// The session values become the values `RESET` returns to (the connection's startup
@@ -371,6 +380,7 @@ impl Settings {
         let mut st = self.state.lock();
         let session = std::mem::take(&mut st.session);
         st.reset.extend(session);
+        st.generation += 1;
     }
 
     /// `RESET ALL`: every session value back to its default (undone if the open transaction
@@ -388,18 +398,35 @@ impl Settings {
                 || name == TRANSACTION_READ_ONLY
                 || NO_RESET_ALL.contains(&name.as_str())
         });
+        st.generation += 1;
     }
 
     /// The transaction ended: local values go; a rollback also undoes the session values it
     /// set.
     pub fn end_transaction(&self, committed: bool) {
         let mut st = self.state.lock();
-        st.local.clear();
+        let st = &mut *st;
+        // Whether a value `get` reads changes: a local one hiding another value, or a
+        // session one the rollback restores.
+        let mut changed = false;
+        let local = std::mem::take(&mut st.local);
         if let Some(saved) = st.saved.take() {
-            if !committed {
+            if !committed && saved != st.session {
                 st.session = saved;
+                changed = true;
             }
         }
+        changed |= local
+            .iter()
+            .any(|(name, v)| st.value(name).as_ref() != Some(v));
+        if changed {
+            st.generation += 1;
+        }
+    }
+
+    /// Changes so far of any setting's value (see the field).
+    pub fn generation(&self) -> u64 {
+        self.state.lock().generation
     }
 
     /// The statement timeout in milliseconds (0: none).

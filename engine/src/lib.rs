@@ -48,8 +48,8 @@ pub use notice::{Notice, Severity};
 pub use notify::Notification;
 pub use roles::Role;
 pub use session::{
-    Column, ColumnRef, FromValue, Prepared, PreparedInfo, RowSet, Script, ScriptResult, ScriptStep,
-    Session, StatementResult, TransactionStatus,
+    Column, ColumnRef, FromValue, PlanCacheMode, PlanCacheStats, Prepared, PreparedInfo, RowSet,
+    Script, ScriptResult, ScriptStep, Session, StatementResult, TransactionStatus,
 };
 pub use types::{DataType, Value};
 pub use vacuum::AutovacuumOptions;

@@ -36,11 +36,13 @@ mod cursors;
 mod identity;
 mod lock_table;
 mod notify;
+mod plan_cache;
 pub(crate) mod prepared;
 mod script;
 mod settings;
 mod txn_deferrable;
 
+pub use plan_cache::{PlanCacheMode, PlanCacheStats};
 pub use prepared::PreparedInfo;
 pub use script::{Script, ScriptResult, ScriptStep};
 use settings::{transaction_snapshot, TxnMode};
@@ -338,6 +340,8 @@ pub struct Session {
     /// The channels the session listens on, its delivered notifications, and its open
     /// transaction's LISTEN/UNLISTEN/NOTIFY (applied at commit).
     notify: crate::notify::SessionNotify,
+    /// Queries bound so far, to run again without binding (see `plan_cache`).
+    plans: plan_cache::PlanCache,
 }
 
 /// Statements that a READ COMMITTED transaction restarts after a concurrent update.
@@ -410,6 +414,7 @@ impl Session {
             stmt_start: crate::clock::wall(),
             named: Default::default(),
             zone: None,
+            plans: Default::default(),
         }
     }
 
@@ -510,6 +515,7 @@ impl Session {
     /// Runs the session's statements as role `name` (its privileges apply to role
     /// statements), as the server does after authentication.
     pub fn set_user(&mut self, name: &str) {
+        self.plans.clear();
         self.user = Some(name.to_owned());
         self.activity.set_user(name);
         self.login_is_superuser();
@@ -571,10 +577,14 @@ impl Session {
         self.tracked(sql, |this| {
             this.notices.clear();
             this.end_copy_if_any()?;
-            let stmts = sql::parse(sql)?;
+            let stmts = sql::parse_script(sql)?;
             let mut out = Vec::with_capacity(stmts.len());
             for s in &stmts {
-                out.push(this.run(s, &[]).map_err(|e| e.resolve_position(sql))?);
+                let text = sql.get(s.offset..s.end);
+                out.push(
+                    this.run(&s.stmt, &[], text)
+                        .map_err(|e| e.resolve_position(sql))?,
+                );
             }
             Ok(out)
         })
@@ -586,7 +596,8 @@ impl Session {
             this.notices.clear();
             this.end_copy_if_any()?;
             let stmt = one_statement(sql)?;
-            this.run(&stmt, params).map_err(|e| e.resolve_position(sql))
+            this.run(&stmt, params, Some(sql))
+                .map_err(|e| e.resolve_position(sql))
         })
     }
 
@@ -664,7 +675,7 @@ impl Session {
         self.tracked(&p.sql, |this| {
             this.notices.clear();
             this.end_copy_if_any()?;
-            this.run(&p.stmt, params)
+            this.run(&p.stmt, params, Some(&p.sql))
                 .map_err(|e| e.resolve_position(&p.sql))
         })
     }
@@ -1009,10 +1020,17 @@ impl Session {
         Ok(())
     }
 
-    fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
+    /// Runs one statement; `text` is the statement's own text when it has one (the key of
+    /// its cached plan).
+    fn run(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+        text: Option<&str>,
+    ) -> Result<StatementResult> {
         use ast::Statement as S;
         if let Some(ctas) = sql::ctas::select_into(stmt)? {
-            return self.run(&ctas, params);
+            return self.run(&ctas, params, None);
         }
         let ms = self.settings.statement_timeout();
         let timeout = (ms > 0).then(|| std::time::Duration::from_millis(ms.into()));
@@ -1186,7 +1204,7 @@ impl Session {
                 }
                 let res = self
                     .check_writable(stmt)
-                    .and_then(|()| self.run_restarting(stmt, params));
+                    .and_then(|()| self.run_restarting(stmt, params, text));
                 if let Ok(StatementResult::CopyIn(_)) = &res {
                     // The statement goes on with copy_data / copy_done.
                     if let Some(c) = &mut self.copy {
@@ -1267,6 +1285,7 @@ impl Session {
         &mut self,
         stmt: &ast::Statement,
         params: &[Value],
+        text: Option<&str>,
     ) -> Result<StatementResult> {
         let Some(a) = self.active.as_mut() else {
             return Err(EngineError::NoActiveTransaction);
@@ -1275,7 +1294,7 @@ impl Session {
         let checks = a.deferred.mark();
         let notes = self.notify.mark();
         loop {
-            match self.run_in_txn(stmt, params) {
+            match self.run_in_txn(stmt, params, text) {
                 Err(EngineError::ConcurrentUpdate) => {
                     let a = self
                         .active
@@ -1320,12 +1339,23 @@ impl Session {
         }
     }
 
-    fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
+    fn run_in_txn(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+        text: Option<&str>,
+    ) -> Result<StatementResult> {
         use ast::Statement as S;
         if let S::Copy { payload, .. } = stmt {
             return self.start_copy(stmt, payload.as_ref(), params);
         }
-        let outcome = self.with_cx(params, |cx| sql::execute(stmt, cx))?;
+        let mode = self.db.plan_cache_mode();
+        let outcome = match (stmt, text) {
+            (S::Query(q), Some(text)) if mode != PlanCacheMode::Off => {
+                self.run_query_cached(q, text, params, mode)?
+            }
+            _ => self.with_cx(params, |cx| sql::execute(stmt, cx))?,
+        };
         if let (S::CreateTable(_) | S::Truncate(_), Some(a)) = (stmt, &mut self.active) {
             let names: Vec<String> = match stmt {
                 S::CreateTable(ct) => vec![crate::sql::binder::object_name(&ct.name)],

@@ -87,6 +87,7 @@ impl Catalog {
         storage: &Storage,
         s: SchemaDef,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_new_entry(ObjKey::Schema(&s.name), None)?;
         let tid = storage.heap(SCHEMAS_FILE).insert(txn, &encode(&s))?;
         self.reserve_oids_through(s.oid);
@@ -102,6 +103,7 @@ impl Catalog {
         storage: &Storage,
         name: &str,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(ObjKey::Schema(name))?;
         let (s, tid) = self.schemas.remove(name).ok_or(EngineError::Internal {
             reason: "dropping a schema that does not exist",
@@ -118,6 +120,7 @@ impl Catalog {
         old_name: &str,
         new: SchemaDef,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(ObjKey::Schema(old_name))?;
         if new.name != old_name {
             self.lock_new_entry(ObjKey::Schema(&new.name), None)?;
@@ -145,6 +148,7 @@ impl Catalog {
 
     /// Reverts a schema change after its transaction rolled back.
     pub(super) fn revert_schema(&mut self, change: CatalogChange) {
+        self.changed();
         match change {
             CatalogChange::SchemaCreated(name) => {
                 self.schemas.remove(&name);

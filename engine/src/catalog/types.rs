@@ -211,6 +211,7 @@ impl Catalog {
         storage: &Storage,
         t: UserType,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(super::ObjKey::Type(t.name()))?;
         let tid = storage.heap(TYPES_FILE).insert(txn, &encode(&t))?;
         self.reserve_oids_through(max_oid(&t));
@@ -226,6 +227,7 @@ impl Catalog {
         storage: &Storage,
         name: &str,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(super::ObjKey::Type(name))?;
         let (t, tid) = self.types.remove(name).ok_or(EngineError::Internal {
             reason: "dropping a type that does not exist",
@@ -242,6 +244,7 @@ impl Catalog {
         e: &EnumRef,
         labels: Vec<EnumLabel>,
     ) -> Result<CatalogChange> {
+        self.changed();
         self.lock_entry(super::ObjKey::Type(&e.name))?;
         let Some((_, tid)) = self.types.get_mut(&e.name) else {
             return Err(EngineError::Internal {
@@ -264,6 +267,7 @@ impl Catalog {
 
     /// Undoes one type change of a rolled-back transaction.
     pub(super) fn revert_type(&mut self, change: CatalogChange) {
+        self.changed();
         match change {
             CatalogChange::TypeCreated(name) => {
                 self.types.remove(&name);

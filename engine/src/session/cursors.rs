@@ -66,7 +66,7 @@ impl Session {
         let stmt = ast::Statement::Query(query.clone());
         let res = self
             .check_writable(&stmt)
-            .and_then(|()| self.run_restarting(&stmt, params))
+            .and_then(|()| self.run_restarting(&stmt, params, None))
             .and_then(|o| match o {
                 StatementResult::Rows(r) => Ok((r.columns, r.rows)),
                 _ => Err(EngineError::Internal {

@@ -285,7 +285,7 @@ impl Session {
         }
         let values = self.execute_arguments(args, &p.params)?;
         let start = self.stmt_start;
-        let res = self.run(&p.stmt, &values);
+        let res = self.run(&p.stmt, &values, Some(&p.sql));
         // The statement is EXECUTE's: statement_timestamp() stays its start.
         self.stmt_start = start;
         res
@@ -316,7 +316,7 @@ impl Session {
         let select = format!("SELECT {}", items.join(", "));
         let stmt = super::one_statement(&select)?;
         let start = self.stmt_start;
-        let res = self.run(&stmt, &[]);
+        let res = self.run(&stmt, &[], None);
         self.stmt_start = start;
         let set = match res? {
             StatementResult::Rows(set) => set,

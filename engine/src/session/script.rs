@@ -55,7 +55,9 @@ impl Session {
             .peekable();
         let mut script = Script::default();
         while let Some(s) = stmts.next() {
-            let res = self.run(&s.stmt, &[]).map_err(|e| e.resolve_position(sql));
+            let res = self
+                .run(&s.stmt, &[], sql.get(s.offset..s.end))
+                .map_err(|e| e.resolve_position(sql));
             let stop = matches!(res, Err(_) | Ok(StatementResult::CopyIn(_)));
             let result = ScriptResult::Ran(res);
             let failed = matches!(result, ScriptResult::Ran(Err(_)));

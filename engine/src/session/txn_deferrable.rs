@@ -42,10 +42,10 @@ impl Session {
                     feature: "default_transaction_deferrable".into(),
                 });
             }
-            return self.run(&stmt, &[]);
+            return self.run(&stmt, &[], None);
         }
         let opens = begin && self.active.is_none();
-        let res = self.run(&stmt, &[])?;
+        let res = self.run(&stmt, &[], None)?;
         // BEGIN inside a block changes nothing; SET TRANSACTION outside one neither.
         if begin && !opens {
             return Ok(res);

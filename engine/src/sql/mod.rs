@@ -401,13 +401,8 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
     ddl_locks::take(stmt, cx)?;
     match stmt {
         S::Query(q) => {
-            let (plan, columns) = Binder::new(cx.catalog, param_types(cx.params))
-                .with_storage(cx.storage)
-                .allowing_row_locks()
-                .bind_query(q)?;
-            relation_locks::take(cx, &relation_locks::read_by(&plan))?;
-            let ecx = cx.exec();
-            let rows = run(&plan, &ecx, &[])?;
+            let (plan, columns) = bind_query(q, cx, true)?;
+            let rows = run_query(&plan, cx)?;
             Ok(Outcome::Rows { columns, rows })
         }
         S::Explain {
@@ -479,6 +474,23 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
             feature: format!("statement {}", first_words(&other.to_string())),
         }),
     }
+}
+
+/// Binds a statement's query (which may lock rows) to its plan and result columns; with
+/// `sizes`, join methods are chosen by the tables' sizes.
+pub fn bind_query(q: &ast::Query, cx: &TxnCx<'_>, sizes: bool) -> Result<(plan::Plan, Columns)> {
+    let mut binder = Binder::new(cx.catalog, param_types(cx.params)).allowing_row_locks();
+    if sizes {
+        binder = binder.with_storage(cx.storage);
+    }
+    binder.bind_query(q)
+}
+
+/// Runs a statement's bound query: takes the locks on the relations it reads, then its rows.
+pub fn run_query(plan: &plan::Plan, cx: &mut TxnCx<'_>) -> Result<Vec<Row>> {
+    relation_locks::take(cx, &relation_locks::read_by(plan))?;
+    let ecx = cx.exec();
+    run(plan, &ecx, &[])
 }
 
 fn first_words(s: &str) -> String {

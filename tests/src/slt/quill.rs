@@ -102,6 +102,8 @@ impl SltBackend for QuillBackend {
         let fs = vfs::SimVfs::new(self.seed);
         let mut opts = DatabaseOptions::default();
         opts.storage.checkpoint_interval = None;
+        // Every reuse of a cached plan is checked against the statement bound anew.
+        opts.plan_cache = engine::PlanCacheMode::Verify;
         let db = Database::open_with(Arc::new(fs), Path::new("/slt"), opts)
             .map_err(|e| e.to_string())?;
         self.session = Some(db.session());

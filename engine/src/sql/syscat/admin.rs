@@ -494,9 +494,8 @@ pub fn pg_stat_activity(s: &Snapshot) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// The rows of `pg_prepared_statements`: the viewing session's named statements. Quill
-/// keeps no plans between executions (each binds the statement anew), and counts none:
-/// `generic_plans` and `custom_plans` are 0.
+/// The rows of `pg_prepared_statements`: the viewing session's named statements. Plan
+/// choices are not counted per statement: `generic_plans` and `custom_plans` are 0.
 pub fn pg_prepared_statements(s: &Snapshot) -> Vec<Vec<Value>> {
     use super::{fill, text};
     s.prepared

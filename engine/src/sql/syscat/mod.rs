@@ -104,8 +104,21 @@ pub enum RelRef<'a> {
     System(&'static SysRel),
 }
 
+thread_local! {
+    /// How many snapshots this thread has taken (see [`snapshots_taken`]).
+    static SNAPSHOTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many [`Snapshot`]s this thread has taken so far. A plan whose binding took one holds
+/// the sessions, prepared statements and catalog rows of that moment (a system relation's
+/// rows, a catalog function's view), so it must not be reused later.
+pub fn snapshots_taken() -> u64 {
+    SNAPSHOTS.with(std::cell::Cell::get)
+}
+
 impl Snapshot {
     pub fn new(catalog: &Catalog) -> Snapshot {
+        SNAPSHOTS.with(|c| c.set(c.get().wrapping_add(1)));
         let n = catalog.viewer();
         Snapshot {
             tables: catalog.tables().cloned().collect(),
