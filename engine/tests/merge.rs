@@ -102,3 +102,48 @@ fn concurrent_merges_count_every_increment() {
         vec![vec![(THREADS * STATEMENTS).to_string(), KEYS.to_string()]]
     );
 }
+
+#[test]
+fn prepared_merge_infers_parameter_types() {
+    let (_dir, db) = db();
+    let mut s = db.session();
+    exec(
+        &mut s,
+        "CREATE TABLE kv (k int PRIMARY KEY, v text, n bigint DEFAULT 0)",
+    )
+    .unwrap();
+    let p = s
+        .prepare(
+            "MERGE INTO kv USING (VALUES (1)) AS one(x) ON kv.k = $1 \
+             WHEN MATCHED AND $4 THEN UPDATE SET v = $2, n = kv.n + $3 \
+             WHEN NOT MATCHED THEN INSERT (k, v, n) VALUES ($1, $2, $3)",
+            &[],
+        )
+        .unwrap();
+    let types: Vec<String> = p.params.iter().map(|t| t.display_name()).collect();
+    assert_eq!(types, ["integer", "text", "bigint", "boolean"]);
+    use engine::Value;
+    for (v, n) in [("a", 1), ("b", 2), ("c", 3)] {
+        let r = s
+            .execute_prepared(
+                &p,
+                &[
+                    Value::Int4(7),
+                    Value::Text(v.into()),
+                    Value::Int8(n),
+                    Value::Bool(n != 2),
+                ],
+            )
+            .unwrap();
+        match r {
+            StatementResult::Command(tag) => {
+                assert_eq!(tag, if n == 2 { "MERGE 0" } else { "MERGE 1" })
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        rows(&mut s, "SELECT k, v, n FROM kv"),
+        vec![vec!["7", "c", "4"]]
+    );
+}

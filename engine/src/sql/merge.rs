@@ -253,6 +253,7 @@ fn source_only(scope: &Scope, width: usize) -> Scope {
 
 fn bind_bool(binder: &mut Binder<'_>, e: &ast::Expr, scope: &Scope) -> Result<Expr> {
     let (x, t) = binder.bind_expr(e, scope, &mut None)?;
+    binder.infer_param(&x, &t, &DataType::Bool);
     coerce(x, &t, &DataType::Bool)
 }
 
@@ -269,6 +270,7 @@ fn bind_update(
         let Source::Value(i) = src else { continue };
         let Some(e) = asts.get(*i) else { continue };
         let (x, ty) = binder.bind_expr(e, scope, &mut None)?;
+        binder.infer_param(&x, &ty, &table.columns[*col].ty);
         // A parameter's value is converted when it arrives (clients send text).
         if !matches!(x, Expr::Param(_)) {
             assignable(&table.columns[*col], &ty)?;
@@ -325,6 +327,7 @@ fn bind_insert(
         }
         let col = &table.columns[targets[i]];
         let (x, ty) = binder.bind_expr(e, scope, &mut None)?;
+        binder.infer_param(&x, &ty, &col.ty);
         if !matches!(x, Expr::Param(_)) {
             assignable(col, &ty)?;
         }
@@ -352,26 +355,71 @@ fn bind_insert(
 /// Binds the statement after its privileges are checked.
 fn bind(cx: &TxnCx<'_>, m: &ast::Merge) -> Result<Bound> {
     check_syntax(m)?;
-    let ast::TableFactor::Table {
-        name, alias, args, ..
-    } = &m.table
-    else {
-        return Err(syntax_at("("));
-    };
-    if args.is_some() {
-        return Err(syntax_at("("));
-    }
+    let (name, alias) = target_name(m)?;
     let table = target(cx, name)?;
     super::privileges::check_merge(cx, &table, m)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
     let mut binder = Binder::new(cx.catalog, param_types(cx.params)).with_storage(cx.storage);
+    let parts = bind_parts(&mut binder, &table, alias, m)?;
+    super::relation_locks::take(cx, &super::relation_locks::read_by(&parts.source))?;
+    // The tables the conditions' subqueries read.
+    let mut reads = Vec::new();
+    let filter = |pred: Expr| super::plan::Plan::Filter {
+        input: Box::new(super::plan::Plan::One),
+        pred,
+    };
+    reads.extend(super::relation_locks::read_by(&filter(parts.on.clone())));
+    for c in &parts.clauses {
+        if let Some(p) = &c.pred {
+            reads.extend(super::relation_locks::read_by(&filter(p.clone())));
+        }
+    }
+    super::relation_locks::take(cx, &reads)?;
+    let keys = equi_keys(&parts.on, &parts.types, parts.width);
+    Ok(Bound {
+        table,
+        source: parts.source,
+        on: parts.on,
+        clauses: parts.clauses,
+        keys,
+    })
+}
+
+/// The target table's name and alias.
+fn target_name(m: &ast::Merge) -> Result<(&ast::ObjectName, Option<String>)> {
+    match &m.table {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } => Ok((name, alias.as_ref().map(|a| ident_name(&a.name)))),
+        _ => Err(syntax_at("(")),
+    }
+}
+
+/// The bound source, join condition and WHEN clauses.
+struct Parts {
+    source: super::plan::Plan,
+    on: Expr,
+    clauses: Vec<Clause>,
+    /// The joined row's column types: the target's `width` columns, then the source's.
+    types: Vec<DataType>,
+    width: usize,
+}
+
+/// Binds the source, ON and the WHEN clauses of `m` into `table` (named `alias`).
+fn bind_parts(
+    binder: &mut Binder<'_>,
+    table: &Arc<TableDef>,
+    alias: Option<String>,
+    m: &ast::Merge,
+) -> Result<Parts> {
     let item = ast::TableWithJoins {
         relation: m.source.clone(),
         joins: Vec::new(),
     };
     let (source, source_scope) = binder.bind_from_item(&item)?;
-    super::relation_locks::take(cx, &super::relation_locks::read_by(&source))?;
-    let alias = alias.as_ref().map(|a| ident_name(&a.name));
     let target_name = alias.clone().unwrap_or_else(|| table.name.clone());
     if source_scope
         .cols
@@ -385,7 +433,7 @@ fn bind(cx: &TxnCx<'_>, m: &ast::Merge) -> Result<Bound> {
             hint: None,
         });
     }
-    let mut scope = table_scope(&table, alias);
+    let mut scope = table_scope(table, alias);
     let width = scope.cols.len();
     scope
         .cols
@@ -396,22 +444,22 @@ fn bind(cx: &TxnCx<'_>, m: &ast::Merge) -> Result<Bound> {
             merged: c.merged,
         }));
     let hidden = source_only(&scope, width);
-    let on = bind_bool(&mut binder, &m.on, &scope)?;
+    let on = bind_bool(binder, &m.on, &scope)?;
     let mut clauses = Vec::with_capacity(m.clauses.len());
     for c in &m.clauses {
         let matched = matches!(c.clause_kind, ast::MergeClauseKind::Matched);
         let sc = if matched { &scope } else { &hidden };
         let pred = match &c.predicate {
-            Some(p) => Some(bind_bool(&mut binder, p, sc)?),
+            Some(p) => Some(bind_bool(binder, p, sc)?),
             None => None,
         };
         let action = match &c.action {
             ast::MergeAction::Update(u) => match &u.kind {
-                ast::MergeUpdateKind::Set(list) => bind_update(&mut binder, &table, sc, list)?,
+                ast::MergeUpdateKind::Set(list) => bind_update(binder, table, sc, list)?,
                 ast::MergeUpdateKind::Wildcard => return Err(syntax_at("*")),
             },
             ast::MergeAction::Delete { .. } => Action::Delete,
-            ast::MergeAction::Insert(i) => bind_insert(&mut binder, &table, sc, i)?,
+            ast::MergeAction::Insert(i) => bind_insert(binder, table, sc, i)?,
             ast::MergeAction::DoNothing { .. } => Action::Nothing,
         };
         clauses.push(Clause {
@@ -420,28 +468,28 @@ fn bind(cx: &TxnCx<'_>, m: &ast::Merge) -> Result<Bound> {
             action,
         });
     }
-    // The tables the conditions' and values' subqueries read.
-    let mut reads = Vec::new();
-    let filter = |pred: Expr| super::plan::Plan::Filter {
-        input: Box::new(super::plan::Plan::One),
-        pred,
-    };
-    reads.extend(super::relation_locks::read_by(&filter(on.clone())));
-    for c in &clauses {
-        if let Some(p) = &c.pred {
-            reads.extend(super::relation_locks::read_by(&filter(p.clone())));
-        }
-    }
-    super::relation_locks::take(cx, &reads)?;
-    let types: Vec<DataType> = scope.cols.iter().map(|c| c.ty.clone()).collect();
-    let keys = equi_keys(&on, &types, width);
-    Ok(Bound {
-        table,
+    let types = scope.cols.iter().map(|c| c.ty.clone()).collect();
+    Ok(Parts {
         source,
         on,
         clauses,
-        keys,
+        types,
+        width,
     })
+}
+
+/// Infers the types of `$n` parameters of a MERGE (a value assigned or inserted into a
+/// column takes its type, conditions are boolean), for describing a prepared MERGE.
+pub(super) fn describe(binder: &mut Binder<'_>, m: &ast::Merge) -> Result<()> {
+    check_syntax(m)?;
+    let (name, alias) = target_name(m)?;
+    let n = object_name(name);
+    let table = binder
+        .catalog
+        .get(&n)
+        .ok_or(EngineError::UndefinedTable { name: n })?;
+    bind_parts(binder, &table, alias, m)?;
+    Ok(())
 }
 
 /// The statement's changes so far.
