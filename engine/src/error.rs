@@ -163,6 +163,10 @@ pub enum EngineError {
     /// changed twice), with PostgreSQL's SQLSTATE and message.
     #[error("{message}")]
     OnConflict { code: &'static str, message: String },
+    /// A MERGE refused (a target row changed twice, an unreachable WHEN clause, a VALUES
+    /// list not matching its columns), with PostgreSQL's SQLSTATE and message.
+    #[error("{message}")]
+    Merge { code: &'static str, message: String },
     #[error("statement is too complex (nested too deeply)")]
     TooComplex,
     #[error("internal error: {reason}")]
@@ -276,6 +280,7 @@ impl EngineError {
             EngineError::Function { code, .. } => code,
             EngineError::Locking { code, .. } => code,
             EngineError::OnConflict { code, .. } => code,
+            EngineError::Merge { code, .. } => code,
             EngineError::NoSuchSavepoint { .. } => "3B001",
             EngineError::NoTransactionBlock { .. } => "25P01",
             EngineError::InTransactionBlock { .. } => "25001",
@@ -346,6 +351,9 @@ impl EngineError {
             EngineError::OnConflict { code: "21000", .. } => Some(
                 "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
             ),
+            EngineError::Merge { code: "21000", .. } => {
+                Some("Ensure that not more than one source row matches any one target row.")
+            }
             EngineError::Detailed { hint, .. } => hint.as_deref(),
             _ => None,
         }

@@ -348,7 +348,7 @@ pub struct Session {
 fn restartable(stmt: &ast::Statement) -> bool {
     use ast::Statement as S;
     match stmt {
-        S::Insert(_) | S::Update(_) | S::Delete(_) | S::Query(_) => true,
+        S::Insert(_) | S::Update(_) | S::Delete(_) | S::Merge(_) | S::Query(_) => true,
         S::Explain { statement, .. } => restartable(statement),
         _ => false,
     }
@@ -368,6 +368,15 @@ fn writes(stmt: &ast::Statement) -> Option<&'static str> {
         S::Insert(_) => "INSERT",
         S::Update(_) => "UPDATE",
         S::Delete(_) => "DELETE",
+        // As PostgreSQL 15: a MERGE whose every action is DO NOTHING only reads.
+        S::Merge(m)
+            if m.clauses
+                .iter()
+                .all(|c| matches!(c.action, ast::MergeAction::DoNothing { .. })) =>
+        {
+            return None
+        }
+        S::Merge(_) => "MERGE",
         S::CreateTable(_) => "CREATE TABLE",
         S::CreateIndex(_) => "CREATE INDEX",
         S::CreateView(_) => "CREATE VIEW",

@@ -163,6 +163,7 @@ fn preparable(stmt: &ast::Statement) -> bool {
             | ast::Statement::Insert(_)
             | ast::Statement::Update(_)
             | ast::Statement::Delete(_)
+            | ast::Statement::Merge(_)
     )
 }
 

@@ -45,6 +45,10 @@ pub fn describe(
         }
         S::Update(u) => update(&mut binder, u)?,
         S::Delete(d) => delete(&mut binder, d)?,
+        S::Merge(m) => {
+            super::merge::describe(&mut binder, m)?;
+            Vec::new()
+        }
         S::ShowVariable { variable } => vec![(
             variable
                 .iter()

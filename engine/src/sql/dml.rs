@@ -305,7 +305,7 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
 /// Checks explicit values for identity columns: a GENERATED ALWAYS column takes only
 /// DEFAULT unless OVERRIDING SYSTEM VALUE (428C9); OVERRIDING USER VALUE ignores the values
 /// given for identity columns. Returns, per target, whether its values are ignored.
-fn identity_overrides(
+pub(super) fn identity_overrides(
     table: &TableDef,
     targets: &[usize],
     overriding: Option<ast::InsertOverriding>,
@@ -362,7 +362,7 @@ pub fn check_identity_update(table: &TableDef, col: usize) -> Result<()> {
 
 /// The target columns of an INSERT (all, in order, without a column list); a column named
 /// twice is 42701.
-fn insert_targets(table: &TableDef, columns: &[ast::ObjectName]) -> Result<Vec<usize>> {
+pub(super) fn insert_targets(table: &TableDef, columns: &[ast::ObjectName]) -> Result<Vec<usize>> {
     if columns.is_empty() {
         return Ok((0..table.columns.len()).collect());
     }

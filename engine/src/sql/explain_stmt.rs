@@ -6,7 +6,7 @@ use super::analyze::{self, suffix};
 use super::binder::{object_name, Binder};
 use super::exec::run;
 use super::explain::{as_child, explain, explain_with};
-use super::{dml, param_types, update, Outcome, TxnCx};
+use super::{dml, merge, param_types, update, Outcome, TxnCx};
 use crate::error::{EngineError, Result};
 use crate::types::{DataType, Value};
 use sqlparser::ast;
@@ -60,6 +60,10 @@ fn dml_label(stmt: &ast::Statement) -> Option<String> {
                 _ => return None,
             }
         }
+        ast::Statement::Merge(m) => match &m.table {
+            ast::TableFactor::Table { name, .. } => format!("Merge on {}", object_name(name)),
+            _ => return None,
+        },
         _ => return None,
     };
     Some(name)
@@ -73,6 +77,7 @@ fn target_scan(stmt: &ast::Statement) -> Option<String> {
             let (ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f)) = &d.from;
             &f.first()?.relation
         }
+        ast::Statement::Merge(m) => &m.table,
         _ => return None,
     };
     match rel {
@@ -141,6 +146,14 @@ pub fn explain_statement(
                 let plan = dml::insert_source_plan(ins, cx)?;
                 lines.extend(as_child(explain(&plan)));
             }
+            // Each source row joined to the target's rows.
+            ast::Statement::Merge(m) => {
+                let plan = merge::source_plan(m, cx)?;
+                let mut join = vec!["Nested Loop Left Join".to_string()];
+                join.extend(as_child(explain(&plan)));
+                join.extend(as_child(target_scan(stmt).into_iter().collect()));
+                lines.extend(as_child(join));
+            }
             _ => lines.extend(as_child(target_scan(stmt).into_iter().collect())),
         }
         return Ok(plan_rows(lines));
@@ -150,6 +163,7 @@ pub fn explain_statement(
         ast::Statement::Insert(ins) => dml::insert(ins, cx),
         ast::Statement::Update(u) => update::update(u, cx),
         ast::Statement::Delete(d) => update::delete(d, cx),
+        ast::Statement::Merge(m) => merge::merge(m, cx),
         _ => Err(EngineError::Internal {
             reason: "EXPLAIN ANALYZE of a statement without a label",
         }),

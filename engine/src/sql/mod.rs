@@ -27,6 +27,8 @@ mod grant_role;
 mod index_build;
 pub(crate) mod lock_syntax;
 mod maintenance;
+mod merge;
+mod merge_syntax;
 mod owner;
 pub(crate) mod pgsyntax;
 pub mod plan;
@@ -129,7 +131,9 @@ pub fn parse_script(sql: &str) -> Result<Vec<ScriptStatement>> {
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| syntax_in(sql, ParserError::TokenizerError(e.to_string())))?;
-    let mut tokens = lock_syntax::mark(window::syntax::mark(symmetric::mark(tokens)));
+    let mut tokens = merge_syntax::mark(lock_syntax::mark(window::syntax::mark(symmetric::mark(
+        tokens,
+    ))));
     let from_user = roles::mark_create_user(&mut tokens);
     let mut parser = Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(200)
@@ -414,6 +418,7 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         S::Insert(ins) => dml::insert(ins, cx).map(|(o, _)| o),
         S::Update(u) => update::update(u, cx).map(|(o, _)| o),
         S::Delete(d) => update::delete(d, cx).map(|(o, _)| o),
+        S::Merge(m) => merge::merge(m, cx).map(|(o, _)| o),
         S::CreateTable(ct) => ddl::create_table(ct, cx),
         S::CreateIndex(ci) => ddl::create_index(ci, cx),
         S::CreateView(cv) => ddl::create_view(cv, cx),

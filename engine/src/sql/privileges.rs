@@ -1,6 +1,7 @@
 //! The privileges data statements need on their target table, as PostgreSQL checks them:
 //! INSERT / UPDATE / DELETE on the table, SELECT as well when the statement reads the
-//! table's columns (a WHERE, SET expressions, RETURNING), UPDATE for ON CONFLICT DO UPDATE.
+//! table's columns (a WHERE, SET expressions, RETURNING), UPDATE for ON CONFLICT DO UPDATE,
+//! and for MERGE the privilege of each action its WHEN clauses take.
 //! Relations read through FROM are checked where the binder resolves them.
 
 use super::TxnCx;
@@ -61,6 +62,33 @@ pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) ->
 pub(super) fn check_delete(cx: &TxnCx<'_>, table: &TableDef, d: &ast::Delete) -> Result<()> {
     require(cx.catalog, table, DELETE, None)?;
     if d.returning.is_some() || reads(table, d.selection.iter()) {
+        require(cx.catalog, table, SELECT, None)?;
+    }
+    Ok(())
+}
+
+/// MERGE: INSERT, UPDATE and DELETE for the actions it has, SELECT when the join condition
+/// or a MATCHED clause reads the target's columns.
+pub(super) fn check_merge(cx: &TxnCx<'_>, table: &TableDef, m: &ast::Merge) -> Result<()> {
+    let mut read: Vec<&ast::Expr> = vec![m.on.as_ref()];
+    for c in &m.clauses {
+        let privilege = match &c.action {
+            ast::MergeAction::Insert(_) => INSERT,
+            ast::MergeAction::Update(u) => {
+                if let ast::MergeUpdateKind::Set(list) = &u.kind {
+                    read.extend(list.iter().map(|a| &a.value));
+                }
+                UPDATE
+            }
+            ast::MergeAction::Delete { .. } => DELETE,
+            ast::MergeAction::DoNothing { .. } => continue,
+        };
+        require(cx.catalog, table, privilege, None)?;
+        if matches!(c.clause_kind, ast::MergeClauseKind::Matched) {
+            read.extend(c.predicate.iter());
+        }
+    }
+    if reads(table, read) {
         require(cx.catalog, table, SELECT, None)?;
     }
     Ok(())

@@ -337,6 +337,7 @@ macro_rules! pg_suite_tests {
             maintenance => "maintenance.slt",
             make_functions => "make_functions.slt",
             math_functions => "math_functions.slt",
+            merge => "merge.slt",
             notify => "notify.slt",
             null => "null.slt",
             operators => "operators.slt",

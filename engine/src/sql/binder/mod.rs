@@ -225,6 +225,15 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// Binds one FROM item on its own (a MERGE's source): its plan, whose rows are its
+    /// scope's columns in order.
+    pub fn bind_from_item(
+        &mut self,
+        item: &ast::TableWithJoins,
+    ) -> Result<(crate::sql::plan::Plan, Scope)> {
+        self.bind_from(std::slice::from_ref(item), None)
+    }
+
     /// Binds a subquery appearing in an expression over `scope`.
     pub fn bind_subquery(
         &mut self,
