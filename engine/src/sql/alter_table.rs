@@ -363,6 +363,10 @@ impl Alter {
                     table_name;
                 self.new_name = Some(object_name(n));
             }
+            Op::EnableRowLevelSecurity => self.def.rls.enabled = true,
+            Op::DisableRowLevelSecurity => self.def.rls.enabled = false,
+            Op::ForceRowLevelSecurity => self.def.rls.forced = true,
+            Op::NoForceRowLevelSecurity => self.def.rls.forced = false,
             other => {
                 return Err(EngineError::FeatureNotSupported {
                     feature: format!("ALTER TABLE {other}"),

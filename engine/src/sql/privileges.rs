@@ -49,10 +49,20 @@ pub(super) fn check_insert(cx: &TxnCx<'_>, table: &TableDef, ins: &ast::Insert) 
     Ok(())
 }
 
+/// Whether an UPDATE reads its target's columns (so needs SELECT on it too).
+pub(super) fn update_reads(table: &TableDef, u: &ast::Update) -> bool {
+    let values = u.assignments.iter().map(|a| &a.value);
+    u.returning.is_some() || reads(table, u.selection.iter().chain(values))
+}
+
+/// Whether a DELETE reads its target's columns (so needs SELECT on it too).
+pub(super) fn delete_reads(table: &TableDef, d: &ast::Delete) -> bool {
+    d.returning.is_some() || reads(table, d.selection.iter())
+}
+
 pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) -> Result<()> {
     require(cx.catalog, table, UPDATE, None)?;
-    let values = u.assignments.iter().map(|a| &a.value);
-    if u.returning.is_some() || reads(table, u.selection.iter().chain(values)) {
+    if update_reads(table, u) {
         require(cx.catalog, table, SELECT, None)?;
     }
     Ok(())
@@ -60,7 +70,7 @@ pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) ->
 
 pub(super) fn check_delete(cx: &TxnCx<'_>, table: &TableDef, d: &ast::Delete) -> Result<()> {
     require(cx.catalog, table, DELETE, None)?;
-    if d.returning.is_some() || reads(table, d.selection.iter()) {
+    if delete_reads(table, d) {
         require(cx.catalog, table, SELECT, None)?;
     }
     Ok(())
