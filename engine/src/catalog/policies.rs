@@ -7,8 +7,8 @@
 //! is the only entry); `using` / `check` hold SQL text that bound over the table's columns
 //! when the policy was created or last altered.
 
-use super::format::{Reader, Writer};
 use super::corrupt;
+use super::format::{Reader, Writer};
 use crate::error::Result;
 
 /// The command a policy applies to (`polcmd`).

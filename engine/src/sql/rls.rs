@@ -129,12 +129,13 @@ pub(crate) fn guard(
             checks.extend(binder.policy_checks(table, PolicyCmd::Select, role, true)?);
         }
     }
-    let subqueries = crate::sql::plan::Plan::Filter {
-        input: Box::new(crate::sql::plan::Plan::One),
-        pred: filter.clone().unwrap_or(crate::sql::expr::Expr::Const(
-            crate::types::Value::Bool(true),
-        )),
-    };
+    let subqueries =
+        crate::sql::plan::Plan::Filter {
+            input: Box::new(crate::sql::plan::Plan::One),
+            pred: filter.clone().unwrap_or(crate::sql::expr::Expr::Const(
+                crate::types::Value::Bool(true),
+            )),
+        };
     crate::sql::relation_locks::take(cx, &crate::sql::relation_locks::read_by(&subqueries))?;
     for (_, c) in &checks {
         let p = crate::sql::plan::Plan::Filter {

@@ -409,7 +409,9 @@ impl Binder<'_> {
                         self.outer = saved;
                         bound?.0
                     }
-                    None => Plan::Scan { table: table.clone() },
+                    None => Plan::Scan {
+                        table: table.clone(),
+                    },
                 };
                 let plan = match &table.view {
                     Some(_) => plan,

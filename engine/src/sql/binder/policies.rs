@@ -48,7 +48,11 @@ impl Binder<'_> {
     }
 
     /// Runs `f` with `table` marked as having its policies bound (42P17 if it already is).
-    fn expanding<R>(&mut self, table: &TableDef, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+    fn expanding<R>(
+        &mut self,
+        table: &TableDef,
+        f: impl FnOnce(&mut Self) -> Result<R>,
+    ) -> Result<R> {
         if self.rls_stack.contains(&table.oid) {
             return Err(EngineError::Function {
                 code: "42P17",
