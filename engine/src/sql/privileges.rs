@@ -30,6 +30,23 @@ fn names_a_column(table: &TableDef, text: &str) -> bool {
     })
 }
 
+/// Whether SQL text `text` has an identifier spelling column name `column`.
+pub(super) fn names_a_column_named(column: &str, text: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    tokens.iter().any(|t| match t {
+        Token::Word(w) => {
+            let n = match w.quote_style {
+                Some(_) => w.value.clone(),
+                None => w.value.to_lowercase(),
+            };
+            n == column
+        }
+        _ => false,
+    })
+}
+
 fn reads<'e>(table: &TableDef, exprs: impl IntoIterator<Item = &'e ast::Expr>) -> bool {
     exprs
         .into_iter()
