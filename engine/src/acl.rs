@@ -44,6 +44,9 @@ pub struct Identity {
     pub current_name: String,
     pub session: u32,
     pub session_name: String,
+    /// The `row_security` setting: off makes a query that a policy would filter fail
+    /// (42501) instead (see `crate::sql::rls`).
+    pub row_security: bool,
 }
 
 /// One `aclitem`: privileges `grantee` holds by the grant of `grantor`.

@@ -29,9 +29,11 @@
 //! temporary relations first and never another session's.
 
 mod format;
+mod policies;
 mod schemas;
 mod types;
 
+pub use policies::{PolicyCmd, PolicyDef, RowSecurity};
 pub use schemas::{SchemaDef, SCHEMAS_FILE};
 pub use types::{UserType, TYPES_FILE};
 
@@ -204,6 +206,8 @@ pub struct TableDef {
     /// The access control list (`relacl`); `None` until the first GRANT or REVOKE: the
     /// owner's default rights (see `crate::acl`).
     pub acl: Option<Vec<AclItem>>,
+    /// Row-level security: enabled / forced, and the table's policies.
+    pub rls: RowSecurity,
 }
 
 /// A temporary table's ON COMMIT action (PRESERVE ROWS for every other relation).
@@ -531,6 +535,9 @@ impl Catalog {
         }
         for fk in &def.foreign_keys {
             max_oid = max_oid.max(fk.oid);
+        }
+        for p in &def.rls.policies {
+            max_oid = max_oid.max(p.oid);
         }
         self.ids
             .next_file

@@ -114,6 +114,7 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
     ("lock_timeout", "0", "integer"),
     ("max_identifier_length", "63", "integer"),
     ("password_encryption", "scram-sha-256", "enum"),
+    ("row_security", "on", "bool"),
     ("search_path", "\"$user\", public", "string"),
     ("server_encoding", "UTF8", "string"),
     ("server_version", "15.0", "string"),
@@ -214,7 +215,9 @@ fn normalise(name: &str, value: &str) -> Result<String> {
             zone.iana_name().unwrap_or(value.trim()).to_owned()
         }
         DEFAULT_ISOLATION | TRANSACTION_ISOLATION => parse_isolation(name, value)?.to_owned(),
-        DEFAULT_READ_ONLY | TRANSACTION_READ_ONLY => parse_bool(name, value)?.to_owned(),
+        DEFAULT_READ_ONLY | TRANSACTION_READ_ONLY | "row_security" => {
+            parse_bool(name, value)?.to_owned()
+        }
         _ => value.to_owned(),
     })
 }

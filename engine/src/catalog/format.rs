@@ -54,7 +54,7 @@ impl Writer {
 }
 
 pub(super) fn encode(def: &TableDef) -> Vec<u8> {
-    let mut w = Writer(vec![6]); // format version
+    let mut w = Writer(vec![7]); // format version
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -126,6 +126,7 @@ pub(super) fn encode(def: &TableDef) -> Vec<u8> {
     }
     w.u32(def.owner);
     w.acl(&def.acl);
+    super::policies::write(&mut w, &def.rls);
     w.0
 }
 
@@ -209,7 +210,7 @@ fn stored_type(name: &str, types: &super::Catalog) -> Result<DataType> {
 pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
-    if !(1..=6).contains(&version) {
+    if !(1..=7).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
     let oid = r.u32()?;
@@ -331,6 +332,11 @@ pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     } else {
         (BOOTSTRAP_SUPERUSER_OID, None)
     };
+    let rls = if version >= 7 {
+        super::policies::read(&mut r)?
+    } else {
+        Default::default()
+    };
     Ok(TableDef {
         oid,
         name,
@@ -345,5 +351,6 @@ pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
         foreign_keys,
         owner,
         acl,
+        rls,
     })
 }

@@ -188,6 +188,12 @@ pub(crate) fn start(
         return Err(unsupported("COPY FROM a query"));
     };
     let table = table_for_copy(cx, table_name, true)?;
+    if crate::sql::rls::applies(cx.catalog, &table, None)?.is_some() {
+        return Err(EngineError::CopyRejected {
+            code: "0A000",
+            message: "COPY FROM not supported with row-level security".into(),
+        });
+    }
     if opts.freeze && !fresh.contains(&table.name) {
         return Err(EngineError::CopyRejected {
             code: "55000",
@@ -354,12 +360,25 @@ fn copy_out(source: &CopySource, opts: CopyOptions, cx: &mut TxnCx<'_>) -> Resul
         } => {
             let table = table_for_copy(cx, table_name, false)?;
             let cols = column_list(&table, columns)?;
-            let rows = cx
-                .reader()
-                .rows(&table)?
-                .into_iter()
-                .map(|(_, r)| cols.iter().map(|&c| r[c].clone()).collect::<Vec<_>>())
-                .collect::<Vec<_>>();
+            // Row-level security filters what COPY TO reads, as a query's scan.
+            let guard =
+                crate::sql::rls::guard(cx, &table, crate::catalog::PolicyCmd::Select, true)?;
+            let mut rows = Vec::new();
+            {
+                let ecx = cx.exec();
+                let env = crate::sql::expr::Env {
+                    cx: &ecx,
+                    outer: &[],
+                };
+                for (_, r) in cx.reader().rows(&table)? {
+                    if let Some(f) = guard.as_ref().and_then(|g| g.filter.as_ref()) {
+                        if !f.test(&r, &env)? {
+                            continue;
+                        }
+                    }
+                    rows.push(cols.iter().map(|&c| r[c].clone()).collect::<Vec<_>>());
+                }
+            }
             let names = cols
                 .iter()
                 .map(|&c| table.columns[c].name.clone())

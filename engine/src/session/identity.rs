@@ -74,6 +74,7 @@ impl Session {
             session: oid(&session_name),
             current_name,
             session_name,
+            row_security: settings.get("row_security").as_deref() != Some("off"),
         }
     }
 

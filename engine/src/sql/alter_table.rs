@@ -206,7 +206,20 @@ impl Alter {
                 let i = self
                     .def
                     .column_index(&old)
-                    .ok_or(EngineError::UndefinedColumn { name: old })?;
+                    .ok_or(EngineError::UndefinedColumn { name: old.clone() })?;
+                // Policies keep their clauses as text, which would no longer bind.
+                if self.def.rls.policies.iter().any(|p| {
+                    [&p.using, &p.check]
+                        .into_iter()
+                        .flatten()
+                        .any(|sql| super::privileges::names_a_column_named(&old, sql))
+                }) {
+                    return Err(EngineError::FeatureNotSupported {
+                        feature: format!(
+                            "RENAME COLUMN of column \"{old}\", which a row-level security policy reads"
+                        ),
+                    });
+                }
                 self.def.columns[i].name = new;
             }
             Op::AddConstraint {
@@ -363,6 +376,10 @@ impl Alter {
                     table_name;
                 self.new_name = Some(object_name(n));
             }
+            Op::EnableRowLevelSecurity => self.def.rls.enabled = true,
+            Op::DisableRowLevelSecurity => self.def.rls.enabled = false,
+            Op::ForceRowLevelSecurity => self.def.rls.forced = true,
+            Op::NoForceRowLevelSecurity => self.def.rls.forced = false,
             other => {
                 return Err(EngineError::FeatureNotSupported {
                     feature: format!("ALTER TABLE {other}"),

@@ -68,6 +68,7 @@ pub fn create_table_as(
         foreign_keys: Vec::new(),
         owner: crate::acl::creator(cx.catalog),
         acl: None,
+        rls: Default::default(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def.clone())?;
     cx.changes.push(change);

@@ -297,6 +297,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
         foreign_keys: Vec::new(),
         owner: crate::acl::creator(cx.catalog),
         acl: None,
+        rls: Default::default(),
     };
     for clause in &fk_clauses {
         let fk = super::fkey::define(cx, &def, clause, &|_| false)?;
@@ -374,6 +375,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
         foreign_keys: Vec::new(),
         owner: crate::acl::creator(cx.catalog),
         acl: None,
+        rls: Default::default(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

@@ -1,7 +1,8 @@
 //! The relation locks definition statements take on the relations they name, as
 //! PostgreSQL's do: ACCESS EXCLUSIVE for DROP, TRUNCATE and ALTER TABLE (SHARE ROW
 //! EXCLUSIVE for ADD FOREIGN KEY, on both tables; SHARE UPDATE EXCLUSIVE for VALIDATE
-//! CONSTRAINT), SHARE for CREATE INDEX (readers go on, writers wait), SHARE UPDATE
+//! CONSTRAINT), SHARE for CREATE INDEX (readers go on, writers wait), ACCESS EXCLUSIVE for CREATE /
+//! ALTER / DROP POLICY, SHARE UPDATE
 //! EXCLUSIVE for ALTER INDEX, SHARE ROW EXCLUSIVE on a table a new table's foreign key
 //! references. CREATE TABLE locks nothing else (its name is claimed through the catalog
 //! entry lock, see `crate::catalog`). Held until the transaction ends.
@@ -84,6 +85,9 @@ fn wanted(stmt: &ast::Statement, cx: &TxnCx<'_>) -> Vec<(u32, LockMode)> {
             }
         }
         S::CreateIndex(ci) => add(oid(&ci.table_name), LockMode::Share),
+        S::CreatePolicy(p) => add(oid(&p.table_name), LockMode::AccessExclusive),
+        S::AlterPolicy(p) => add(oid(&p.table_name), LockMode::AccessExclusive),
+        S::DropPolicy(p) => add(oid(&p.table_name), LockMode::AccessExclusive),
         S::AlterIndex { name, .. } => {
             let owner = cx.catalog.index_owner(&object_name(name)).map(|t| t.oid);
             add(owner, LockMode::ShareUpdateExclusive);

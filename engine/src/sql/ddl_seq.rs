@@ -127,6 +127,7 @@ fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Re
         foreign_keys: Vec::new(),
         owner: crate::acl::creator(cx.catalog),
         acl: None,
+        rls: Default::default(),
     };
     let change = cx.catalog.create(cx.txn, cx.storage, def)?;
     cx.changes.push(change);

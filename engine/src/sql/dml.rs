@@ -15,7 +15,7 @@ use storage::Tid;
 
 pub use crate::access::{committed_rows as table_rows, index_key};
 
-pub(super) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
+pub(crate) fn table_scope(table: &TableDef, alias: Option<String>) -> Scope {
     let t = alias.unwrap_or_else(|| table.name.clone());
     Scope {
         cols: table
@@ -188,6 +188,19 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let targets = insert_targets(&table, &ins.columns)?;
     // `INSERT INTO t AS a`: the alias names the table in ON CONFLICT and RETURNING.
     let alias = ins.table_alias.as_ref().map(|a| ident_name(&a.alias));
+    let guard = super::rls::guard(
+        cx,
+        &table,
+        crate::catalog::PolicyCmd::Insert,
+        ins.returning.is_some(),
+    )?;
+    if guard.is_some() {
+        if let Some(ast::OnInsert::OnConflict(oc)) = &ins.on {
+            if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)) {
+                return Err(super::rls::unsupported("INSERT … ON CONFLICT DO UPDATE"));
+            }
+        }
+    }
     let mut upsert = match &ins.on {
         Some(on) => Some(super::upsert::Upsert::bind(
             cx,
@@ -199,6 +212,10 @@ pub fn insert(ins: &ast::Insert, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     };
     // Stores one row (or lets ON CONFLICT decide); returns what was written, if anything.
     let mut put = |cx: &mut TxnCx<'_>, row: Row| -> Result<Option<Written>> {
+        // The policies' checks come before the table's constraints, as in PostgreSQL.
+        if let Some(g) = &guard {
+            g.check_new(cx, &table, &row)?;
+        }
         match upsert.as_mut() {
             Some(u) => u.apply(cx, &table, &row),
             None => {

@@ -101,6 +101,25 @@ pub fn drop_column(
     let foreign_keys = super::fkey::depend::drop_column(cx, &table, col, cascade)?;
     let mut def = without_column(cx, &table, col);
     def.foreign_keys = foreign_keys;
+    // Policies reading the column depend on it: dropped with CASCADE, else 2BP01.
+    let scope = table_scope(&def, None);
+    let before = def.rls.policies.len();
+    def.rls.policies.retain(|p| {
+        [&p.using, &p.check].into_iter().flatten().all(|sql| {
+            crate::sql::parse_expr(sql).is_ok_and(|e| {
+                Binder::new(cx.catalog, Vec::new())
+                    .without_privilege_checks()
+                    .bind_expr(&e, &scope, &mut None)
+                    .is_ok()
+            })
+        })
+    });
+    if def.rls.policies.len() != before && !cascade {
+        return Err(EngineError::DependentObjects {
+            table: table_name.into(),
+            column: name.into(),
+        });
+    }
     let change = cx.catalog.replace(cx.txn, cx.storage, def)?;
     cx.changes.push(change);
     for view in broken_views(cx) {

@@ -32,9 +32,11 @@ mod merge_syntax;
 mod owner;
 pub(crate) mod pgsyntax;
 pub mod plan;
+mod policy;
 pub mod position;
 mod privileges;
 pub(crate) mod relation_locks;
+pub(crate) mod rls;
 mod roles;
 mod seq_bind;
 mod set_schema;
@@ -474,6 +476,9 @@ pub fn execute(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcome> {
         } => ddl_types::create_type(name, representation.as_ref(), cx),
         S::AlterType(at) => ddl_types::alter_type(at, cx),
         S::CreateDomain(cd) => ddl_domains::create_domain(cd, cx),
+        S::CreatePolicy(p) => policy::create_policy(p, cx),
+        S::AlterPolicy(p) => policy::alter_policy(p, cx),
+        S::DropPolicy(p) => policy::drop_policy(p, cx),
         S::DropDomain(dd) => ddl_domains::drop_domain(dd, cx),
         other => Err(EngineError::FeatureNotSupported {
             feature: format!("statement {}", first_words(&other.to_string())),

@@ -31,6 +31,23 @@ fn names_a_column(table: &TableDef, text: &str) -> bool {
     })
 }
 
+/// Whether SQL text `text` has an identifier spelling column name `column`.
+pub(super) fn names_a_column_named(column: &str, text: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    tokens.iter().any(|t| match t {
+        Token::Word(w) => {
+            let n = match w.quote_style {
+                Some(_) => w.value.clone(),
+                None => w.value.to_lowercase(),
+            };
+            n == column
+        }
+        _ => false,
+    })
+}
+
 fn reads<'e>(table: &TableDef, exprs: impl IntoIterator<Item = &'e ast::Expr>) -> bool {
     exprs
         .into_iter()
@@ -50,10 +67,20 @@ pub(super) fn check_insert(cx: &TxnCx<'_>, table: &TableDef, ins: &ast::Insert) 
     Ok(())
 }
 
+/// Whether an UPDATE reads its target's columns (so needs SELECT on it too).
+pub(super) fn update_reads(table: &TableDef, u: &ast::Update) -> bool {
+    let values = u.assignments.iter().map(|a| &a.value);
+    u.returning.is_some() || reads(table, u.selection.iter().chain(values))
+}
+
+/// Whether a DELETE reads its target's columns (so needs SELECT on it too).
+pub(super) fn delete_reads(table: &TableDef, d: &ast::Delete) -> bool {
+    d.returning.is_some() || reads(table, d.selection.iter())
+}
+
 pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) -> Result<()> {
     require(cx.catalog, table, UPDATE, None)?;
-    let values = u.assignments.iter().map(|a| &a.value);
-    if u.returning.is_some() || reads(table, u.selection.iter().chain(values)) {
+    if update_reads(table, u) {
         require(cx.catalog, table, SELECT, None)?;
     }
     Ok(())
@@ -61,7 +88,7 @@ pub(super) fn check_update(cx: &TxnCx<'_>, table: &TableDef, u: &ast::Update) ->
 
 pub(super) fn check_delete(cx: &TxnCx<'_>, table: &TableDef, d: &ast::Delete) -> Result<()> {
     require(cx.catalog, table, DELETE, None)?;
-    if d.returning.is_some() || reads(table, d.selection.iter()) {
+    if delete_reads(table, d) {
         require(cx.catalog, table, SELECT, None)?;
     }
     Ok(())

@@ -437,8 +437,9 @@ pub(crate) fn drop_roles(
     })
 }
 
-/// 2BP01 while the role owns a relation or holds privileges on one, with PostgreSQL's
-/// DETAIL listing them (`owner of table t`, `privileges for view v`).
+/// 2BP01 while the role owns a relation, holds privileges on one or is named by a policy,
+/// with PostgreSQL's DETAIL listing them (`owner of table t`, `privileges for view v`,
+/// `target of policy p on table t`).
 fn refuse_if_depended_on(cx: &TxnCx<'_>, role: &Role) -> Result<()> {
     let mut owner = Vec::new();
     let mut privileges = Vec::new();
@@ -456,6 +457,16 @@ fn refuse_if_depended_on(cx: &TxnCx<'_>, role: &Role) -> Result<()> {
         }
     }
     owner.extend(privileges);
+    for t in &tables {
+        for p in t
+            .rls
+            .policies
+            .iter()
+            .filter(|p| p.roles.contains(&role.oid))
+        {
+            owner.push(format!("target of policy {} on table {}", p.name, t.name));
+        }
+    }
     if owner.is_empty() {
         return Ok(());
     }

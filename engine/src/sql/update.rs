@@ -127,16 +127,27 @@ fn candidates(
     table: &Arc<TableDef>,
     scope: &Scope,
     selection: Option<&ast::Expr>,
+    security: Option<&Expr>,
 ) -> Result<Targets> {
-    let Some(sel) = selection else {
-        return Ok(Targets {
-            rows: cx.reader().rows(table)?,
-            pred: None,
-        });
+    let pred = match selection {
+        Some(sel) => {
+            let (pred, t) =
+                Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
+            Some(coerce(pred, &t, &DataType::Bool)?)
+        }
+        None => None,
     };
-    let (pred, t) =
-        Binder::new(cx.catalog, param_types(cx.params)).bind_expr(sel, scope, &mut None)?;
-    let pred = coerce(pred, &t, &DataType::Bool)?;
+    // The policies' condition goes first, so the statement's own sees only rows it passes.
+    let pred = match (security.cloned(), pred) {
+        (Some(s), Some(p)) => Expr::And(Box::new(s), Box::new(p)),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => {
+            return Ok(Targets {
+                rows: cx.reader().rows(table)?,
+                pred: None,
+            })
+        }
+    };
     // The tables the condition's subqueries read.
     let reads = super::plan::Plan::Filter {
         input: Box::new(super::plan::Plan::One),
@@ -334,6 +345,13 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let table = table_of(cx, name)?;
     super::privileges::check_update(cx, &table, u)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
+    let guard = super::rls::guard(
+        cx,
+        &table,
+        crate::catalog::PolicyCmd::Update,
+        super::privileges::update_reads(&table, u),
+    )?;
+    let security = guard.as_ref().and_then(|g| g.filter.as_ref());
     let scope = table_scope(&table, alias);
     let (sets, values) = assignments(&table, &u.assignments)?;
     let from = match &u.from {
@@ -382,7 +400,7 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     } else {
         u.selection.as_ref()
     };
-    let targets = candidates(cx, &table, &scope, selection)?;
+    let targets = candidates(cx, &table, &scope, selection, security)?;
     let mut changes = Vec::with_capacity(targets.rows.len());
     {
         let ecx = cx.exec();
@@ -406,6 +424,9 @@ pub fn update(u: &ast::Update, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
         let (mut tid, mut old, mut computed) = (tid, old, computed);
         let written = loop {
             let new = assigned(cx, &table, &sets, &old, &computed)?;
+            if let Some(g) = &guard {
+                g.check_new(cx, &table, &new)?;
+            }
             match replace_row(cx, &table, tid, &old, &new) {
                 Ok(new_tid) => break Some((new_tid, new)),
                 Err(EngineError::ConcurrentUpdate) => {}
@@ -462,13 +483,20 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
     let table = table_of(cx, name)?;
     super::privileges::check_delete(cx, &table, d)?;
     super::relation_locks::take(cx, &[(table.oid, crate::lock::LockMode::RowExclusive)])?;
+    let guard = super::rls::guard(
+        cx,
+        &table,
+        crate::catalog::PolicyCmd::Delete,
+        super::privileges::delete_reads(&table, d),
+    )?;
+    let security = guard.as_ref().and_then(|g| g.filter.as_ref());
     let scope = table_scope(&table, alias);
     let targets = match &d.using {
         Some(using) => {
             let (joined, _) = bind_joined(cx, &scope, &[], using, d.selection.as_ref())?;
             let ecx = cx.exec();
             let mut keep = Vec::new();
-            for (tid, row) in candidates(cx, &table, &scope, None)?.rows {
+            for (tid, row) in candidates(cx, &table, &scope, None, security)?.rows {
                 if first_match(&joined, &ecx, &row)?.is_some() {
                     keep.push((tid, row));
                 }
@@ -479,7 +507,7 @@ pub fn delete(d: &ast::Delete, cx: &mut TxnCx<'_>) -> Result<(Outcome, u64)> {
                 pred: None,
             }
         }
-        None => candidates(cx, &table, &scope, d.selection.as_ref())?,
+        None => candidates(cx, &table, &scope, d.selection.as_ref(), security)?,
     };
     let recheckable = d.using.is_none();
     let mut n = 0u64;

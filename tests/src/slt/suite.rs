@@ -347,6 +347,7 @@ macro_rules! pg_suite_tests {
             privileges => "privileges.slt",
             prepare => "prepare.slt",
             regexp => "regexp.slt",
+            rls => "rls.slt",
             roles => "roles.slt",
             schemas => "schemas.slt",
             search_path => "search_path.slt",

@@ -393,7 +393,10 @@ impl Binder<'_> {
                 let plan = match &table.view {
                     _ if sample.is_some() => {
                         let sample = sample.ok_or_else(|| unsupported("TABLESAMPLE"))?;
-                        Plan::SampleScan { table, sample }
+                        Plan::SampleScan {
+                            table: table.clone(),
+                            sample,
+                        }
                     }
                     // A view is its query, bound where it is used (with no enclosing scope).
                     Some(sql) => {
@@ -406,7 +409,13 @@ impl Binder<'_> {
                         self.outer = saved;
                         bound?.0
                     }
-                    None => Plan::Scan { table },
+                    None => Plan::Scan {
+                        table: table.clone(),
+                    },
+                };
+                let plan = match &table.view {
+                    Some(_) => plan,
+                    None => self.secured_scan(&table, plan)?,
                 };
                 (plan, (alias_name, alias.clone()), cols)
             }

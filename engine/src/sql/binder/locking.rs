@@ -27,6 +27,10 @@ pub(super) struct Locking {
     /// The table whose rows are locked, with the strongest strength and wait policy of the
     /// clauses that apply to it; None when the query has no FROM clause.
     target: Option<(Arc<TableDef>, Strength, WaitPolicy)>,
+    /// The UPDATE policies' security qual of the locked table when row-level security
+    /// applies to it: rows a role may not update are not locked (nor returned), as in
+    /// PostgreSQL, where it filters the scan before the SELECT policies do.
+    update_qual: Option<Expr>,
 }
 
 fn refused(code: &'static str, message: String) -> EngineError {
@@ -179,6 +183,7 @@ impl Binder<'_> {
             return Ok(Locking {
                 clause,
                 target: None,
+                update_qual: None,
             });
         }
         let table = self.locked_table(clause, &s.from)?;
@@ -187,9 +192,16 @@ impl Binder<'_> {
         let (Some(strength), Some(wait)) = (strength, wait) else {
             return Err(unsupported(clause, "of part of the FROM clause"));
         };
+        let update_qual = match crate::sql::rls::applies(self.catalog, &table, self.check_as)? {
+            Some(role) if self.privilege_checks => {
+                Some(self.policy_qual(&table, &[crate::catalog::PolicyCmd::Update], role)?)
+            }
+            _ => None,
+        };
         Ok(Locking {
             clause,
             target: Some((table, strength, wait)),
+            update_qual,
         })
     }
 
@@ -258,12 +270,18 @@ impl Locking {
         Ok(match plan {
             Plan::Scan { ref table } | Plan::IndexScan { ref table, .. } if table.file == file => {
                 let width = table.columns.len();
-                (
-                    Plan::TidScan {
-                        scan: Box::new(plan),
+                let scan = Plan::TidScan {
+                    scan: Box::new(plan),
+                };
+                // The tid column comes last, so the qual reads the table's columns as is.
+                let scan = match &self.update_qual {
+                    Some(pred) => Plan::Filter {
+                        input: Box::new(scan),
+                        pred: pred.clone(),
                     },
-                    width,
-                )
+                    None => scan,
+                };
+                (scan, width)
             }
             Plan::Filter { input, pred } => {
                 let (input, tid) = self.carry_tid(*input, file)?;

@@ -25,6 +25,7 @@ mod grouping_sets;
 mod join_order;
 mod locking;
 mod operators;
+pub(crate) mod policies;
 mod select;
 mod setops;
 mod tablesample;
@@ -127,6 +128,9 @@ pub struct Binder<'a> {
     /// The role privileges are checked for while a view's query is bound: the view's owner.
     /// `None`: the catalog's acting current user.
     check_as: Option<u32>,
+    /// Tables whose policies are being bound (innermost last), to detect a policy that
+    /// leads back to its own table.
+    rls_stack: Vec<u32>,
 }
 
 /// The first placeholder column index of a select list's set-returning calls.
@@ -157,6 +161,7 @@ impl<'a> Binder<'a> {
             row_locks_allowed: false,
             privilege_checks: true,
             check_as: None,
+            rls_stack: Vec::new(),
         }
     }
 

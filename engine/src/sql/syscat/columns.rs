@@ -348,6 +348,17 @@ pub const PG_POLICY: &[Col] = &[
     ("polwithcheck", T::Text),
 ];
 
+pub const PG_POLICIES: &[Col] = &[
+    ("schemaname", T::Name),
+    ("tablename", T::Name),
+    ("policyname", T::Name),
+    ("permissive", T::Text),
+    ("roles[]", T::Name),
+    ("cmd", T::Text),
+    ("qual", T::Text),
+    ("with_check", T::Text),
+];
+
 pub const PG_PROC: &[Col] = &[
     ("oid", T::Oid),
     ("proname", T::Name),

@@ -208,7 +208,7 @@ pub fn pg_tables(s: &Snapshot) -> Vec<Vec<Value>> {
                 ("hasindexes", b(!t.indexes.is_empty())),
                 ("hasrules", b(false)),
                 ("hastriggers", b(false)),
-                ("rowsecurity", b(false)),
+                ("rowsecurity", b(t.rls.enabled)),
             ],
         ));
     }

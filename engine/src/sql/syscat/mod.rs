@@ -14,6 +14,7 @@ mod advisory;
 mod columns;
 pub mod funcs;
 mod infoschema;
+mod policies;
 mod privileges;
 mod rows;
 mod types;

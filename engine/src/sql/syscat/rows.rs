@@ -80,7 +80,13 @@ pub static SYSTEM: &[SysRel] = &[
     sys("pg_inherits", 2611, 'r', c::PG_INHERITS, none),
     sys("pg_extension", 3079, 'r', c::PG_EXTENSION, none),
     sys("pg_trigger", 2620, 'r', c::PG_TRIGGER, none),
-    sys("pg_policy", 3256, 'r', c::PG_POLICY, none),
+    sys(
+        "pg_policy",
+        3256,
+        'r',
+        c::PG_POLICY,
+        super::policies::pg_policy,
+    ),
     sys("pg_statistic_ext", 3381, 'r', c::PG_STATISTIC_EXT, none),
     sys("pg_publication", 6104, 'r', c::PG_PUBLICATION, none),
     sys("pg_publication_rel", 6106, 'r', c::PG_PUBLICATION_REL, none),
@@ -107,6 +113,13 @@ pub static SYSTEM: &[SysRel] = &[
     sys("pg_event_trigger", 3466, 'r', c::PG_EVENT_TRIGGER, none),
     sys("pg_roles", 12000, 'v', c::PG_ROLES, infoschema::pg_roles),
     sys("pg_user", 12014, 'v', c::PG_USER, infoschema::pg_user),
+    sys(
+        "pg_policies",
+        12019,
+        'v',
+        c::PG_POLICIES,
+        super::policies::pg_policies,
+    ),
     sys("pg_views", 12028, 'v', c::PG_VIEWS, infoschema::pg_views),
     sys("pg_tables", 12033, 'v', c::PG_TABLES, infoschema::pg_tables),
     sys(
@@ -309,6 +322,7 @@ fn pg_class(s: &Snapshot) -> Vec<Vec<Value>> {
             row[i] = oid(t.file);
         }
         set_owner(&mut row, s, t);
+        super::policies::set_row_security(&mut row, t);
         // A table on either side of a foreign key has PostgreSQL's RI triggers.
         let triggers = !t.foreign_keys.is_empty()
             || s.tables
