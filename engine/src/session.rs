@@ -33,6 +33,7 @@
 
 mod constraints;
 mod cursors;
+mod databases;
 mod identity;
 mod lock_table;
 mod notify;
@@ -306,6 +307,8 @@ impl Active {
 
 pub struct Session {
     db: Database,
+    /// OID of the database the session is connected to (whose relations it sees).
+    database: u32,
     active: Option<Active>,
     settings: guc::Settings,
     /// The session's entry in the database's activity registry (`pg_stat_activity`).
@@ -392,15 +395,18 @@ impl Session {
         let activity = db.catalog().activity().register();
         let lock_owner = db.locks().new_session_owner();
         let notify = crate::notify::SessionNotify::new(db.notify_hub().clone());
+        let cancel = crate::interrupt::CancelHandle::new();
+        activity.set_cancel(cancel.clone());
         Session {
             notify,
             lock_owner,
             db,
+            database: crate::catalog::POSTGRES_OID,
             active: None,
             settings: guc::Settings::default(),
             activity,
             user: None,
-            cancel: crate::interrupt::CancelHandle::new(),
+            cancel,
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
@@ -457,7 +463,7 @@ impl Session {
     pub(crate) fn view_catalog(&self) -> Catalog {
         let mut c = self
             .db
-            .catalog_copy(self.temp_ns, self.settings.search_path());
+            .catalog_copy(self.database, self.temp_ns, self.settings.search_path());
         if let Some(a) = &self.active {
             if let Some(own) = a.catalog.as_ref().filter(|_| !a.changes.is_empty()) {
                 c.overlay(own, &a.changes);
@@ -515,6 +521,26 @@ impl Session {
         self.login_is_superuser();
     }
 
+    /// Connects the session to database `name` (before its first statement, as a client
+    /// names the database at startup): 3D000 if it does not exist, 55000 if it allows no
+    /// connections; 25001 inside a transaction block.
+    pub fn connect_database(&mut self, name: &str) -> Result<()> {
+        if self.active.is_some() || self.temp_ns != 0 {
+            return Err(EngineError::InTransactionBlock {
+                what: "changing the database".into(),
+            });
+        }
+        let oid = self.db.database_oid(name)?;
+        self.database = oid;
+        self.activity.set_database(oid);
+        Ok(())
+    }
+
+    /// The name of the session's database (`current_database()`).
+    pub fn database_name(&self) -> String {
+        self.db.catalog_in(self.database).database_name()
+    }
+
     /// The session's backend process id (`pg_backend_pid()`).
     pub fn backend_pid(&self) -> i32 {
         self.activity.pid()
@@ -527,6 +553,9 @@ impl Session {
 
     /// Runs `f` as the statement `sql`, as pg_stat_activity shows it.
     fn tracked<R>(&mut self, sql: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        if self.activity.terminated() {
+            return Err(EngineError::Terminated);
+        }
         self.activity.statement_started(sql);
         self.install_session_time();
         let res = f(self);
@@ -1409,7 +1438,7 @@ impl Session {
         let res = self.with_cx(&[], |cx| crate::temp::drop_all(cx, ns));
         self.finish(res.is_ok())?;
         res?;
-        self.db.catalog().release_temp_space(ns);
+        self.db.catalog_in(self.database).release_temp_space(ns);
         self.temp_ns = 0;
         Ok(())
     }
