@@ -553,9 +553,6 @@ impl Session {
 
     /// Runs `f` as the statement `sql`, as pg_stat_activity shows it.
     fn tracked<R>(&mut self, sql: &str, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
-        if self.activity.terminated() {
-            return Err(EngineError::Terminated);
-        }
         self.activity.statement_started(sql);
         self.install_session_time();
         let res = f(self);
@@ -1040,6 +1037,10 @@ impl Session {
 
     fn run(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         use ast::Statement as S;
+        // DROP DATABASE … WITH (FORCE) ended the session: nothing more runs.
+        if self.activity.terminated() {
+            return Err(EngineError::Terminated);
+        }
         if let Some(ctas) = sql::ctas::select_into(stmt)? {
             return self.run(&ctas, params);
         }

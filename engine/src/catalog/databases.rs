@@ -42,16 +42,32 @@ pub struct DatabaseDef {
 }
 
 impl DatabaseDef {
-    /// The databases initdb creates.
+    /// The databases initdb creates. The templates' ACL is what initdb leaves them:
+    /// CONNECT for PUBLIC (`=c/owner`) and the owner's own rights (`owner=CTc/owner`).
     fn initial() -> [DatabaseDef; 3] {
+        let owner = BOOTSTRAP_SUPERUSER_OID;
+        let item = |grantee, privs| AclItem {
+            grantee,
+            grantor: owner,
+            privs,
+            grant_options: 0,
+        };
         let db = |oid, name: &str, is_template, allow_conn| DatabaseDef {
             oid,
             name: name.to_owned(),
-            owner: BOOTSTRAP_SUPERUSER_OID,
+            owner,
             is_template,
             allow_conn,
             conn_limit: -1,
-            acl: None,
+            acl: is_template.then(|| {
+                vec![
+                    item(crate::acl::PUBLIC, crate::acl::CONNECT),
+                    item(
+                        owner,
+                        crate::acl::CREATE | crate::acl::TEMPORARY | crate::acl::CONNECT,
+                    ),
+                ]
+            }),
         };
         [
             db(TEMPLATE1_OID, "template1", true, true),
