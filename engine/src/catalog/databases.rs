@@ -332,4 +332,39 @@ mod tests {
         assert!(decode(&[2]).is_err());
         assert!(decode(&[1, 0]).is_err());
     }
+
+    #[test]
+    fn relation_rows_from_before_databases_belong_to_postgres() {
+        let def = super::super::TableDef {
+            oid: 16384,
+            db: 77,
+            name: "t".into(),
+            file: 16,
+            columns: vec![],
+            indexes: vec![],
+            checks: vec![],
+            view: None,
+            sequence: None,
+            temp: 0,
+            on_commit: Default::default(),
+            foreign_keys: vec![],
+            owner: BOOTSTRAP_SUPERUSER_OID,
+            acl: None,
+        };
+        let cat = Catalog::default();
+        let bytes = super::super::format::encode(&def);
+        assert_eq!(super::super::format::db_of(&bytes).unwrap(), 77);
+        assert_eq!(super::super::format::decode(&bytes, &cat).unwrap(), def);
+        // Format 6: the same row without the database's OID after the version byte.
+        let mut old = vec![6];
+        old.extend_from_slice(&bytes[5..]);
+        assert_eq!(super::super::format::db_of(&old).unwrap(), POSTGRES_OID);
+        assert_eq!(
+            super::super::format::decode(&old, &cat).unwrap(),
+            super::super::TableDef {
+                db: POSTGRES_OID,
+                ..def
+            }
+        );
+    }
 }
