@@ -527,7 +527,7 @@ impl Session {
     pub fn connect_database(&mut self, name: &str) -> Result<()> {
         if self.active.is_some() || self.temp_ns != 0 {
             return Err(EngineError::InTransactionBlock {
-                what: "changing the database".into(),
+                what: "changing the database",
             });
         }
         let oid = self.db.database_oid(name)?;
