@@ -952,6 +952,7 @@ impl Catalog {
                 reason: "creating a relation in another database",
             });
         }
+        self.require_database()?;
         if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }

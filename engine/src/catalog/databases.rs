@@ -155,6 +155,17 @@ impl Catalog {
         self.db = db;
     }
 
+    /// 3D000 unless the database this copy shows exists (a session connected to a
+    /// database dropped since creates nothing in it).
+    pub(super) fn require_database(&self) -> Result<()> {
+        match self.database_by_oid(self.db) {
+            Some(_) => Ok(()),
+            None => Err(EngineError::UndefinedDatabase {
+                name: self.db.to_string(),
+            }),
+        }
+    }
+
     /// The name of the database this copy shows.
     pub fn database_name(&self) -> String {
         self.database_by_oid(self.db)

@@ -102,6 +102,7 @@ impl Catalog {
         storage: &Storage,
         s: SchemaDef,
     ) -> Result<CatalogChange> {
+        self.require_database()?;
         self.lock_new_entry(ObjKey::Schema(&s.name), None)?;
         let tid = storage.heap(SCHEMAS_FILE).insert(txn, &encode(&s))?;
         self.reserve_oids_through(s.oid);

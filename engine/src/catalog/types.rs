@@ -251,6 +251,7 @@ impl Catalog {
         storage: &Storage,
         t: UserType,
     ) -> Result<CatalogChange> {
+        self.require_database()?;
         self.lock_entry(super::ObjKey::Type(t.name()))?;
         let tid = storage.heap(TYPES_FILE).insert(txn, &encode(&t, self.db))?;
         self.reserve_oids_through(max_oid(&t));
