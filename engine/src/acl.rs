@@ -28,6 +28,9 @@ pub const REFERENCES: u16 = 1 << 5;
 pub const TRIGGER: u16 = 1 << 6;
 pub const USAGE: u16 = 1 << 8;
 pub const CREATE: u16 = 1 << 9;
+/// TEMPORARY and CONNECT (privileges of databases).
+pub const TEMPORARY: u16 = 1 << 10;
+pub const CONNECT: u16 = 1 << 11;
 
 /// The letters of the privilege bits, bit 0 first (`ACL_ALL_RIGHTS_STR`).
 const LETTERS: &[u8] = b"arwdDxtXUCTc";

@@ -3,6 +3,10 @@
 //! transaction and query began, and when the database was opened
 //! (`pg_postmaster_start_time`).
 //!
+//! Each entry also names the session's database, so DROP DATABASE can tell whether others
+//! use it and, WITH (FORCE), terminate them: a terminated session's running statement is
+//! cancelled and its next one fails with 57P01 (a server then closes the connection).
+//!
 //! A session holds an [`ActivityHandle`] for its whole life; the entry disappears when the
 //! handle is dropped. Entries are only ever written by their own session, and read as a
 //! copy ([`Registry::entries`]).
@@ -57,6 +61,12 @@ pub struct Entry {
     pub xact_start: Option<Micros>,
     pub query_start: Option<Micros>,
     pub state_change: Micros,
+    /// OID of the session's database.
+    pub database: u32,
+    /// Set by DROP DATABASE … WITH (FORCE): the session must end.
+    pub terminated: bool,
+    /// Cancels the session's running statement.
+    pub cancel: crate::interrupt::CancelHandle,
 }
 
 /// A database's sessions.
@@ -105,6 +115,9 @@ impl Registry {
                 xact_start: None,
                 query_start: None,
                 state_change: t,
+                database: crate::catalog::POSTGRES_OID,
+                terminated: false,
+                cancel: crate::interrupt::CancelHandle::new(),
             },
         );
         ActivityHandle {
@@ -116,6 +129,26 @@ impl Registry {
     /// A copy of every session's entry, in the order the sessions began.
     pub fn entries(&self) -> Vec<Entry> {
         self.sessions.lock().values().cloned().collect()
+    }
+
+    /// How many sessions other than `me` use database `db` (terminated ones not counted).
+    pub fn others_in(&self, db: u32, me: &ActivityHandle) -> usize {
+        self.sessions
+            .lock()
+            .iter()
+            .filter(|(id, e)| **id != me.id && e.database == db && !e.terminated)
+            .count()
+    }
+
+    /// Terminates every session other than `me` using database `db` (DROP DATABASE …
+    /// WITH (FORCE)): marks it and cancels its running statement.
+    pub fn terminate_in(&self, db: u32, me: &ActivityHandle) {
+        for (id, e) in self.sessions.lock().iter_mut() {
+            if *id != me.id && e.database == db {
+                e.terminated = true;
+                e.cancel.cancel();
+            }
+        }
     }
 }
 
@@ -149,6 +182,30 @@ impl ActivityHandle {
 
     pub fn set_user(&self, user: &str) {
         self.update(|e| e.user = Some(user.to_owned()));
+    }
+
+    /// The session now uses database `db`.
+    pub fn set_database(&self, db: u32) {
+        self.update(|e| e.database = db);
+    }
+
+    /// The handle that cancels the session's running statement.
+    pub fn set_cancel(&self, cancel: crate::interrupt::CancelHandle) {
+        self.update(|e| e.cancel = cancel);
+    }
+
+    /// Whether DROP DATABASE … WITH (FORCE) terminated the session.
+    pub fn terminated(&self) -> bool {
+        self.registry
+            .sessions
+            .lock()
+            .get(&self.id)
+            .is_some_and(|e| e.terminated)
+    }
+
+    /// The registry the session is in.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
     }
 
     /// A statement with text `query` begins.

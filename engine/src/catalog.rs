@@ -23,16 +23,24 @@
 //! definitions as they are then. OIDs, data files and temp namespace numbers are handed out
 //! from counters shared by every copy, so concurrent transactions never get the same.
 //!
+//! Several databases share one catalog (PostgreSQL's cluster): roles and the databases
+//! themselves (see `databases`) are shared; every relation, schema and type belongs to one
+//! database (its `db`), and a catalog copy sees only the database of the session using it
+//! ([`Catalog::database`], set with the viewer). Keys of relations, schemas and types start
+//! with the database's OID, so the same name may exist in each database.
+//!
 //! Temporary relations (see `temp`) live in the same heap, keyed by their session's temp
 //! namespace number (0 for permanent relations). Name lookups go through the *viewer* —
 //! the temp namespace of the session using the catalog — so a session sees its own
 //! temporary relations first and never another session's.
 
+mod databases;
 mod format;
 mod policies;
 mod schemas;
 mod types;
 
+pub use databases::{DatabaseDef, DATABASES_FILE, POSTGRES_OID, TEMPLATE0_OID, TEMPLATE1_OID};
 pub use policies::{PolicyCmd, PolicyDef, RowSecurity};
 pub use schemas::{SchemaDef, SCHEMAS_FILE};
 pub use types::{UserType, TYPES_FILE};
@@ -182,6 +190,8 @@ pub struct ForeignKeyDef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableDef {
     pub oid: u32,
+    /// OID of the database the relation belongs to.
+    pub db: u32,
     pub name: String,
     /// Data file holding the heap.
     pub file: u32,
@@ -219,8 +229,12 @@ pub enum OnCommit {
     Drop,
 }
 
-/// Catalog key of a relation: (namespace number, see [`TableDef::temp`]; name).
-type Key = (u32, String);
+/// Catalog key of a relation: (database OID; namespace number, see [`TableDef::temp`];
+/// name).
+type Key = (u32, u32, String);
+
+/// Catalog key of a schema or type: (database OID, name).
+pub(crate) type NameKey = (u32, String);
 
 impl TableDef {
     /// What kind of relation this is, as error messages name it.
@@ -254,15 +268,15 @@ impl TableDef {
     }
 
     fn key(&self) -> Key {
-        (self.temp, self.name.clone())
+        (self.db, self.temp, self.name.clone())
     }
 }
 
 /// A catalog change made by the current transaction, kept to revert the cache on rollback.
 #[derive(Clone, Debug)]
 pub enum CatalogChange {
-    /// A relation was created: its namespace number and name.
-    Created(u32, String),
+    /// A relation was created: its database, namespace number and name.
+    Created(u32, u32, String),
     Dropped(Arc<TableDef>, Tid),
     Replaced(Arc<TableDef>, Tid),
     /// A role was created (by this name).
@@ -273,22 +287,29 @@ pub enum CatalogChange {
     RoleReplaced(Arc<Role>, Tid, String),
     /// The ACL of schema `public` changed: its previous state.
     PublicAcl(crate::roles::PublicAcl),
-    /// A user type was created (by this name).
-    TypeCreated(String),
-    /// A user type was dropped: its definition and row.
-    TypeDropped(UserType, Tid),
-    /// An enum type's labels changed: the type, its previous labels and row.
+    /// A user type was created (database, name).
+    TypeCreated(NameKey),
+    /// A user type was dropped: its database, definition and row.
+    TypeDropped(u32, UserType, Tid),
+    /// An enum type's labels changed: its database, the type, its previous labels and row.
     EnumLabels(
+        u32,
         crate::types::enums::EnumRef,
         Vec<crate::types::enums::EnumLabel>,
         Tid,
     ),
-    /// A user schema was created (by this name).
-    SchemaCreated(String),
+    /// A user schema was created (database, name).
+    SchemaCreated(NameKey),
     /// A user schema was dropped: its definition and row.
     SchemaDropped(Arc<SchemaDef>, Tid),
-    /// A user schema was altered: its previous definition and row, and its name now.
-    SchemaReplaced(Arc<SchemaDef>, Tid, String),
+    /// A user schema was altered: its previous definition and row, and its key now.
+    SchemaReplaced(Arc<SchemaDef>, Tid, NameKey),
+    /// A database was created (by this name).
+    DatabaseCreated(String),
+    /// A database was dropped: its definition and row.
+    DatabaseDropped(Arc<DatabaseDef>, Tid),
+    /// A database was altered: its previous definition and row, and its name now.
+    DatabaseReplaced(Arc<DatabaseDef>, Tid, String),
 }
 
 /// How a relation name was qualified.
@@ -313,19 +334,24 @@ pub(crate) enum ObjKey<'a> {
     PublicAcl,
     /// A user schema, by name.
     Schema(&'a str),
+    /// A database, by name (shared by every database).
+    Database(&'a str),
 }
 
 impl ObjKey<'_> {
-    fn tag(self) -> LockTag {
+    /// The lock tag of the entry in database `db` (relations, types and schemas are per
+    /// database; roles, databases and the ACL of `public` are shared).
+    fn tag(self, db: u32) -> LockTag {
         use std::hash::{Hash, Hasher};
         // SipHash with fixed keys: the same key gives the same tag in every session.
         let mut h = std::collections::hash_map::DefaultHasher::new();
         match self {
-            ObjKey::Relation(ns, name) => (0u8, ns, name).hash(&mut h),
+            ObjKey::Relation(ns, name) => (0u8, db, ns, name).hash(&mut h),
             ObjKey::Role(name) => (1u8, name).hash(&mut h),
-            ObjKey::Type(name) => (2u8, name).hash(&mut h),
+            ObjKey::Type(name) => (2u8, db, name).hash(&mut h),
             ObjKey::PublicAcl => 3u8.hash(&mut h),
-            ObjKey::Schema(name) => (4u8, name).hash(&mut h),
+            ObjKey::Schema(name) => (4u8, db, name).hash(&mut h),
+            ObjKey::Database(name) => (5u8, name).hash(&mut h),
         }
         LockTag::CatalogEntry(h.finish())
     }
@@ -370,10 +396,15 @@ impl Default for Ids {
 #[derive(Clone, Default)]
 pub struct Catalog {
     tables: BTreeMap<Key, (Arc<TableDef>, Tid)>,
-    /// User schemas by name, with their rows in the schema heap.
-    schemas: BTreeMap<String, (Arc<SchemaDef>, Tid)>,
-    /// User-defined types by name, with their rows in the type heap.
-    types: BTreeMap<String, (UserType, Tid)>,
+    /// User schemas by (database, name), with their rows in the schema heap.
+    schemas: BTreeMap<NameKey, (Arc<SchemaDef>, Tid)>,
+    /// User-defined types by (database, name), with their rows in the type heap.
+    types: BTreeMap<NameKey, (UserType, Tid)>,
+    /// The databases by name, with their rows in the database heap (shared).
+    databases: BTreeMap<String, (Arc<DatabaseDef>, Tid)>,
+    /// OID of the database whose relations, schemas and types this copy shows (set with
+    /// `viewer` by `Database::catalog_as`).
+    db: u32,
     /// The next OID and data file to hand out (shared by every copy: never handed out twice).
     ids: Arc<Ids>,
     roles: Roles,
@@ -426,7 +457,11 @@ impl Catalog {
 
     /// Loads the committed definitions from the catalog heap.
     pub fn load(storage: &Storage) -> Result<Catalog> {
-        let mut cat = Catalog::default();
+        let mut cat = Catalog {
+            db: POSTGRES_OID,
+            ..Catalog::default()
+        };
+        cat.load_databases(storage)?;
         let (roles, max_role_oid) = Roles::load(storage)?;
         cat.roles = roles;
         cat.reserve_oids_through(max_role_oid);
@@ -434,7 +469,11 @@ impl Catalog {
         cat.load_schemas(storage)?;
         for row in storage.heap(CATALOG_FILE).scan() {
             let (tid, bytes) = row?;
-            let def = decode(&bytes, &cat)?;
+            // Column types are looked up in the relation's own database.
+            cat.db = format::db_of(&bytes)?;
+            let def = decode(&bytes, &cat);
+            cat.db = POSTGRES_OID;
+            let def = def?;
             cat.note_ids(&def);
             if def.is_temp() {
                 // Its session is gone: the relation must not outlive it.
@@ -519,9 +558,10 @@ impl Catalog {
 
     /// The temporary relations of temp namespace `n`.
     pub(crate) fn temp_tables(&self, n: u32) -> Vec<Arc<TableDef>> {
+        // Temp namespace numbers are unique across databases.
         self.tables
-            .range((n, String::new())..)
-            .take_while(|((ns, _), _)| *ns == n)
+            .iter()
+            .filter(|((_, ns, _), _)| *ns == n)
             .map(|(_, (d, _))| d.clone())
             .collect()
     }
@@ -627,7 +667,7 @@ impl Catalog {
         let (schema, bare) = self.split_name(name)?;
         self.search(schema).into_iter().find_map(|ns| {
             self.tables
-                .get(&(ns, bare.to_string()))
+                .get(&(self.db, ns, bare.to_string()))
                 .map(|(d, _)| d.clone())
         })
     }
@@ -635,31 +675,42 @@ impl Catalog {
     /// The relation called `name` in namespace number `ns` (see [`TableDef::temp`]).
     pub fn in_space(&self, ns: u32, name: &str) -> Option<Arc<TableDef>> {
         self.tables
-            .get(&(ns, name.to_string()))
+            .get(&(self.db, ns, name.to_string()))
             .map(|(d, _)| d.clone())
     }
 
     /// The relations the viewer can see: permanent ones and its own temporary ones.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<TableDef>> {
         let viewer = self.viewer;
-        self.tables
-            .iter()
-            .filter(move |((ns, _), _)| !is_temp_space(*ns) || *ns == viewer)
+        self.db_tables()
+            .filter(move |((_, ns, _), _)| !is_temp_space(*ns) || *ns == viewer)
             .map(|(_, (d, _))| d)
     }
 
-    /// The relation with OID `oid`, in any namespace.
-    pub fn by_oid(&self, oid: u32) -> Option<Arc<TableDef>> {
+    /// The current database's relations (every session's temporary ones included).
+    fn db_tables(&self) -> impl Iterator<Item = (&Key, &(Arc<TableDef>, Tid))> {
+        let db = self.db;
         self.tables
-            .values()
-            .find(|(d, _)| d.oid == oid)
-            .map(|(d, _)| d.clone())
+            .range((db, 0, String::new())..)
+            .take_while(move |((d, _, _), _)| *d == db)
+    }
+
+    /// Every relation of every database (for the engine's own work on data files).
+    pub(crate) fn all_tables(&self) -> impl Iterator<Item = &Arc<TableDef>> {
+        self.tables.values().map(|(d, _)| d)
+    }
+
+    /// The relation with OID `oid`, in any namespace of the current database.
+    pub fn by_oid(&self, oid: u32) -> Option<Arc<TableDef>> {
+        self.db_tables()
+            .find(|(_, (d, _))| d.oid == oid)
+            .map(|(_, (d, _))| d.clone())
     }
 
     /// Every (referencing table, foreign key) whose referenced table has OID `oid`.
     pub fn referencing(&self, oid: u32) -> Vec<(Arc<TableDef>, ForeignKeyDef)> {
         let mut out = Vec::new();
-        for (d, _) in self.tables.values() {
+        for (_, (d, _)) in self.db_tables() {
             for fk in &d.foreign_keys {
                 if fk.ref_table == oid {
                     out.push((d.clone(), fk.clone()));
@@ -673,9 +724,8 @@ impl Catalog {
     pub fn index_owner(&self, name: &str) -> Option<Arc<TableDef>> {
         let (schema, bare) = self.split_name(name)?;
         self.search(schema).into_iter().find_map(|ns| {
-            self.tables
-                .iter()
-                .filter(|((n, _), _)| *n == ns)
+            self.db_tables()
+                .filter(|((_, n, _), _)| *n == ns)
                 .find(|(_, (d, _))| d.indexes.iter().any(|i| i.name == bare))
                 .map(|(_, (d, _))| d.clone())
         })
@@ -683,7 +733,7 @@ impl Catalog {
 
     /// Whether a relation or index called `name` exists in namespace `ns` (0: permanent).
     pub fn name_taken(&self, ns: u32, name: &str) -> bool {
-        self.tables.iter().any(|((n, t), (d, _))| {
+        self.db_tables().any(|((_, n, t), (d, _))| {
             *n == ns && (t == name || d.indexes.iter().any(|i| i.name == name))
         })
     }
@@ -746,7 +796,7 @@ impl Catalog {
             return Ok(());
         };
         let locks = l.db.locks();
-        let tag = key.tag();
+        let tag = key.tag(self.db);
         let nowait = WaitRules {
             nowait: true,
             ..l.rules
@@ -760,7 +810,7 @@ impl Catalog {
                 match creating {
                     Some(kind) => Err(l
                         .db
-                        .catalog()
+                        .catalog_in(self.db)
                         .taken_entry(key, kind)
                         .unwrap_or(EngineError::RelationLockWaited)),
                     None => Err(EngineError::RelationLockWaited),
@@ -775,7 +825,7 @@ impl Catalog {
     fn taken_entry(&self, key: ObjKey<'_>, kind: Option<NewKind>) -> Option<EngineError> {
         let (constraint, detail) = match (key, kind) {
             (ObjKey::Relation(ns, name), Some(kind)) => {
-                let existing = self.tables.iter().find_map(|((n, t), (d, _))| {
+                let existing = self.db_tables().find_map(|((_, n, t), (d, _))| {
                     (*n == ns && (t == name || d.indexes.iter().any(|i| i.name == name)))
                         .then_some(t == name)
                 })?;
@@ -806,6 +856,13 @@ impl Catalog {
                     format!("Key (nspname)=({name}) already exists."),
                 )
             }
+            (ObjKey::Database(name), _) => {
+                self.database_named(name)?;
+                (
+                    "pg_database_datname_index",
+                    format!("Key (datname)=({name}) already exists."),
+                )
+            }
             (ObjKey::Role(name), _) => {
                 if !self.roles.is_stored(name) {
                     return None;
@@ -831,7 +888,9 @@ impl Catalog {
         self.changed();
         for change in changes {
             match change {
-                CatalogChange::Created(ns, name) => self.copy_table(from, &(*ns, name.clone())),
+                CatalogChange::Created(db, ns, name) => {
+                    self.copy_table(from, &(*db, *ns, name.clone()))
+                }
                 CatalogChange::Dropped(def, _) | CatalogChange::Replaced(def, _) => {
                     self.copy_table(from, &def.key())
                 }
@@ -844,14 +903,26 @@ impl Catalog {
                     self.roles.copy_entry(&from.roles, name);
                 }
                 CatalogChange::PublicAcl(_) => self.roles.copy_public_acl(&from.roles),
-                CatalogChange::TypeCreated(name) => self.copy_type(from, name),
-                CatalogChange::TypeDropped(t, _) => self.copy_type(from, t.name()),
-                CatalogChange::EnumLabels(e, _, _) => self.copy_type(from, &e.name),
-                CatalogChange::SchemaCreated(name) => self.copy_schema(from, name),
-                CatalogChange::SchemaDropped(s, _) => self.copy_schema(from, &s.name),
-                CatalogChange::SchemaReplaced(s, _, name) => {
-                    self.copy_schema(from, &s.name);
-                    self.copy_schema(from, name);
+                CatalogChange::TypeCreated(key) => self.copy_type(from, key),
+                CatalogChange::TypeDropped(db, t, _) => {
+                    self.copy_type(from, &(*db, t.name().to_owned()))
+                }
+                CatalogChange::EnumLabels(db, e, _, _) => {
+                    self.copy_type(from, &(*db, e.name.clone()))
+                }
+                CatalogChange::SchemaCreated(key) => self.copy_schema(from, key),
+                CatalogChange::SchemaDropped(s, _) => {
+                    self.copy_schema(from, &(s.db, s.name.clone()))
+                }
+                CatalogChange::SchemaReplaced(s, _, key) => {
+                    self.copy_schema(from, &(s.db, s.name.clone()));
+                    self.copy_schema(from, key);
+                }
+                CatalogChange::DatabaseCreated(name) => self.copy_database(from, name),
+                CatalogChange::DatabaseDropped(d, _) => self.copy_database(from, &d.name),
+                CatalogChange::DatabaseReplaced(d, _, name) => {
+                    self.copy_database(from, &d.name);
+                    self.copy_database(from, name);
                 }
             }
         }
@@ -868,13 +939,13 @@ impl Catalog {
         }
     }
 
-    fn copy_type(&mut self, from: &Catalog, name: &str) {
-        match from.types.get(name) {
+    fn copy_type(&mut self, from: &Catalog, key: &NameKey) {
+        match from.types.get(key) {
             Some(entry) => {
-                self.types.insert(name.to_owned(), entry.clone());
+                self.types.insert(key.clone(), entry.clone());
             }
             None => {
-                self.types.remove(name);
+                self.types.remove(key);
             }
         }
     }
@@ -904,6 +975,12 @@ impl Catalog {
         def: TableDef,
     ) -> Result<CatalogChange> {
         self.changed();
+        if def.db != self.db {
+            return Err(EngineError::Internal {
+                reason: "creating a relation in another database",
+            });
+        }
+        self.require_database()?;
         if self.name_taken(def.temp, &def.name) {
             return Err(EngineError::DuplicateTable { name: def.name });
         }
@@ -912,7 +989,7 @@ impl Catalog {
         self.note_ids(&def);
         let key = def.key();
         self.tables.insert(key.clone(), (Arc::new(def), tid));
-        Ok(CatalogChange::Created(key.0, key.1))
+        Ok(CatalogChange::Created(key.0, key.1, key.2))
     }
 
     /// Removes definition `def` (as found by [`Catalog::get`]) in `txn`.
@@ -961,8 +1038,8 @@ impl Catalog {
         self.changed();
         for change in changes.into_iter().rev() {
             match change {
-                CatalogChange::Created(ns, name) => {
-                    self.tables.remove(&(ns, name));
+                CatalogChange::Created(db, ns, name) => {
+                    self.tables.remove(&(db, ns, name));
                 }
                 CatalogChange::Dropped(def, tid) | CatalogChange::Replaced(def, tid) => {
                     self.tables.insert(def.key(), (def, tid));
@@ -980,6 +1057,9 @@ impl Catalog {
                 c @ (CatalogChange::SchemaCreated(_)
                 | CatalogChange::SchemaDropped(..)
                 | CatalogChange::SchemaReplaced(..)) => self.revert_schema(c),
+                c @ (CatalogChange::DatabaseCreated(_)
+                | CatalogChange::DatabaseDropped(..)
+                | CatalogChange::DatabaseReplaced(..)) => self.revert_database(c),
             }
         }
     }

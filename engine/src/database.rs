@@ -120,6 +120,7 @@ impl Database {
     ) -> Result<Database> {
         let (storage, opened) = Storage::open(fs, path, opts.storage)?;
         let mut catalog = Catalog::load(&storage)?;
+        catalog.create_initial_databases(&storage)?;
         crate::temp::clean_after_open(&storage, &mut catalog)?;
         let (sequences, max_oid) = Sequences::load(&storage)?;
         catalog.reserve_oids_through(max_oid);
@@ -211,25 +212,33 @@ impl Database {
         }
     }
 
-    /// A copy of the committed catalog as the session with temp namespace `viewer` and
-    /// search path `search_path` sees it (the mutex is held only to copy it).
-    pub(crate) fn catalog_copy(&self, viewer: u32, search_path: SearchPath) -> Catalog {
-        Catalog::clone(&self.catalog_as(viewer, search_path))
+    /// A copy of the committed catalog as the session in database `db` with temp
+    /// namespace `viewer` and search path `search_path` sees it (the mutex is held only to
+    /// copy it).
+    pub(crate) fn catalog_copy(&self, db: u32, viewer: u32, search_path: SearchPath) -> Catalog {
+        Catalog::clone(&self.catalog_as(db, viewer, search_path))
     }
 
-    /// The committed catalog, seeing permanent relations only.
+    /// The committed catalog, seeing the permanent relations of database `postgres` only.
     pub(crate) fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog_as(0, SearchPath::default())
+        self.catalog_in(crate::catalog::POSTGRES_OID)
     }
 
-    /// The catalog as the session with temp namespace `viewer` (0: none) and search path
-    /// `search_path` sees it.
+    /// The committed catalog, seeing the permanent relations of database `db` only.
+    pub(crate) fn catalog_in(&self, db: u32) -> MutexGuard<'_, Catalog> {
+        self.catalog_as(db, 0, SearchPath::default())
+    }
+
+    /// The catalog as the session in database `db` with temp namespace `viewer` (0: none)
+    /// and search path `search_path` sees it.
     pub(crate) fn catalog_as(
         &self,
+        db: u32,
         viewer: u32,
         search_path: SearchPath,
     ) -> MutexGuard<'_, Catalog> {
         let mut c = self.inner.catalog.lock();
+        c.set_database(db);
         c.set_viewer(viewer);
         c.set_search_path(search_path);
         c.set_acting(None);
@@ -239,6 +248,27 @@ impl Database {
     /// How sessions reuse plans (see [`DatabaseOptions::plan_cache`]).
     pub(crate) fn plan_cache_mode(&self) -> crate::session::PlanCacheMode {
         self.inner.plan_cache
+    }
+
+    /// The OID of the database called `name`, if sessions may connect to it: 3D000 if it
+    /// does not exist, 55000 if it does not allow connections (`template0`).
+    pub fn database_oid(&self, name: &str) -> Result<u32> {
+        let c = self.catalog();
+        match c.database_named(name) {
+            None => Err(crate::error::EngineError::UndefinedDatabase {
+                name: name.to_owned(),
+            }),
+            Some(d) if !d.allow_conn => Err(crate::error::EngineError::Function {
+                code: "55000",
+                message: format!("database \"{name}\" is not currently accepting connections"),
+            }),
+            Some(d) => Ok(d.oid),
+        }
+    }
+
+    /// The names of the databases, as `pg_database` lists them.
+    pub fn database_names(&self) -> Vec<String> {
+        self.catalog().databases().map(|d| d.name.clone()).collect()
     }
 
     pub(crate) fn sequences(&self) -> &Sequences {

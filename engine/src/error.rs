@@ -184,6 +184,15 @@ pub enum EngineError {
     Storage(#[from] StorageError),
     #[error("role \"{name}\" already exists")]
     DuplicateRole { name: String },
+    /// 57P01: DROP DATABASE … WITH (FORCE) ended the session (its connection closes).
+    #[error("terminating connection due to administrator command")]
+    Terminated,
+    /// 3D000.
+    #[error("database \"{name}\" does not exist")]
+    UndefinedDatabase { name: String },
+    /// 42P04.
+    #[error("database \"{name}\" already exists")]
+    DuplicateDatabase { name: String },
     #[error("role \"{name}\" does not exist")]
     UndefinedRole { name: String },
     /// 42501: the current role may not do this.
@@ -297,6 +306,9 @@ impl EngineError {
             EngineError::DuplicateCursor { .. } => "42P03",
             EngineError::Storage(e) => storage_sqlstate(e),
             EngineError::DuplicateRole { .. } => "42710",
+            EngineError::UndefinedDatabase { .. } => "3D000",
+            EngineError::Terminated => "57P01",
+            EngineError::DuplicateDatabase { .. } => "42P04",
             EngineError::UndefinedRole { .. } => "42704",
             EngineError::InsufficientPrivilege { .. } => "42501",
             EngineError::ReservedName { .. } => "42939",

@@ -156,11 +156,11 @@ impl ResolvedPath {
 /// Splits the parts of a relation name into its schema (if qualified) and bare name, as
 /// PostgreSQL's `DeconstructQualifiedName`: a third part must name this database (0A000
 /// "cross-database references are not implemented" otherwise); more parts are 42601.
-pub fn qualified(parts: &[String]) -> Result<(Option<&str>, &str)> {
+pub fn qualified<'p>(parts: &'p [String], db: &str) -> Result<(Option<&'p str>, &'p str)> {
     match parts {
         [name] => Ok((None, name)),
         [schema, name] => Ok((Some(schema), name)),
-        [db, schema, name] if db == crate::sql::syscat::database_name() => Ok((Some(schema), name)),
+        [d, schema, name] if d == db => Ok((Some(schema), name)),
         [_, _, _] => Err(EngineError::FeatureNotSupported {
             feature: format!(
                 "cross-database references are not implemented: {}",

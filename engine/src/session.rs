@@ -33,6 +33,7 @@
 
 mod constraints;
 mod cursors;
+mod databases;
 mod identity;
 mod lock_table;
 mod notify;
@@ -308,6 +309,8 @@ impl Active {
 
 pub struct Session {
     db: Database,
+    /// OID of the database the session is connected to (whose relations it sees).
+    database: u32,
     active: Option<Active>,
     settings: guc::Settings,
     /// The session's entry in the database's activity registry (`pg_stat_activity`).
@@ -408,15 +411,18 @@ impl Session {
         let activity = db.catalog().activity().register();
         let lock_owner = db.locks().new_session_owner();
         let notify = crate::notify::SessionNotify::new(db.notify_hub().clone());
+        let cancel = crate::interrupt::CancelHandle::new();
+        activity.set_cancel(cancel.clone());
         Session {
             notify,
             lock_owner,
             db,
+            database: crate::catalog::POSTGRES_OID,
             active: None,
             settings: guc::Settings::default(),
             activity,
             user: None,
-            cancel: crate::interrupt::CancelHandle::new(),
+            cancel,
             copy: None,
             currvals: Default::default(),
             notices: Vec::new(),
@@ -474,7 +480,7 @@ impl Session {
     pub(crate) fn view_catalog(&self) -> Catalog {
         let mut c = self
             .db
-            .catalog_copy(self.temp_ns, self.settings.search_path());
+            .catalog_copy(self.database, self.temp_ns, self.settings.search_path());
         if let Some(a) = &self.active {
             if let Some(own) = a.catalog.as_ref().filter(|_| !a.changes.is_empty()) {
                 c.overlay(own, &a.changes);
@@ -531,6 +537,26 @@ impl Session {
         self.user = Some(name.to_owned());
         self.activity.set_user(name);
         self.login_is_superuser();
+    }
+
+    /// Connects the session to database `name` (before its first statement, as a client
+    /// names the database at startup): 3D000 if it does not exist, 55000 if it allows no
+    /// connections; 25001 inside a transaction block.
+    pub fn connect_database(&mut self, name: &str) -> Result<()> {
+        if self.active.is_some() || self.temp_ns != 0 {
+            return Err(EngineError::InTransactionBlock {
+                what: "changing the database",
+            });
+        }
+        let oid = self.db.database_oid(name)?;
+        self.database = oid;
+        self.activity.set_database(oid);
+        Ok(())
+    }
+
+    /// The name of the session's database (`current_database()`).
+    pub fn database_name(&self) -> String {
+        self.db.catalog_in(self.database).database_name()
     }
 
     /// The session's backend process id (`pg_backend_pid()`).
@@ -1041,6 +1067,10 @@ impl Session {
         text: Option<&str>,
     ) -> Result<StatementResult> {
         use ast::Statement as S;
+        // DROP DATABASE … WITH (FORCE) ended the session: nothing more runs.
+        if self.activity.terminated() {
+            return Err(EngineError::Terminated);
+        }
         if let Some(ctas) = sql::ctas::select_into(stmt)? {
             return self.run(&ctas, params, None);
         }
@@ -1451,7 +1481,7 @@ impl Session {
         let res = self.with_cx(&[], |cx| crate::temp::drop_all(cx, ns));
         self.finish(res.is_ok())?;
         res?;
-        self.db.catalog().release_temp_space(ns);
+        self.db.catalog_in(self.database).release_temp_space(ns);
         self.temp_ns = 0;
         Ok(())
     }

@@ -46,7 +46,7 @@ pub(crate) fn creation_target(
             other => other.to_string(),
         })
         .collect();
-    let (qualifier, bare) = crate::search_path::qualified(&parts)?;
+    let (qualifier, bare) = crate::search_path::qualified(&parts, &cx.catalog.database_name())?;
     let bare = bare.to_string();
     let target = match qualifier {
         None => match cx

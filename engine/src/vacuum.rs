@@ -294,7 +294,8 @@ fn vacuum_due(control: &Control, db: &Parts<'_>, me: TxnId, due: &[u32]) -> Resu
     let tables: Vec<Arc<TableDef>> = {
         let mut c = db.catalog.lock();
         c.set_viewer(0);
-        c.tables()
+        // Every database's tables (vacuum works on data files, shared by the directory).
+        c.all_tables()
             .filter(|t| !t.is_temp() && has_heap(t) && due.contains(&t.file))
             .cloned()
             .collect()

@@ -368,6 +368,14 @@ impl SimpleQueryHandler for Conn {
                 // ReadyForQuery follows CopyDone or CopyFail.
                 return start_copy_in(self, client, &info, false, rest.take()).await;
             }
+            // A FATAL error ends the connection (the message loop sends it and closes).
+            if let Item::Error(info) = item {
+                if info.is_fatal() {
+                    return Err(PgWireError::UserError(info));
+                }
+                send_item(client, Item::Error(info), true).await?;
+                continue;
+            }
             send_item(client, item, true).await?;
         }
         report_application_name(client, outcome.application_name).await?;

@@ -10,12 +10,13 @@ use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
 /// ErrorResponse fields for an engine error. `offset` is added to the error's position
 /// (the statement's character offset in the query string it came from).
 pub fn engine_error_info(e: &EngineError, offset: usize) -> ErrorInfo {
-    let mut info = ErrorInfo::new(
-        SEVERITY_ERROR.to_owned(),
-        e.sqlstate().to_owned(),
-        e.to_string(),
-    );
-    info.severity_nonlocalized = Some(SEVERITY_ERROR.to_owned());
+    // A session terminated by DROP DATABASE … WITH (FORCE) ends its connection.
+    let severity = match e {
+        EngineError::Terminated => SEVERITY_FATAL,
+        _ => SEVERITY_ERROR,
+    };
+    let mut info = ErrorInfo::new(severity.to_owned(), e.sqlstate().to_owned(), e.to_string());
+    info.severity_nonlocalized = Some(severity.to_owned());
     info.where_context = e.context();
     // A COPY error reports its row's error under the COPY context.
     let inner = match e {

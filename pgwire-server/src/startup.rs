@@ -28,9 +28,6 @@ use pgwire::messages::startup::{
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use std::fmt::Debug;
 
-/// The only database (PostgreSQL's default one).
-pub const DATABASE: &str = "postgres";
-
 /// Where a connection's authentication stands between messages.
 pub(crate) enum AuthStep {
     Cleartext,
@@ -323,11 +320,10 @@ impl Conn {
         if let Ok(mut s) = self.role_slot.lock() {
             *s = Some(slot);
         }
-        if database != DATABASE {
-            return Err(fatal(
-                "3D000",
-                format!("database \"{database}\" does not exist"),
-            ));
+        // 3D000 for a database that does not exist, 55000 for one that allows no
+        // connections (template0), as PostgreSQL's InitPostgres.
+        if let Err(e) = self.shared.db.database_oid(&database) {
+            return Err(fatal(e.sqlstate(), e.to_string()));
         }
         let application_name = client
             .metadata()
@@ -345,11 +341,14 @@ impl Conn {
             settings.insert(0, ("statement_timeout".to_owned(), format!("{timeout}ms")));
         }
         let session_user = user.clone();
+        let database_name = database.clone();
         let waker = self.arrivals.waker();
-        let (rejected, cancel) = worker
+        let (connected, rejected, cancel) = worker
             .run(move |s| {
                 s.set_notification_waker(Some(waker));
                 s.set_user(&session_user);
+                // Checked above; a database dropped since ends the login here.
+                let connected = s.connect_database(&database_name);
                 s.set_backend_pid(pid);
                 let mut rejected = Vec::new();
                 for (k, v) in settings {
@@ -359,9 +358,12 @@ impl Conn {
                     }
                 }
                 s.make_settings_the_reset_values();
-                (rejected, s.cancel_handle())
+                (connected, rejected, s.cancel_handle())
             })
             .await?;
+        if let Err(e) = connected {
+            return Err(fatal(e.sqlstate(), e.to_string()));
+        }
         for r in rejected {
             tracing::debug!(pid, "startup setting not applied: {r}");
         }

@@ -1,6 +1,9 @@
 //! The row format of a relation's definition in the catalog heap: a version byte, then a
 //! small length-prefixed encoding of every field. Older versions stay readable (fields they
-//! lack take their defaults: the bootstrap superuser owns relations from before ownership).
+//! lack take their defaults: the bootstrap superuser owns relations from before ownership,
+//! and database `postgres` those from before there were several databases). From version 7
+//! the database's OID follows the version byte, so it is known before column types are
+//! resolved (see [`db_of`]).
 
 use super::{
     corrupt, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, OnCommit,
@@ -55,6 +58,7 @@ impl Writer {
 
 pub(super) fn encode(def: &TableDef) -> Vec<u8> {
     let mut w = Writer(vec![7]); // format version
+    w.u32(def.db);
     w.u32(def.oid);
     w.str(&def.name);
     w.u32(def.file);
@@ -207,12 +211,27 @@ fn stored_type(name: &str, types: &super::Catalog) -> Result<DataType> {
     crate::sql::parse_type_name_in(name, types)
 }
 
+/// The database a definition row belongs to, without decoding the rest.
+pub(super) fn db_of(bytes: &[u8]) -> Result<u32> {
+    let mut r = Reader(bytes, 0);
+    match r.u8()? {
+        1..=6 => Ok(super::POSTGRES_OID),
+        7 => r.u32(),
+        _ => Err(corrupt("unknown catalog row version")),
+    }
+}
+
 pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     let mut r = Reader(bytes, 0);
     let version = r.u8()?;
     if !(1..=7).contains(&version) {
         return Err(corrupt("unknown catalog row version"));
     }
+    let db = if version >= 7 {
+        r.u32()?
+    } else {
+        super::POSTGRES_OID
+    };
     let oid = r.u32()?;
     let name = r.str()?;
     let file = r.u32()?;
@@ -339,6 +358,7 @@ pub(super) fn decode(bytes: &[u8], types: &super::Catalog) -> Result<TableDef> {
     };
     Ok(TableDef {
         oid,
+        db,
         name,
         file,
         columns,

@@ -2,7 +2,9 @@
 //! [`SCHEMAS_FILE`]) written in the creating transaction, so that schemas are logged,
 //! crash-safe and transactional as relations are.
 //!
-//! Invariants: a schema's name is unique among the catalog's schemas and differs from the
+//! Each schema belongs to one database (`db`; rows of format 1 belong to `postgres`).
+//!
+//! Invariants: a schema's name is unique among its database's schemas and differs from the
 //! fixed namespaces (`public`, `pg_catalog`, `information_schema`, `pg_toast`, every
 //! `pg_temp…`: names starting with `pg_` are reserved). Its OID comes from the catalog's OID
 //! counter (so it is at least `FIRST_USER_OID`) and never changes; a relation in the schema
@@ -24,6 +26,8 @@ pub const SCHEMAS_FILE: u32 = 5;
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaDef {
     pub oid: u32,
+    /// OID of the database the schema belongs to.
+    pub db: u32,
     pub name: String,
     /// OID of the owning role (`nspowner`).
     pub owner: u32,
@@ -32,7 +36,8 @@ pub struct SchemaDef {
 }
 
 fn encode(s: &SchemaDef) -> Vec<u8> {
-    let mut w = Writer(vec![1]); // format version
+    let mut w = Writer(vec![2]); // format version
+    w.u32(s.db);
     w.u32(s.oid);
     w.str(&s.name);
     w.u32(s.owner);
@@ -42,10 +47,13 @@ fn encode(s: &SchemaDef) -> Vec<u8> {
 
 fn decode(bytes: &[u8]) -> Result<SchemaDef> {
     let mut r = Reader(bytes, 0);
-    if r.u8()? != 1 {
-        return Err(corrupt("unknown schema row version"));
-    }
+    let db = match r.u8()? {
+        1 => super::databases::POSTGRES_OID,
+        2 => r.u32()?,
+        _ => return Err(corrupt("unknown schema row version")),
+    };
     Ok(SchemaDef {
+        db,
         oid: r.u32()?,
         name: r.str()?,
         owner: r.u32()?,
@@ -60,24 +68,31 @@ impl Catalog {
             let (tid, bytes) = row?;
             let s = decode(&bytes)?;
             self.reserve_oids_through(s.oid);
-            self.schemas.insert(s.name.clone(), (Arc::new(s), tid));
+            self.schemas
+                .insert((s.db, s.name.clone()), (Arc::new(s), tid));
         }
         Ok(())
     }
 
     /// The user schema called `name`.
     pub fn schema(&self, name: &str) -> Option<&Arc<SchemaDef>> {
-        self.schemas.get(name).map(|(s, _)| s)
+        self.schemas
+            .get(&(self.db, name.to_owned()))
+            .map(|(s, _)| s)
     }
 
     /// The user schema with OID `oid`.
     pub fn schema_by_oid(&self, oid: u32) -> Option<&Arc<SchemaDef>> {
-        self.schemas.values().map(|(s, _)| s).find(|s| s.oid == oid)
+        self.user_schemas().find(|s| s.oid == oid)
     }
 
     /// Every user schema, by name.
     pub fn user_schemas(&self) -> impl Iterator<Item = &Arc<SchemaDef>> {
-        self.schemas.values().map(|(s, _)| s)
+        let db = self.db;
+        self.schemas
+            .range((db, String::new())..)
+            .take_while(move |((d, _), _)| *d == db)
+            .map(|(_, (s, _))| s)
     }
 
     /// Stores a new schema in `txn` (its name must be free: the caller checks).
@@ -88,12 +103,13 @@ impl Catalog {
         s: SchemaDef,
     ) -> Result<CatalogChange> {
         self.changed();
+        self.require_database()?;
         self.lock_new_entry(ObjKey::Schema(&s.name), None)?;
         let tid = storage.heap(SCHEMAS_FILE).insert(txn, &encode(&s))?;
         self.reserve_oids_through(s.oid);
-        let name = s.name.clone();
-        self.schemas.insert(name.clone(), (Arc::new(s), tid));
-        Ok(CatalogChange::SchemaCreated(name))
+        let key = (s.db, s.name.clone());
+        self.schemas.insert(key.clone(), (Arc::new(s), tid));
+        Ok(CatalogChange::SchemaCreated(key))
     }
 
     /// Removes schema `name` in `txn` (the caller dropped what it held).
@@ -105,7 +121,8 @@ impl Catalog {
     ) -> Result<CatalogChange> {
         self.changed();
         self.lock_entry(ObjKey::Schema(name))?;
-        let (s, tid) = self.schemas.remove(name).ok_or(EngineError::Internal {
+        let key = (self.db, name.to_owned());
+        let (s, tid) = self.schemas.remove(&key).ok_or(EngineError::Internal {
             reason: "dropping a schema that does not exist",
         })?;
         storage.heap(SCHEMAS_FILE).delete(txn, tid)?;
@@ -125,23 +142,25 @@ impl Catalog {
         if new.name != old_name {
             self.lock_new_entry(ObjKey::Schema(&new.name), None)?;
         }
-        let (old, tid) = self.schemas.remove(old_name).ok_or(EngineError::Internal {
+        let key = (self.db, old_name.to_owned());
+        let (old, tid) = self.schemas.remove(&key).ok_or(EngineError::Internal {
             reason: "altering a schema that does not exist",
         })?;
         let new_tid = storage.heap(SCHEMAS_FILE).update(txn, tid, &encode(&new))?;
-        let name = new.name.clone();
-        self.schemas.insert(name.clone(), (Arc::new(new), new_tid));
-        Ok(CatalogChange::SchemaReplaced(old, tid, name))
+        let key = (new.db, new.name.clone());
+        self.schemas.insert(key.clone(), (Arc::new(new), new_tid));
+        Ok(CatalogChange::SchemaReplaced(old, tid, key))
     }
 
-    /// Makes schema `name` as in `from` (present or absent): see [`Catalog::overlay`].
-    pub(super) fn copy_schema(&mut self, from: &Catalog, name: &str) {
-        match from.schemas.get(name) {
+    /// Makes schema `key` (database, name) as in `from` (present or absent): see
+    /// [`Catalog::overlay`].
+    pub(super) fn copy_schema(&mut self, from: &Catalog, key: &(u32, String)) {
+        match from.schemas.get(key) {
             Some(entry) => {
-                self.schemas.insert(name.to_owned(), entry.clone());
+                self.schemas.insert(key.clone(), entry.clone());
             }
             None => {
-                self.schemas.remove(name);
+                self.schemas.remove(key);
             }
         }
     }
@@ -150,15 +169,15 @@ impl Catalog {
     pub(super) fn revert_schema(&mut self, change: CatalogChange) {
         self.changed();
         match change {
-            CatalogChange::SchemaCreated(name) => {
-                self.schemas.remove(&name);
+            CatalogChange::SchemaCreated(key) => {
+                self.schemas.remove(&key);
             }
             CatalogChange::SchemaDropped(s, tid) => {
-                self.schemas.insert(s.name.clone(), (s, tid));
+                self.schemas.insert((s.db, s.name.clone()), (s, tid));
             }
-            CatalogChange::SchemaReplaced(s, tid, name) => {
-                self.schemas.remove(&name);
-                self.schemas.insert(s.name.clone(), (s, tid));
+            CatalogChange::SchemaReplaced(s, tid, key) => {
+                self.schemas.remove(&key);
+                self.schemas.insert((s.db, s.name.clone()), (s, tid));
             }
             _ => {}
         }

@@ -6,7 +6,9 @@
 //! built-in type name; its OID, its array type's OID and its labels' OIDs come from the
 //! catalog's OID counter and are never reused. The in-memory map mirrors the committed rows
 //! plus the running transaction's changes (reverted from [`CatalogChange`]s on rollback).
-//! Types are loaded before relations, whose column types may name them.
+//! Types are loaded before relations, whose column types may name them. Each type belongs
+//! to one database (its row carries the database's OID; rows of format 1, written before
+//! there were several databases, belong to `postgres`); names are unique per database.
 
 use super::format::{Reader, Writer};
 use super::{corrupt, Catalog, CatalogChange};
@@ -51,8 +53,9 @@ impl UserType {
     }
 }
 
-fn encode(t: &UserType) -> Vec<u8> {
-    let mut w = Writer(vec![1]); // format version
+fn encode(t: &UserType, db: u32) -> Vec<u8> {
+    let mut w = Writer(vec![2]); // format version
+    w.u32(db);
     match t {
         UserType::Enum(e) => {
             w.0.push(b'e');
@@ -87,14 +90,31 @@ fn encode(t: &UserType) -> Vec<u8> {
 
 /// The kind letter of a type row (`e` enum, `d` domain), without decoding it.
 fn kind_of(bytes: &[u8]) -> Option<u8> {
-    bytes.get(1).copied()
+    match bytes.first() {
+        Some(1) => bytes.get(1).copied(),
+        _ => bytes.get(5).copied(),
+    }
+}
+
+/// The database a type row belongs to, without decoding it.
+fn db_of(bytes: &[u8]) -> Result<u32> {
+    let mut r = Reader(bytes, 0);
+    match r.u8()? {
+        1 => Ok(super::databases::POSTGRES_OID),
+        2 => r.u32(),
+        _ => Err(corrupt("unknown type row version")),
+    }
 }
 
 /// Decodes a type row; a domain's base type is resolved among `known` (the enums).
 fn decode(bytes: &[u8], known: &Catalog) -> Result<UserType> {
     let mut r = Reader(bytes, 0);
-    if r.u8()? != 1 {
-        return Err(corrupt("unknown type row version"));
+    match r.u8()? {
+        1 => {}
+        2 => {
+            r.u32()?;
+        }
+        _ => return Err(corrupt("unknown type row version")),
     }
     match r.u8()? {
         b'e' => {
@@ -162,18 +182,29 @@ impl Catalog {
             rows.push(row?);
         }
         rows.sort_by_key(|(_, bytes)| kind_of(bytes) != Some(b'e'));
+        let current = self.db;
         for (tid, bytes) in rows {
-            let t = decode(&bytes, self)?;
+            // A domain's base type is looked up in the row's own database.
+            self.db = db_of(&bytes)?;
+            let t = decode(&bytes, self);
+            let t = match t {
+                Ok(t) => t,
+                Err(e) => {
+                    self.db = current;
+                    return Err(e);
+                }
+            };
             self.reserve_oids_through(max_oid(&t));
-            self.types.insert(t.name().to_string(), (t, tid));
+            self.types.insert((self.db, t.name().to_string()), (t, tid));
         }
+        self.db = current;
         Ok(())
     }
 
     /// The user type called `name` (possibly `public.`-qualified).
     pub fn user_type(&self, name: &str) -> Option<&UserType> {
         let bare = name.strip_prefix("public.").unwrap_or(name);
-        self.types.get(bare).map(|(t, _)| t)
+        self.types.get(&(self.db, bare.to_owned())).map(|(t, _)| t)
     }
 
     /// What depends on the type with OID `oid`, as PostgreSQL's DETAIL lines name it
@@ -181,7 +212,7 @@ impl Catalog {
     /// domains over it.
     pub fn type_users(&self, oid: u32) -> Vec<String> {
         let mut out = Vec::new();
-        for (def, _) in self.tables.values() {
+        for (def, _) in self.tables.values().filter(|(d, _)| d.db == self.db) {
             for c in &def.columns {
                 let t = c.ty.element().unwrap_or(&c.ty);
                 if t.oid() == oid {
@@ -189,7 +220,7 @@ impl Catalog {
                 }
             }
         }
-        for (t, _) in self.types.values() {
+        for (t, _) in self.user_types_entries() {
             if let UserType::Domain(d) = t {
                 if d.base.oid() == oid {
                     out.push(format!("type {}", DataType::Domain(d.clone()).base_name()));
@@ -201,7 +232,16 @@ impl Catalog {
 
     /// Every user type, by name.
     pub fn user_types(&self) -> impl Iterator<Item = &UserType> {
-        self.types.values().map(|(t, _)| t)
+        self.user_types_entries().map(|(t, _)| t)
+    }
+
+    /// The current database's types with their rows.
+    fn user_types_entries(&self) -> impl Iterator<Item = &(UserType, storage::Tid)> {
+        let db = self.db;
+        self.types
+            .range((db, String::new())..)
+            .take_while(move |((d, _), _)| *d == db)
+            .map(|(_, e)| e)
     }
 
     /// Stores a new type in `txn` (its name must be free: the caller checks).
@@ -212,12 +252,13 @@ impl Catalog {
         t: UserType,
     ) -> Result<CatalogChange> {
         self.changed();
+        self.require_database()?;
         self.lock_entry(super::ObjKey::Type(t.name()))?;
-        let tid = storage.heap(TYPES_FILE).insert(txn, &encode(&t))?;
+        let tid = storage.heap(TYPES_FILE).insert(txn, &encode(&t, self.db))?;
         self.reserve_oids_through(max_oid(&t));
-        let name = t.name().to_string();
-        self.types.insert(name.clone(), (t, tid));
-        Ok(CatalogChange::TypeCreated(name))
+        let key = (self.db, t.name().to_string());
+        self.types.insert(key.clone(), (t, tid));
+        Ok(CatalogChange::TypeCreated(key))
     }
 
     /// Removes type `name` in `txn`.
@@ -229,11 +270,14 @@ impl Catalog {
     ) -> Result<CatalogChange> {
         self.changed();
         self.lock_entry(super::ObjKey::Type(name))?;
-        let (t, tid) = self.types.remove(name).ok_or(EngineError::Internal {
-            reason: "dropping a type that does not exist",
-        })?;
+        let (t, tid) =
+            self.types
+                .remove(&(self.db, name.to_owned()))
+                .ok_or(EngineError::Internal {
+                    reason: "dropping a type that does not exist",
+                })?;
         storage.heap(TYPES_FILE).delete(txn, tid)?;
-        Ok(CatalogChange::TypeDropped(t, tid))
+        Ok(CatalogChange::TypeDropped(self.db, t, tid))
     }
 
     /// Gives enum type `e` the labels `labels` in `txn` (every holder of the type sees them).
@@ -246,7 +290,8 @@ impl Catalog {
     ) -> Result<CatalogChange> {
         self.changed();
         self.lock_entry(super::ObjKey::Type(&e.name))?;
-        let Some((_, tid)) = self.types.get_mut(&e.name) else {
+        let db = self.db;
+        let Some((_, tid)) = self.types.get_mut(&(db, e.name.clone())) else {
             return Err(EngineError::Internal {
                 reason: "altering a type that does not exist",
             });
@@ -254,30 +299,31 @@ impl Catalog {
         let old = e.labels();
         let old_tid = *tid;
         e.set_labels(labels);
-        let new_tid =
-            storage
-                .heap(TYPES_FILE)
-                .update(txn, old_tid, &encode(&UserType::Enum(e.clone())))?;
+        let new_tid = storage.heap(TYPES_FILE).update(
+            txn,
+            old_tid,
+            &encode(&UserType::Enum(e.clone()), db),
+        )?;
         *tid = new_tid;
         for l in e.labels() {
             self.reserve_oids_through(l.oid);
         }
-        Ok(CatalogChange::EnumLabels(e.clone(), old, old_tid))
+        Ok(CatalogChange::EnumLabels(db, e.clone(), old, old_tid))
     }
 
     /// Undoes one type change of a rolled-back transaction.
     pub(super) fn revert_type(&mut self, change: CatalogChange) {
         self.changed();
         match change {
-            CatalogChange::TypeCreated(name) => {
-                self.types.remove(&name);
+            CatalogChange::TypeCreated(key) => {
+                self.types.remove(&key);
             }
-            CatalogChange::TypeDropped(t, tid) => {
-                self.types.insert(t.name().to_string(), (t, tid));
+            CatalogChange::TypeDropped(db, t, tid) => {
+                self.types.insert((db, t.name().to_string()), (t, tid));
             }
-            CatalogChange::EnumLabels(e, labels, tid) => {
+            CatalogChange::EnumLabels(db, e, labels, tid) => {
                 e.set_labels(labels);
-                if let Some(entry) = self.types.get_mut(&e.name) {
+                if let Some(entry) = self.types.get_mut(&(db, e.name.clone())) {
                     entry.1 = tid;
                 }
             }
@@ -310,7 +356,7 @@ mod tests {
             "mood".into(),
             labels.clone(),
         ))));
-        let UserType::Enum(back) = decode(&encode(&t), &Catalog::default()).unwrap() else {
+        let UserType::Enum(back) = decode(&encode(&t, 5), &Catalog::default()).unwrap() else {
             panic!("an enum")
         };
         assert_eq!((back.oid, back.array_oid), (20000, 20003));
@@ -332,7 +378,7 @@ mod tests {
                 expr: "VALUE <> ''".into(),
             }],
         })));
-        let UserType::Domain(back) = decode(&encode(&d), &empty).unwrap() else {
+        let UserType::Domain(back) = decode(&encode(&d, 5), &empty).unwrap() else {
             panic!("a domain")
         };
         assert_eq!(back.base, DataType::Varchar(Some(5)));

@@ -6,7 +6,8 @@
 //! while every other input of its binding is as it was — the invariant:
 //! - the catalog's generation ([`crate::catalog::Catalog::generation`]): the definitions,
 //!   roles, privileges, schemas and types binding resolved names and checked privileges
-//!   against (a definition committed by any session takes a new generation);
+//!   against (a definition committed by any session takes a new generation), and the
+//!   database whose definitions the session's copy shows;
 //! - the session's settings generation ([`crate::guc::Settings::generation`]): the
 //!   search_path names were resolved along, the role privileges were checked for, and
 //!   TimeZone / DateStyle / IntervalStyle, under which constants were folded. (The
@@ -52,6 +53,7 @@ const CAPACITY: usize = 256;
 pub(super) struct Deps {
     pub catalog: u64,
     pub settings: u64,
+    pub database: u32,
 }
 
 /// A bound query.
@@ -193,6 +195,7 @@ impl super::Session {
             let deps = Deps {
                 catalog: cx.catalog.generation(),
                 settings,
+                database: cx.catalog.database(),
             };
             let types = crate::sql::param_types(cx.params);
             let plan = match cache.get(text, &types, deps) {

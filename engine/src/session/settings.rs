@@ -263,6 +263,13 @@ impl Session {
                         let (names, deferred) = super::constraints::set_constraints_args(values)?;
                         return self.set_constraints(names, deferred);
                     }
+                    if i.quote_style.is_some()
+                        && i.value == crate::sql::database_syntax::DATABASE_MARKER
+                    {
+                        let cmd =
+                            crate::sql::database_syntax::DatabaseCommand::from_values(values)?;
+                        return self.database_command(cmd);
+                    }
                     if i.quote_style.is_some() && i.value == crate::sql::pgsyntax::DEFERRABLE_MARKER
                     {
                         return self.deferrable_mode(values);

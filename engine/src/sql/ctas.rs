@@ -56,6 +56,7 @@ pub fn create_table_as(
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     let def = TableDef {
         oid,
+        db: cx.catalog.database(),
         name,
         file,
         columns,

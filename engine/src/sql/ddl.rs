@@ -285,6 +285,7 @@ pub fn create_table(ct: &ast::CreateTable, cx: &mut TxnCx<'_>) -> Result<Outcome
     }
     let mut def = TableDef {
         oid,
+        db: cx.catalog.database(),
         name,
         file,
         columns,
@@ -363,6 +364,7 @@ pub fn create_view(cv: &ast::CreateView, cx: &mut TxnCx<'_>) -> Result<Outcome> 
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     let def = TableDef {
         oid,
+        db: cx.catalog.database(),
         name,
         file,
         columns,

@@ -51,7 +51,7 @@ fn require_create_on_database(cx: &TxnCx<'_>) -> Result<()> {
     Err(EngineError::InsufficientPrivilege {
         message: format!(
             "permission denied for database {}",
-            super::syscat::database_name()
+            cx.catalog.database_name()
         ),
     })
 }
@@ -165,6 +165,7 @@ pub fn create_schema(stmt: &ast::Statement, cx: &mut TxnCx<'_>) -> Result<Outcom
     let oid = cx.catalog.allocate_oid();
     let def = SchemaDef {
         oid,
+        db: cx.catalog.database(),
         name,
         owner,
         acl: None,

@@ -115,6 +115,7 @@ fn store(cx: &mut TxnCx<'_>, ns: u32, name: String, sequence: SequenceDef) -> Re
     let (oid, file) = cx.catalog.allocate(cx.storage)?;
     let def = TableDef {
         oid,
+        db: cx.catalog.database(),
         name,
         file,
         columns: Vec::new(),

@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod binder;
 pub(crate) mod ctas;
 pub(crate) mod cursor_syntax;
+pub mod database_syntax;
 mod ddl;
 mod ddl_domains;
 mod ddl_locks;
@@ -224,6 +225,8 @@ fn parse_statements(p: &mut Parser<'_>) -> std::result::Result<Vec<Located>, Par
         let start = p.peek_token_ref().span.start;
         let stmt = if pgsyntax::handles(p) {
             pgsyntax::parse(p)?
+        } else if database_syntax::handles(p) {
+            database_syntax::parse(p)?
         } else if domain_syntax::handles(p) {
             domain_syntax::parse(p)?
         } else {

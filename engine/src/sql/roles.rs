@@ -437,12 +437,36 @@ pub(crate) fn drop_roles(
     })
 }
 
-/// 2BP01 while the role owns a relation, holds privileges on one or is named by a policy,
-/// with PostgreSQL's DETAIL listing them (`owner of table t`, `privileges for view v`,
-/// `target of policy p on table t`).
+/// 2BP01 while the role owns a database or a relation, holds privileges on one or is named
+/// by a policy, with PostgreSQL's DETAIL listing them (`owner of database d`, `owner of table
+/// t`, `privileges for view v`, `target of policy p on table t`; relations of other databases
+/// counted as `N objects in database d`).
 fn refuse_if_depended_on(cx: &TxnCx<'_>, role: &Role) -> Result<()> {
     let mut owner = Vec::new();
     let mut privileges = Vec::new();
+    let mut dbs: Vec<_> = cx.catalog.databases().cloned().collect();
+    dbs.sort_by_key(|d| d.oid);
+    for d in &dbs {
+        if d.owner == role.oid {
+            owner.push(format!("owner of database {}", d.name));
+        } else if d.acl.as_ref().is_some_and(|acl| {
+            acl.iter()
+                .any(|i| i.grantee == role.oid || i.grantor == role.oid)
+        }) {
+            privileges.push(format!("privileges for database {}", d.name));
+        }
+    }
+    let mut elsewhere = std::collections::BTreeMap::<u32, usize>::new();
+    for t in cx.catalog.all_tables() {
+        let depends = t.owner == role.oid
+            || t.acl.as_ref().is_some_and(|acl| {
+                acl.iter()
+                    .any(|i| i.grantee == role.oid || i.grantor == role.oid)
+            });
+        if depends && t.db != cx.catalog.database() {
+            *elsewhere.entry(t.db).or_default() += 1;
+        }
+    }
     let mut tables: Vec<_> = cx.catalog.tables().cloned().collect();
     tables.sort_by_key(|t| t.oid);
     for t in &tables {
@@ -466,6 +490,14 @@ fn refuse_if_depended_on(cx: &TxnCx<'_>, role: &Role) -> Result<()> {
         {
             owner.push(format!("target of policy {} on table {}", p.name, t.name));
         }
+    }
+    for (db, n) in elsewhere {
+        let name = cx
+            .catalog
+            .database_by_oid(db)
+            .map_or_else(|| db.to_string(), |d| d.name.clone());
+        let noun = if n == 1 { "object" } else { "objects" };
+        owner.push(format!("{n} {noun} in database {name}"));
     }
     if owner.is_empty() {
         return Ok(());

@@ -318,6 +318,7 @@ macro_rules! pg_suite_tests {
             conditional => "conditional.slt",
             create_like => "create_like.slt",
             cursors => "cursors.slt",
+            databases => "databases.slt",
             ddl => "ddl.slt",
             deferrable => "deferrable.slt",
             distinct => "distinct.slt",

@@ -307,8 +307,8 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value], cx: &ExecCx<'_>) -> Res
         }
         SysFunc::PgDatabaseSize => {
             let known = match arg(0) {
-                Value::Oid(o) => o == super::DATABASE_OID,
-                v => v.to_text().as_deref() == Some(super::database_name()),
+                Value::Oid(o) => o == s.database,
+                v => v.to_text().as_deref() == Some(s.database_name.as_str()),
             };
             if !known {
                 return match arg(0) {
@@ -463,8 +463,14 @@ pub fn pg_stat_activity(s: &Snapshot) -> Vec<Vec<Value>> {
             fill(
                 super::columns::PG_STAT_ACTIVITY,
                 vec![
-                    ("datid", oid(super::DATABASE_OID)),
-                    ("datname", name(super::database_name())),
+                    ("datid", oid(e.database)),
+                    (
+                        "datname",
+                        s.databases
+                            .iter()
+                            .find(|d| d.oid == e.database)
+                            .map_or(Value::Null, |d| name(&d.name)),
+                    ),
                     ("pid", Value::Int4(e.pid)),
                     ("usesysid", user_oid.map_or(Value::Null, oid)),
                     ("usename", name(&user)),

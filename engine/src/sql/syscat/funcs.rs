@@ -834,7 +834,7 @@ pub fn call(func: SysFunc, s: &Snapshot, args: &[Value]) -> Result<Value> {
             .into(),
         ),
         F::Version => text(VERSION.into()),
-        F::CurrentDatabase => text(super::database_name().into()),
+        F::CurrentDatabase => text(s.database_name.clone()),
         F::CurrentSchema => {
             use crate::search_path::PathSchema;
             match s.search_path.first_existing(s.temp_space.is_some()) {

@@ -6,8 +6,8 @@
 use super::columns::{self as c, Col};
 use super::rows::{constraints, ConstraintRef, SYSTEM};
 use super::{
-    b, ch, database_name, fill, funcs, i4, name, namespace_name, oid, text, Snapshot, SysRel,
-    BOOTSTRAP_SUPERUSER, DATABASE_OID, INFORMATION_SCHEMA, NAMESPACES,
+    b, ch, fill, funcs, i4, name, namespace_name, oid, text, Snapshot, SysRel, BOOTSTRAP_SUPERUSER,
+    INFORMATION_SCHEMA, NAMESPACES,
 };
 use crate::roles::Role;
 use crate::types::{DataType, Value};
@@ -32,23 +32,36 @@ fn yes_no(v: bool) -> Value {
     text(if v { "YES" } else { "NO" })
 }
 
-pub fn pg_database(_: &Snapshot) -> Vec<Vec<Value>> {
-    vec![fill(
-        c::PG_DATABASE,
-        vec![
-            ("oid", oid(DATABASE_OID)),
-            ("datname", name(database_name())),
-            ("datdba", oid(BOOTSTRAP_SUPERUSER)),
-            ("encoding", i4(6)),
-            ("datlocprovider", ch('c')),
-            ("datistemplate", b(false)),
-            ("datallowconn", b(true)),
-            ("datconnlimit", i4(-1)),
-            ("dattablespace", oid(1663)),
-            ("datcollate", text("C.UTF-8")),
-            ("datctype", text("C.UTF-8")),
-        ],
-    )]
+pub fn pg_database(s: &Snapshot) -> Vec<Vec<Value>> {
+    // In OID order, as PostgreSQL's heap lists the initial ones.
+    let mut dbs = s.databases.clone();
+    dbs.sort_by_key(|d| d.oid);
+    dbs.iter()
+        .map(|d| {
+            fill(
+                c::PG_DATABASE,
+                vec![
+                    ("oid", oid(d.oid)),
+                    ("datname", name(&d.name)),
+                    ("datdba", oid(d.owner)),
+                    ("encoding", i4(6)),
+                    ("datlocprovider", ch('c')),
+                    ("datistemplate", b(d.is_template)),
+                    ("datallowconn", b(d.allow_conn)),
+                    ("datconnlimit", i4(d.conn_limit)),
+                    ("dattablespace", oid(1663)),
+                    ("datcollate", text(super::DATABASE_LOCALE)),
+                    ("datctype", text(super::DATABASE_LOCALE)),
+                    (
+                        "datacl",
+                        d.acl
+                            .as_ref()
+                            .map_or(Value::Null, |a| super::rows::acl_value(s, a)),
+                    ),
+                ],
+            )
+        })
+        .collect()
 }
 
 pub fn pg_tablespace(_: &Snapshot) -> Vec<Vec<Value>> {
@@ -258,7 +271,7 @@ pub fn schemata(s: &Snapshot) -> Vec<Vec<Value>> {
             fill(
                 c::IS_SCHEMATA,
                 vec![
-                    ("catalog_name", name(database_name())),
+                    ("catalog_name", name(&s.database_name)),
                     ("schema_name", name(n)),
                     (
                         "schema_owner",
@@ -280,7 +293,7 @@ pub fn tables(s: &Snapshot) -> Vec<Vec<Value>> {
         fill(
             c::IS_TABLES,
             vec![
-                ("table_catalog", name(database_name())),
+                ("table_catalog", name(&s.database_name)),
                 ("table_schema", name(schema)),
                 ("table_name", name(table)),
                 ("table_type", text(kind)),
@@ -315,7 +328,7 @@ pub fn views(s: &Snapshot) -> Vec<Vec<Value>> {
             Some(fill(
                 c::IS_VIEWS,
                 vec![
-                    ("table_catalog", name(database_name())),
+                    ("table_catalog", name(&s.database_name)),
                     ("table_schema", name("public")),
                     ("table_name", name(&t.name)),
                     ("view_definition", text(sql)),
@@ -340,7 +353,7 @@ fn sql_type_name(t: &DataType) -> String {
     }
 }
 
-fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec<Value> {
+fn column_row(db: &str, schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec<Value> {
     let t = col.ty;
     let (char_len, octets) = match t {
         DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => {
@@ -371,7 +384,7 @@ fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec
     fill(
         c::IS_COLUMNS,
         vec![
-            ("table_catalog", name(database_name())),
+            ("table_catalog", name(db)),
             ("table_schema", name(schema)),
             ("table_name", name(table)),
             ("column_name", name(col.name)),
@@ -385,7 +398,7 @@ fn column_row(schema: &str, table: &str, pos: usize, col: ColumnInfo<'_>) -> Vec
             ("numeric_precision_radix", radix),
             ("numeric_scale", scale),
             ("datetime_precision", dt_prec),
-            ("udt_catalog", name(database_name())),
+            ("udt_catalog", name(db)),
             ("udt_schema", name("pg_catalog")),
             ("udt_name", name(&udt)),
             ("dtd_identifier", name(&pos.to_string())),
@@ -419,7 +432,7 @@ pub fn columns(s: &Snapshot) -> Vec<Vec<Value>> {
                 default: None,
                 updatable: false,
             };
-            out.push(column_row(schema, r.name, i + 1, info));
+            out.push(column_row(&s.database_name, schema, r.name, i + 1, info));
         }
     }
     for t in &s.tables {
@@ -431,7 +444,7 @@ pub fn columns(s: &Snapshot) -> Vec<Vec<Value>> {
                 default: col.default.as_deref(),
                 updatable: t.view.is_none(),
             };
-            out.push(column_row("public", &t.name, i + 1, info));
+            out.push(column_row(&s.database_name, "public", &t.name, i + 1, info));
         }
     }
     out
@@ -462,10 +475,10 @@ pub fn table_constraints(s: &Snapshot) -> Vec<Vec<Value>> {
             out.push(fill(
                 c::IS_TABLE_CONSTRAINTS,
                 vec![
-                    ("constraint_catalog", name(database_name())),
+                    ("constraint_catalog", name(&s.database_name)),
                     ("constraint_schema", name("public")),
                     ("constraint_name", name(cname)),
-                    ("table_catalog", name(database_name())),
+                    ("table_catalog", name(&s.database_name)),
                     ("table_schema", name("public")),
                     ("table_name", name(&t.name)),
                     ("constraint_type", text(ctype)),
@@ -499,10 +512,10 @@ pub fn key_column_usage(s: &Snapshot) -> Vec<Vec<Value>> {
                 out.push(fill(
                     c::IS_KEY_COLUMN_USAGE,
                     vec![
-                        ("constraint_catalog", name(database_name())),
+                        ("constraint_catalog", name(&s.database_name)),
                         ("constraint_schema", name("public")),
                         ("constraint_name", name(&ix.name)),
-                        ("table_catalog", name(database_name())),
+                        ("table_catalog", name(&s.database_name)),
                         ("table_schema", name("public")),
                         ("table_name", name(&t.name)),
                         ("column_name", name(&col.name)),

@@ -51,13 +51,9 @@ pub const NAMESPACES: &[(u32, &str, u32)] = &[
 pub const BOOTSTRAP_SUPERUSER: u32 = 10;
 /// The predefined role owning `public` in PostgreSQL 15.
 pub const PG_DATABASE_OWNER: u32 = 6171;
-/// The one database's OID.
-pub const DATABASE_OID: u32 = 5;
-
-/// The database's name.
-pub fn database_name() -> &'static str {
-    "postgres"
-}
+/// Every database's `datcollate` and `datctype` (Quill compares text bytewise, as this
+/// locale does).
+pub const DATABASE_LOCALE: &str = "C.UTF-8";
 
 /// A system relation: where it lives, its columns and how its rows are computed.
 pub struct SysRel {
@@ -95,6 +91,11 @@ pub struct Snapshot {
     pub types: Vec<crate::catalog::UserType>,
     /// The viewing session's named prepared statements (`pg_prepared_statements`).
     pub prepared: Arc<Vec<crate::session::PreparedInfo>>,
+    /// The viewing session's database: its OID and name.
+    pub database: u32,
+    pub database_name: String,
+    /// Every database (`pg_database`).
+    pub databases: Vec<Arc<crate::catalog::DatabaseDef>>,
 }
 
 /// A relation found by OID.
@@ -132,6 +133,9 @@ impl Snapshot {
             schemas: catalog.user_schemas().cloned().collect(),
             types: catalog.user_types().cloned().collect(),
             prepared: catalog.prepared().clone(),
+            database: catalog.database(),
+            database_name: catalog.database_name(),
+            databases: catalog.databases().cloned().collect(),
         }
     }
 
@@ -332,7 +336,7 @@ pub enum Resolved {
 /// system relations (pg_catalog is searched first, as PostgreSQL's implicit search path
 /// does), `information_schema.x`, and `public.t` / `t` for user relations.
 pub fn resolve_relation(catalog: &Catalog, parts: &[String]) -> Result<Resolved> {
-    let (schema, name) = crate::search_path::qualified(parts)?;
+    let (schema, name) = crate::search_path::qualified(parts, &catalog.database_name())?;
     let ns = match schema {
         // The session's temp namespace comes first, even before pg_catalog, unless the
         // search path lists it later.

@@ -219,7 +219,7 @@ fn check_object(s: &Snapshot, kind: Object, v: &Value) -> Result<bool> {
             return Ok(match kind {
                 Object::Table => s.relation(o).is_some(),
                 Object::Schema => s.namespace_name(o).is_some(),
-                Object::Database => o == super::DATABASE_OID,
+                Object::Database => s.databases.iter().any(|d| d.oid == o),
                 Object::Role => s.roles.by_oid(o).is_some(),
             });
         }
@@ -237,7 +237,7 @@ fn check_object(s: &Snapshot, kind: Object, v: &Value) -> Result<bool> {
             }
         }
         Object::Database => {
-            if text == super::database_name() {
+            if s.databases.iter().any(|d| d.name == text) {
                 Ok(true)
             } else {
                 Err(EngineError::Function {
