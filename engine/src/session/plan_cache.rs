@@ -14,7 +14,9 @@
 //!   session's temporary relations, which unqualified names also search, are definitions:
 //!   creating the first one also claims the session's temp namespace.)
 //!
-//! Plans that hold a moment are never stored: binding read the clock (`'now'::timestamptz`
+//! A plan is stored from its text's second binding on (texts run once, as statements with
+//! their literals spelled in are, never displace plans that are reused). Plans that hold a
+//! moment are never stored: binding read the clock (`'now'::timestamptz`
 //! folds to a time) or took a catalog snapshot (a system relation's rows, a catalog
 //! function's view of the sessions and definitions). Neither is a plan bound while the
 //! transaction has uncommitted definitions of its own (its catalog copy is private).
@@ -47,6 +49,8 @@ pub enum PlanCacheMode {
 
 /// Entries kept per session (the least recently used go first).
 const CAPACITY: usize = 256;
+/// Texts remembered as bound once (see `PlanCache::seen`).
+const SEEN: usize = 1024;
 
 /// What a binding depended on besides its text and parameter types (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +94,10 @@ impl CachedPlan {
 /// (texts that collide, or one text bound with different parameter types).
 pub(super) struct PlanCache {
     entries: lru::LruCache<u64, Vec<Arc<CachedPlan>>>,
+    /// Hashes of the texts bound lately: a plan is kept from its text's second binding on,
+    /// so that texts run once (literals spelled into each statement) do not displace plans
+    /// that are reused.
+    seen: lru::LruCache<u64, ()>,
     stats: PlanCacheStats,
 }
 
@@ -106,6 +114,7 @@ impl Default for PlanCache {
     fn default() -> PlanCache {
         PlanCache {
             entries: lru::LruCache::new(NonZeroUsize::MIN.saturating_add(CAPACITY - 1)),
+            seen: lru::LruCache::new(NonZeroUsize::MIN.saturating_add(SEEN - 1)),
             stats: PlanCacheStats::default(),
         }
     }
@@ -147,6 +156,16 @@ impl PlanCache {
         }
         bucket.swap_remove(i);
         None
+    }
+
+    /// Whether a plan of `text`, just bound, is worth keeping: the text was bound before.
+    pub(super) fn admit(&mut self, text: &str) -> bool {
+        let key = hash_of(text);
+        if self.entries.contains(&key) || self.seen.pop(&key).is_some() {
+            return true;
+        }
+        self.seen.put(key, ());
+        false
     }
 
     /// Stores `plan` (replacing an entry of the same text and parameter types).
@@ -210,8 +229,8 @@ impl super::Session {
                     let bound = crate::sql::bind_query(q, cx, true)?;
                     let timeless =
                         marks == (crate::clock::reads(), crate::sql::syscat::snapshots_taken());
+                    let keep = timeless && cx.changes.is_empty() && cache.admit(text);
                     let mut entry = CachedPlan::new(text, types, deps, bound);
-                    let keep = timeless && cx.changes.is_empty();
                     if keep && mode == PlanCacheMode::Verify {
                         let (plan, _) = crate::sql::bind_query(q, cx, false)?;
                         entry.reference = Some(format!("{plan:?}"));
