@@ -120,7 +120,8 @@ impl Default for PlanCache {
     }
 }
 
-fn hash_of(text: &str) -> u64 {
+/// The key of `text`'s bucket.
+pub(super) fn hash_of(text: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut h);
     h.finish()
@@ -134,11 +135,12 @@ impl PlanCache {
     /// entry of the text and types bound under other inputs is stale and goes.
     pub(super) fn get(
         &mut self,
+        key: u64,
         text: &str,
         params: &[DataType],
         deps: Deps,
     ) -> Option<Arc<CachedPlan>> {
-        let found = self.lookup(text, params, deps);
+        let found = self.lookup(key, text, params, deps);
         match found {
             Some(_) => self.stats.hits += 1,
             None => self.stats.misses += 1,
@@ -146,8 +148,14 @@ impl PlanCache {
         found
     }
 
-    fn lookup(&mut self, text: &str, params: &[DataType], deps: Deps) -> Option<Arc<CachedPlan>> {
-        let bucket = self.entries.get_mut(&hash_of(text))?;
+    fn lookup(
+        &mut self,
+        key: u64,
+        text: &str,
+        params: &[DataType],
+        deps: Deps,
+    ) -> Option<Arc<CachedPlan>> {
+        let bucket = self.entries.get_mut(&key)?;
         let i = bucket
             .iter()
             .position(|e| e.text == text && e.params == params)?;
@@ -158,9 +166,9 @@ impl PlanCache {
         None
     }
 
-    /// Whether a plan of `text`, just bound, is worth keeping: the text was bound before.
-    pub(super) fn admit(&mut self, text: &str) -> bool {
-        let key = hash_of(text);
+    /// Whether a plan of the text hashing to `key`, just bound, is worth keeping: the text
+    /// was bound before.
+    pub(super) fn admit(&mut self, key: u64) -> bool {
         if self.entries.contains(&key) || self.seen.pop(&key).is_some() {
             return true;
         }
@@ -169,8 +177,7 @@ impl PlanCache {
     }
 
     /// Stores `plan` (replacing an entry of the same text and parameter types).
-    pub(super) fn insert(&mut self, plan: Arc<CachedPlan>) {
-        let key = hash_of(&plan.text);
+    pub(super) fn insert(&mut self, key: u64, plan: Arc<CachedPlan>) {
         match self.entries.get_mut(&key) {
             Some(bucket) => {
                 bucket.retain(|e| e.text != plan.text || e.params != plan.params);
@@ -217,7 +224,8 @@ impl super::Session {
                 database: cx.catalog.database(),
             };
             let types = crate::sql::param_types(cx.params);
-            let plan = match cache.get(text, &types, deps) {
+            let key = hash_of(text);
+            let plan = match cache.get(key, text, &types, deps) {
                 Some(hit) => {
                     if mode == PlanCacheMode::Verify {
                         verify(&hit, q, cx)?;
@@ -229,7 +237,7 @@ impl super::Session {
                     let bound = crate::sql::bind_query(q, cx, true)?;
                     let timeless =
                         marks == (crate::clock::reads(), crate::sql::syscat::snapshots_taken());
-                    let keep = timeless && cx.changes.is_empty() && cache.admit(text);
+                    let keep = timeless && cx.changes.is_empty() && cache.admit(key);
                     let mut entry = CachedPlan::new(text, types, deps, bound);
                     if keep && mode == PlanCacheMode::Verify {
                         let (plan, _) = crate::sql::bind_query(q, cx, false)?;
@@ -237,7 +245,7 @@ impl super::Session {
                     }
                     let entry = Arc::new(entry);
                     if keep {
-                        cache.insert(entry.clone());
+                        cache.insert(key, entry.clone());
                     }
                     entry
                 }

@@ -15,35 +15,26 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 /// Whether SQL text `text` names a column of `table` (by the identifiers among its tokens;
 /// a function or alias spelled like a column counts too).
 fn names_a_column(table: &TableDef, text: &str) -> bool {
-    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
-        return true;
-    };
-    tokens.iter().any(|t| match t {
-        Token::Word(w) => {
-            let n = match w.quote_style {
-                Some(_) => w.value.clone(),
-                None => w.value.to_lowercase(),
-            };
-            table.column_index(&n).is_some()
-        }
-        Token::Mul => true,
-        _ => false,
-    })
+    any_identifier(text, true, |n| table.column_index(n).is_some())
 }
 
 /// Whether SQL text `text` has an identifier spelling column name `column`.
 pub(super) fn names_a_column_named(column: &str, text: &str) -> bool {
+    any_identifier(text, false, |n| n == column)
+}
+
+/// Whether an identifier among the tokens of `text` (folded as PostgreSQL folds unquoted
+/// ones) satisfies `f`; with `star`, a `*` counts as one. Text that does not tokenize counts.
+fn any_identifier(text: &str, star: bool, f: impl Fn(&str) -> bool) -> bool {
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
         return true;
     };
     tokens.iter().any(|t| match t {
-        Token::Word(w) => {
-            let n = match w.quote_style {
-                Some(_) => w.value.clone(),
-                None => w.value.to_lowercase(),
-            };
-            n == column
-        }
+        Token::Word(w) => match w.quote_style {
+            Some(_) => f(&w.value),
+            None => f(&w.value.to_lowercase()),
+        },
+        Token::Mul => star,
         _ => false,
     })
 }
